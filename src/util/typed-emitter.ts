@@ -1,0 +1,59 @@
+/**
+ * A small typed event emitter. `emit` is "safe": a listener that throws is
+ * reported through `onListenerError` and never breaks the emitter or the other
+ * listeners — an owner's bug must not corrupt a media object's state.
+ */
+export type EventMap = { [event: string]: unknown[] };
+type Listener<A extends unknown[]> = (...args: A) => void;
+
+export class TypedEmitter<E extends EventMap> {
+  private readonly listeners = new Map<keyof E, Set<Listener<never[]>>>();
+
+  /** Where a throwing listener's error goes; defaults to the console. */
+  protected onListenerError(event: string, error: unknown): void {
+    console.error(`listener of "${event}" threw:`, error);
+  }
+
+  on<K extends keyof E>(event: K, listener: Listener<E[K]>): this {
+    let set = this.listeners.get(event);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(event, set);
+    }
+    set.add(listener as Listener<never[]>);
+    return this;
+  }
+
+  once<K extends keyof E>(event: K, listener: Listener<E[K]>): this {
+    const wrapper = (...args: E[K]): void => {
+      this.off(event, wrapper);
+      listener(...args);
+    };
+    return this.on(event, wrapper);
+  }
+
+  off<K extends keyof E>(event: K, listener: Listener<E[K]>): this {
+    this.listeners.get(event)?.delete(listener as Listener<never[]>);
+    return this;
+  }
+
+  removeAllListeners(): void {
+    this.listeners.clear();
+  }
+
+  listenerCount<K extends keyof E>(event: K): number {
+    return this.listeners.get(event)?.size ?? 0;
+  }
+
+  protected emit<K extends keyof E>(event: K, ...args: E[K]): void {
+    const set = this.listeners.get(event);
+    if (!set || set.size === 0) return;
+    for (const listener of [...set]) {
+      try {
+        (listener as Listener<E[K]>)(...args);
+      } catch (error) {
+        this.onListenerError(String(event), error);
+      }
+    }
+  }
+}
