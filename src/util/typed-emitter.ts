@@ -20,7 +20,7 @@ export class TypedEmitter<E extends EventMap> {
       set = new Set();
       this.listeners.set(event, set);
     }
-    set.add(listener as Listener<never[]>);
+    set.add(listener as unknown as Listener<never[]>);
     return this;
   }
 
@@ -33,7 +33,7 @@ export class TypedEmitter<E extends EventMap> {
   }
 
   off<K extends keyof E>(event: K, listener: Listener<E[K]>): this {
-    this.listeners.get(event)?.delete(listener as Listener<never[]>);
+    this.listeners.get(event)?.delete(listener as unknown as Listener<never[]>);
     return this;
   }
 
@@ -50,7 +50,7 @@ export class TypedEmitter<E extends EventMap> {
     if (!set || set.size === 0) return;
     for (const listener of [...set]) {
       try {
-        (listener as Listener<E[K]>)(...args);
+        (listener as unknown as Listener<E[K]>)(...args);
       } catch (error) {
         this.onListenerError(String(event), error);
       }

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs every test from a fresh machine: installs what the tests need when it is
+# missing (Debian packages, then npm ci), type-checks, and runs the whole jest
+# suite inside a private network namespace so every packet stays on loopback.
+# Extra arguments go to jest (e.g. `npm test -- test/rtmp`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v nginx >/dev/null || need+=(nginx)
+[ -e /usr/lib/nginx/modules/ngx_rtmp_module.so ] || need+=(libnginx-mod-rtmp)
+[ -e /usr/lib/nginx/modules/ngx_stream_module.so ] || need+=(libnginx-mod-stream)
+{ command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null; } || need+=(ffmpeg)
+command -v openssl >/dev/null || need+=(openssl)
+command -v unshare >/dev/null || need+=(util-linux)
+command -v ip >/dev/null || need+=(iproute2)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "test: installing Debian packages: ${need[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${need[@]}"
+fi
+
+npm ci --no-audit --no-fund
+npx tsc --noEmit -p .
+
+results=.test-results.json
+rm -f "$results"
+jest=(npx jest --ci --maxWorkers=2 --json --outputFile="$results" "$@")
+status=0
+if unshare --net true 2>/dev/null; then
+  # A network namespace of our own: only `lo`, so nothing can leave the machine.
+  unshare --net bash -c 'ip link set lo up && exec "$@"' _ "${jest[@]}" || status=$?
+else
+  echo "test: cannot create a network namespace (not root?); running on the host's loopback"
+  "${jest[@]}" || status=$?
+fi
+
+# One plain closing line that any CI reader understands.
+if [ -f "$results" ]; then
+  node -e '
+    const r = require(process.argv[1]);
+    console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);
+  ' "$PWD/$results"
+fi
+exit $status

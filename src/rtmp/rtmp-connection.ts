@@ -1,0 +1,321 @@
+/**
+ * One RTMP client connection: TCP or TLS socket, handshake, chunk stream both ways,
+ * protocol control (chunk size, acknowledgements, peer bandwidth, pings) and
+ * command transactions. It knows nothing of publishing: RtmpPublisher drives it.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import { TypedEmitter } from '../util/typed-emitter';
+import { ClientHandshake } from './handshake';
+import { ChunkEncoder, type RtmpMessage } from './chunk-encoder';
+import { ChunkDecoder } from './chunk-decoder';
+import {
+  acknowledgementMessage,
+  parseControlMessage,
+  pingResponseMessage,
+  setChunkSizeMessage,
+  windowAckSizeMessage,
+} from './control-messages';
+import { commandMessage, decodeCommand, type RtmpCommand } from './command-messages';
+import { MessageType, UserControlEvent } from './message-types';
+import type { Amf0Value } from './amf0';
+
+export interface RtmpConnectionOptions {
+  host: string;
+  port: number;
+  tls: boolean;
+  /** TLS: extra trusted CAs (PEM); the system store is used as well. */
+  ca?: string | Buffer;
+  /** TLS: verify the server's certificate (default true). */
+  rejectUnauthorized?: boolean;
+  /** rtmp_publisher_ip: the local address to bind. */
+  localAddress?: string;
+  /** Deadline for TCP/TLS connect plus handshake. */
+  timeoutMs: number;
+  /** Our outgoing chunk size, sent right after the handshake. */
+  chunkSize?: number;
+}
+
+export type RtmpConnectionEvents = {
+  /** A command that is not the answer to one of our calls (onStatus, onBWDone, close …). */
+  command: [command: RtmpCommand, messageStreamId: number];
+  drain: [];
+  close: [reason: string];
+};
+
+/** Chunk stream ids as FMLE/ffmpeg use them: 3 for commands, 4 audio, 6 video, 5 data. */
+export const ChunkStream = { Control: 2, Command: 3, Audio: 4, Data: 5, Video: 6 } as const;
+
+const DEFAULT_CHUNK_SIZE = 4096;
+
+export class RtmpConnectionError extends Error {
+  override readonly name = 'RtmpConnectionError';
+}
+
+interface PendingCall {
+  resolve: (cmd: RtmpCommand) => void;
+  reject: (err: Error) => void;
+}
+
+export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
+  private readonly encoder = new ChunkEncoder();
+  private readonly decoder = new ChunkDecoder();
+  private readonly pending = new Map<number, PendingCall>();
+  private nextTransactionId = 1;
+  private bytesReceived = 0;
+  private lastAckSent = 0;
+  private peerWindowAckSize = 0;
+  private sentWindowAckSize = 0;
+  private closeReason: string | undefined;
+  bytesSent = 0;
+
+  private constructor(private readonly socket: net.Socket) {
+    super();
+  }
+
+  get closed(): boolean {
+    return this.closeReason !== undefined;
+  }
+
+  /** Bytes accepted by write() that the kernel has not taken yet. */
+  get writableLength(): number {
+    return this.socket.writableLength;
+  }
+
+  /** Opens the socket and completes the handshake, or rejects with a clear reason. */
+  static open(opts: RtmpConnectionOptions): Promise<RtmpConnection> {
+    return new Promise((resolve, reject) => {
+      // Binding the local address (rtmp_publisher_ip) happens on the TCP socket; TLS rides on it.
+      const tcp = net.connect({ host: opts.host, port: opts.port, localAddress: opts.localAddress });
+      const socket: net.Socket = opts.tls
+        ? tls.connect({
+            socket: tcp,
+            servername: net.isIP(opts.host) ? undefined : opts.host,
+            ca: opts.ca !== undefined ? [...tls.rootCertificates, opts.ca.toString()] : undefined,
+            rejectUnauthorized: opts.rejectUnauthorized ?? true,
+          })
+        : tcp;
+      if (socket !== tcp) tcp.on('error', (err) => onError(err));
+      socket.setNoDelay(true);
+      const handshake = new ClientHandshake(() => Date.now());
+      let settled = false;
+      const timer = setTimeout(() => fail(new RtmpConnectionError(`no RTMP handshake with ${opts.host}:${opts.port} within ${opts.timeoutMs} ms`)), opts.timeoutMs);
+
+      const fail = (err: Error): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        socket.removeAllListeners();
+        socket.on('error', () => undefined);
+        socket.destroy();
+        tcp.destroy();
+        reject(err);
+      };
+      const onData = (data: Buffer): void => {
+        try {
+          const step = handshake.push(data);
+          if (step.send) socket.write(step.send);
+          if (!step.done) return;
+          settled = true;
+          clearTimeout(timer);
+          socket.off('data', onData);
+          socket.off('error', onError);
+          socket.off('close', onClose);
+          const conn = new RtmpConnection(socket);
+          conn.start(opts.chunkSize ?? DEFAULT_CHUNK_SIZE, step.rest);
+          resolve(conn);
+        } catch (err) {
+          fail(new RtmpConnectionError(`RTMP handshake failed: ${(err as Error).message}`));
+        }
+      };
+      const onError = (err: Error): void => fail(new RtmpConnectionError(describeSocketError(err, opts)));
+      const onClose = (): void => fail(new RtmpConnectionError(`${opts.host}:${opts.port} closed the connection during the handshake`));
+      socket.once(opts.tls ? 'secureConnect' : 'connect', () => socket.write(handshake.start()));
+      socket.on('data', onData);
+      socket.on('error', onError);
+      socket.on('close', onClose);
+    });
+  }
+
+  private start(chunkSize: number, rest: Buffer | undefined): void {
+    this.socket.on('data', (data: Buffer) => this.onData(data));
+    this.socket.on('drain', () => this.emit('drain'));
+    this.socket.on('error', (err: Error) => this.close(`socket error: ${err.message}`));
+    this.socket.on('close', () => this.close('the server closed the connection'));
+    this.writeMessage(setChunkSizeMessage(chunkSize));
+    this.encoder.setChunkSize(chunkSize);
+    if (rest && rest.length > 0) this.onData(rest);
+  }
+
+  /** Sends a command and waits for its _result; an _error rejects with the server's description. */
+  call(name: string, commandObject: Amf0Value, args: Amf0Value[] = [], messageStreamId = 0): Promise<RtmpCommand> {
+    if (this.closed) return Promise.reject(new RtmpConnectionError(`connection closed: ${this.closeReason}`));
+    const transactionId = this.nextTransactionId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(transactionId, { resolve, reject });
+      this.writeMessage(commandMessage({ name, transactionId, commandObject, args }, { chunkStreamId: ChunkStream.Command, messageStreamId }));
+    });
+  }
+
+  /** Sends a command that expects no answer (transaction id 0). */
+  notify(name: string, args: Amf0Value[], messageStreamId = 0): void {
+    this.writeMessage(commandMessage({ name, transactionId: 0, commandObject: null, args }, { chunkStreamId: ChunkStream.Command, messageStreamId }));
+  }
+
+  /** Queues a message on the socket; false when the socket's buffer is over its high-water mark. */
+  writeMessage(msg: RtmpMessage): boolean {
+    if (this.closed) return false;
+    const bytes = this.encoder.encode(msg);
+    this.bytesSent += bytes.length;
+    return this.socket.write(bytes);
+  }
+
+  /** Ends the connection at once; pending calls reject with the reason. Idempotent. */
+  close(reason: string): void {
+    if (this.closeReason !== undefined) return;
+    this.closeReason = reason;
+    for (const call of this.pending.values()) call.reject(new RtmpConnectionError(reason));
+    this.pending.clear();
+    this.socket.destroy();
+    this.emit('close', reason);
+  }
+
+  /** Lets queued bytes reach the server, then closes (a clean unpublish). */
+  async end(reason: string, graceMs = 1000): Promise<void> {
+    if (this.closed) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, graceMs);
+      this.socket.end(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    this.close(reason);
+  }
+
+  private onData(data: Buffer): void {
+    this.bytesReceived += data.length;
+    let messages: RtmpMessage[];
+    try {
+      messages = this.decoder.push(data);
+    } catch (err) {
+      this.close(`protocol error from the server: ${(err as Error).message}`);
+      return;
+    }
+    for (const msg of messages) {
+      if (this.closed) return;
+      this.onMessage(msg);
+    }
+    this.maybeAcknowledge();
+  }
+
+  private maybeAcknowledge(): void {
+    if (this.peerWindowAckSize <= 0) return;
+    if (this.bytesReceived - this.lastAckSent >= this.peerWindowAckSize) {
+      this.lastAckSent = this.bytesReceived;
+      this.writeMessage(acknowledgementMessage(this.bytesReceived % 0x1_0000_0000));
+    }
+  }
+
+  private onMessage(msg: RtmpMessage): void {
+    try {
+      switch (msg.typeId) {
+        case MessageType.CommandAmf0:
+          this.onCommand(decodeCommand(msg.payload), msg.messageStreamId);
+          return;
+        case MessageType.CommandAmf3:
+          // AMF3 command messages start with a format byte (0) and carry AMF0 after it.
+          this.onCommand(decodeCommand(msg.payload.subarray(1)), msg.messageStreamId);
+          return;
+        default:
+          this.onControl(msg);
+      }
+    } catch (err) {
+      this.close(`protocol error from the server: ${(err as Error).message}`);
+    }
+  }
+
+  private onControl(msg: RtmpMessage): void {
+    const control = parseControlMessage(msg);
+    if (!control) return; // data, audio, video or aggregate from the server: not for a publisher
+    switch (control.kind) {
+      case 'windowAckSize':
+        this.peerWindowAckSize = control.size;
+        return;
+      case 'setPeerBandwidth':
+        // The spec (5.4.5) asks the receiver to answer with a Window Acknowledgement
+        // Size of that value when it differs from the last one it sent.
+        if (this.sentWindowAckSize !== control.size) {
+          this.sentWindowAckSize = control.size;
+          this.writeMessage(windowAckSizeMessage(control.size));
+        }
+        return;
+      case 'userControl':
+        if (control.event === UserControlEvent.PingRequest) this.writeMessage(pingResponseMessage(control.timestamp ?? 0));
+        return;
+      default:
+        return; // set chunk size is applied by the decoder; acks and aborts need nothing
+    }
+  }
+
+  private onCommand(cmd: RtmpCommand, messageStreamId: number): void {
+    if ((cmd.name === '_result' || cmd.name === '_error') && this.pending.has(cmd.transactionId)) {
+      const call = this.pending.get(cmd.transactionId)!;
+      this.pending.delete(cmd.transactionId);
+      if (cmd.name === '_result') call.resolve(cmd);
+      else call.reject(new RtmpCallError(cmd));
+      return;
+    }
+    this.emit('command', cmd, messageStreamId);
+  }
+}
+
+/** A call answered with _error: keeps the server's info object. */
+export class RtmpCallError extends Error {
+  override readonly name = 'RtmpCallError';
+  readonly code: string;
+  readonly description: string;
+  constructor(readonly command: RtmpCommand) {
+    const info = statusInfo(command);
+    super(info.description ? `${info.code}: ${info.description}` : info.code || 'the server answered _error');
+    this.code = info.code;
+    this.description = info.description;
+  }
+}
+
+/** The {code, description} of an onStatus/_error info object (last argument). */
+export function statusInfo(cmd: RtmpCommand): { code: string; description: string; level: string } {
+  const candidates = [...cmd.args].reverse();
+  for (const value of candidates) {
+    if (value && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date)) {
+      const obj = value as Record<string, Amf0Value>;
+      return {
+        code: typeof obj.code === 'string' ? obj.code : '',
+        description: typeof obj.description === 'string' ? obj.description : '',
+        level: typeof obj.level === 'string' ? obj.level : '',
+      };
+    }
+  }
+  return { code: '', description: '', level: '' };
+}
+
+function describeSocketError(err: Error, opts: RtmpConnectionOptions): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  const where = `${opts.host}:${opts.port}`;
+  switch (code) {
+    case 'ECONNREFUSED':
+      return `connection refused by ${where}`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `host ${opts.host} not found in DNS`;
+    case 'ETIMEDOUT':
+      return `connection to ${where} timed out`;
+    case 'EADDRNOTAVAIL':
+      return `cannot bind the local address ${opts.localAddress ?? ''}`;
+    default:
+      if (opts.tls && /certificate|self[- ]signed|CERT_|unable to verify/i.test(`${code ?? ''} ${err.message}`)) {
+        return `TLS certificate of ${opts.host} not trusted: ${err.message}`;
+      }
+      return `cannot connect to ${where}: ${err.message}`;
+  }
+}
