@@ -5,3 +5,4 @@ export * from './audio-tag';
 export * from './flv-file-writer';
 export { FlvReader, readFlvFile } from './flv-file-reader';
 export type { FlvFileInfo } from './flv-file-reader';
+export * from './metadata';
