@@ -1,0 +1,21 @@
+/** Settings: the flashphoner.properties reader, the table of every setting, the loader. */
+export { parseProperties, formatPropertyLine, PropertiesSyntaxError, type PropertyEntry } from './properties-parser';
+export {
+  SETTINGS,
+  SETTING_GROUPS,
+  DEFAULT_RTMP_FLASH_VER,
+  KEEP_ALIVE_ALGORITHMS,
+  defaultSettings,
+  maskValue,
+  crossFieldIssues,
+  type Settings,
+  type SettingField,
+  type SettingSpec,
+  type SettingOrigin,
+  type SettingSecrecy,
+  type SettingGroup,
+  type KeepAliveAlgorithm,
+  type CrossFieldIssue,
+} from './settings-schema';
+export { loadSettings, parseSettings, describeSettings, SettingsError, type LoadedSettings } from './load-settings';
+export { renderDefaultProperties } from './render-properties';

@@ -1,0 +1,664 @@
+/**
+ * Every setting rtmp-transponder reads from `flashphoner.properties`, in ONE table.
+ *
+ * The table drives validation (each entry's value kind), defaults, the `Settings` type
+ * (inferred from the table, camelCase), the startup log line (secrets masked) and the
+ * shipped `flashphoner.properties` (see render-properties.ts). A WCS setting keeps its
+ * WCS name and meaning; where WCS has no setting we add our own snake_case name and mark
+ * it `origin: 'extension'`, which the shipped file says in the comment above the key.
+ */
+import {
+  booleanKind,
+  durationMsKind,
+  enumKind,
+  iceUrlKind,
+  integerKind,
+  ipAddressKind,
+  listKind,
+  optionalKind,
+  portKind,
+  rtmpUrlKind,
+  stringKind,
+  type ValueKind,
+} from './value-kinds';
+
+/** `wcs`: a Web Call Server setting, same name and meaning. `extension`: ours only. */
+export type SettingOrigin = 'wcs' | 'extension';
+
+/**
+ * How a value is hidden in logs and errors: `secret` hides all of it, `url` keeps the
+ * scheme and host of an RTMP URL and hides the path, where stream keys live.
+ */
+export type SettingSecrecy = 'secret' | 'url';
+
+export const SETTING_GROUPS = {
+  rtmp: 'RTMP republishing',
+  restore: 'Restoring a lost RTMP connection',
+  outBuffer: 'RTMP output buffer',
+  keyframes: 'Keyframe requests to the publishing browser',
+  ports: 'Listening ports',
+  rest: 'REST API',
+  webrtc: 'WebRTC ingest',
+  signaling: 'WebSocket signaling',
+  media: 'Media processing',
+} as const;
+
+export type SettingGroup = keyof typeof SETTING_GROUPS;
+
+export interface SettingSpec<F extends string = string, T = unknown> {
+  /** Property name in the file. */
+  readonly key: string;
+  /** Other spellings accepted for the same setting; when several appear, the last line wins (with a warning). */
+  readonly aliases?: readonly string[];
+  /** camelCase name in `Settings`. */
+  readonly field: F;
+  readonly kind: ValueKind<T>;
+  readonly default: T;
+  /** One line for the shipped file, saying what the setting does and why its default. */
+  readonly comment: string;
+  readonly origin: SettingOrigin;
+  readonly group: SettingGroup;
+  readonly secret?: SettingSecrecy;
+  /** For settings unset by default: the value shown, commented out, in the shipped file. */
+  readonly example?: string;
+}
+
+/** Keeps each entry's field name and value type literal so `Settings` can be inferred. */
+function setting<const F extends string, T>(
+  spec: SettingSpec<F, T> & { readonly default: NoInfer<T> },
+): SettingSpec<F, T> {
+  return spec;
+}
+
+/** flashVer sent in RTMP connect when rtmp_flash_ver_subscriber is unset: what FMLE sends, which every RTMP server accepts. */
+export const DEFAULT_RTMP_FLASH_VER = 'FMLE/3.0 (compatible; FMSc/1.0)';
+
+export const KEEP_ALIVE_ALGORITHMS = ['HIGH_LEVEL', 'INTERNAL', 'NONE'] as const;
+export type KeepAliveAlgorithm = (typeof KEEP_ALIVE_ALGORITHMS)[number];
+
+export const SETTINGS = [
+  // ── RTMP republishing ───────────────────────────────────────────────────────────
+  setting({
+    key: 'rtmp_transponder_stream_name_prefix',
+    field: 'rtmpTransponderStreamNamePrefix',
+    kind: stringKind(),
+    default: 'rtmp_',
+    comment: 'Prefix added to the published stream name to form the RTMP stream name (unless rtmp_transponder_full_url is true); empty for none.',
+    origin: 'wcs',
+    group: 'rtmp',
+  }),
+  setting({
+    key: 'rtmp_transponder_full_url',
+    field: 'rtmpTransponderFullUrl',
+    kind: booleanKind(),
+    default: false,
+    comment: 'true: rtmpUrl already ends with the RTMP stream name (e.g. a YouTube stream key) and is used as is; false: the prefixed stream name is appended.',
+    origin: 'wcs',
+    group: 'rtmp',
+  }),
+  setting({
+    key: 'rtmp_publisher_ip',
+    field: 'rtmpPublisherIp',
+    kind: optionalKind(ipAddressKind()),
+    default: undefined,
+    comment: 'Local address outgoing RTMP connections are made from; unset lets the OS choose.',
+    origin: 'wcs',
+    group: 'rtmp',
+    example: '192.0.2.10',
+  }),
+  setting({
+    key: 'rtmp_transponder_send_metadata',
+    field: 'rtmpTransponderSendMetadata',
+    kind: booleanKind(),
+    default: true,
+    comment: 'Send @setDataFrame/onMetaData (size, codecs, rates) before the media; YouTube and Facebook want it.',
+    origin: 'wcs',
+    group: 'rtmp',
+  }),
+  setting({
+    key: 'rtmp_flash_ver_subscriber',
+    field: 'rtmpFlashVerSubscriber',
+    kind: optionalKind(stringKind({ nonEmpty: true })),
+    default: undefined,
+    comment: `flashVer sent in the RTMP connect command; unset sends "${DEFAULT_RTMP_FLASH_VER}". A /push/startup rtmpFlashVersion overrides it per push.`,
+    origin: 'wcs',
+    group: 'rtmp',
+    example: 'LNX 76.219.189.0',
+  }),
+  setting({
+    key: 'rtmp_push_auto_start',
+    field: 'rtmpPushAutoStart',
+    kind: booleanKind(),
+    default: false,
+    comment: 'Republish every stream published over WebRTC to rtmp_push_auto_start_url as soon as it starts.',
+    origin: 'wcs',
+    group: 'rtmp',
+  }),
+  setting({
+    key: 'rtmp_push_auto_start_url',
+    field: 'rtmpPushAutoStartUrl',
+    kind: optionalKind(rtmpUrlKind()),
+    default: undefined,
+    comment: 'RTMP/RTMPS server for rtmp_push_auto_start; required when that is true.',
+    origin: 'wcs',
+    group: 'rtmp',
+    secret: 'url',
+    example: 'rtmp://127.0.0.1:1935/live',
+  }),
+  setting({
+    key: 'rtmp.server_buffer_enabled',
+    field: 'rtmpServerBufferEnabled',
+    kind: booleanKind(),
+    default: false,
+    comment: 'Ask the RTMP server to buffer on its side (SetBufferLength); off, as in WCS, for the lowest latency.',
+    origin: 'wcs',
+    group: 'rtmp',
+  }),
+
+  // ── Restore ─────────────────────────────────────────────────────────────────────
+  setting({
+    key: 'rtmp_push_restore',
+    field: 'rtmpPushRestore',
+    kind: booleanKind(),
+    default: false,
+    comment: 'Reconnect to the RTMP server and publish again when the RTMP connection is lost while the WebRTC stream still runs.',
+    origin: 'wcs',
+    group: 'restore',
+  }),
+  setting({
+    key: 'rtmp_push_restore_attempts',
+    field: 'rtmpPushRestoreAttempts',
+    kind: integerKind({ min: -1 }),
+    default: 3,
+    comment: 'Reconnect attempts before the push ends as FAILED; -1 tries forever (-1 is a rtmp-transponder extension).',
+    origin: 'wcs',
+    group: 'restore',
+  }),
+  setting({
+    key: 'rtmp_push_restore_interval_ms',
+    aliases: ['rtmp_push_restore_interval'],
+    field: 'rtmpPushRestoreIntervalMs',
+    kind: durationMsKind({ min: 0 }),
+    default: 5000,
+    comment: 'Pause between reconnect attempts, in milliseconds (rtmp_push_restore_interval is read too).',
+    origin: 'wcs',
+    group: 'restore',
+  }),
+
+  // ── Output buffer ───────────────────────────────────────────────────────────────
+  setting({
+    key: 'rtmp_out_buffer_enabled',
+    field: 'rtmpOutBufferEnabled',
+    kind: booleanKind(),
+    default: false,
+    comment: 'Buffer outgoing RTMP media and send it at an even pace; off passes frames straight through (lowest latency).',
+    origin: 'wcs',
+    group: 'outBuffer',
+  }),
+  setting({
+    key: 'rtmp_out_buffer_start_size',
+    field: 'rtmpOutBufferStartSize',
+    kind: durationMsKind({ min: 0 }),
+    default: 300,
+    comment: 'Media (ms) collected before sending starts; must not exceed rtmp_out_buffer_initial_size.',
+    origin: 'wcs',
+    group: 'outBuffer',
+  }),
+  setting({
+    key: 'rtmp_out_buffer_initial_size',
+    field: 'rtmpOutBufferInitialSize',
+    kind: durationMsKind({ min: 0 }),
+    default: 2000,
+    comment: 'Largest amount of media (ms) the buffer holds.',
+    origin: 'wcs',
+    group: 'outBuffer',
+  }),
+  setting({
+    key: 'rtmp_out_buffer_polling_time',
+    field: 'rtmpOutBufferPollingTime',
+    kind: durationMsKind({ min: 1 }),
+    default: 50,
+    comment: 'How often (ms) the buffer is checked for media due to be sent.',
+    origin: 'wcs',
+    group: 'outBuffer',
+  }),
+  setting({
+    key: 'rtmp_out_buffer_max_bufferings_allowed',
+    field: 'rtmpOutBufferMaxBufferingsAllowed',
+    kind: integerKind({ min: -1 }),
+    default: -1,
+    comment: 'How many times the buffer may refill after running dry before it passes media straight through; -1 is unlimited.',
+    origin: 'wcs',
+    group: 'outBuffer',
+  }),
+
+  // ── Keyframes ───────────────────────────────────────────────────────────────────
+  setting({
+    key: 'periodic_fir_request',
+    field: 'periodicFirRequest',
+    kind: booleanKind(),
+    default: true,
+    comment: 'Ask the browser for a keyframe every periodic_fir_request_interval. WCS ships false; we ship true because RTMP services reject streams with rare keyframes.',
+    origin: 'wcs',
+    group: 'keyframes',
+  }),
+  setting({
+    key: 'periodic_fir_request_interval',
+    field: 'periodicFirRequestInterval',
+    kind: durationMsKind({ min: 100 }),
+    default: 2000,
+    comment: 'Keyframe request period in ms. WCS uses 5000; we use 2000 so keyframes stay well inside YouTube\'s 4 s maximum.',
+    origin: 'wcs',
+    group: 'keyframes',
+  }),
+  setting({
+    key: 'rtcp_pli_request_interval',
+    field: 'rtcpPliRequestInterval',
+    kind: durationMsKind({ min: 0 }),
+    default: 1000,
+    comment: 'Smallest gap (ms) between two keyframe requests (PLI) to one publisher, whatever asks for them.',
+    origin: 'wcs',
+    group: 'keyframes',
+  }),
+
+  // ── Ports ───────────────────────────────────────────────────────────────────────
+  setting({
+    key: 'ws.port',
+    field: 'wsPort',
+    kind: portKind(),
+    default: 8080,
+    comment: 'WebSocket signaling port for the WebSDK (ws://host:8080).',
+    origin: 'wcs',
+    group: 'ports',
+  }),
+  setting({
+    key: 'wss.port',
+    field: 'wssPort',
+    kind: portKind(),
+    default: 8443,
+    comment: 'Secure WebSocket signaling port (wss://host:8443); listens only when wss_cert_file and wss_key_file are set.',
+    origin: 'wcs',
+    group: 'ports',
+  }),
+  setting({
+    key: 'http.port',
+    field: 'httpPort',
+    kind: portKind(),
+    default: 8081,
+    comment: 'HTTP port of the REST API (/rest-api/push/...) and the web pages.',
+    origin: 'wcs',
+    group: 'ports',
+  }),
+  setting({
+    key: 'bind_address',
+    field: 'bindAddress',
+    kind: ipAddressKind(),
+    default: '0.0.0.0',
+    comment: 'Address the ws, wss and HTTP listeners bind to; 127.0.0.1 keeps them local.',
+    origin: 'extension',
+    group: 'ports',
+  }),
+  setting({
+    key: 'wss_cert_file',
+    field: 'wssCertFile',
+    kind: optionalKind(stringKind({ nonEmpty: true })),
+    default: undefined,
+    comment: 'PEM certificate chain for wss (WCS uses a Java keystore instead); set together with wss_key_file.',
+    origin: 'extension',
+    group: 'ports',
+    example: '/etc/rtmp-transponder/fullchain.pem',
+  }),
+  setting({
+    key: 'wss_key_file',
+    field: 'wssKeyFile',
+    kind: optionalKind(stringKind({ nonEmpty: true })),
+    default: undefined,
+    comment: 'PEM private key for wss; set together with wss_cert_file.',
+    origin: 'extension',
+    group: 'ports',
+    example: '/etc/rtmp-transponder/privkey.pem',
+  }),
+
+  // ── REST ────────────────────────────────────────────────────────────────────────
+  setting({
+    key: 'disable_rest_auth',
+    field: 'disableRestAuth',
+    kind: booleanKind(),
+    default: true,
+    comment: 'true: the REST API answers anyone who can reach http.port (as WCS ships); false: it requires the credentials below.',
+    origin: 'wcs',
+    group: 'rest',
+  }),
+  setting({
+    key: 'rest_auth_user',
+    field: 'restAuthUser',
+    kind: optionalKind(stringKind({ nonEmpty: true })),
+    default: undefined,
+    comment: 'HTTP Basic user name accepted when disable_rest_auth is false; set together with rest_auth_password.',
+    origin: 'extension',
+    group: 'rest',
+    example: 'admin',
+  }),
+  setting({
+    key: 'rest_auth_password',
+    field: 'restAuthPassword',
+    kind: optionalKind(stringKind({ raw: true, nonEmpty: true })),
+    default: undefined,
+    comment: 'HTTP Basic password for rest_auth_user; never logged.',
+    origin: 'extension',
+    group: 'rest',
+    secret: 'secret',
+    example: 'change-me',
+  }),
+  setting({
+    key: 'rest_auth_token',
+    field: 'restAuthToken',
+    kind: optionalKind(stringKind({ nonEmpty: true })),
+    default: undefined,
+    comment: 'Bearer token accepted when disable_rest_auth is false (Authorization: Bearer <token>); never logged.',
+    origin: 'extension',
+    group: 'rest',
+    secret: 'secret',
+    example: 'a-long-random-string',
+  }),
+
+  // ── WebRTC ──────────────────────────────────────────────────────────────────────
+  setting({
+    key: 'ip',
+    field: 'ip',
+    kind: optionalKind(ipAddressKind()),
+    default: undefined,
+    comment: 'Address announced to browsers in ICE candidates (the public address behind NAT); unset announces the local interface addresses.',
+    origin: 'wcs',
+    group: 'webrtc',
+    example: '203.0.113.5',
+  }),
+  setting({
+    key: 'ip_local',
+    field: 'ipLocal',
+    kind: optionalKind(ipAddressKind()),
+    default: undefined,
+    comment: 'Local address the WebRTC media sockets bind to; unset uses every interface.',
+    origin: 'wcs',
+    group: 'webrtc',
+    example: '10.0.0.5',
+  }),
+  setting({
+    key: 'media_port_from',
+    field: 'mediaPortFrom',
+    kind: portKind(),
+    default: 31001,
+    comment: 'First UDP port for WebRTC media; open media_port_from..media_port_to in the firewall.',
+    origin: 'wcs',
+    group: 'webrtc',
+  }),
+  setting({
+    key: 'media_port_to',
+    field: 'mediaPortTo',
+    kind: portKind(),
+    default: 32000,
+    comment: 'Last UDP port for WebRTC media.',
+    origin: 'wcs',
+    group: 'webrtc',
+  }),
+  setting({
+    key: 'webrtc_cc_min_bitrate',
+    field: 'webrtcCcMinBitrate',
+    kind: integerKind({ min: 0 }),
+    default: 30000,
+    comment: 'Publisher video bitrate (bit/s) below which the server stops asking the browser to lower it.',
+    origin: 'wcs',
+    group: 'webrtc',
+  }),
+  setting({
+    key: 'webrtc_cc_max_bitrate',
+    field: 'webrtcCcMaxBitrate',
+    kind: integerKind({ min: 1 }),
+    default: 10000000,
+    comment: 'Publisher video bitrate (bit/s) above which the server asks the browser to lower it (REMB).',
+    origin: 'wcs',
+    group: 'webrtc',
+  }),
+  setting({
+    key: 'ice_stun_servers',
+    field: 'iceStunServers',
+    kind: listKind(iceUrlKind(['stun', 'stuns']), 'a comma-separated list of stun:host[:port] URLs'),
+    default: [],
+    comment: 'STUN servers the server asks for its public address when ip is unset; empty for none.',
+    origin: 'extension',
+    group: 'webrtc',
+  }),
+  setting({
+    key: 'ice_turn_server',
+    field: 'iceTurnServer',
+    kind: optionalKind(iceUrlKind(['turn', 'turns'])),
+    default: undefined,
+    comment: 'TURN server for relayed media when direct UDP cannot work; set with ice_turn_username and ice_turn_password.',
+    origin: 'extension',
+    group: 'webrtc',
+    example: 'turn:turn.example.com:3478?transport=udp',
+  }),
+  setting({
+    key: 'ice_turn_username',
+    field: 'iceTurnUsername',
+    kind: optionalKind(stringKind({ nonEmpty: true })),
+    default: undefined,
+    comment: 'User name for ice_turn_server.',
+    origin: 'extension',
+    group: 'webrtc',
+    example: 'transponder',
+  }),
+  setting({
+    key: 'ice_turn_password',
+    field: 'iceTurnPassword',
+    kind: optionalKind(stringKind({ raw: true, nonEmpty: true })),
+    default: undefined,
+    comment: 'Password for ice_turn_server; never logged.',
+    origin: 'extension',
+    group: 'webrtc',
+    secret: 'secret',
+    example: 'change-me',
+  }),
+
+  // ── Signaling ───────────────────────────────────────────────────────────────────
+  // Type arguments spelled out: inferred, the words would widen to string.
+  setting<'keepAliveAlgorithm', KeepAliveAlgorithm>({
+    key: 'keep_alive.algorithm',
+    field: 'keepAliveAlgorithm',
+    kind: enumKind(KEEP_ALIVE_ALGORITHMS),
+    default: 'HIGH_LEVEL',
+    comment: 'WebSocket keep-alive: HIGH_LEVEL sends WCS ping/pong messages, INTERNAL WebSocket ping frames, NONE nothing.',
+    origin: 'wcs',
+    group: 'signaling',
+  }),
+  setting({
+    key: 'keep_alive.server_interval',
+    field: 'keepAliveServerInterval',
+    kind: durationMsKind({ min: 100 }),
+    default: 5000,
+    comment: 'Period (ms) of server pings; the WebSDK pingInterval option should match.',
+    origin: 'wcs',
+    group: 'signaling',
+  }),
+  setting({
+    key: 'keep_alive.probes',
+    field: 'keepAliveProbes',
+    kind: integerKind({ min: 1 }),
+    default: 10,
+    comment: 'Missed pongs in a row after which the session is closed; the WebSDK receiveProbes option should match.',
+    origin: 'wcs',
+    group: 'signaling',
+  }),
+  setting({
+    key: 'ws_max_message_size',
+    field: 'wsMaxMessageSize',
+    kind: integerKind({ min: 1024 }),
+    default: 1048576,
+    comment: 'Largest signaling message accepted, in bytes; bigger ones close the session (an SDP offer is a few kB).',
+    origin: 'extension',
+    group: 'signaling',
+  }),
+  setting({
+    key: 'max_streams_per_session',
+    field: 'maxStreamsPerSession',
+    kind: integerKind({ min: 1 }),
+    default: 10,
+    comment: 'Streams one WebSocket session may publish at once; more are refused with FAILED.',
+    origin: 'extension',
+    group: 'signaling',
+  }),
+  setting({
+    key: 'max_streams_total',
+    field: 'maxStreamsTotal',
+    kind: integerKind({ min: 1 }),
+    default: 50,
+    comment: 'Streams the whole server accepts at once; more are refused with FAILED.',
+    origin: 'extension',
+    group: 'signaling',
+  }),
+
+  // ── Media processing ────────────────────────────────────────────────────────────
+  setting({
+    key: 'media_dir',
+    field: 'mediaDir',
+    kind: stringKind({ nonEmpty: true }),
+    default: 'media',
+    comment: 'Directory of the WAV files that /push/sound_on plays, relative to the working directory unless absolute.',
+    origin: 'extension',
+    group: 'media',
+  }),
+  setting({
+    key: 'ffmpeg_path',
+    field: 'ffmpegPath',
+    kind: optionalKind(stringKind({ nonEmpty: true })),
+    default: undefined,
+    comment: 'ffmpeg executable to run; unset uses the one bundled with @ffmpeg-installer/ffmpeg.',
+    origin: 'extension',
+    group: 'media',
+    example: '/usr/bin/ffmpeg',
+  }),
+] as const;
+
+type SettingsTable = typeof SETTINGS;
+export type AnySettingSpec = SettingsTable[number];
+
+/** Every supported setting, camelCase, as loaded (defaults filled in). */
+export type Settings = { -readonly [S in AnySettingSpec as S['field']]: S['default'] };
+
+export type SettingField = keyof Settings;
+
+/** A fresh copy of the defaults (lists are new arrays, so callers may change them). */
+export function defaultSettings(): Settings {
+  const out: Record<string, unknown> = {};
+  for (const spec of SETTINGS) {
+    const d: unknown = spec.default;
+    out[spec.field] = Array.isArray(d) ? [...d] : d;
+  }
+  return out as Settings;
+}
+
+/** The spec of each accepted property name (keys and aliases); a Map, so odd keys like `__proto__` are harmless. */
+export const SPEC_BY_KEY: ReadonlyMap<string, AnySettingSpec> = new Map(
+  SETTINGS.flatMap((spec): [string, AnySettingSpec][] => [
+    [spec.key, spec],
+    ...(spec.aliases ?? []).map((a): [string, AnySettingSpec] => [a, spec]),
+  ]),
+);
+
+export const SPEC_BY_FIELD: ReadonlyMap<string, AnySettingSpec> = new Map(SETTINGS.map((s) => [s.field, s]));
+
+/** Hides secrets: `***` for passwords and tokens, scheme and host only for RTMP URLs. */
+export function maskValue(secrecy: SettingSecrecy | undefined, text: string): string {
+  if (secrecy === undefined || text.length === 0) return text;
+  if (secrecy === 'secret') return '***';
+  try {
+    const url = new URL(text.trim());
+    return `${url.protocol}//${url.host}/***`;
+  } catch {
+    return '***';
+  }
+}
+
+/** A rule between settings that one value alone cannot express; `keys[0]` is blamed. */
+export interface CrossFieldIssue {
+  keys: [string, ...string[]];
+  message: string;
+}
+
+/** Rules spanning several settings. Rules about disabled features only apply when enabled. */
+export function crossFieldIssues(s: Settings): CrossFieldIssue[] {
+  const issues: CrossFieldIssue[] = [];
+
+  if (s.mediaPortFrom > s.mediaPortTo) {
+    issues.push({
+      keys: ['media_port_from', 'media_port_to'],
+      message: `must not be greater than media_port_to (${s.mediaPortTo})`,
+    });
+  }
+
+  const ports: [string, number][] = [
+    ['ws.port', s.wsPort],
+    ['wss.port', s.wssPort],
+    ['http.port', s.httpPort],
+  ];
+  for (let i = 0; i < ports.length; i++) {
+    for (let j = i + 1; j < ports.length; j++) {
+      const [a, pa] = ports[i]!;
+      const [b, pb] = ports[j]!;
+      if (pa === pb) issues.push({ keys: [b, a], message: `is the same port as ${a} (${pa})` });
+    }
+  }
+
+  if ((s.wssCertFile === undefined) !== (s.wssKeyFile === undefined)) {
+    const missing = s.wssCertFile === undefined ? 'wss_cert_file' : 'wss_key_file';
+    const given = s.wssCertFile === undefined ? 'wss_key_file' : 'wss_cert_file';
+    issues.push({ keys: [given, missing], message: `needs ${missing} too: wss needs both a certificate and a key` });
+  }
+
+  if (s.rtmpPushAutoStart && s.rtmpPushAutoStartUrl === undefined) {
+    issues.push({
+      keys: ['rtmp_push_auto_start', 'rtmp_push_auto_start_url'],
+      message: 'is true but rtmp_push_auto_start_url is not set (expected an rtmp:// or rtmps:// URL)',
+    });
+  }
+
+  if (s.rtmpOutBufferEnabled && s.rtmpOutBufferStartSize > s.rtmpOutBufferInitialSize) {
+    issues.push({
+      keys: ['rtmp_out_buffer_start_size', 'rtmp_out_buffer_initial_size'],
+      message: `must not be greater than rtmp_out_buffer_initial_size (${s.rtmpOutBufferInitialSize}), the largest the buffer gets`,
+    });
+  }
+
+  if (s.webrtcCcMinBitrate > s.webrtcCcMaxBitrate) {
+    issues.push({
+      keys: ['webrtc_cc_min_bitrate', 'webrtc_cc_max_bitrate'],
+      message: `must not be greater than webrtc_cc_max_bitrate (${s.webrtcCcMaxBitrate})`,
+    });
+  }
+
+  if ((s.restAuthUser === undefined) !== (s.restAuthPassword === undefined)) {
+    const given = s.restAuthUser === undefined ? 'rest_auth_password' : 'rest_auth_user';
+    const missing = s.restAuthUser === undefined ? 'rest_auth_user' : 'rest_auth_password';
+    issues.push({ keys: [given, missing], message: `needs ${missing} too` });
+  }
+  if (!s.disableRestAuth && s.restAuthUser === undefined && s.restAuthToken === undefined) {
+    issues.push({
+      keys: ['disable_rest_auth', 'rest_auth_user', 'rest_auth_password', 'rest_auth_token'],
+      message: 'is false but no credentials are set: set rest_auth_user and rest_auth_password, or rest_auth_token',
+    });
+  }
+
+  const turnParts = [s.iceTurnServer, s.iceTurnUsername, s.iceTurnPassword];
+  if (turnParts.some((p) => p !== undefined) && turnParts.some((p) => p === undefined)) {
+    const names: [string, string | undefined][] = [
+      ['ice_turn_server', s.iceTurnServer],
+      ['ice_turn_username', s.iceTurnUsername],
+      ['ice_turn_password', s.iceTurnPassword],
+    ];
+    const given = names.filter(([, v]) => v !== undefined).map(([k]) => k);
+    const missing = names.filter(([, v]) => v === undefined).map(([k]) => k);
+    issues.push({ keys: [given[0]!, ...missing], message: `needs ${missing.join(' and ')} too` });
+  }
+
+  return issues;
+}

@@ -1,0 +1,213 @@
+/**
+ * How one property value (always a string in the file) becomes a typed setting, and how
+ * a typed default is written back as text for the shipped file.
+ *
+ * Each kind is a zod schema from string to value plus the words used when a value is
+ * wrong ("expected an integer >= -1"), so error messages and the checks cannot drift.
+ */
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+export interface ValueKind<T> {
+  /** Parses the (unescaped) property text; on failure the issue message says what was expected. */
+  readonly schema: z.ZodType<T, string>;
+  /** "an integer >= -1", completes "expected …". */
+  readonly expected: string;
+  /** Text that parses back to `value` (before .properties escaping). */
+  format(value: T): string;
+}
+
+type Parsed<T> = { ok: true; value: T } | { ok: false; message?: string };
+
+function kind<T>(
+  expected: string,
+  parse: (text: string) => Parsed<T>,
+  format: (value: T) => string,
+): ValueKind<T> {
+  const schema = z.string().transform((text, ctx): T => {
+    const r = parse(text);
+    if (r.ok) return r.value;
+    ctx.issues.push({ code: 'custom', message: r.message ?? `expected ${expected}`, input: text });
+    return z.NEVER;
+  });
+  return { schema, expected, format };
+}
+
+const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
+const fail = <T>(message?: string): Parsed<T> => (message === undefined ? { ok: false } : { ok: false, message });
+
+/** `true`/`false` in any letter case. Java would read any other word as false; we refuse it. */
+export function booleanKind(): ValueKind<boolean> {
+  return kind(
+    'true or false',
+    (text) => {
+      const t = text.trim().toLowerCase();
+      if (t === 'true') return ok(true);
+      if (t === 'false') return ok(false);
+      return fail();
+    },
+    (v) => String(v),
+  );
+}
+
+function rangeWords(min: number | undefined, max: number | undefined): string {
+  if (min !== undefined && max !== undefined) return `from ${min} to ${max}`;
+  if (min !== undefined) return `>= ${min}`;
+  if (max !== undefined) return `<= ${max}`;
+  return '';
+}
+
+const INTEGER = /^[+-]?\d+$/;
+
+function parseInteger(text: string, min?: number, max?: number): Parsed<number> {
+  const t = text.trim();
+  if (!INTEGER.test(t)) return fail();
+  const n = Number(t);
+  if (!Number.isSafeInteger(n)) return fail();
+  if (min !== undefined && n < min) return fail();
+  if (max !== undefined && n > max) return fail();
+  return ok(n);
+}
+
+export interface IntegerOptions {
+  min?: number;
+  max?: number;
+  /** Replaces the generated "an integer >= 0" when a value has a special meaning (-1 = forever). */
+  expected?: string;
+}
+
+export function integerKind(opts: IntegerOptions = {}): ValueKind<number> {
+  const words = rangeWords(opts.min, opts.max);
+  const expected = opts.expected ?? (words ? `an integer ${words}` : 'an integer');
+  return kind(expected, (text) => parseInteger(text, opts.min, opts.max), (v) => String(v));
+}
+
+/** Milliseconds as a plain integer, the way every WCS interval is written. */
+export function durationMsKind(opts: { min?: number; max?: number } = {}): ValueKind<number> {
+  const words = rangeWords(opts.min, opts.max);
+  return kind(
+    `a duration in milliseconds${words ? ` ${words}` : ''}`,
+    (text) => parseInteger(text, opts.min, opts.max),
+    (v) => String(v),
+  );
+}
+
+export function portKind(): ValueKind<number> {
+  return kind('a port number from 1 to 65535', (text) => parseInteger(text, 1, 65535), (v) => String(v));
+}
+
+export interface StringOptions {
+  /** Keep surrounding white space (passwords); otherwise it is trimmed, since trailing blanks are almost always a slip. */
+  raw?: boolean;
+  nonEmpty?: boolean;
+}
+
+export function stringKind(opts: StringOptions = {}): ValueKind<string> {
+  return kind(
+    opts.nonEmpty ? 'a non-empty text' : 'a text',
+    (text) => {
+      const t = opts.raw ? text : text.trim();
+      return opts.nonEmpty && t.length === 0 ? fail() : ok(t);
+    },
+    (v) => v,
+  );
+}
+
+/** A literal IPv4 or IPv6 address (no host names: they would be resolved at an unknown time). */
+export function ipAddressKind(): ValueKind<string> {
+  return kind(
+    'an IPv4 or IPv6 address',
+    (text) => {
+      const t = text.trim();
+      return isIP(t) !== 0 ? ok(t) : fail();
+    },
+    (v) => v,
+  );
+}
+
+function parseUrl(text: string, protocols: readonly string[]): URL | undefined {
+  try {
+    const url = new URL(text);
+    return protocols.includes(url.protocol) && url.hostname.length > 0 ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** rtmp:// or rtmps:// with a host; the path (application, stream key) is not checked here. */
+export function rtmpUrlKind(): ValueKind<string> {
+  return kind(
+    'an rtmp:// or rtmps:// URL with a host',
+    (text) => {
+      const t = text.trim();
+      return parseUrl(t, ['rtmp:', 'rtmps:']) ? ok(t) : fail();
+    },
+    (v) => v,
+  );
+}
+
+/** ICE server URL (RFC 7064 / 7065): `stun:host[:port]`, `turn:host[:port][?transport=udp|tcp]`. */
+export function iceUrlKind(schemes: readonly string[]): ValueKind<string> {
+  const pattern = new RegExp(
+    `^(${schemes.join('|')}):(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9.-]+)(:\\d{1,5})?(\\?transport=(udp|tcp))?$`,
+  );
+  return kind(
+    `a ${schemes.map((s) => `${s}:`).join(' or ')} URL such as ${schemes[0]}:host:3478`,
+    (text) => {
+      const t = text.trim();
+      const m = pattern.exec(t);
+      if (!m) return fail();
+      const port = m[3] ? Number(m[3].slice(1)) : 3478;
+      return port >= 1 && port <= 65535 ? ok(t) : fail();
+    },
+    (v) => v,
+  );
+}
+
+/** One of a fixed set of words, any letter case, normalized to the spelling given here. */
+export function enumKind<const V extends readonly [string, ...string[]]>(values: V): ValueKind<V[number]> {
+  return kind(
+    `one of ${values.join(', ')}`,
+    (text) => {
+      const t = text.trim().toLowerCase();
+      const hit = values.find((v) => v.toLowerCase() === t);
+      return hit === undefined ? fail() : ok(hit);
+    },
+    (v) => v,
+  );
+}
+
+/** Comma-separated items; blanks around items and empty items are ignored. */
+export function listKind<T>(item: ValueKind<T>, expected: string): ValueKind<T[]> {
+  return kind(
+    expected,
+    (text) => {
+      const parts = text
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => p.length > 0);
+      const out: T[] = [];
+      for (const p of parts) {
+        const r = item.schema.safeParse(p);
+        if (!r.success) return fail(`expected ${item.expected} in the list, got "${p}"`);
+        out.push(r.data);
+      }
+      return ok(out);
+    },
+    (v) => v.map((x) => item.format(x)).join(','),
+  );
+}
+
+/** The setting may be left unset: an empty value (`key=`) means unset, as a missing key does. */
+export function optionalKind<T>(inner: ValueKind<T>): ValueKind<T | undefined> {
+  return kind(
+    inner.expected,
+    (text): Parsed<T | undefined> => {
+      if (text.trim().length === 0) return ok(undefined);
+      const r = inner.schema.safeParse(text);
+      if (r.success) return ok(r.data);
+      return fail(r.error.issues[0]?.message);
+    },
+    (v) => (v === undefined ? '' : inner.format(v)),
+  );
+}
