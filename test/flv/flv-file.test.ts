@@ -36,7 +36,7 @@ import { parseSps } from '../../src/media/h264-sps';
 
 const FIXTURES = join(__dirname, '..', 'fixtures');
 const FFMPEG_FLV = join(FIXTURES, 'flv-h264-aac-160x120.flv');
-const probe = JSON.parse(readFileSync(join(FIXTURES, 'fixtures.ffprobe.json'), 'utf8')) as Record<
+const probe = JSON.parse(readFileSync(join(FIXTURES, 'media-fixtures.ffprobe.json'), 'utf8')) as Record<
   string,
   { streams: { codec_type: string; width?: number; height?: number; nb_read_frames: string; sample_rate?: string; channels?: number }[] }
 >;

@@ -10,7 +10,7 @@ import {
 
 const FIXTURES = join(__dirname, '..', 'fixtures');
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\/\/[^\n]*/g, '').replace(/\s+/g, ''), 'hex');
-const probe = JSON.parse(readFileSync(join(FIXTURES, 'fixtures.ffprobe.json'), 'utf8')) as Record<
+const probe = JSON.parse(readFileSync(join(FIXTURES, 'media-fixtures.ffprobe.json'), 'utf8')) as Record<
   string,
   { streams: { sample_rate: string; channels: number; nb_read_frames: string; profile: string }[] }
 >;

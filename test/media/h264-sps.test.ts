@@ -15,8 +15,8 @@ interface ProbeStream {
   pix_fmt?: string;
   r_frame_rate?: string;
 }
-/** What ffprobe said about each fixture when make-fixtures.sh made it. */
-const probe = JSON.parse(readFileSync(join(FIXTURES, 'fixtures.ffprobe.json'), 'utf8')) as Record<
+/** What ffprobe said about each fixture when make-media-fixtures.sh made it. */
+const probe = JSON.parse(readFileSync(join(FIXTURES, 'media-fixtures.ffprobe.json'), 'utf8')) as Record<
   string,
   { streams: ProbeStream[] }
 >;

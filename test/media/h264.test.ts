@@ -15,7 +15,7 @@ const FIXTURES = join(__dirname, '..', 'fixtures');
 /** Hex with `//` comments naming each field, as the spec tables list them. */
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\/\/[^\n]*/g, '').replace(/\s+/g, ''), 'hex');
 
-// Parameter sets libx264 wrote (test/fixtures/make-fixtures.sh), with emulation prevention.
+// Parameter sets libx264 wrote (test/fixtures/make-media-fixtures.sh), with emulation prevention.
 const HIGH_720_SPS = hex('6764001facd9405005bb0110000003001000000303c0f1831960');
 const HIGH_720_PPS = hex('68ebe3cb22c0');
 const BASE_720_SPS = hex('6742c01fd9005005bb0110000003001000000303c0f1832480');
