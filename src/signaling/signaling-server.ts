@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Logger } from '../log';
+import type { StreamRegistry } from '../streams/stream-registry';
+import type { PublisherOptions } from '../webrtc/publisher-options';
+import { SignalingSession } from './signaling-session';
+
+export interface SignalingOptions {
+  /** `ws.port` (8080 as WCS); 0 picks a free port */
+  port: number;
+  host?: string;
+  /** `wss.port` (8443) with a PEM certificate and key (PEM text or a file path) */
+  tls?: { cert: string; key: string; port: number };
+  /** larger messages are answered with `fail` and dropped */
+  maxMessageBytes: number;
+  maxStreamsPerSession: number;
+  maxStreamsTotal: number;
+  /** the server pings every interval; a client silent for the timeout is closed */
+  keepAliveIntervalMs: number;
+  keepAliveTimeoutMs: number;
+  webrtc: PublisherOptions;
+}
+
+/** Frames above this are refused by ws itself (close 1009); between maxMessageBytes and this we answer `fail`. */
+function hardFrameLimit(maxMessageBytes: number): number {
+  return Math.max(maxMessageBytes * 4, 4 * 1024 * 1024);
+}
+
+function pem(value: string): string {
+  return value.includes('-----BEGIN') ? value : readFileSync(value, 'utf8');
+}
+
+/**
+ * The WCS WebSocket endpoint: ws:// on `port`, and wss:// on `tls.port` when a certificate
+ * is given. Owns its sessions; closing the server ends every session and publisher.
+ */
+export class SignalingServer {
+  private readonly sessions = new Set<SignalingSession>();
+  private readonly servers: Array<{ http: Server; wss: WebSocketServer; label: string }> = [];
+  private closing = false;
+
+  constructor(private readonly opts: SignalingOptions, private readonly registry: StreamRegistry, private readonly log: Logger) {}
+
+  /** The bound ports, once listening (useful with port 0). */
+  get ports(): { ws?: number; wss?: number } {
+    const port = (label: string): number | undefined => {
+      const s = this.servers.find((x) => x.label === label);
+      const a = s?.http.address();
+      return a && typeof a === 'object' ? (a as AddressInfo).port : undefined;
+    };
+    return { ws: port('ws'), wss: port('wss') };
+  }
+
+  async listen(): Promise<void> {
+    await this.start('ws', createHttpServer(), this.opts.port);
+    if (this.opts.tls) {
+      const https = createHttpsServer({ cert: pem(this.opts.tls.cert), key: pem(this.opts.tls.key) });
+      await this.start('wss', https, this.opts.tls.port);
+    }
+  }
+
+  /** Closes every session (unpublishing its streams), then the listeners. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    for (const s of [...this.sessions]) s.close('server shutting down');
+    await Promise.all(this.servers.map(({ http, wss }) => new Promise<void>((resolve) => {
+      for (const client of wss.clients) client.terminate();
+      wss.close(() => http.close(() => resolve()));
+      http.closeAllConnections?.();
+    })));
+    this.servers.length = 0;
+  }
+
+  private totalStreams(): number {
+    let n = 0;
+    for (const s of this.sessions) n += s.streamCount;
+    return n;
+  }
+
+  private async start(label: string, http: Server, port: number): Promise<void> {
+    const wss = new WebSocketServer({ server: http, maxPayload: hardFrameLimit(this.opts.maxMessageBytes) });
+    wss.on('connection', (ws: WebSocket, req: IncomingMessage) => this.accept(ws, req));
+    wss.on('error', (error) => this.log.error('websocket server error', { label, error: error.message }));
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(port, this.opts.host, () => {
+        http.off('error', reject);
+        resolve();
+      });
+    });
+    this.servers.push({ http, wss, label });
+    const address = http.address() as AddressInfo;
+    this.log.info('signaling listening', { scheme: label, host: address.address, port: address.port });
+  }
+
+  private accept(ws: WebSocket, req: IncomingMessage): void {
+    if (this.closing) {
+      ws.terminate();
+      return;
+    }
+    const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
+    const session = new SignalingSession(ws, this.registry, this.opts.webrtc, {
+      maxMessageBytes: this.opts.maxMessageBytes,
+      maxStreamsPerSession: this.opts.maxStreamsPerSession,
+      maxStreamsTotal: this.opts.maxStreamsTotal,
+      keepAliveIntervalMs: this.opts.keepAliveIntervalMs,
+      keepAliveTimeoutMs: this.opts.keepAliveTimeoutMs,
+      totalStreams: () => this.totalStreams(),
+    }, this.log, remote);
+    this.sessions.add(session);
+    session.on('close', () => this.sessions.delete(session));
+  }
+}

@@ -1,0 +1,321 @@
+import { randomUUID } from 'node:crypto';
+import type { WebSocket, RawData } from 'ws';
+import type { Logger } from '../log';
+import type { PublishInfo, StreamRegistry } from '../streams/stream-registry';
+import { Publisher } from '../webrtc/publisher';
+import type { PublisherOptions } from '../webrtc/publisher-options';
+import { SafeEmitter } from '../webrtc/safe-emitter';
+import { SdpError } from '../webrtc/sdp-offer';
+import { checkRtmpUrl, maskRtmpUrl } from './rtmp-url';
+import {
+  encodeMessage,
+  encodeSetRemoteSdp,
+  mediaSessionIdOf,
+  parseMessage,
+  parsePublish,
+  WCS_INFO,
+  type PublishRequest,
+  type StreamStatus,
+  type WcsMessage,
+} from './wcs-protocol';
+
+export interface SessionLimits {
+  maxMessageBytes: number;
+  maxStreamsPerSession: number;
+  maxStreamsTotal: number;
+  keepAliveIntervalMs: number;
+  keepAliveTimeoutMs: number;
+  /** streams (being set up or live) across every session */
+  totalStreams: () => number;
+}
+
+type SessionState = 'new' | 'established' | 'closed';
+
+/** One publish of this session, from publishStream until it ends. */
+interface StreamEntry {
+  mediaSessionId: string;
+  name: string;
+  status: 'PENDING' | 'PUBLISHING';
+  publisher?: Publisher;
+  /** the name is held in the registry until the publisher is added or the publish ends */
+  holdsName: boolean;
+  info: PublishInfo;
+}
+
+export type SignalingSessionEvents = { close: [string] };
+
+/** The browser's close reasons become WCS's info texts. */
+function failureInfo(reason: string): string {
+  if (reason.startsWith('ICE/DTLS not connected')) return WCS_INFO.FAILED_BY_ICE_TIMEOUT;
+  if (reason.startsWith('ICE/DTLS failed')) return WCS_INFO.FAILED_BY_ICE_ERROR;
+  if (reason.startsWith('no media')) return WCS_INFO.FAILED_BY_RTP_ACTIVITY;
+  return reason;
+}
+
+/**
+ * One WebSocket client speaking the WCS protocol: `connection`, `publishStream`,
+ * `unPublishStream`, `ping`/`pong`. Everything else gets a `fail` naming the message.
+ * Bad input is answered and logged once per session; nothing a client sends can throw.
+ */
+export class SignalingSession extends SafeEmitter<SignalingSessionEvents> {
+  readonly id = randomUUID();
+  private state: SessionState = 'new';
+  private readonly streams = new Map<string, StreamEntry>();
+  private lastHeardAt = Date.now();
+  private readonly keepAliveTimer: NodeJS.Timeout;
+  private badInputLogged = false;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly registry: StreamRegistry,
+    private readonly webrtc: PublisherOptions,
+    private readonly limits: SessionLimits,
+    private readonly log: Logger,
+    remote: string,
+  ) {
+    super((event, error) => log.error('session listener threw', { session: this.id, event, error: String(error) }));
+    this.log.info('session opened', { session: this.id, remote });
+    ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
+    ws.on('close', (code) => this.close(`socket closed (${code})`));
+    ws.on('error', (error) => this.close(`socket error: ${error.message}`));
+    this.keepAliveTimer = setInterval(() => this.keepAlive(), Math.max(50, limits.keepAliveIntervalMs));
+  }
+
+  get closed(): boolean {
+    return this.state === 'closed';
+  }
+
+  /** Streams of this session, being set up or live. */
+  get streamCount(): number {
+    return this.streams.size;
+  }
+
+  /** Ends the session: every stream is unpublished, the socket closed. */
+  close(reason: string): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    clearInterval(this.keepAliveTimer);
+    for (const entry of [...this.streams.values()]) this.endStream(entry, 'UNPUBLISHED', WCS_INFO.STOPPED_BY_SESSION_DISCONNECT, `session closed: ${reason}`);
+    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) {
+      try { this.ws.close(1000); } catch { /* already closing */ }
+    }
+    this.log.info('session closed', { session: this.id, reason });
+    this.safeEmit('close', reason);
+    this.removeAllListeners();
+  }
+
+  private keepAlive(): void {
+    if (this.closed) return;
+    if (Date.now() - this.lastHeardAt > this.limits.keepAliveTimeoutMs) {
+      this.close(`keep-alive: nothing heard for ${this.limits.keepAliveTimeoutMs} ms`);
+      return;
+    }
+    this.send(encodeMessage('ping', null));
+  }
+
+  private onFrame(data: RawData, isBinary: boolean): void {
+    if (this.closed) return;
+    this.lastHeardAt = Date.now();
+    try {
+      const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer | ArrayBuffer).byteLength;
+      if (size > this.limits.maxMessageBytes) {
+        this.badInput(`Message of ${size} bytes is larger than the limit of ${this.limits.maxMessageBytes}`);
+        return;
+      }
+      if (isBinary) {
+        this.badInput('Binary messages are not supported');
+        return;
+      }
+      const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+      const parsed = parseMessage(text);
+      if (!parsed.ok) {
+        this.badInput(parsed.error);
+        return;
+      }
+      this.dispatch(parsed.msg);
+    } catch (error) {
+      // A bug of ours, not the client's: keep serving, say so once.
+      this.log.error('message handling failed', { session: this.id, error: String(error) });
+      this.sendFail('unknown', WCS_INFO.FAILED_BY_ERROR);
+    }
+  }
+
+  private dispatch(msg: WcsMessage): void {
+    switch (msg.message) {
+      case 'connection':
+        this.onConnection(msg.data);
+        return;
+      case 'ping':
+        this.send(encodeMessage('pong', null));
+        return;
+      case 'pong':
+        return;
+      case 'publishStream':
+        void this.onPublish(msg.data);
+        return;
+      case 'unPublishStream':
+        this.onUnpublish(msg.data);
+        return;
+      case 'playStream': {
+        // Fail the stream too, so the WebSDK's play promise ends instead of waiting.
+        const id = mediaSessionIdOf(msg.data);
+        if (id) this.sendStatus(id, undefined, 'FAILED', 'playStream is not supported: this server only receives published streams');
+        this.sendFail(msg.message, 'playStream is not supported');
+        return;
+      }
+      default:
+        this.log.debug('unsupported message', { session: this.id, message: msg.message });
+        this.sendFail(msg.message, `${msg.message} is not supported`);
+    }
+  }
+
+  private onConnection(data: unknown[]): void {
+    if (this.state !== 'new') {
+      this.sendFail('connection', 'Session is already established');
+      return;
+    }
+    const cfg = (typeof data[0] === 'object' && data[0] !== null ? data[0] : {}) as Record<string, unknown>;
+    this.state = 'established';
+    const pick = (k: string): unknown => (typeof cfg[k] === 'string' || typeof cfg[k] === 'boolean' || typeof cfg[k] === 'number' ? cfg[k] : undefined);
+    // WCS answers with the client's own connection config plus the session's identity;
+    // the WebSDK keeps authToken and hands the object to the ESTABLISHED callback.
+    this.send(encodeMessage('getUserData', {
+      appKey: pick('appKey') ?? 'defaultApp',
+      mediaProviders: ['WebRTC'],
+      keepAlive: pick('keepAlive'),
+      clientVersion: pick('clientVersion'),
+      msePacketizationVersion: pick('msePacketizationVersion'),
+      authToken: typeof cfg.authToken === 'string' && cfg.authToken ? cfg.authToken : this.id,
+      sessionId: this.id,
+      status: 'ESTABLISHED',
+    }));
+    this.log.info('session established', { session: this.id, appKey: pick('appKey'), clientVersion: pick('clientVersion') });
+  }
+
+  private async onPublish(data: unknown[]): Promise<void> {
+    const parsed = parsePublish(data);
+    if (!parsed.ok) {
+      this.badInput(parsed.error, 'publishStream', parsed.mediaSessionId, parsed.name);
+      return;
+    }
+    const req = parsed.req;
+    const refuse = (info: string): void => {
+      this.log.warn('publish refused', { session: this.id, stream: req.name, info });
+      this.sendStatus(req.mediaSessionId, req.name, 'FAILED', info);
+    };
+    if (this.state !== 'established') return refuse(WCS_INFO.SESSION_NOT_READY);
+    if (this.streams.has(req.mediaSessionId)) return refuse(WCS_INFO.MEDIASESSION_ID_ALREADY_IN_USE);
+    if (this.streams.size >= this.limits.maxStreamsPerSession) return refuse(`Limit of ${this.limits.maxStreamsPerSession} streams per session reached`);
+    if (this.limits.totalStreams() >= this.limits.maxStreamsTotal) return refuse(`Server limit of ${this.limits.maxStreamsTotal} streams reached`);
+    if (req.rtmpUrl !== undefined) {
+      const check = checkRtmpUrl(req.rtmpUrl);
+      if (!check.ok) return refuse(check.error);
+    }
+    if (!req.sdp) return refuse('SDP offer is missing in publishStream');
+    if (!this.registry.reserve(req.name)) return refuse(WCS_INFO.STREAM_NAME_ALREADY_IN_USE);
+
+    const entry: StreamEntry = {
+      mediaSessionId: req.mediaSessionId,
+      name: req.name,
+      status: 'PENDING',
+      holdsName: true,
+      info: {
+        streamName: req.name,
+        mediaSessionId: req.mediaSessionId,
+        sessionId: this.id,
+        rtmpUrl: req.rtmpUrl,
+        bitrate: { bitrate: req.bitrate, minBitrate: req.minBitrate, maxBitrate: req.maxBitrate },
+        record: req.record,
+      },
+    };
+    this.streams.set(req.mediaSessionId, entry);
+    this.log.info('publish', { session: this.id, stream: req.name, rtmpUrl: req.rtmpUrl ? maskRtmpUrl(req.rtmpUrl) : undefined });
+    this.log.debug('publish offer', { session: this.id, stream: req.name, sdp: req.sdp });
+
+    let publisher: Publisher;
+    try {
+      publisher = await Publisher.create({ streamName: req.name, offerSdp: req.sdp, options: this.webrtc, bitrate: entry.info.bitrate, log: this.log });
+    } catch (error) {
+      const info = error instanceof SdpError ? `Bad SDP: ${error.message}` : WCS_INFO.FAILED_BY_ERROR;
+      if (!(error instanceof SdpError)) this.log.error('publisher setup failed', { session: this.id, stream: req.name, error: String(error) });
+      if (this.streams.get(req.mediaSessionId) === entry) this.endStream(entry, 'FAILED', info, info);
+      return;
+    }
+    if (this.streams.get(req.mediaSessionId) !== entry) {
+      // unPublishStream or a closed socket while werift was answering
+      publisher.close('unpublished during setup');
+      return;
+    }
+    entry.publisher = publisher;
+    publisher.on('flowing', () => this.onFlowing(entry));
+    publisher.on('close', (reason) => {
+      if (this.streams.get(entry.mediaSessionId) === entry) this.endStream(entry, 'FAILED', failureInfo(reason), reason);
+    });
+    this.log.debug('publish answer', { session: this.id, stream: req.name, sdp: publisher.answerSdp });
+    this.send(encodeSetRemoteSdp(req.mediaSessionId, publisher.answerSdp));
+  }
+
+  private onFlowing(entry: StreamEntry): void {
+    if (this.streams.get(entry.mediaSessionId) !== entry || !entry.publisher) return;
+    entry.status = 'PUBLISHING';
+    entry.holdsName = false;
+    try {
+      this.registry.add(entry.publisher, entry.info);
+    } catch (error) {
+      this.endStream(entry, 'FAILED', WCS_INFO.STREAM_NAME_ALREADY_IN_USE, String(error));
+      return;
+    }
+    this.sendStatus(entry.mediaSessionId, entry.name, 'PUBLISHING');
+  }
+
+  private onUnpublish(data: unknown[]): void {
+    const id = mediaSessionIdOf(data);
+    const o = data[0] as Record<string, unknown> | undefined;
+    const name = typeof o?.name === 'string' ? o.name : undefined;
+    const entry = (id && this.streams.get(id)) || [...this.streams.values()].find((e) => e.name === name);
+    if (!entry) {
+      this.sendFail('unPublishStream', `No stream ${name ?? id ?? ''} is published in this session`);
+      return;
+    }
+    this.endStream(entry, 'UNPUBLISHED', WCS_INFO.STOPPED_BY_PUBLISHER_STOP, 'unpublished by the client');
+  }
+
+  /** Forgets a stream, tells the client how it ended (when it can hear), closes its publisher. */
+  private endStream(entry: StreamEntry, status: StreamStatus, info: string, reason: string): void {
+    if (this.streams.get(entry.mediaSessionId) !== entry) return;
+    this.streams.delete(entry.mediaSessionId);
+    if (entry.holdsName) this.registry.release(entry.name);
+    entry.holdsName = false;
+    this.sendStatus(entry.mediaSessionId, entry.name, status, info);
+    if (status === 'FAILED') this.log.warn('stream failed', { session: this.id, stream: entry.name, info });
+    entry.publisher?.close(reason);
+  }
+
+  private badInput(error: string, apiMethod = 'unknown', mediaSessionId?: string, name?: string): void {
+    if (!this.badInputLogged) {
+      this.badInputLogged = true;
+      this.log.warn('bad input from client (further ones logged at debug)', { session: this.id, error });
+    } else {
+      this.log.debug('bad input from client', { session: this.id, error });
+    }
+    if (mediaSessionId) this.sendStatus(mediaSessionId, name, 'FAILED', error);
+    else this.sendFail(apiMethod, error);
+  }
+
+  private sendStatus(mediaSessionId: string, name: string | undefined, status: StreamStatus, info?: string): void {
+    this.send(encodeMessage('notifyStreamStatusEvent', { mediaSessionId, name, published: true, status, info }));
+  }
+
+  private sendFail(apiMethod: string, info: string): void {
+    this.send(encodeMessage('fail', { apiMethod, info }));
+  }
+
+  private send(text: string): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    this.ws.send(text, (error) => {
+      if (error) this.log.debug('send failed', { session: this.id, error: error.message });
+    });
+  }
+}
+
+export type { PublishRequest };

@@ -1,0 +1,1 @@
+export { StreamRegistry, type PublishInfo, type StreamRegistryEvents } from './stream-registry';

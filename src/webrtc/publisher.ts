@@ -1,0 +1,404 @@
+import { networkInterfaces } from 'node:os';
+import {
+  MediaStreamTrack,
+  ReceiverEstimatedMaxBitrate,
+  RTCPeerConnection,
+  RTCRtpCodecParameters,
+  RtcpPayloadSpecificFeedback,
+  RtcpSrPacket,
+  type RTCRtpTransceiver,
+  type RtcpPacket,
+  type RtpPacket,
+} from 'werift';
+import { DepacketizeCallback, JitterBufferCallback, type JitterBufferOutput } from 'werift/nonstandard';
+import type { Logger } from '../log';
+import { AccessUnitBuilder } from './access-unit-builder';
+import type { AudioFrame, VideoFrame } from './frames';
+import { MediaClock, type TrackKind } from './media-clock';
+import type { BitrateWish, PublisherOptions } from './publisher-options';
+import { SafeEmitter } from './safe-emitter';
+import { chooseCodecs, offerForWerift, parseSdp, touchAnswer, type OfferChoice } from './sdp-offer';
+
+export type PublisherEvents = {
+  /** ICE and DTLS are up */
+  connected: [];
+  /** the first media packet arrived after connecting: the stream is live */
+  flowing: [];
+  video: [VideoFrame];
+  audio: [AudioFrame];
+  close: [string];
+};
+
+export type PublisherState = 'connecting' | 'connected' | 'flowing' | 'closed';
+
+export interface TrackStats {
+  packets: number;
+  bytes: number;
+  lost: number;
+  paddingPackets: number;
+  frames: number;
+  bitrateKbps: number;
+}
+
+export interface PublisherStats {
+  streamName: string;
+  state: PublisherState;
+  closeReason?: string;
+  video?: TrackStats & { payloadType: number; profileLevelId: string; keyframes: number; nacksSent: number; keyframeRequests: number; width?: number; height?: number };
+  audio?: TrackStats & { payloadType: number };
+  bitrateLimitKbps: { min: number; start: number; max: number };
+}
+
+export interface PublisherCreateArgs {
+  streamName: string;
+  offerSdp: string;
+  options: PublisherOptions;
+  bitrate?: BitrateWish;
+  log: Logger;
+}
+
+function newTrackStats(): TrackStats {
+  return { packets: 0, bytes: 0, lost: 0, paddingPackets: 0, frames: 0, bitrateKbps: 0 };
+}
+
+/** 64-bit NTP timestamp → ms since 1900. */
+function ntpToMs(ntp: bigint): number {
+  return Number(ntp >> 32n) * 1000 + (Number(ntp & 0xffffffffn) * 1000) / 2 ** 32;
+}
+
+/** Non-loopback IPv4 addresses of this machine. */
+function hostIpv4Addresses(): string[] {
+  return Object.values(networkInterfaces())
+    .flatMap((list) => list ?? [])
+    .filter((a) => a.family === 'IPv4' && !a.internal)
+    .map((a) => a.address);
+}
+
+/** REMB carries the rate as mantissa (18 bits) × 2^exponent (6 bits). */
+function rembFields(bps: number): { brExp: number; brMantissa: number } {
+  let mantissa = Math.max(0, Math.floor(bps));
+  let exp = 0;
+  while (mantissa >= 1 << 18) {
+    mantissa = Math.floor(mantissa / 2);
+    exp++;
+  }
+  return { brExp: exp, brMantissa: mantissa };
+}
+
+/**
+ * One browser publishing one stream: a werift RTCPeerConnection that only receives
+ * H.264 and Opus, and the per-packet path from RTP to VideoFrame/AudioFrame
+ * (werift jitter buffer → padding removal → werift depacketizer → one clock).
+ * werift's receiver sends the NACKs; we send REMB, PLI and the bitrate hints.
+ */
+export class Publisher extends SafeEmitter<PublisherEvents> {
+  readonly streamName: string;
+  /** the SDP answer for the browser, ready once `create` resolves */
+  readonly answerSdp: string;
+  private stateValue: PublisherState = 'connecting';
+  private closeReason?: string;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly clock = new MediaClock({ audio: 48000, video: 90000 });
+  private readonly builder = new AccessUnitBuilder();
+  private readonly videoStats = newTrackStats();
+  private readonly audioStats = newTrackStats();
+  private keyframes = 0;
+  private nacksSent = 0;
+  private keyframeRequests = 0;
+  private lastKeyframeRequestAt = -Infinity;
+  private lastMediaAt = 0;
+  private videoTrack?: MediaStreamTrack;
+  private videoTransceiver?: RTCRtpTransceiver;
+  private audioTrack?: MediaStreamTrack;
+  private paddingSkipped = 0;
+  private readonly attachedTracks = new Set<MediaStreamTrack>();
+  private readonly pipelineStops: Array<() => void> = [];
+  private lastRateSample = { at: performance.now(), video: 0, audio: 0 };
+
+  private constructor(
+    private readonly pc: RTCPeerConnection,
+    private readonly choice: OfferChoice,
+    private readonly options: PublisherOptions,
+    private readonly bitrate: { min: number; start: number; max: number },
+    private readonly log: Logger,
+    streamName: string,
+    answerSdp: string,
+  ) {
+    super((event, error) => log.error('publisher listener threw', { stream: streamName, event, error: String(error) }));
+    this.streamName = streamName;
+    this.answerSdp = answerSdp;
+  }
+
+  get closed(): boolean {
+    return this.stateValue === 'closed';
+  }
+
+  get state(): PublisherState {
+    return this.stateValue;
+  }
+
+  /**
+   * Answers a browser's offer. Rejects with an SdpError (message fit for the user) when
+   * the offer is not SDP or lacks H.264 packetization-mode=1 / Opus.
+   */
+  static async create(args: PublisherCreateArgs): Promise<Publisher> {
+    const { options, log } = args;
+    const parsed = parseSdp(args.offerSdp);
+    const choice = chooseCodecs(parsed);
+    const min = args.bitrate?.minBitrate && args.bitrate.minBitrate > 0 ? args.bitrate.minBitrate : options.minBitrateKbps;
+    const max = args.bitrate?.maxBitrate && args.bitrate.maxBitrate > 0 ? args.bitrate.maxBitrate : options.maxBitrateKbps;
+    const start = Math.min(max, Math.max(min, args.bitrate?.bitrate && args.bitrate.bitrate > 0 ? args.bitrate.bitrate : max));
+    const bitrate = { min: Math.min(min, max), start, max };
+
+    const bindIp = options.ipLocal ?? (options.ip && hostIpv4Addresses().length === 0 ? options.ip : undefined);
+    const loopbackOnly = !bindIp && hostIpv4Addresses().length === 0;
+    const extraHosts = bindIp ? [bindIp] : loopbackOnly ? ['127.0.0.1'] : undefined;
+    const range: [number, number] | undefined =
+      options.mediaPortFrom !== undefined && options.mediaPortTo !== undefined && options.mediaPortTo > options.mediaPortFrom
+        ? [options.mediaPortFrom, options.mediaPortTo]
+        : undefined;
+
+    const videoFeedback = [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'goog-remb' }];
+    const pc = new RTCPeerConnection({
+      codecs: {
+        video: choice.video
+          ? [new RTCRtpCodecParameters({ mimeType: 'video/H264', clockRate: 90000, payloadType: choice.video.payloadType, parameters: choice.video.fmtp, rtcpFeedback: videoFeedback })]
+          : [],
+        audio: choice.audio
+          ? [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: choice.audio.payloadType, parameters: choice.audio.fmtp })]
+          : [],
+      },
+      iceLite: true,
+      iceUseIpv4: true,
+      iceUseIpv6: false,
+      iceUseTcp: false,
+      iceAdditionalHostAddresses: extraHosts,
+      iceInterfaceAddresses: bindIp ? { udp4: bindIp } : undefined,
+      icePortRange: range,
+      iceServers: options.iceServers?.map((s) => ({ ...s })) ?? [],
+      bundlePolicy: 'max-bundle',
+    });
+
+    let publisher: Publisher | undefined;
+    try {
+      await pc.setRemoteDescription({ type: 'offer', sdp: offerForWerift(parsed, choice) });
+      const answer = await pc.createAnswer();
+      await pc.setLocalDescription(answer);
+      await waitForGathering(pc, 5000);
+      const local = pc.localDescription?.sdp;
+      if (!local) throw new Error('werift produced no local description');
+      const announceIp = options.ip && bindIp && options.ip !== bindIp ? options.ip : undefined;
+      const answerSdp = touchAnswer(local, {
+        bindIp,
+        announceIp,
+        videoPayloadType: choice.video?.payloadType,
+        bitrateKbps: bitrate,
+      });
+      publisher = new Publisher(pc, choice, options, bitrate, log, args.streamName, answerSdp);
+      publisher.attach();
+      return publisher;
+    } catch (error) {
+      if (publisher) publisher.close('setup failed');
+      else await pc.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Asks the browser for a keyframe (PLI), at most once per pliIntervalMs. */
+  requestKeyframe(): void {
+    if (this.closed) return;
+    const now = performance.now();
+    if (now - this.lastKeyframeRequestAt < this.options.pliIntervalMs) return;
+    const ssrc = this.videoTrack?.ssrc;
+    const receiver = this.videoTransceiver?.receiver;
+    if (ssrc === undefined || !receiver) return;
+    this.lastKeyframeRequestAt = now;
+    this.keyframeRequests++;
+    receiver.sendRtcpPLI(ssrc).catch(() => undefined);
+  }
+
+  toJSON(): PublisherStats {
+    const stats: PublisherStats = { streamName: this.streamName, state: this.stateValue, closeReason: this.closeReason, bitrateLimitKbps: { ...this.bitrate } };
+    if (this.choice.video) {
+      const size = this.builder.size;
+      stats.video = {
+        ...this.videoStats,
+        payloadType: this.choice.video.payloadType,
+        profileLevelId: this.choice.video.profileLevelId,
+        keyframes: this.keyframes,
+        nacksSent: this.nacksSent,
+        keyframeRequests: this.keyframeRequests,
+        width: size?.width,
+        height: size?.height,
+      };
+    }
+    if (this.choice.audio) stats.audio = { ...this.audioStats, payloadType: this.choice.audio.payloadType };
+    return stats;
+  }
+
+  /** Ends the publisher: closes the peer connection, stops timers, emits 'close' once. */
+  close(reason: string): void {
+    if (this.closed) return;
+    this.stateValue = 'closed';
+    this.closeReason = reason;
+    for (const t of this.timers) clearInterval(t);
+    for (const stop of this.pipelineStops) {
+      try { stop(); } catch { /* already stopped */ }
+    }
+    this.pc.close().catch((error: unknown) => this.log.debug('peer connection close failed', { stream: this.streamName, error: String(error) }));
+    this.log.info('publisher closed', { stream: this.streamName, reason, video: this.videoStats.frames, audio: this.audioStats.frames });
+    this.safeEmit('close', reason);
+    this.removeAllListeners();
+  }
+
+  private attach(): void {
+    const pc = this.pc;
+    pc.connectionStateChange.subscribe((state) => {
+      if (state === 'connected' && this.stateValue === 'connecting') {
+        this.stateValue = 'connected';
+        this.lastMediaAt = performance.now();
+        this.log.info('publisher connected', { stream: this.streamName });
+        this.sendRemb();
+        this.safeEmit('connected');
+      } else if (state === 'failed' || state === 'closed') {
+        this.close(state === 'failed' ? 'ICE/DTLS failed' : 'peer connection closed');
+      }
+    });
+    for (const transceiver of pc.getTransceivers()) {
+      const kind = transceiver.kind;
+      if (kind !== 'audio' && kind !== 'video') continue;
+      if (kind === 'video') this.videoTransceiver = transceiver;
+      transceiver.receiver.onPacketLost.subscribe(() => { this.nacksSent++; });
+      // werift creates remote tracks inside setRemoteDescription, before we are here.
+      for (const track of transceiver.receiver.tracks) this.attachTrack(kind, track);
+      transceiver.onTrack.subscribe((track) => this.attachTrack(kind, track));
+    }
+    this.timers.push(setTimeout(() => {
+      if (this.stateValue === 'connecting') this.close(`ICE/DTLS not connected within ${this.options.connectTimeoutMs} ms`);
+    }, this.options.connectTimeoutMs));
+    this.timers.push(setInterval(() => this.tick(), 1000));
+    if (this.options.periodicKeyframeIntervalMs > 0) {
+      this.timers.push(setInterval(() => this.requestKeyframe(), this.options.periodicKeyframeIntervalMs));
+    }
+  }
+
+  private attachTrack(kind: TrackKind, track: MediaStreamTrack): void {
+    if (this.closed || this.attachedTracks.has(track)) return;
+    this.attachedTracks.add(track);
+    const stats = kind === 'video' ? this.videoStats : this.audioStats;
+    const jitter = new JitterBufferCallback(kind === 'video' ? 90000 : 48000, { latency: this.options.jitterBufferLatencyMs });
+    let sink: (out: JitterBufferOutput) => void;
+    if (kind === 'video') {
+      this.videoTrack = track;
+      const depacketizer = new DepacketizeCallback('MPEG4/ISO/AVC', { isFinalPacketInSequence: (h) => h.marker });
+      depacketizer.pipe((out) => {
+        if (!out.frame || this.closed) return;
+        const frame = this.builder.build(out.frame.data, out.frame.time);
+        if (!frame) return;
+        stats.frames++;
+        if (frame.keyframe) this.keyframes++;
+        this.safeEmit('video', frame);
+      });
+      sink = (out) => {
+        if (out.isPacketLost) {
+          stats.lost += ((out.isPacketLost.to - out.isPacketLost.from + 0x10000) % 0x10000) + 1;
+          this.requestKeyframe();
+        }
+        const rtp = out.rtp;
+        if (!rtp) return;
+        if (rtp.payload.length === 0) {
+          // A padding-only packet (bandwidth probe): drop it, and renumber what follows so
+          // the depacketizer does not take the hole for a loss and discard the next frame.
+          this.paddingSkipped++;
+          stats.paddingPackets++;
+          return;
+        }
+        if (this.paddingSkipped > 0) rtp.header.sequenceNumber = (rtp.header.sequenceNumber - this.paddingSkipped + 0x10000 * 4) % 0x10000;
+        depacketizer.input({ rtp, time: this.clock.pts('video', rtp.header.timestamp) });
+      };
+      this.pipelineStops.push(() => depacketizer.destroy());
+    } else {
+      this.audioTrack = track;
+      sink = (out) => {
+        if (out.isPacketLost) stats.lost += ((out.isPacketLost.to - out.isPacketLost.from + 0x10000) % 0x10000) + 1;
+        const rtp = out.rtp;
+        if (!rtp || this.closed) return;
+        if (rtp.payload.length === 0) { stats.paddingPackets++; return; }
+        stats.frames++;
+        this.safeEmit('audio', { pts: this.clock.pts('audio', rtp.header.timestamp), opus: Buffer.from(rtp.payload) });
+      };
+    }
+    jitter.pipe(sink);
+    this.pipelineStops.push(() => jitter.destroy());
+    const onRtp = (rtp: RtpPacket): void => {
+      if (this.closed) return;
+      stats.packets++;
+      stats.bytes += rtp.payload.length;
+      this.lastMediaAt = performance.now();
+      if (this.stateValue === 'connected') {
+        this.stateValue = 'flowing';
+        this.log.info('publisher media flowing', { stream: this.streamName });
+        this.safeEmit('flowing');
+      }
+      jitter.input({ rtp });
+    };
+    const onRtcp = (rtcp: RtcpPacket): void => {
+      if (this.closed) return;
+      this.lastMediaAt = performance.now();
+      if (rtcp instanceof RtcpSrPacket) this.clock.senderReport(kind, ntpToMs(rtcp.senderInfo.ntpTimestamp), rtcp.senderInfo.rtpTimestamp);
+    };
+    const rtpSub = track.onReceiveRtp.subscribe(onRtp);
+    const rtcpSub = track.onReceiveRtcp.subscribe(onRtcp);
+    this.pipelineStops.push(() => { rtpSub.unSubscribe(); rtcpSub.unSubscribe(); });
+  }
+
+  /** Once a second: bitrate stats, REMB, and the media timeout. */
+  private tick(): void {
+    if (this.closed) return;
+    const now = performance.now();
+    const seconds = (now - this.lastRateSample.at) / 1000;
+    if (seconds > 0) {
+      this.videoStats.bitrateKbps = Math.round(((this.videoStats.bytes - this.lastRateSample.video) * 8) / seconds / 1000);
+      this.audioStats.bitrateKbps = Math.round(((this.audioStats.bytes - this.lastRateSample.audio) * 8) / seconds / 1000);
+    }
+    this.lastRateSample = { at: now, video: this.videoStats.bytes, audio: this.audioStats.bytes };
+    if (this.stateValue === 'connected' || this.stateValue === 'flowing') {
+      this.sendRemb();
+      if (now - this.lastMediaAt > this.options.mediaTimeoutMs) this.close(`no media for ${this.options.mediaTimeoutMs} ms`);
+    }
+  }
+
+  /**
+   * REMB with the rate we allow: Chromium caps its estimate at the REMB value and, with
+   * the x-google start/min hints of the answer, starts there instead of probing upwards.
+   */
+  private sendRemb(): void {
+    const receiver = this.videoTransceiver?.receiver;
+    const ssrcs = [this.videoTrack?.ssrc, this.audioTrack?.ssrc].filter((s): s is number => typeof s === 'number');
+    if (!receiver || ssrcs.length === 0) return;
+    const bps = this.bitrate.max * 1000;
+    const remb = new ReceiverEstimatedMaxBitrate({
+      senderSsrc: receiver.rtcpSsrc,
+      mediaSsrc: 0,
+      ssrcNum: ssrcs.length,
+      ssrcFeedbacks: ssrcs,
+      bitrate: BigInt(bps),
+      ...rembFields(bps),
+    });
+    receiver.dtlsTransport.sendRtcp([new RtcpPayloadSpecificFeedback({ feedback: remb })]).catch(() => undefined);
+  }
+}
+
+function waitForGathering(pc: RTCPeerConnection, timeoutMs: number): Promise<void> {
+  if (pc.iceGatheringState === 'complete') return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => { sub.unSubscribe(); resolve(); }, timeoutMs);
+    const sub = pc.iceGatheringStateChange.subscribe((state) => {
+      if (state === 'complete') {
+        clearTimeout(timer);
+        sub.unSubscribe();
+        resolve();
+      }
+    });
+  });
+}

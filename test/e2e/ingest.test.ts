@@ -1,0 +1,175 @@
+/**
+ * The real browser publishes with the official WebSDK and our server receives it.
+ * Runs in its own network namespace (unshare --net, lo up); everything is on 127.0.0.1.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { silentLogger } from '../../src/log';
+import { SignalingServer } from '../../src/signaling/signaling-server';
+import { StreamRegistry } from '../../src/streams/stream-registry';
+import type { AudioFrame, VideoFrame } from '../../src/webrtc/frames';
+import type { Publisher } from '../../src/webrtc/publisher';
+import { defaultPublisherOptions } from '../../src/webrtc/publisher-options';
+import { ChromiumBrowser, describeWithChromium, PageServer, pageState, waitForStatus } from '../helpers/chromium';
+import { oggOpusFile } from '../webrtc/ogg-opus-writer';
+
+jest.setTimeout(90000);
+
+const FFMPEG = '/usr/bin/ffmpeg';
+
+function annexB(frames: VideoFrame[]): Buffer {
+  const start = Buffer.from([0, 0, 0, 1]);
+  return Buffer.concat(frames.flatMap((f) => f.nalUnits.flatMap((n) => [start, n])));
+}
+
+/** Frames ffmpeg decodes from a file, or the error it printed. */
+function decodedFrames(file: string, extra: string[] = []): { frames: number; stderr: string; status: number | null } {
+  const r = spawnSync(FFMPEG, ['-hide_banner', '-v', 'error', ...extra, '-i', file, '-f', 'framemd5', '-'], { encoding: 'utf8', timeout: 30000 });
+  const frames = r.stdout.split('\n').filter((l) => l && !l.startsWith('#')).length;
+  return { frames, stderr: r.stderr, status: r.status };
+}
+
+function waitFor<T>(get: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const poll = (): void => {
+      const v = get();
+      if (v !== undefined) return resolve(v);
+      if (Date.now() - started > timeoutMs) return reject(new Error(`timed out waiting for ${what}`));
+      setTimeout(poll, 20);
+    };
+    poll();
+  });
+}
+
+describeWithChromium('WebRTC ingest with the official WebSDK in Chromium', () => {
+  let registry: StreamRegistry;
+  let server: SignalingServer;
+  let pages: PageServer;
+  let browser: ChromiumBrowser;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ingest-e2e-'));
+    registry = new StreamRegistry(silentLogger);
+    server = new SignalingServer({
+      port: 0,
+      host: '127.0.0.1',
+      maxMessageBytes: 64 * 1024,
+      maxStreamsPerSession: 4,
+      maxStreamsTotal: 16,
+      keepAliveIntervalMs: 5000,
+      keepAliveTimeoutMs: 15000,
+      webrtc: { ...defaultPublisherOptions, ip: '127.0.0.1', ipLocal: '127.0.0.1', minBitrateKbps: 1500, maxBitrateKbps: 2500 },
+    }, registry, silentLogger);
+    await server.listen();
+    pages = new PageServer();
+    await pages.start();
+    browser = new ChromiumBrowser();
+    await browser.launch();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await pages?.stop();
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function open(name: string, query = ''): Promise<Page> {
+    return browser.newPage(`${pages.url}/?server=ws://127.0.0.1:${server.ports.ws}&name=${name}&autostart=1${query}`);
+  }
+
+  it('publishes, and the frames decode with ffmpeg; a keyframe follows requestKeyframe; unpublish ends the stream', async () => {
+    const published = new Promise<Publisher>((resolve) => registry.once('publish', (p) => resolve(p)));
+    const page = await open('cam1');
+    const state = await waitForStatus(page, ['PUBLISHING', 'FAILED']);
+    expect(state.status).toBe('PUBLISHING');
+    const publisher = await published;
+    expect(registry.get('cam1')).toBe(publisher);
+
+    const video: VideoFrame[] = [];
+    const audio: AudioFrame[] = [];
+    publisher.on('video', (f) => video.push(f));
+    publisher.on('audio', (f) => audio.push(f));
+    await new Promise((r) => setTimeout(r, 3000));
+
+    // a keyframe within 500 ms of the request
+    const askedAt = Date.now();
+    const before = video.length;
+    publisher.requestKeyframe();
+    await waitFor(() => video.slice(before).find((f) => f.keyframe), 500, 'a keyframe after requestKeyframe()');
+    const keyframeDelay = Date.now() - askedAt;
+    await new Promise((r) => setTimeout(r, 500));
+
+    const stats = publisher.toJSON();
+    expect(stats.video?.width).toBe(1280);
+    expect(stats.video?.height).toBe(720);
+    expect(stats.video?.keyframes).toBeGreaterThanOrEqual(1);
+    expect(stats.audio?.frames).toBeGreaterThan(100);
+
+    // Video from the first keyframe on decodes, every access unit
+    const first = video.findIndex((f) => f.keyframe);
+    expect(first).toBeGreaterThanOrEqual(0);
+    const h264 = join(dir, 'cam1.h264');
+    writeFileSync(h264, annexB(video.slice(first)));
+    const v = decodedFrames(h264);
+    expect(v.stderr).toBe('');
+    expect(v.status).toBe(0);
+    expect(v.frames).toBeGreaterThanOrEqual(video.length - first - 1);
+
+    const ogg = join(dir, 'cam1.opus');
+    writeFileSync(ogg, oggOpusFile(audio.map((a) => a.opus)));
+    const a = decodedFrames(ogg);
+    expect(a.status).toBe(0);
+    expect(a.stderr).toBe('');
+    expect(a.frames).toBeGreaterThan(100);
+
+    // pts: one clock, never backwards per track, audio and video close together
+    for (const list of [video, audio]) {
+      for (let i = 1; i < list.length; i++) expect(list[i]!.pts).toBeGreaterThanOrEqual(list[i - 1]!.pts);
+    }
+    expect(Math.abs(video[video.length - 1]!.pts - audio[audio.length - 1]!.pts)).toBeLessThan(500);
+
+    console.log(`e2e cam1: ${video.length} video frames (${stats.video?.keyframes} keyframes, ${stats.video?.width}x${stats.video?.height}, ${stats.video?.bitrateKbps} kbit/s), ${audio.length} audio frames, keyframe ${keyframeDelay} ms after request, ffmpeg decoded ${v.frames} video / ${a.frames} audio frames`);
+
+    const closed = new Promise<string>((resolve) => publisher.once('close', resolve));
+    const unpublished = new Promise<string>((resolve) => registry.once('unpublish', (_p, reason) => resolve(reason)));
+    await page.evaluate(() => (window as unknown as { publisherApi: { stop(): void } }).publisherApi.stop());
+    const end = await waitForStatus(page, ['UNPUBLISHED', 'FAILED']);
+    expect(end.status).toBe('UNPUBLISHED');
+    expect(await closed).toMatch(/unpublished/);
+    expect(await unpublished).toMatch(/unpublished/);
+    expect(registry.get('cam1')).toBeUndefined();
+    expect(publisher.closed).toBe(true);
+    await page.close();
+  });
+
+  it('closing the page ends the stream and frees the name', async () => {
+    const published = new Promise<Publisher>((resolve) => registry.once('publish', (p) => resolve(p)));
+    const page = await open('cam2');
+    expect((await waitForStatus(page, ['PUBLISHING', 'FAILED'])).status).toBe('PUBLISHING');
+    const publisher = await published;
+    const closed = new Promise<string>((resolve) => publisher.once('close', resolve));
+    await page.close();
+    expect(await closed).toMatch(/session closed/);
+    expect(registry.get('cam2')).toBeUndefined();
+    expect(registry.isFree('cam2')).toBe(true);
+  });
+
+  it('a second publish of a published name fails with the WCS info, the first keeps publishing', async () => {
+    const page1 = await open('dup');
+    expect((await waitForStatus(page1, ['PUBLISHING', 'FAILED'])).status).toBe('PUBLISHING');
+    const page2 = await open('dup');
+    const second = await waitForStatus(page2, ['PUBLISHING', 'FAILED']);
+    expect(second.status).toBe('FAILED');
+    expect(second.info).toBe('Stream name is already in use');
+    expect((await pageState(page1)).status).toBe('PUBLISHING');
+    expect(registry.get('dup')?.closed).toBe(false);
+    await page2.close();
+    await page1.close();
+  });
+});

@@ -1,0 +1,150 @@
+/**
+ * Headless Chromium for end-to-end tests: the real browser, the official WebSDK, our page.
+ * Tests using it run in their own network namespace (see scripts), so every packet stays
+ * on loopback; Chromium is told it may use loopback for WebRTC.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+// The page's globals, as seen from code Playwright runs inside the page (no DOM lib here).
+declare const window: { publisherState: PageState; publisherApi: { start(): void; stop(): void; disconnect(): void } };
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+export function chromiumAvailable(): boolean {
+  return existsSync(CHROMIUM_PATH);
+}
+
+/** `describe` that skips, saying why, when Chromium is not installed (CI installs it). */
+export function describeWithChromium(name: string, fn: () => void): void {
+  if (chromiumAvailable()) {
+    describe(name, fn);
+  } else {
+    describe(name, () => {
+      it.skip(`skipped: ${CHROMIUM_PATH} is absent (apt-get install chromium)`, () => undefined);
+    });
+  }
+}
+
+const ROOT = resolve(__dirname, '..', '..');
+const FILES: Record<string, { path: string; type: string }> = {
+  '/': { path: join(ROOT, 'web', 'index.html'), type: 'text/html' },
+  '/index.html': { path: join(ROOT, 'web', 'index.html'), type: 'text/html' },
+  '/publisher.js': { path: join(ROOT, 'web', 'publisher.js'), type: 'text/javascript' },
+  '/flashphoner.js': { path: join(ROOT, 'node_modules', '@flashphoner', 'websdk', 'flashphoner.js'), type: 'text/javascript' },
+};
+
+/** Serves web/ and the WebSDK bundle on 127.0.0.1, as the service will. */
+export class PageServer {
+  private server?: Server;
+
+  get url(): string {
+    const a = this.server?.address() as AddressInfo | undefined;
+    if (!a) throw new Error('page server is not listening');
+    return `http://127.0.0.1:${a.port}`;
+  }
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      const file = FILES[(req.url ?? '/').split('?')[0] ?? '/'];
+      if (!file) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-store' }).end(readFileSync(file.path));
+    });
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+  }
+
+  async stop(): Promise<void> {
+    const s = this.server;
+    this.server = undefined;
+    if (!s) return;
+    s.closeAllConnections();
+    await new Promise<void>((r) => s.close(() => r()));
+  }
+}
+
+export interface ChromiumOptions {
+  /** --use-file-for-fake-video-capture (y4m/mjpeg) */
+  videoFile?: string;
+  /** --use-file-for-fake-audio-capture (wav) */
+  audioFile?: string;
+  extraArgs?: string[];
+}
+
+/** A fresh Chromium profile with a fake camera and microphone. */
+export class ChromiumBrowser {
+  private context?: BrowserContext;
+  private profileDir?: string;
+
+  async launch(opts: ChromiumOptions = {}): Promise<void> {
+    this.profileDir = mkdtempSync(join(tmpdir(), 'chromium-profile-'));
+    const args = [
+      '--headless=new',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+      '--allow-loopback-in-peer-connection',
+      ...(opts.videoFile ? [`--use-file-for-fake-video-capture=${opts.videoFile}`] : []),
+      ...(opts.audioFile ? [`--use-file-for-fake-audio-capture=${opts.audioFile}`] : []),
+      ...(opts.extraArgs ?? []),
+    ];
+    // launchPersistentContext gives the fresh --user-data-dir; Playwright refuses it as an arg.
+    this.context = await chromium.launchPersistentContext(this.profileDir, {
+      executablePath: CHROMIUM_PATH,
+      headless: false,
+      args,
+      ignoreDefaultArgs: ['--headless'],
+    });
+  }
+
+  async newPage(url: string): Promise<Page> {
+    if (!this.context) throw new Error('Chromium is not launched');
+    const page = await this.context.newPage();
+    await page.goto(url);
+    return page;
+  }
+
+  async close(): Promise<void> {
+    const ctx = this.context;
+    this.context = undefined;
+    if (ctx) await ctx.close().catch(() => undefined);
+    if (this.profileDir) rmSync(this.profileDir, { recursive: true, force: true });
+    this.profileDir = undefined;
+  }
+}
+
+export interface PageState {
+  session: string;
+  status: string;
+  info: string;
+  error: string;
+  width: number;
+  height: number;
+  history: string[];
+}
+
+export async function pageState(page: Page): Promise<PageState> {
+  return page.evaluate(() => window.publisherState);
+}
+
+/** Waits until the page's stream status is one of `statuses`; returns the state. */
+export async function waitForStatus(page: Page, statuses: string[], timeoutMs = 20000): Promise<PageState> {
+  await page.waitForFunction(
+    (wanted) => wanted.includes(window.publisherState.status),
+    statuses,
+    { timeout: timeoutMs, polling: 100 },
+  );
+  return pageState(page);
+}
