@@ -565,8 +565,6 @@ export const SPEC_BY_KEY: ReadonlyMap<string, AnySettingSpec> = new Map(
   ]),
 );
 
-export const SPEC_BY_FIELD: ReadonlyMap<string, AnySettingSpec> = new Map(SETTINGS.map((s) => [s.field, s]));
-
 /** Hides secrets: `***` for passwords and tokens, scheme and host only for RTMP URLs. */
 export function maskValue(secrecy: SettingSecrecy | undefined, text: string): string {
   if (secrecy === undefined || text.length === 0) return text;
