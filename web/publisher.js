@@ -1,7 +1,7 @@
 /*
  * The demo publisher: the official Flashphoner WebSDK publishing the local camera and
  * microphone to this server. Query parameters (for tests and links): server, name,
- * rtmpUrl, width, height, minBitrate, maxBitrate, autostart=1.
+ * rtmpUrl, width, height, minBitrate, maxBitrate, contentHint, autostart=1.
  * State for scripts is kept in window.publisherState.
  */
 (function () {
@@ -65,6 +65,10 @@
     };
     var rtmpUrl = $('rtmpUrl').value.trim();
     if (rtmpUrl) options.rtmpUrl = rtmpUrl;
+    // 'detail' keeps the camera's resolution and lowers the frame rate under congestion; the
+    // WebSDK's default 'motion' makes Chromium start at a fraction of the resolution and
+    // climb for seconds, which an RTMP relay passes on as a mid-stream resolution change.
+    options.videoContentHint = params.get('contentHint') || 'detail';
     if (params.get('minBitrate')) options.minBitrate = Number(params.get('minBitrate'));
     if (params.get('maxBitrate')) options.maxBitrate = Number(params.get('maxBitrate'));
     stream = session.createStream(options)
