@@ -69,8 +69,9 @@
     // WebSDK's default 'motion' makes Chromium start at a fraction of the resolution and
     // climb for seconds, which an RTMP relay passes on as a mid-stream resolution change.
     options.videoContentHint = params.get('contentHint') || 'detail';
-    if (params.get('minBitrate')) options.minBitrate = Number(params.get('minBitrate'));
-    if (params.get('maxBitrate')) options.maxBitrate = Number(params.get('maxBitrate'));
+    // The WebSDK reads bitrate wishes (kbit/s) from the video constraints and sends them in publishStream.
+    if (params.get('minBitrate')) options.constraints.video.minBitrate = Number(params.get('minBitrate'));
+    if (params.get('maxBitrate')) options.constraints.video.maxBitrate = Number(params.get('maxBitrate'));
     stream = session.createStream(options)
       .on(STREAM_STATUS.PUBLISHING, function (s) { setStream('PUBLISHING', s.getInfo()); watchResolution(); })
       .on(STREAM_STATUS.UNPUBLISHED, function (s) { setStream('UNPUBLISHED', s.getInfo()); })

@@ -11,7 +11,12 @@ import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 // The page's globals, as seen from code Playwright runs inside the page (no DOM lib here).
-declare const window: { publisherState: PageState; publisherApi: { start(): void; stop(): void; disconnect(): void } };
+declare const window: {
+  publisherState: PageState;
+  publisherApi: { start(): void; stop(): void; disconnect(): void };
+  __peerConnections: Array<{ getStats(): Promise<Map<string, Record<string, unknown>>> }>;
+  RTCPeerConnection: unknown;
+};
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
@@ -112,6 +117,19 @@ export class ChromiumBrowser {
   async newPage(url: string): Promise<Page> {
     if (!this.context) throw new Error('Chromium is not launched');
     const page = await this.context.newPage();
+    // Keep every RTCPeerConnection the page creates, so tests can read Chromium's getStats.
+    await page.addInitScript(() => {
+      const w = window as unknown as { RTCPeerConnection: new (...a: unknown[]) => unknown; __peerConnections: unknown[] };
+      const Original = w.RTCPeerConnection;
+      w.__peerConnections = [];
+      const Wrapped = function (this: unknown, ...args: unknown[]) {
+        const pc = new Original(...args);
+        w.__peerConnections.push(pc);
+        return pc;
+      } as unknown as { prototype: unknown };
+      Wrapped.prototype = Original.prototype;
+      w.RTCPeerConnection = Wrapped as unknown as new (...a: unknown[]) => unknown;
+    });
     await page.goto(url);
     return page;
   }
@@ -147,4 +165,32 @@ export async function waitForStatus(page: Page, statuses: string[], timeoutMs = 
     { timeout: timeoutMs, polling: 100 },
   );
   return pageState(page);
+}
+
+/** What Chromium says about its outgoing video (getStats of the page's last peer connection). */
+export interface SenderStats {
+  availableOutgoingBitrate?: number;
+  targetBitrate?: number;
+  frameWidth?: number;
+  frameHeight?: number;
+  framesPerSecond?: number;
+  qualityLimitationReason?: string;
+  bytesSent?: number;
+}
+
+export async function senderStats(page: Page): Promise<SenderStats> {
+  return page.evaluate(async () => {
+    const pcs = window.__peerConnections;
+    const pc = pcs[pcs.length - 1];
+    const out: Record<string, unknown> = {};
+    if (!pc) return out;
+    const report = await pc.getStats();
+    report.forEach((s) => {
+      if (s.type === 'candidate-pair' && s.nominated) out.availableOutgoingBitrate = s.availableOutgoingBitrate;
+      if (s.type === 'outbound-rtp' && s.kind === 'video') {
+        for (const k of ['targetBitrate', 'frameWidth', 'frameHeight', 'framesPerSecond', 'qualityLimitationReason', 'bytesSent']) out[k] = s[k];
+      }
+    });
+    return out;
+  });
 }
