@@ -125,11 +125,21 @@ export class NginxRtmp {
     const proc = this.proc;
     if (!proc || proc.exitCode !== null) return;
     const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.kill('SIGCONT');
     proc.kill('SIGTERM');
     const timer = setTimeout(() => proc.kill('SIGKILL'), 3000);
     await exited;
     clearTimeout(timer);
     this.proc = undefined;
+  }
+
+  /** SIGSTOP: the server stops reading, as an overloaded server would. */
+  freeze(): void {
+    this.proc?.kill('SIGSTOP');
+  }
+
+  thaw(): void {
+    this.proc?.kill('SIGCONT');
   }
 
   async restartServer(): Promise<void> {
@@ -195,12 +205,12 @@ rtmp {
     chunk_size 4096;
     ping 30s;
     notify_method post;
+    on_connect ${hook}/on_connect;
     application live {
       live on;
       record all;
       record_path ${this.recordDir};
       record_unique on;
-      on_connect ${hook}/on_connect;
       on_publish ${hook}/on_publish;
     }
     application other {
@@ -208,7 +218,6 @@ rtmp {
       record all;
       record_path ${this.recordDir};
       record_unique on;
-      on_connect ${hook}/on_connect;
       on_publish ${hook}/on_publish;
     }
   }

@@ -1,0 +1,244 @@
+/**
+ * RtmpPublisher against a real nginx-rtmp on loopback; what arrives is decoded by
+ * the real ffmpeg/ffprobe.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { NginxRtmp } from '../helpers/nginx-rtmp';
+import { decodeErrors, ffprobePackets, ffprobeStreams, makeTestFlv } from '../helpers/media-tools';
+import { FlvFilePusher } from '../../tools/flv-file-pusher';
+import { RtmpPublisher, type RtmpPublisherOptions, type RtmpPushState } from '../../src/rtmp/rtmp-publisher';
+import { readFlvFile } from '../../src/flv/flv-file-reader';
+import { RestorePolicy } from '../../src/transponder/restore-policy';
+import { FlvTagType, isSequenceHeader, isVideoKeyframe, type FlvTag } from '../../src/flv/flv-tag';
+
+jest.setTimeout(60_000);
+
+let nginx: NginxRtmp;
+let dir: string;
+let source: string;
+const SOURCE_FRAMES = 90; // 3 s at 30 fps
+
+function publisherOptions(url: string, extra: Partial<RtmpPublisherOptions> = {}): RtmpPublisherOptions {
+  return {
+    url,
+    naming: { fullUrl: true },
+    sendMetadata: true,
+    hasVideo: true,
+    restore: new RestorePolicy({ enabled: false, attempts: 0, intervalMs: 1000 }),
+    timeoutMs: 5000,
+    ...extra,
+  };
+}
+
+async function readTags(file: string): Promise<FlvTag[]> {
+  const tags: FlvTag[] = [];
+  for await (const t of readFlvFile(file)) tags.push(t);
+  return tags;
+}
+
+async function waitFor(check: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function collectStates(p: RtmpPublisher): Array<[RtmpPushState, string]> {
+  const states: Array<[RtmpPushState, string]> = [];
+  p.on('state', (s, r) => states.push([s, r]));
+  return states;
+}
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtmp-pub-'));
+  source = path.join(dir, 'source.flv');
+  await makeTestFlv(source, { seconds: 3, width: 640, height: 360, fps: 30, gop: 30 });
+  nginx = await NginxRtmp.start({ tls: true });
+});
+
+afterAll(async () => {
+  await nginx?.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('RtmpPublisher → nginx-rtmp', () => {
+  it('pushes an H.264 + AAC file that nginx records and ffmpeg decodes, frame for frame', async () => {
+    const pusher = new FlvFilePusher({ file: source, publisher: publisherOptions(`${nginx.url()}/whole`) });
+    let publishMs = -1;
+    await pusher.run((ms) => (publishMs = ms));
+    await pusher.stop();
+    expect(publishMs).toBeGreaterThanOrEqual(0);
+    await waitFor(() => nginx.recordings('whole').length === 1, 5000, 'the recording');
+    const [file] = nginx.recordings('whole');
+
+    const streams = await ffprobeStreams(file, true);
+    const video = streams.find((s) => s.codec_type === 'video')!;
+    const audio = streams.find((s) => s.codec_type === 'audio')!;
+    expect(video).toMatchObject({ codec_name: 'h264', width: 640, height: 360 });
+    expect(Number(video.nb_read_frames)).toBe(SOURCE_FRAMES);
+    expect(audio).toMatchObject({ codec_name: 'aac', sample_rate: '48000', channels: 2 });
+    expect(await decodeErrors(file)).toBe('');
+
+    const packets = await ffprobePackets(file);
+    for (const type of ['video', 'audio']) {
+      const dts = packets.filter((p) => p.codec_type === type).map((p) => Number(p.dts_time));
+      for (let i = 1; i < dts.length; i++) expect(dts[i]).toBeGreaterThanOrEqual(dts[i - 1]);
+    }
+    // The first video tag after the sequence header is a keyframe, at timestamp 0.
+    const tags = await readTags(file);
+    const firstVideo = tags.find((t) => t.type === FlvTagType.Video && !isSequenceHeader(t))!;
+    expect(isVideoKeyframe(firstVideo)).toBe(true);
+    expect(firstVideo.timestamp).toBe(0);
+
+    const stats = pusher.publisher.toJSON();
+    const sourceTags = await readTags(source);
+    expect(stats.videoFramesSent).toBe(sourceTags.filter((t) => t.type === FlvTagType.Video).length);
+    // Each connection starts on a keyframe: only audio from before the first keyframe is left out.
+    const firstKey = sourceTags.find((t) => t.type === FlvTagType.Video && isVideoKeyframe(t) && !isSequenceHeader(t))!;
+    const audioBefore = sourceTags.filter((t) => t.type === FlvTagType.Audio && !isSequenceHeader(t) && t.timestamp < firstKey.timestamp).length;
+    expect(stats.audioFramesSent).toBe(sourceTags.filter((t) => t.type === FlvTagType.Audio).length - audioBefore);
+    expect(stats.videoFramesDropped).toBe(0);
+    expect(stats.audioFramesDropped).toBe(audioBefore);
+    expect(stats.state).toBe('closed');
+  });
+
+  it('sends the query in connect and the published name, as nginx sees them', async () => {
+    const p = new RtmpPublisher(
+      publisherOptions(`${nginx.url('other')}?token=abc123`, { naming: { fullUrl: false, streamName: 'cam1', prefix: 'rtmp_' } }),
+    );
+    nginx.hooks.calls.length = 0;
+    await p.start();
+    await p.close();
+    const connect = nginx.hooks.calls.find((c) => c.call === 'connect')!;
+    const publish = nginx.hooks.calls.find((c) => c.call === 'publish')!;
+    expect(connect.params.app).toBe('other');
+    expect(connect.params.tcurl).toBe(`rtmp://127.0.0.1:${nginx.rtmpPort}/other?token=abc123`);
+    expect(connect.params.flashver).toBe('FMLE/3.0 (compatible; FMSc/1.0)');
+    expect(connect.params.token).toBe('abc123');
+    expect(publish.params.name).toBe('rtmp_cam1');
+    expect(publish.params.type).toBe('live');
+  });
+
+  it('a publish the server refuses fails with a clear reason', async () => {
+    nginx.hooks.refuse.add('refused');
+    const p = new RtmpPublisher(publisherOptions(`${nginx.url()}/refused`));
+    const states = collectStates(p);
+    await expect(p.start()).rejects.toThrow(/publish refused|closed the connection before NetStream\.Publish\.Start/);
+    expect(p.state).toBe('failed');
+    expect(states.at(-1)?.[0]).toBe('failed');
+  });
+
+  it('a server that is not there fails with "connection refused"', async () => {
+    const p = new RtmpPublisher(publisherOptions(`rtmp://127.0.0.1:1/live/x`));
+    await expect(p.start()).rejects.toThrow(/connection refused by 127\.0\.0\.1:1/);
+  });
+
+  describe('rtmps:// through a TLS front', () => {
+    it('publishes when the certificate is trusted', async () => {
+      const pusher = new FlvFilePusher({
+        file: source,
+        durationMs: 1000,
+        publisher: publisherOptions(`${nginx.tlsUrl()}/secure`, { tls: { ca: nginx.tlsMaterial!.caCert } }),
+      });
+      await pusher.run();
+      await pusher.stop();
+      await waitFor(() => nginx.recordings('secure').length === 1, 5000, 'the recording');
+      const streams = await ffprobeStreams(nginx.recordings('secure')[0]);
+      expect(streams.map((s) => s.codec_name).sort()).toEqual(['aac', 'h264']);
+    });
+
+    it('refuses a certificate it cannot verify', async () => {
+      const p = new RtmpPublisher(publisherOptions(`${nginx.tlsUrl()}/untrusted`));
+      await expect(p.start()).rejects.toThrow(/certificate/i);
+    });
+
+    it('accepts it when verification is turned off', async () => {
+      const p = new RtmpPublisher(publisherOptions(`${nginx.tlsUrl('live', '127.0.0.1')}/insecure`, { tls: { rejectUnauthorized: false } }));
+      await p.start();
+      expect(p.state).toBe('publishing');
+      await p.close();
+    });
+  });
+
+  describe('restore', () => {
+    it('comes back after nginx restarts, starting on a keyframe, and what arrives decodes', async () => {
+      const pusher = new FlvFilePusher({
+        file: source,
+        loop: true,
+        durationMs: 60_000,
+        publisher: publisherOptions(`${nginx.url()}/phoenix`, { restore: new RestorePolicy({ enabled: true, attempts: 10, intervalMs: 300 }) }),
+      });
+      pusher.publisher.on('needKeyframe', () => undefined);
+      const states = collectStates(pusher.publisher);
+      const running = pusher.run();
+      await waitFor(() => pusher.publisher.state === 'publishing', 5000, 'publishing');
+      await new Promise((r) => setTimeout(r, 1500));
+      const lostAt = Date.now();
+      await nginx.restartServer();
+      await waitFor(() => states.some(([s]) => s === 'restoring'), 5000, 'restoring');
+      await waitFor(() => pusher.publisher.state === 'publishing' && pusher.publisher.toJSON().restores === 1, 10_000, 'publishing again');
+      const restoredAfter = Date.now() - lostAt;
+      await new Promise((r) => setTimeout(r, 1500));
+      await pusher.stop();
+      await running;
+
+      expect(restoredAfter).toBeLessThan(5000);
+      await waitFor(() => nginx.recordings('phoenix').length === 2, 5000, 'two recordings');
+      const second = nginx.recordings('phoenix')[1];
+      const tags = await readTags(second);
+      const video = tags.filter((t) => t.type === FlvTagType.Video);
+      expect(isSequenceHeader(video[0])).toBe(true); // headers are resent on the new connection
+      expect(isVideoKeyframe(video[1])).toBe(true);
+      const ts = tags.filter((t) => t.type !== FlvTagType.Script).map((t) => t.timestamp);
+      expect(ts[0]).toBe(0);
+      for (let i = 1; i < ts.length; i++) expect(ts[i]).toBeGreaterThanOrEqual(ts[i - 1]);
+      expect(await decodeErrors(second)).toBe('');
+      const streams = await ffprobeStreams(second, true);
+      expect(Number(streams.find((s) => s.codec_type === 'video')!.nb_read_frames)).toBeGreaterThan(20);
+    });
+
+    it('with restore off, a lost push ends with a clear reason', async () => {
+      const pusher = new FlvFilePusher({ file: source, loop: true, durationMs: 60_000, publisher: publisherOptions(`${nginx.url()}/mortal`) });
+      const states = collectStates(pusher.publisher);
+      const running = pusher.run();
+      await waitFor(() => pusher.publisher.state === 'publishing', 5000, 'publishing');
+      await nginx.restartServer();
+      await waitFor(() => pusher.publisher.state === 'failed', 5000, 'failed');
+      await running;
+      await pusher.stop();
+      expect(states.at(-1)![1]).toMatch(/closed the connection|socket error/);
+      expect(states.some(([s]) => s === 'restoring')).toBe(false);
+    });
+  });
+
+  it('a server that stops reading makes it drop video up to a keyframe, never audio, with memory bounded', async () => {
+    const pusher = new FlvFilePusher({
+      file: source,
+      loop: true,
+      durationMs: 60_000,
+      speed: 16, // 16x real time fills the buffers quickly
+      publisher: publisherOptions(`${nginx.url()}/stalled`, { maxQueueBytes: 256 * 1024, socketHighWaterBytes: 64 * 1024 }),
+    });
+    let keyframeRequests = 0;
+    pusher.publisher.on('needKeyframe', () => keyframeRequests++);
+    const running = pusher.run();
+    await waitFor(() => pusher.publisher.state === 'publishing', 5000, 'publishing');
+    const requestsAtStart = keyframeRequests;
+    const audioDroppedAtStart = pusher.publisher.toJSON().audioFramesDropped;
+    nginx.freeze();
+    try {
+      await waitFor(() => pusher.publisher.toJSON().videoFramesDropped > 30, 20_000, 'dropped frames');
+    } finally {
+      nginx.thaw();
+    }
+    const stats = pusher.publisher.toJSON();
+    expect(stats.queuedBytes).toBeLessThanOrEqual(2 * 256 * 1024);
+    expect(stats.audioFramesDropped).toBe(audioDroppedAtStart);
+    expect(keyframeRequests).toBeGreaterThan(requestsAtStart);
+    await pusher.stop();
+    await running;
+  });
+});
