@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import WebSocket from 'ws';
 import { silentLogger } from '../../src/log';
 import { SignalingServer } from '../../src/signaling/signaling-server';
 import { StreamRegistry } from '../../src/streams/stream-registry';
@@ -173,5 +174,41 @@ describeWithChromium('WebRTC ingest with the official WebSDK in Chromium', () =>
     expect(registry.get('dup')?.closed).toBe(false);
     await page2.close();
     await page1.close();
+  });
+
+  it('bad input on another session gets its errors while a browser keeps publishing', async () => {
+    let frames = 0;
+    registry.once('publish', (p) => p.on('video', () => { frames++; }));
+    const page = await open('steady');
+    expect((await waitForStatus(page, ['PUBLISHING', 'FAILED'])).status).toBe('PUBLISHING');
+
+    const ws = new WebSocket(`ws://127.0.0.1:${server.ports.ws}`);
+    const heard: Array<{ message: string; data: Array<Record<string, unknown>> }> = [];
+    ws.on('message', (d) => heard.push(JSON.parse(String(d))));
+    await new Promise((r) => ws.once('open', r));
+    const send = (message: string, payload: unknown): void => ws.send(JSON.stringify({ message, data: [payload] }));
+    send('connection', { appKey: 'defaultApp' });
+    ws.send('not json at all');
+    send('somethingUnknown', {});
+    send('publishStream', { mediaSessionId: 'b1', name: 'bad1' });
+    send('publishStream', { mediaSessionId: 'b2', name: 'bad2', sdp: 'v=0\r\ngarbage' });
+    ws.send(JSON.stringify({ message: 'publishStream', data: [{ mediaSessionId: 'b3', sdp: 'x'.repeat(1024 * 1024) }] }));
+    send('publishStream', { mediaSessionId: 'b4', name: 'steady', sdp: 'v=0' });
+    const before = frames;
+    await new Promise((r) => setTimeout(r, 1500));
+    ws.close();
+
+    const infos = heard.filter((m) => m.message === 'fail' || m.message === 'notifyStreamStatusEvent').map((m) => String(m.data[0]!.info));
+    expect(infos).toEqual([
+      'Message is not JSON',
+      'somethingUnknown is not supported',
+      'SDP offer is missing in publishStream',
+      'Bad SDP: SDP line is not <type>=<value>: garbage',
+      'Message of 1048645 bytes is larger than the limit of 65536',
+      'Stream name is already in use',
+    ]);
+    expect(frames - before).toBeGreaterThan(15);
+    expect((await pageState(page)).status).toBe('PUBLISHING');
+    await page.close();
   });
 });
