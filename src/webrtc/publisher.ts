@@ -74,6 +74,18 @@ function hostIpv4Addresses(): string[] {
     .map((a) => a.address);
 }
 
+/**
+ * The address media sockets bind to: `ip_local` when set; else `ip` when it is one of ours;
+ * else, with only `ip` set (NAT), the first interface address, announced as `ip`.
+ * Undefined means every interface (werift's default).
+ */
+export function chooseBindAddress(options: Pick<PublisherOptions, 'ip' | 'ipLocal'>, hosts: string[]): string | undefined {
+  if (options.ipLocal) return options.ipLocal;
+  if (!options.ip) return undefined;
+  if (options.ip === '127.0.0.1' || hosts.includes(options.ip)) return options.ip;
+  return hosts[0] ?? '127.0.0.1';
+}
+
 /** REMB carries the rate as mantissa (18 bits) × 2^exponent (6 bits). */
 function rembFields(bps: number): { brExp: number; brMantissa: number } {
   let mantissa = Math.max(0, Math.floor(bps));
@@ -150,8 +162,9 @@ export class Publisher extends SafeEmitter<PublisherEvents> {
     const start = Math.min(max, Math.max(min, args.bitrate?.bitrate && args.bitrate.bitrate > 0 ? args.bitrate.bitrate : max));
     const bitrate = { min: Math.min(min, max), start, max };
 
-    const bindIp = options.ipLocal ?? (options.ip && hostIpv4Addresses().length === 0 ? options.ip : undefined);
-    const loopbackOnly = !bindIp && hostIpv4Addresses().length === 0;
+    const hosts = hostIpv4Addresses();
+    const bindIp = chooseBindAddress(options, hosts);
+    const loopbackOnly = !bindIp && hosts.length === 0;
     const extraHosts = bindIp ? [bindIp] : loopbackOnly ? ['127.0.0.1'] : undefined;
     const range: [number, number] | undefined =
       options.mediaPortFrom !== undefined && options.mediaPortTo !== undefined && options.mediaPortTo > options.mediaPortFrom

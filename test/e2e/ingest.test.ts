@@ -14,7 +14,7 @@ import { StreamRegistry } from '../../src/streams/stream-registry';
 import type { AudioFrame, VideoFrame } from '../../src/webrtc/frames';
 import type { Publisher } from '../../src/webrtc/publisher';
 import { defaultPublisherOptions } from '../../src/webrtc/publisher-options';
-import { ChromiumBrowser, describeWithChromium, PageServer, pageState, waitForStatus } from '../helpers/chromium';
+import { ChromiumBrowser, describeWithChromium, PageServer, pageState, stopPublishing, waitForStatus } from '../helpers/chromium';
 import { oggOpusFile } from '../webrtc/ogg-opus-writer';
 
 jest.setTimeout(90000);
@@ -141,7 +141,7 @@ describeWithChromium('WebRTC ingest with the official WebSDK in Chromium', () =>
 
     const closed = new Promise<string>((resolve) => publisher.once('close', resolve));
     const unpublished = new Promise<string>((resolve) => registry.once('unpublish', (_p, reason) => resolve(reason)));
-    await page.evaluate(() => (window as unknown as { publisherApi: { stop(): void } }).publisherApi.stop());
+    await stopPublishing(page);
     const end = await waitForStatus(page, ['UNPUBLISHED', 'FAILED']);
     expect(end.status).toBe('UNPUBLISHED');
     expect(await closed).toMatch(/unpublished/);

@@ -194,3 +194,8 @@ export async function senderStats(page: Page): Promise<SenderStats> {
     return out;
   });
 }
+
+/** Stops the page's stream the way a user does (stream.stop() → unPublishStream). */
+export async function stopPublishing(page: Page): Promise<void> {
+  await page.evaluate(() => window.publisherApi.stop());
+}

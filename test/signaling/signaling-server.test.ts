@@ -1,26 +1,13 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import WebSocket from 'ws';
 import { silentLogger } from '../../src/log';
 import { SignalingServer, type SignalingOptions } from '../../src/signaling/signaling-server';
 import { StreamRegistry } from '../../src/streams/stream-registry';
 import { defaultPublisherOptions } from '../../src/webrtc/publisher-options';
-
-/** An offer shaped like Chromium's, with ICE and DTLS attributes werift needs; no browser behind it. */
-export function syntheticOffer(): string {
-  const common = [
-    'c=IN IP4 0.0.0.0', 'a=rtcp:9 IN IP4 0.0.0.0', 'a=ice-ufrag:abcd', 'a=ice-pwd:abcdefghijklmnopqrstuvwx',
-    'a=fingerprint:sha-256 6C:F9:A7:3F:58:E9:05:57:14:E3:36:1D:DD:B7:E2:27:B2:61:D2:F8:A7:8F:96:D8:44:9D:73:44:07:86:99:C6',
-    'a=setup:actpass',
-  ];
-  return [
-    'v=0', 'o=- 5523152858145497983 2 IN IP4 127.0.0.1', 's=-', 't=0 0', 'a=group:BUNDLE 0 1', 'a=msid-semantic: WMS s',
-    'm=audio 9 UDP/TLS/RTP/SAVPF 111', ...common, 'a=mid:0', 'a=sendonly', 'a=msid:s a', 'a=rtcp-mux',
-    'a=rtpmap:111 opus/48000/2', 'a=fmtp:111 minptime=10;useinbandfec=1', 'a=ssrc:1111 cname:x',
-    'm=video 9 UDP/TLS/RTP/SAVPF 102 106', ...common, 'a=mid:1', 'a=sendonly', 'a=msid:s v', 'a=rtcp-mux',
-    'a=rtpmap:102 H264/90000', 'a=rtcp-fb:102 nack', 'a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=0;profile-level-id=42e01f',
-    'a=rtpmap:106 H264/90000', 'a=rtcp-fb:106 nack', 'a=rtcp-fb:106 nack pli', 'a=rtcp-fb:106 goog-remb',
-    'a=fmtp:106 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f', 'a=ssrc:2222 cname:x',
-  ].join('\r\n') + '\r\n';
-}
+import { syntheticOffer } from '../webrtc/synthetic-offer';
 
 interface Msg { message: string; data: unknown[] }
 
@@ -251,5 +238,21 @@ describe('SignalingServer (WCS protocol, bad input)', () => {
     await c.next((m) => m.message === 'setRemoteSDP');
     expect(await c.status('t1')).toMatchObject({ status: 'FAILED', info: 'Failed by ICE timeout' });
     expect(registry.isFree('lonely')).toBe(true);
+  });
+
+  it('serves wss:// too when a certificate and key are configured', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wss-'));
+    try {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-days', '1',
+        '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+      await start({ tls: { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem'), port: 0 } });
+      const ws = new WebSocket(`wss://127.0.0.1:${server.ports.wss}`, { rejectUnauthorized: false });
+      await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+      const c = new Client(ws);
+      clients.push(c);
+      expect(await c.connect()).toMatchObject({ status: 'ESTABLISHED' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
