@@ -4,6 +4,7 @@ import {
   ReceiverEstimatedMaxBitrate,
   RTCPeerConnection,
   RTCRtpCodecParameters,
+  RtcpHeader,
   RtcpPayloadSpecificFeedback,
   RtcpSrPacket,
   type RTCRtpTransceiver,
@@ -86,6 +87,19 @@ export function chooseBindAddress(options: Pick<PublisherOptions, 'ip' | 'ipLoca
   return hosts[0] ?? '127.0.0.1';
 }
 
+/**
+ * A Full Intra Request (RFC 5104 4.3.1): media source SSRC 0, one FCI entry naming the
+ * stream and a command sequence number. werift has the message but does not export its
+ * class; its RTCP parser builds one from these bytes.
+ */
+export function firPacket(senderSsrc: number, mediaSsrc: number, sequence: number): RtcpPayloadSpecificFeedback {
+  const body = Buffer.alloc(16);
+  body.writeUInt32BE(senderSsrc, 0);
+  body.writeUInt32BE(mediaSsrc, 8);
+  body[12] = sequence & 0xff;
+  return RtcpPayloadSpecificFeedback.deSerialize(body, new RtcpHeader({ type: RtcpPayloadSpecificFeedback.type, count: 4 }));
+}
+
 /** REMB carries the rate as mantissa (18 bits) × 2^exponent (6 bits). */
 function rembFields(bps: number): { brExp: number; brMantissa: number } {
   let mantissa = Math.max(0, Math.floor(bps));
@@ -123,6 +137,7 @@ export class Publisher extends SafeEmitter<PublisherEvents> {
   private videoTransceiver?: RTCRtpTransceiver;
   private audioTrack?: MediaStreamTrack;
   private paddingSkipped = 0;
+  private firSequence = 0;
   private readonly attachedTracks = new Set<MediaStreamTrack>();
   private readonly pipelineStops: Array<() => void> = [];
   private lastRateSample = { at: performance.now(), video: 0, audio: 0 };
@@ -227,7 +242,18 @@ export class Publisher extends SafeEmitter<PublisherEvents> {
     if (ssrc === undefined || !receiver) return;
     this.lastKeyframeRequestAt = now;
     this.keyframeRequests++;
-    receiver.sendRtcpPLI(ssrc).catch(() => undefined);
+    if (receiver.pliEnabled || !this.firNegotiated()) {
+      receiver.sendRtcpPLI(ssrc).catch(() => undefined);
+      return;
+    }
+    // FIR for a browser that negotiated ccm fir but not nack pli.
+    this.firSequence = (this.firSequence + 1) & 0xff;
+    receiver.dtlsTransport.sendRtcp([firPacket(receiver.rtcpSsrc, ssrc, this.firSequence)]).catch(() => undefined);
+  }
+
+  private firNegotiated(): boolean {
+    const codecs = this.videoTransceiver?.codecs ?? [];
+    return codecs.some((c) => c.rtcpFeedback.some((f) => f.type === 'ccm' && f.parameter === 'fir'));
   }
 
   toJSON(): PublisherStats {

@@ -1,6 +1,6 @@
 import { silentLogger } from '../../src/log';
 import { StreamRegistry } from '../../src/streams/stream-registry';
-import { chooseBindAddress, Publisher } from '../../src/webrtc/publisher';
+import { chooseBindAddress, firPacket, Publisher } from '../../src/webrtc/publisher';
 import { defaultPublisherOptions } from '../../src/webrtc/publisher-options';
 import { SdpError } from '../../src/webrtc/sdp-offer';
 import { syntheticOffer } from './synthetic-offer';
@@ -94,5 +94,18 @@ describe('StreamRegistry', () => {
     expect(registry.get('cam')).toBeUndefined();
     expect(registry.isFree('cam')).toBe(true);
     expect(events).toEqual(['publish cam rtmp://h/app/key', 'unpublish cam bye']);
+  });
+});
+
+describe('keyframe request messages', () => {
+  it('FIR has the RFC 5104 layout: PSFB FMT 4, media SSRC 0, FCI with SSRC and sequence', () => {
+    const bytes = firPacket(0x11223344, 0xaabbccdd, 7).serialize();
+    expect(bytes.toString('hex')).toBe(
+      '84ce0004' + // V=2 P=0 FMT=4, PT=206 (PSFB), length 4 words after the first
+      '11223344' + // sender SSRC
+      '00000000' + // media source SSRC: 0 for FIR
+      'aabbccdd' + // FCI: SSRC of the stream
+      '07000000', //  FCI: command sequence number, reserved
+    );
   });
 });
