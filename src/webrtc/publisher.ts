@@ -97,7 +97,12 @@ export function firPacket(senderSsrc: number, mediaSsrc: number, sequence: numbe
   body.writeUInt32BE(senderSsrc, 0);
   body.writeUInt32BE(mediaSsrc, 8);
   body[12] = sequence & 0xff;
-  return RtcpPayloadSpecificFeedback.deSerialize(body, new RtcpHeader({ type: RtcpPayloadSpecificFeedback.type, count: 4 }));
+  const packet = RtcpPayloadSpecificFeedback.deSerialize(body, new RtcpHeader({ type: RtcpPayloadSpecificFeedback.type, count: 4 }));
+  // werift 0.25.2 writes the FIR length one word short (it forgets the header word), which
+  // makes the browser misread the compound packet; the RTCP length is words after the first.
+  const feedback = packet.feedback;
+  Object.defineProperty(feedback, 'length', { get: () => feedback.serialize().length / 4 });
+  return packet;
 }
 
 /** REMB carries the rate as mantissa (18 bits) × 2^exponent (6 bits). */
