@@ -1,0 +1,81 @@
+/**
+ * REST authentication (disable_rest_auth=false): HTTP Basic with the configured user and
+ * password, or `Authorization: Bearer <token>`. Comparisons take the same time whatever
+ * the input, and nothing here logs: the header is a secret.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RestError } from './errors';
+
+export const AUTH_REALM = 'rtmp-transponder';
+export const WWW_AUTHENTICATE = `Basic realm="${AUTH_REALM}"`;
+
+export interface RestAuthOptions {
+  /** disable_rest_auth: true leaves the API open. */
+  disabled: boolean;
+  user?: string;
+  password?: string;
+  token?: string;
+}
+
+/**
+ * Equal-time comparison of two strings of any length: hashing first gives both sides the
+ * same length, so neither the length nor the first differing byte shows in the timing.
+ */
+function sameSecret(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given, 'utf8').digest();
+  const b = createHash('sha256').update(expected, 'utf8').digest();
+  return timingSafeEqual(a, b);
+}
+
+/** Decides whether an `Authorization` header value grants access. */
+export class RestAuthenticator {
+  private readonly basic?: { user: string; password: string };
+  private readonly token?: string;
+
+  constructor(readonly options: RestAuthOptions) {
+    if (options.user && options.password !== undefined && options.password !== '') {
+      this.basic = { user: options.user, password: options.password };
+    }
+    if (options.token) this.token = options.token;
+    if (!options.disabled && !this.basic && !this.token) {
+      // Refuse to start rather than run a REST API nobody can use (or everybody can).
+      throw new Error('REST authentication is enabled (disable_rest_auth=false) but neither a user and password nor a token is configured');
+    }
+  }
+
+  get enabled(): boolean {
+    return !this.options.disabled;
+  }
+
+  /** true when the request may go on. */
+  check(authorization: string | undefined): boolean {
+    if (this.options.disabled) return true;
+    if (typeof authorization !== 'string') return false;
+    const m = /^\s*([A-Za-z]+)\s+(\S+)\s*$/.exec(authorization);
+    if (!m) return false;
+    const scheme = m[1].toLowerCase();
+    if (scheme === 'basic') return this.checkBasic(m[2]);
+    if (scheme === 'bearer') return this.token !== undefined && sameSecret(m[2], this.token);
+    return false;
+  }
+
+  private checkBasic(encoded: string): boolean {
+    if (!this.basic) return false;
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) return false;
+    const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) return false;
+    // Both compared every time, so a right user name does not answer faster.
+    const userOk = sameSecret(decoded.slice(0, colon), this.basic.user);
+    const passwordOk = sameSecret(decoded.slice(colon + 1), this.basic.password);
+    return userOk && passwordOk;
+  }
+
+  /** A fastify onRequest hook: 401 with a Basic challenge unless the request is allowed. */
+  readonly hook = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    if (this.check(request.headers.authorization)) return;
+    reply.header('WWW-Authenticate', WWW_AUTHENTICATE);
+    throw new RestError('UNAUTHORIZED');
+  };
+}

@@ -1,0 +1,186 @@
+/**
+ * The HTTP server of the REST API: fastify with /rest-api/push/* behind optional auth,
+ * GET /health, one error handler over the catalogue in errors.ts, and one log line per
+ * request. Bodies are read here, so every client error has the same JSON shape.
+ *
+ * Body rules (WCS clients differ, so we are lenient where it is harmless):
+ * - `Content-Type: application/json` with or without parameters (charset must be UTF-8),
+ *   any `+json` type, and no Content-Type at all are read as JSON; anything else is a 400;
+ * - an empty body is `{}` (find_all is often sent with none);
+ * - the body must be a JSON object of at most 64 KB.
+ */
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { redactRtmpUrl } from '../rtmp/rtmp-url';
+import type { TransponderApi } from '../transponder/transponder-api';
+import { RestAuthenticator, type RestAuthOptions } from './auth';
+import { RestError, toErrorReply, type ErrorBody } from './errors';
+import { registerPushRoutes } from './push-routes';
+
+export const REST_PREFIX = '/rest-api';
+export const REST_BODY_LIMIT = 64 * 1024;
+
+/** The part of src/log.ts's Logger this server uses. */
+export interface RestLogger {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export interface RestServerOptions {
+  api: TransponderApi;
+  auth: RestAuthOptions;
+  logger: RestLogger;
+  /** More routes at the root, outside /rest-api and its auth (static pages, WHIP). */
+  extraRoutes?: (app: FastifyInstance) => void;
+}
+
+// ---------------------------------------------------------------------------
+// Secrets in logs
+
+const RTMP_URL_IN_TEXT = /rtmps?:\/\/[^\s"'<>`]+/gi;
+
+/**
+ * Hides RTMP URLs (they carry stream keys and passwords) in text bound for a log: the
+ * rtmpUrl of the request wherever it appears, and anything that looks like one.
+ */
+export function scrubSecrets(text: string, knownUrls: readonly string[] = []): string {
+  let out = text;
+  for (const url of knownUrls) {
+    if (url.length >= 4) out = out.split(url).join(redactRtmpUrl(url));
+  }
+  return out.replace(RTMP_URL_IN_TEXT, (m) => redactRtmpUrl(m));
+}
+
+function urlsInBody(body: unknown): string[] {
+  if (typeof body !== 'object' || body === null) return [];
+  const url = (body as { rtmpUrl?: unknown }).rtmpUrl;
+  return typeof url === 'string' ? [url] : [];
+}
+
+function describeCause(err: unknown, knownUrls: readonly string[], depth = 0): Record<string, unknown> {
+  if (!(err instanceof Error)) return { error: scrubSecrets(String(err), knownUrls) };
+  const fields: Record<string, unknown> = {
+    error: scrubSecrets(`${err.name}: ${err.message}`, knownUrls),
+    stack: err.stack ? scrubSecrets(err.stack, knownUrls) : undefined,
+  };
+  if (err.cause !== undefined && depth < 3) fields.cause = describeCause(err.cause, knownUrls, depth + 1);
+  return fields;
+}
+
+// ---------------------------------------------------------------------------
+// Body parsing
+
+const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
+
+function checkContentType(header: string | undefined): void {
+  if (header === undefined || header.trim() === '') return;
+  const [mediaType, ...params] = header.split(';').map((p) => p.trim());
+  if (!JSON_MEDIA_TYPE.test(mediaType.toLowerCase())) {
+    const shown = mediaType.slice(0, 64).replace(/[^\x20-\x7e]/g, '?');
+    throw new RestError('UNSUPPORTED_CONTENT_TYPE', `Content-Type "${shown}" is not supported: send application/json`);
+  }
+  for (const param of params) {
+    const eq = param.indexOf('=');
+    if (eq < 0 || param.slice(0, eq).trim().toLowerCase() !== 'charset') continue;
+    const charset = param.slice(eq + 1).trim().replace(/^"|"$/g, '').toLowerCase();
+    if (charset !== 'utf-8' && charset !== 'utf8' && charset !== 'us-ascii') {
+      throw new RestError('UNSUPPORTED_CONTENT_TYPE', 'Only the UTF-8 charset is supported');
+    }
+  }
+}
+
+/**
+ * JSON.parse is safe against prototype poisoning here: a "__proto__" key becomes an own
+ * property, and the zod schemas copy only the fields they know.
+ */
+function parseJsonBody(request: FastifyRequest, text: string): unknown {
+  checkContentType(request.headers['content-type']);
+  if (text.trim() === '') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    // Node's message quotes the input, which may hold an rtmpUrl: give the position only.
+    const at = err instanceof Error ? /position (\d+)/.exec(err.message)?.[1] : undefined;
+    throw new RestError('BAD_JSON', at !== undefined ? `The body is not valid JSON (error at position ${at})` : 'The body is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new RestError('BODY_NOT_OBJECT', `The body must be a JSON object, not ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`);
+  }
+  return value;
+}
+
+// ---------------------------------------------------------------------------
+
+/** Creates the server (not listening yet: call `listen` or `inject`). */
+export function createRestServer(opts: RestServerOptions): FastifyInstance {
+  const { api, logger } = opts;
+  // Throws at once when auth is on but no credential is configured.
+  const auth = new RestAuthenticator(opts.auth);
+  const errorCodes = new WeakMap<FastifyRequest, string>();
+
+  const app = Fastify({
+    // Fastify's own request logging would print bodies and URLs; we log one line ourselves.
+    logger: false,
+    disableRequestLogging: true,
+    return503OnClosing: true,
+  });
+
+  app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const { status, body, unexpected } = toErrorReply(err);
+    if (unexpected) {
+      logger.error('REST request failed', {
+        method: request.method,
+        path: pathOf(request),
+        ...describeCause(err, urlsInBody(request.body)),
+      });
+    }
+    errorCodes.set(request, body.code);
+    return reply.code(status).type('application/json; charset=utf-8').send(body);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const body: ErrorBody = { error: 'Not Found', code: 'ROUTE_NOT_FOUND', message: `No route ${request.method} ${pathOf(request)}` };
+    errorCodes.set(request, body.code);
+    return reply.code(404).send(body);
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const path = pathOf(request);
+    if (path === '/health' && reply.statusCode === 200) return; // probes every few seconds would drown the log
+    const fields: Record<string, unknown> = {
+      method: request.method,
+      path,
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 10) / 10,
+    };
+    const code = errorCodes.get(request);
+    if (code) fields.code = code;
+    if (reply.statusCode >= 500) logger.warn('http', fields);
+    else logger.info('http', fields);
+  });
+
+  app.get('/health', async () => ({ status: 'ok' }));
+
+  app.register(
+    async (rest) => {
+      // Parsers are scoped to this plugin: routes added through extraRoutes keep fastify's.
+      rest.removeAllContentTypeParsers();
+      rest.addContentTypeParser('*', { parseAs: 'string', bodyLimit: REST_BODY_LIMIT }, async (request: FastifyRequest, body: string | Buffer) =>
+        parseJsonBody(request, typeof body === 'string' ? body : body.toString('utf8')),
+      );
+      if (auth.enabled) rest.addHook('onRequest', auth.hook);
+      registerPushRoutes(rest, api);
+    },
+    { prefix: REST_PREFIX },
+  );
+
+  opts.extraRoutes?.(app);
+  return app;
+}
+
+/** The path without the query string (a query may carry a token). */
+function pathOf(request: FastifyRequest): string {
+  const q = request.url.indexOf('?');
+  return q < 0 ? request.url : request.url.slice(0, q);
+}
