@@ -386,11 +386,13 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
     const wasRestoring = this.current === 'restoring';
     this.restoreAttempts = 0;
     if (wasRestoring) this.restores++;
-    this.setState('publishing', wasRestoring ? 'restored after a loss' : 'NetStream.Publish.Start');
+    // Metadata and sequence headers go first; listeners of the state change may send media at once.
+    this.current = 'publishing';
     this.writeMetadata();
     if (this.videoHeader) this.enqueue({ ...this.videoHeader, timestamp: 0 });
     if (this.audioHeader) this.enqueue({ ...this.audioHeader, timestamp: 0 });
     if (this.opts.hasVideo) this.startKeyframeRequests();
+    this.setState('publishing', wasRestoring ? 'restored after a loss' : 'NetStream.Publish.Start');
   }
 
   // ---- sending ------------------------------------------------------------------

@@ -261,6 +261,11 @@ export class Publisher extends SafeEmitter<PublisherEvents> {
     return codecs.some((c) => c.rtcpFeedback.some((f) => f.type === 'ccm' && f.parameter === 'fir'));
   }
 
+  /** Whether the publish negotiated an audio track (a transponder makes a silent one otherwise). */
+  hasAudio(): boolean {
+    return this.choice.audio !== undefined;
+  }
+
   toJSON(): PublisherStats {
     const stats: PublisherStats = { streamName: this.streamName, state: this.stateValue, closeReason: this.closeReason, bitrateLimitKbps: { ...this.bitrate } };
     if (this.choice.video) {
