@@ -55,7 +55,7 @@ const StartupOptionsSchema = z
   })
   .superRefine((o, ctx) => {
     if (o.action === 'sound_on' && o.soundFile === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['soundFile'], message: 'soundFile is required when action is "sound_on"' });
+      ctx.addIssue({ code: 'custom', path: ['soundFile'], message: 'options.soundFile is required when options.action is "sound_on"' });
     }
   })
   .transform((o): StartupOptions => {
