@@ -6,7 +6,7 @@ import { Publisher } from '../webrtc/publisher';
 import type { PublisherOptions } from '../webrtc/publisher-options';
 import { SafeEmitter } from '../webrtc/safe-emitter';
 import { SdpError } from '../webrtc/sdp-offer';
-import { checkRtmpUrl, maskRtmpUrl } from './rtmp-url';
+import { parseRtmpUrl, redactRtmpUrl } from '../rtmp/rtmp-url';
 import {
   encodeMessage,
   encodeSetRemoteSdp,
@@ -208,8 +208,12 @@ export class SignalingSession extends SafeEmitter<SignalingSessionEvents> {
     if (this.streams.size >= this.limits.maxStreamsPerSession) return refuse(`Limit of ${this.limits.maxStreamsPerSession} streams per session reached`);
     if (this.limits.totalStreams() >= this.limits.maxStreamsTotal) return refuse(`Server limit of ${this.limits.maxStreamsTotal} streams reached`);
     if (req.rtmpUrl !== undefined) {
-      const check = checkRtmpUrl(req.rtmpUrl);
-      if (!check.ok) return refuse(check.error);
+      // The same rules as /push/startup; the error names the problem, never the key.
+      try {
+        parseRtmpUrl(req.rtmpUrl, { fullUrl: false, streamName: req.name || 'stream' });
+      } catch (err) {
+        return refuse((err as Error).message);
+      }
     }
     if (!req.sdp) return refuse('SDP offer is missing in publishStream');
     if (!this.registry.reserve(req.name)) return refuse(WCS_INFO.STREAM_NAME_ALREADY_IN_USE);
@@ -229,7 +233,7 @@ export class SignalingSession extends SafeEmitter<SignalingSessionEvents> {
       },
     };
     this.streams.set(req.mediaSessionId, entry);
-    this.log.info('publish', { session: this.id, stream: req.name, rtmpUrl: req.rtmpUrl ? maskRtmpUrl(req.rtmpUrl) : undefined });
+    this.log.info('publish', { session: this.id, stream: req.name, rtmpUrl: req.rtmpUrl ? redactRtmpUrl(req.rtmpUrl) : undefined });
     this.log.debug('publish offer', { session: this.id, stream: req.name, sdp: req.sdp });
 
     let publisher: Publisher;

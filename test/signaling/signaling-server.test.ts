@@ -163,7 +163,7 @@ describe('SignalingServer (WCS protocol, bad input)', () => {
     c.publish('s3', 'a', { sdp: syntheticOffer().replace(/H264/g, 'VP9') });
     expect((await c.status('s3')).info).toMatch(/^Bad SDP: .*H\.264/);
     c.publish('s4', 'a', { rtmpUrl: 'http://example.com/live/key' });
-    expect(await c.status('s4')).toMatchObject({ status: 'FAILED', info: 'rtmpUrl must start with rtmp:// or rtmps://' });
+    expect(await c.status('s4')).toMatchObject({ status: 'FAILED', info: 'rtmpUrl scheme "http" is not supported: use rtmp:// or rtmps://' });
     c.send('publishStream', { name: 'a', sdp: syntheticOffer() });
     expect((await c.fail()).data[0]).toMatchObject({ info: 'MediaSessionId is null' });
     expect(registry.isFree('a')).toBe(true);
