@@ -38,15 +38,38 @@ export interface RestServerOptions {
 // Secrets in logs
 
 const RTMP_URL_IN_TEXT = /rtmps?:\/\/[^\s"'<>`]+/gi;
+// Shorter pieces are too common to hide without garbling the line.
+const MIN_SECRET_LENGTH = 4;
+
+/**
+ * The parts of an RTMP URL that may be secret on their own: the password, every path
+ * element after the application (the stream key), the query and its values.
+ */
+function secretPartsOf(url: string): string[] {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)([^?#]*)(?:\?([^#]*))?/i.exec(url);
+  if (!m) return [];
+  const parts: string[] = [];
+  const at = m[1].lastIndexOf('@');
+  if (at >= 0) {
+    const userinfo = m[1].slice(0, at);
+    parts.push(userinfo.slice(userinfo.indexOf(':') + 1));
+  }
+  parts.push(...m[2].split('/').filter(Boolean).slice(1));
+  if (m[3]) parts.push(m[3], ...m[3].split('&').map((kv) => kv.slice(kv.indexOf('=') + 1)));
+  return parts.filter((p) => p.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
+}
 
 /**
  * Hides RTMP URLs (they carry stream keys and passwords) in text bound for a log: the
- * rtmpUrl of the request wherever it appears, and anything that looks like one.
+ * request's rtmpUrl and its secret parts wherever they appear, and anything that looks
+ * like an RTMP URL.
  */
 export function scrubSecrets(text: string, knownUrls: readonly string[] = []): string {
   let out = text;
   for (const url of knownUrls) {
-    if (url.length >= 4) out = out.split(url).join(redactRtmpUrl(url));
+    if (url.length < MIN_SECRET_LENGTH) continue;
+    out = out.split(url).join(redactRtmpUrl(url));
+    for (const part of secretPartsOf(url)) out = out.split(part).join('***');
   }
   return out.replace(RTMP_URL_IN_TEXT, (m) => redactRtmpUrl(m));
 }
@@ -120,9 +143,9 @@ export function createRestServer(opts: RestServerOptions): FastifyInstance {
   const errorCodes = new WeakMap<FastifyRequest, string>();
 
   const app = Fastify({
-    // Fastify's own request logging would print bodies and URLs; we log one line ourselves.
+    // No fastify logger, so no request logging of its own (it would print URLs and
+    // errors unredacted): the onResponse hook below writes one line per request.
     logger: false,
-    disableRequestLogging: true,
     return503OnClosing: true,
   });
 
