@@ -118,18 +118,19 @@ export class ChromiumBrowser {
     if (!this.context) throw new Error('Chromium is not launched');
     const page = await this.context.newPage();
     // Keep every RTCPeerConnection the page creates, so tests can read Chromium's getStats.
-    await page.addInitScript(() => {
-      const w = window as unknown as { RTCPeerConnection: new (...a: unknown[]) => unknown; __peerConnections: unknown[] };
-      const Original = w.RTCPeerConnection;
-      w.__peerConnections = [];
-      const Wrapped = function (this: unknown, ...args: unknown[]) {
+    // A string, not a function: tsx (esbuild keepNames) would put calls to its own
+    // `__name` helper into a function's source, which does not exist inside the page.
+    await page.addInitScript(`(() => {
+      const Original = window.RTCPeerConnection;
+      window.__peerConnections = [];
+      const Wrapped = function (...args) {
         const pc = new Original(...args);
-        w.__peerConnections.push(pc);
+        window.__peerConnections.push(pc);
         return pc;
-      } as unknown as { prototype: unknown };
+      };
       Wrapped.prototype = Original.prototype;
-      w.RTCPeerConnection = Wrapped as unknown as new (...a: unknown[]) => unknown;
-    });
+      window.RTCPeerConnection = Wrapped;
+    })();`);
     await page.goto(url);
     return page;
   }
