@@ -85,8 +85,6 @@ export interface VideoTranscoderStats {
 
 /** 4 s at 30 fps: enough for a stable p99, small enough to follow a change. */
 const LATENCY_SAMPLES = 128;
-/** How long a replaced ffmpeg may take to hand over its last frames and exit. */
-const DRAIN_DEADLINE_MS = 2000;
 /** A frame inside ffmpeg this long means it is stuck (it normally takes a few ms). */
 const STALL_MS = 5000;
 /** Without a requested bitrate: x264's CRF 23, capped (VBV) at this many bits per pixel. */
@@ -165,6 +163,8 @@ interface Session {
   lengthSize: number;
   /** End of input was sent: exit is expected. */
   draining: boolean;
+  /** The child's count of refused stdin bytes, last seen. */
+  droppedBytes: number;
 }
 
 export class VideoTranscoder extends TypedEmitter<VideoTranscoderEvents> {
@@ -262,9 +262,8 @@ export class VideoTranscoder extends TypedEmitter<VideoTranscoderEvents> {
         return;
       }
       if (!session || size.width !== session.width || size.height !== session.height) {
-        if (session) this.drain(session);
+        if (session) this.drain(session, `output size changes to ${size.width}x${size.height}`);
         session = this.start(frame.pts, size);
-        if (!session) return;
       } else {
         // Same output size: ffmpeg's decoder and scaler follow a new sequence header.
         session.inputSps = this.sps!;
@@ -277,7 +276,10 @@ export class VideoTranscoder extends TypedEmitter<VideoTranscoderEvents> {
     this.write(session, avcNaluTag(ts, frame.keyframe, toAvcc(frame.nalUnits)));
   }
 
-  /** Ends ffmpeg (SIGINT, then SIGKILL after the child's deadline) and waits for it. */
+  /**
+   * Ends ffmpeg and waits for it: end of input, then SIGINT and SIGKILL after the
+   * child's deadlines. Frames ffmpeg still hands over after this are not emitted.
+   */
   close(reason: string): Promise<void> {
     if (this.closing) return this.closing;
     this.closeReason = reason;
@@ -338,19 +340,14 @@ export class VideoTranscoder extends TypedEmitter<VideoTranscoderEvents> {
     return ts > session.lastTs ? ts : session.lastTs + 1;
   }
 
-  private start(pts: number, size: { width: number; height: number }): Session | undefined {
+  private start(pts: number, size: { width: number; height: number }): Session {
     const generation = ++this.generation;
-    let proc: SupervisedProcess;
-    try {
-      proc = new SupervisedProcess({
-        name: `ffmpeg video transcoder #${generation}`,
-        command: this.ffmpegPath,
-        args: transcoderArgs(this.params, size),
-      });
-    } catch (err) {
-      void this.close(`ffmpeg could not start: ${(err as Error).message}`);
-      return undefined;
-    }
+    // A spawn failure (no such file) is reported by the child's close event.
+    const proc = new SupervisedProcess({
+      name: `ffmpeg video transcoder #${generation}`,
+      command: this.ffmpegPath,
+      args: transcoderArgs(this.params, size),
+    });
     const session: Session = {
       generation,
       proc,
@@ -365,9 +362,10 @@ export class VideoTranscoder extends TypedEmitter<VideoTranscoderEvents> {
       outPps: [],
       lengthSize: 4,
       draining: false,
+      droppedBytes: 0,
     };
     proc.on('stdout', (data: Buffer) => this.onOutput(session, data));
-    proc.on('close', (reason: string) => this.onExit(session, reason));
+    proc.on('close', (reason) => this.onExit(session, reason));
     this.session = session;
     proc.write(flvFileHeader(false, true));
     this.write(session, avcSequenceHeaderTag(0, this.sequenceHeader()));
@@ -375,17 +373,25 @@ export class VideoTranscoder extends TypedEmitter<VideoTranscoderEvents> {
   }
 
   private write(session: Session, tag: FlvTag): void {
-    session.proc.write(encodeFlvTag(tag));
+    const proc = session.proc;
+    if (proc.write(encodeFlvTag(tag))) return;
+    // false is mostly "slow down", which the in-flight bound already handles; a tag the
+    // child refused (its stdin queue is full) leaves a hole only a keyframe mends.
+    const dropped = proc.stats.droppedBytes;
+    if (dropped > session.droppedBytes) {
+      session.droppedBytes = dropped;
+      this.waitForKeyframe();
+    }
   }
 
-  /** End of input for a replaced ffmpeg: it flushes its frames and exits. */
-  private drain(session: Session): void {
+  /**
+   * A replaced ffmpeg: end of input, so it hands over what it holds and exits (the
+   * child's close interrupts it after a deadline if it does not).
+   */
+  private drain(session: Session, reason: string): void {
     session.draining = true;
     this.draining.add(session);
-    session.proc.endInput();
-    const timer = setTimeout(() => void session.proc.close('did not exit after end of input'), DRAIN_DEADLINE_MS);
-    timer.unref();
-    session.proc.once('close', () => clearTimeout(timer));
+    void session.proc.close(reason);
   }
 
   private onExit(session: Session, reason: string): void {
@@ -394,7 +400,7 @@ export class VideoTranscoder extends TypedEmitter<VideoTranscoderEvents> {
       return;
     }
     if (this.closeReason !== undefined || session !== this.session) return;
-    void this.close(`ffmpeg (video transcoder) ended: ${reason}`);
+    void this.close(reason);
   }
 
   private onOutput(session: Session, data: Buffer): void {

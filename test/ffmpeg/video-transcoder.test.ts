@@ -297,9 +297,16 @@ describe('VideoTranscoder with the real ffmpeg', () => {
     const pid = t.pid!;
     await sleep(200);
     process.kill(pid, 'SIGKILL');
-    expect(await closed).toMatch(/^ffmpeg \(video transcoder\) ended: /);
+    expect(await closed).toMatch(/^ffmpeg video transcoder #1 killed by SIGKILL/);
     expect(t.closed).toBe(true);
     expect(isAlive(pid)).toBe(false);
+  });
+
+  it('closes with the reason when ffmpeg cannot start', async () => {
+    const t = (transcoder = new VideoTranscoder({ height: 240, ffmpegPath: join(dir, 'no-such-ffmpeg') }));
+    const closed = new Promise<string>((resolve) => t.on('close', resolve));
+    t.push(frames(hd, 0)[0]);
+    expect(await closed).toMatch(/could not start: .*ENOENT/);
   });
 
   it('close is idempotent, ends ffmpeg, emits close once, and ignores later frames', async () => {
