@@ -241,6 +241,14 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
     switch (control.kind) {
       case 'windowAckSize':
         this.peerWindowAckSize = control.size;
+        // Answer at once with our own window size. Servers such as nginx-rtmp send
+        // their first control message alone and hold the rest (Nagle) until it is
+        // acknowledged; data from us carries that ACK now instead of after the
+        // kernel's ~40 ms delayed ACK, which made connect take 40 ms on loopback.
+        if (this.sentWindowAckSize === 0) {
+          this.sentWindowAckSize = control.size;
+          this.writeMessage(windowAckSizeMessage(control.size));
+        }
         return;
       case 'setPeerBandwidth':
         // The spec (5.4.5) asks the receiver to answer with a Window Acknowledgement

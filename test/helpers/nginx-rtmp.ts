@@ -30,7 +30,8 @@ export class HookServer {
       const call = params.call ?? req.url ?? '';
       this.calls.push({ call, params });
       const refused = call === 'publish' && this.refuse.has(params.name ?? '');
-      res.writeHead(refused ? 403 : 200).end();
+      // Connection: close — nginx-rtmp's notify client waits for the end of the response.
+      res.writeHead(refused ? 403 : 200, { connection: 'close' }).end();
     });
   });
   port = 0;
@@ -65,6 +66,8 @@ function findModule(name: string): string {
 export interface NginxRtmpOptions {
   /** Add an rtmps front on its own port. */
   tls?: boolean;
+  /** on_connect/on_publish to the hook server (default true); off for benchmarks. */
+  hooks?: boolean;
 }
 
 export interface TlsMaterial {
@@ -177,6 +180,7 @@ export class NginxRtmp {
 
   private config(): string {
     const hook = `http://127.0.0.1:${this.hooks.port}`;
+    const notify = this.opts.hooks === false ? '#' : '';
     const tls = this.opts.tls && this.tlsMaterial
       ? `
 load_module ${findModule('ngx_stream_module.so')};`
@@ -205,20 +209,20 @@ rtmp {
     chunk_size 4096;
     ping 30s;
     notify_method post;
-    on_connect ${hook}/on_connect;
+    ${notify}on_connect ${hook}/on_connect;
     application live {
       live on;
       record all;
       record_path ${this.recordDir};
       record_unique on;
-      on_publish ${hook}/on_publish;
+      ${notify}on_publish ${hook}/on_publish;
     }
     application other {
       live on;
       record all;
       record_path ${this.recordDir};
       record_unique on;
-      on_publish ${hook}/on_publish;
+      ${notify}on_publish ${hook}/on_publish;
     }
   }
 }${stream}
