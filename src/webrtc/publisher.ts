@@ -14,6 +14,7 @@ import {
 import { DepacketizeCallback, JitterBufferCallback, type JitterBufferOutput } from 'werift/nonstandard';
 import type { Logger } from '../log';
 import { AccessUnitBuilder } from './access-unit-builder';
+import { fixJitterBufferSort } from './jitter-buffer-fix';
 import type { AudioFrame, VideoFrame } from './frames';
 import { MediaClock, type TrackKind } from './media-clock';
 import type { BitrateWish, PublisherOptions } from './publisher-options';
@@ -336,6 +337,7 @@ export class Publisher extends SafeEmitter<PublisherEvents> {
     this.attachedTracks.add(track);
     const stats = kind === 'video' ? this.videoStats : this.audioStats;
     const jitter = new JitterBufferCallback(kind === 'video' ? 90000 : 48000, { latency: this.options.jitterBufferLatencyMs });
+    fixJitterBufferSort(jitter);
     let sink: (out: JitterBufferOutput) => void;
     if (kind === 'video') {
       this.videoTrack = track;
