@@ -235,7 +235,7 @@ export class VideoTranscoder extends TypedEmitter<VideoTranscoderEvents> {
     // Full and old: ffmpeg is stuck, not just slow (a pause of the source leaves at most
     // the few frames `select` dropped in flight, far from full).
     if (session && session.inFlight.length >= this.maxPendingFrames && performance.now() - session.inFlight[0].at > STALL_MS) {
-      void this.close(`ffmpeg (video transcoder) stalled: no output for ${STALL_MS / 1000} s`);
+      void this.close(`ffmpeg video transcoder stalled: no output for ${STALL_MS / 1000} s`);
       return;
     }
     const lagging = session !== undefined && session.inFlight.length >= this.maxPendingFrames;
@@ -255,7 +255,8 @@ export class VideoTranscoder extends TypedEmitter<VideoTranscoderEvents> {
     // A new SPS reaches ffmpeg only with a keyframe that can be decoded with it.
     if (!session || (frame.keyframe && !session.inputSps.equals(this.sps!))) {
       const size = this.sizeFor(this.sps!);
-      if (!size) {
+      const header = size && this.sequenceHeader();
+      if (!size || !header) {
         // An SPS we cannot read: nothing sensible to scale from. Wait for another.
         this.framesDropped++;
         this.waitForKeyframe();
@@ -263,11 +264,11 @@ export class VideoTranscoder extends TypedEmitter<VideoTranscoderEvents> {
       }
       if (!session || size.width !== session.width || size.height !== session.height) {
         if (session) this.drain(session, `output size changes to ${size.width}x${size.height}`);
-        session = this.start(frame.pts, size);
+        session = this.start(frame.pts, size, header);
       } else {
         // Same output size: ffmpeg's decoder and scaler follow a new sequence header.
         session.inputSps = this.sps!;
-        this.write(session, avcSequenceHeaderTag(this.nextTs(session, frame.pts), this.sequenceHeader()));
+        this.write(session, avcSequenceHeaderTag(this.nextTs(session, frame.pts), header));
       }
     }
     const ts = this.nextTs(session, frame.pts);
@@ -330,8 +331,13 @@ export class VideoTranscoder extends TypedEmitter<VideoTranscoderEvents> {
     }
   }
 
-  private sequenceHeader(): Buffer {
-    return buildAvcDecoderConfigurationRecord([this.sps!], [this.pps!]);
+  /** The source's AVCDecoderConfigurationRecord, undefined when its SPS/PPS are malformed. */
+  private sequenceHeader(): Buffer | undefined {
+    try {
+      return buildAvcDecoderConfigurationRecord([this.sps!], [this.pps!]);
+    } catch {
+      return undefined;
+    }
   }
 
   /** The frame's FLV timestamp: whole ms since the session's base, strictly increasing. */
@@ -340,7 +346,7 @@ export class VideoTranscoder extends TypedEmitter<VideoTranscoderEvents> {
     return ts > session.lastTs ? ts : session.lastTs + 1;
   }
 
-  private start(pts: number, size: { width: number; height: number }): Session {
+  private start(pts: number, size: { width: number; height: number }, header: Buffer): Session {
     const generation = ++this.generation;
     // A spawn failure (no such file) is reported by the child's close event.
     const proc = new SupervisedProcess({
@@ -368,7 +374,7 @@ export class VideoTranscoder extends TypedEmitter<VideoTranscoderEvents> {
     proc.on('close', (reason) => this.onExit(session, reason));
     this.session = session;
     proc.write(flvFileHeader(false, true));
-    this.write(session, avcSequenceHeaderTag(0, this.sequenceHeader()));
+    this.write(session, avcSequenceHeaderTag(0, header));
     return session;
   }
 

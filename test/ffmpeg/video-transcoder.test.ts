@@ -261,6 +261,26 @@ describe('VideoTranscoder with the real ffmpeg', () => {
     expect(await decodeErrors(file)).toBe('');
   });
 
+  it('survives garbage: an unreadable SPS is skipped, random access units do not stop it', async () => {
+    const t = (transcoder = new VideoTranscoder({ height: 240 }));
+    const out: TranscodedFrame[] = [];
+    t.on('frame', (f) => out.push(f));
+    const random = (n: number): Buffer => Buffer.from(Array.from({ length: n }, () => Math.floor(Math.random() * 256)));
+    // A "keyframe" whose SPS is a few random bytes: nothing to size the output from.
+    t.push({ pts: 0, keyframe: true, nalUnits: [Buffer.from([0x67, 0xff, 0xff]), Buffer.from([0x68, 0xee]), Buffer.from([0x65, 1, 2, 3])] });
+    expect(t.pid).toBeUndefined();
+    const input = frames(hd, 100);
+    for (const f of input.slice(0, 30)) t.push(f);
+    for (let i = 0; i < 10; i++) t.push({ pts: 1200 + i, keyframe: false, nalUnits: [random(500), Buffer.alloc(0), Buffer.from([0x41])] });
+    for (const f of input.slice(30, 60)) t.push({ ...f, pts: f.pts + 400 });
+    await settle(out);
+    expect(t.closed).toBe(false);
+    // Every good frame comes out (the encoder, not the source, places keyframes).
+    const good = [...input.slice(0, 30).map((f) => f.pts), ...input.slice(30, 60).map((f) => f.pts + 400)];
+    expect(out.map((f) => f.pts)).toEqual(good);
+    expect(t.toJSON()).toMatchObject({ framesIn: 71, framesOut: 60, framesDropped: 1 });
+  });
+
   it('drops frames before the first keyframe and asks for one', async () => {
     const t = (transcoder = new VideoTranscoder({ height: 240 }));
     let asked = 0;
