@@ -196,7 +196,9 @@ describe('VideoTranscoder with the real ffmpeg', () => {
     const file = join(dir, 'hd-240.flv');
     writeFlv(file, out);
     const [stream] = await ffprobeStreams(file);
-    expect(stream).toMatchObject({ codec_name: 'h264', width: 426, height: 240 });
+    expect(stream).toMatchObject({ codec_name: 'h264', width: 426, height: 240, profile: 'Main' });
+    // No B-frames: decode order is presentation order.
+    expect(out.every((f) => f.compositionTime === undefined)).toBe(true);
     const probed = await probeFrames(file);
     expect(probed).toHaveLength(out.length);
     const keys = probed.flatMap((f, i) => (f.key_frame ? [i] : []));
