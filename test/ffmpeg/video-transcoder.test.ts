@@ -22,6 +22,8 @@ let dir: string;
 let hd: Buffer[][];
 /** 2 s of 640x360 at 30 fps. */
 let sd: Buffer[][];
+/** 1 s of 640x480 (4:3) at 30 fps. */
+let vga: Buffer[][];
 
 /** An H.264 Annex B elementary stream from the real ffmpeg. */
 async function makeH264(file: string, width: number, height: number, seconds: number): Promise<void> {
@@ -136,7 +138,12 @@ function isAlive(pid: number): boolean {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'video-transcoder-'));
-  await Promise.all([makeH264(join(dir, 'hd.h264'), 1280, 720, 3), makeH264(join(dir, 'sd.h264'), 640, 360, 2)]);
+  await Promise.all([
+    makeH264(join(dir, 'hd.h264'), 1280, 720, 3),
+    makeH264(join(dir, 'sd.h264'), 640, 360, 2),
+    makeH264(join(dir, 'vga.h264'), 640, 480, 1),
+  ]);
+  vga = accessUnits(readFileSync(join(dir, 'vga.h264')));
   hd = accessUnits(readFileSync(join(dir, 'hd.h264')));
   sd = accessUnits(readFileSync(join(dir, 'sd.h264')));
 });
@@ -260,6 +267,24 @@ describe('VideoTranscoder with the real ffmpeg', () => {
     const probed = await probeFrames(file);
     expect(probed.slice(0, change).every((f) => f.width === 640 && f.height === 360)).toBe(true);
     expect(probed.slice(change).every((f) => f.width === 1280 && f.height === 720)).toBe(true);
+    expect(await decodeErrors(file)).toBe('');
+  });
+
+  it('with height alone, follows a new source aspect (4:3 → 16:9) with a new encoder', async () => {
+    const t = (transcoder = new VideoTranscoder({ height: 240 }));
+    const out: TranscodedFrame[] = [];
+    t.on('frame', (f) => out.push(f));
+    const input = frames([...vga, ...hd.slice(0, 30)], 0);
+    await feed(t, input, 3);
+    await settle(out);
+    expect(t.toJSON()).toMatchObject({ restarts: 1, width: 426, height: 240 });
+    const file = join(dir, 'aspect.flv');
+    writeFlv(file, out);
+    const probed = await probeFrames(file);
+    const change = out.findIndex((f) => f.pts >= input[vga.length].pts);
+    expect(change).toBeGreaterThan(0);
+    expect(probed.slice(0, change).every((f) => f.width === 320 && f.height === 240)).toBe(true);
+    expect(probed.slice(change).every((f) => f.width === 426 && f.height === 240)).toBe(true);
     expect(await decodeErrors(file)).toBe('');
   });
 
