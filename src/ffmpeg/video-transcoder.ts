@@ -85,7 +85,7 @@ export interface VideoTranscoderStats {
 
 /** 4 s at 30 fps: enough for a stable p99, small enough to follow a change. */
 const LATENCY_SAMPLES = 128;
-/** A frame inside ffmpeg this long means it is stuck (it normally takes a few ms). */
+/** ffmpeg full (maxPendingFrames) and its oldest frame this old: stuck, not slow (a frame normally takes ms). */
 const STALL_MS = 5000;
 /** Without a requested bitrate: x264's CRF 23, capped (VBV) at this many bits per pixel. */
 const CAP_BITS_PER_PIXEL = 0.12;
