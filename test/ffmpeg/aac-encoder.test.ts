@@ -1,0 +1,152 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AacEncoder, AACENCODER_PRIMING } from '../../src/ffmpeg/aac-encoder';
+import { parseAudioSpecificConfig } from '../../src/media/aac';
+import { channel, decodeToPcm, isAlive, runFile, sineStereo, toneAmplitude, zeroCrossingFrequency } from '../media/audio-analysis';
+
+/** ADTS header for one AAC-LC 48 kHz stereo frame (ISO/IEC 14496-3 1.A.2.2), no CRC. */
+export function adtsFrame(raw: Buffer): Buffer {
+  const len = raw.length + 7;
+  const h = Buffer.alloc(7);
+  h[0] = 0xff;
+  h[1] = 0xf1; // syncword low nibble, ID 0 (MPEG-4), layer 00, protection_absent 1
+  h[2] = (1 << 6) | (3 << 2) | (2 >> 2); // profile LC (1), sampling index 3 (48 kHz), private 0, channel config high bit
+  h[3] = ((2 & 3) << 6) | ((len >> 11) & 3);
+  h[4] = (len >> 3) & 0xff;
+  h[5] = ((len & 7) << 5) | 0x1f; // buffer fullness 0x7FF (VBR)
+  h[6] = 0xfc; // fullness low bits, one raw data block
+  return Buffer.concat([h, raw]);
+}
+
+let dir: string;
+const encoders: AacEncoder[] = [];
+
+function encoder(opts: ConstructorParameters<typeof AacEncoder>[0] = {}): AacEncoder {
+  const e = new AacEncoder(opts);
+  encoders.push(e);
+  return e;
+}
+
+/** Encodes all of `pcm` in 20 ms writes; resolves with the frames once ffmpeg is done. */
+async function encodeAll(pcm: Int16Array, opts: ConstructorParameters<typeof AacEncoder>[0] = {}): Promise<Buffer[]> {
+  const e = encoder(opts);
+  const frames: Buffer[] = [];
+  e.on('frame', (raw, index) => {
+    expect(index).toBe(frames.length);
+    frames.push(raw);
+  });
+  for (let at = 0; at < pcm.length; at += 1920) e.write(pcm.subarray(at, Math.min(pcm.length, at + 1920)));
+  await e.close('end of test input');
+  return frames;
+}
+
+function writeAdts(name: string, frames: Buffer[]): string {
+  const file = join(dir, name);
+  writeFileSync(file, Buffer.concat(frames.map(adtsFrame)));
+  return file;
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'aac-test-'));
+});
+afterEach(async () => {
+  await Promise.all(encoders.splice(0).map((e) => e.close('test over')));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('AacEncoder (real ffmpeg)', () => {
+  test('the AudioSpecificConfig is AAC-LC 48 kHz stereo (0x11 0x90)', () => {
+    const e = encoder();
+    expect(e.audioSpecificConfig).toEqual(Buffer.from([0x11, 0x90]));
+    expect(parseAudioSpecificConfig(e.audioSpecificConfig)).toEqual({ objectType: 2, sampleRate: 48000, channels: 2 });
+  });
+
+  test('2 s of a 1 kHz tone become ~2 s of AAC-LC 48 kHz stereo that decodes to 1 kHz', async () => {
+    const frames = await encodeAll(sineStereo(1000, 2, 0.5));
+    // 96000 samples plus 1024 of priming, in frames of 1024, the last one padded
+    expect(frames.length).toBeGreaterThanOrEqual(94);
+    expect(frames.length).toBeLessThanOrEqual(96);
+    const file = writeAdts('tone.aac', frames);
+    const { stdout } = await runFile('ffprobe', ['-v', 'error', '-show_streams', '-count_frames', '-of', 'json', file]);
+    const stream = (JSON.parse(stdout) as { streams: Record<string, string | number>[] }).streams[0];
+    expect(stream).toMatchObject({ codec_name: 'aac', profile: 'LC', sample_rate: '48000', channels: 2 });
+    expect(Number(stream.nb_read_frames)).toBe(frames.length);
+    const pcm = await decodeToPcm(file);
+    expect(pcm.length / 2 / 48000).toBeCloseTo(2, 1);
+    for (const ch of [0, 1]) {
+      const x = channel(pcm, ch).subarray(4800, 91200);
+      expect(zeroCrossingFrequency(x, 48000)).toBeCloseTo(1000, 0);
+      expect(toneAmplitude(x, 1000, 48000)).toBeGreaterThan(0.45);
+    }
+  });
+
+  test('priming: a click written at sample S decodes at sample S + 1024, so frame i starts at sample (i − 1)·1024', async () => {
+    const S = 24000 + 300;
+    const pcm = new Int16Array(48000 * 2);
+    // a 1 ms burst of 4 kHz under a Hann window: easy to find, well inside the AAC band
+    for (let i = 0; i < 48; i++) {
+      const v = Math.round(20000 * Math.sin((Math.PI * i) / 48) ** 2 * Math.sin((2 * Math.PI * 4000 * i) / 48000));
+      pcm[2 * (S + i)] = v;
+      pcm[2 * (S + i) + 1] = v;
+    }
+    let inPeak = 0;
+    for (let i = 0; i < pcm.length; i += 2) if (Math.abs(pcm[i]) > Math.abs(pcm[inPeak])) inPeak = i;
+    const frames = await encodeAll(pcm);
+    const decoded = await decodeToPcm(writeAdts('click.aac', frames));
+    let outPeak = 0;
+    for (let i = 0; i < decoded.length; i += 2) if (Math.abs(decoded[i]) > Math.abs(decoded[outPeak])) outPeak = i;
+    const shift = (outPeak - inPeak) / 2;
+    expect(Math.abs(shift - AACENCODER_PRIMING)).toBeLessThanOrEqual(240); // ±5 ms
+    expect(AACENCODER_PRIMING).toBe(1024);
+  });
+
+  test('bitrate is applied: 64k makes smaller frames than 192k', async () => {
+    const pcm = sineStereo(1000, 1, 0.3);
+    for (let i = 0; i < pcm.length; i++) pcm[i] += Math.round((Math.random() - 0.5) * 6000); // noise needs bits
+    const size = (frames: Buffer[]): number => frames.reduce((n, f) => n + f.length, 0);
+    const low = size(await encodeAll(pcm, { bitrateKbps: 64 }));
+    const high = size(await encodeAll(pcm, { bitrateKbps: 192 }));
+    expect(low).toBeLessThan(high * 0.6);
+    expect(low / 1.02).toBeLessThan((64000 / 8) * 1.3);
+  });
+
+  test('close() leaves no process behind and is idempotent', async () => {
+    const e = encoder();
+    const pid = e.pid!;
+    expect(isAlive(pid)).toBe(true);
+    const reasons: string[] = [];
+    e.on('close', (r) => reasons.push(r));
+    e.write(sineStereo(1000, 0.2));
+    await Promise.all([e.close('first'), e.close('second')]);
+    expect(isAlive(pid)).toBe(false);
+    expect(reasons).toHaveLength(1);
+    expect(reasons[0]).toMatch(/^first \(ffmpeg aac encoder exited with code 0\)/);
+    expect(e.closed).toBe(true);
+    e.write(sineStereo(1000, 0.1)); // ignored, no throw
+  });
+
+  test('an ffmpeg killed from outside closes the encoder with a reason naming the exit', async () => {
+    const e = encoder();
+    const closed = new Promise<string>((resolve) => e.on('close', resolve));
+    e.write(sineStereo(1000, 0.1));
+    process.kill(e.pid!, 'SIGKILL');
+    const reason = await closed;
+    expect(reason).toMatch(/ffmpeg aac encoder killed by SIGKILL/);
+    expect(isAlive(e.pid!)).toBe(false);
+    // writes after the death are swallowed, not thrown (no EPIPE into the caller)
+    for (let i = 0; i < 50; i++) e.write(sineStereo(1000, 0.02));
+  });
+
+  test('an ffmpeg that cannot start closes with a reason', async () => {
+    const e = encoder({ ffmpegPath: join(dir, 'no-such-ffmpeg') });
+    const reason = await new Promise<string>((resolve) => e.on('close', resolve));
+    expect(reason).toMatch(/could not start.*ENOENT/);
+    expect(e.pid).toBeUndefined();
+  });
+
+  test('a nonsense bitrate is refused before anything starts', () => {
+    expect(() => new AacEncoder({ bitrateKbps: 0 })).toThrow(RangeError);
+    expect(() => new AacEncoder({ bitrateKbps: Number.NaN })).toThrow(RangeError);
+  });
+});
