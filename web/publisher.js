@@ -2,7 +2,11 @@
  * The demo publisher: the official Flashphoner WebSDK publishing the local camera and
  * microphone to this server. Query parameters (for tests and links): server, name,
  * rtmpUrl, width, height, minBitrate, maxBitrate, contentHint, autostart=1.
- * State for scripts is kept in window.publisherState.
+ * State for scripts is kept in window.publisherState (relay state in .relay).
+ *
+ * The relay controls talk to the REST API of the same origin (rest-api/push/*): startup
+ * with the published name, find every second while relaying, terminate, mute, unmute.
+ * Text from the server only ever reaches the page through textContent.
  */
 (function () {
   'use strict';
@@ -32,6 +36,7 @@
     $('error').textContent = state.error;
     $('start').disabled = state.status === 'PENDING' || state.status === 'PUBLISHING';
     $('stop').disabled = state.status !== 'PUBLISHING' && state.status !== 'PENDING';
+    showRelay();
   }
 
   function setStream(status, info) {
@@ -65,6 +70,8 @@
     };
     var rtmpUrl = $('rtmpUrl').value.trim();
     if (rtmpUrl) options.rtmpUrl = rtmpUrl;
+    // The server starts that relay itself; the relay panel follows it once publishing.
+    relayFromPublish = rtmpUrl;
     // 'detail' keeps the camera's resolution and lowers the frame rate under congestion; the
     // WebSDK's default 'motion' makes Chromium start at a fraction of the resolution and
     // climb for seconds, which an RTMP relay passes on as a mid-stream resolution change.
@@ -73,7 +80,7 @@
     if (params.get('minBitrate')) options.constraints.video.minBitrate = Number(params.get('minBitrate'));
     if (params.get('maxBitrate')) options.constraints.video.maxBitrate = Number(params.get('maxBitrate'));
     stream = session.createStream(options)
-      .on(STREAM_STATUS.PUBLISHING, function (s) { setStream('PUBLISHING', s.getInfo()); watchResolution(); })
+      .on(STREAM_STATUS.PUBLISHING, function (s) { setStream('PUBLISHING', s.getInfo()); watchResolution(); followRelayFromPublish(); })
       .on(STREAM_STATUS.UNPUBLISHED, function (s) { setStream('UNPUBLISHED', s.getInfo()); })
       .on(STREAM_STATUS.FAILED, function (s) { setStream('FAILED', s.getInfo() || s.getErrorInfo && s.getErrorInfo()); });
     setStream('PENDING');
@@ -97,7 +104,331 @@
     if (stream) stream.stop();
   }
 
-  window.publisherApi = { start: start, stop: stop, disconnect: function () { if (session) session.disconnect(); } };
+  /** The name the camera is published under (what /push/startup calls streamName). */
+  function streamName() {
+    return stream ? stream.name() : $('name').value;
+  }
+
+  // -------------------------------------------------------------------------
+  // Resolution changes mid-stream
+
+  /** The camera track the peer connection sends: the WebSDK shows that same MediaStream in #display. */
+  function localVideoTrack() {
+    var video = document.querySelector('#display video');
+    var media = video && video.srcObject;
+    var track = media && media.getVideoTracks ? media.getVideoTracks()[0] : undefined;
+    return track && track.readyState === 'live' ? track : undefined;
+  }
+
+  /**
+   * Applies a new size to the published video track; the encoder follows, so the server
+   * sees new SPS with the new size. Resolves with the size the track reports.
+   */
+  function setResolution(width, height) {
+    var track = localVideoTrack();
+    if (!track) return Promise.reject(new Error('no published video track'));
+    return track.applyConstraints({ width: { exact: width }, height: { exact: height } })
+      .catch(function (e) {
+        // A camera may refuse an exact size; the WebSDK reopens it with the size as an ideal.
+        if (stream && state.status === 'PUBLISHING') return stream.updateVideoResolution({ width: width, height: height });
+        throw e;
+      })
+      .then(function () {
+        var t = localVideoTrack();
+        var s = t ? t.getSettings() : {};
+        return { width: s.width || 0, height: s.height || 0 };
+      });
+  }
+
+  // -------------------------------------------------------------------------
+  // REST client (same origin). 401 shows a credentials field; the value stays in this tab.
+
+  var AUTH_KEY = 'rtmp-transponder.restAuth';
+
+  function storedAuth() {
+    try { return window.sessionStorage.getItem(AUTH_KEY) || ''; } catch (e) { return ''; }
+  }
+
+  function base64Utf8(text) {
+    var bytes = new TextEncoder().encode(text);
+    var binary = '';
+    for (var i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]);
+    return btoa(binary);
+  }
+
+  /** "user:password" → Basic, "Bearer x" or anything else → Bearer. */
+  function authorization(value) {
+    if (!value) return '';
+    if (/^bearer\s+/i.test(value)) return 'Bearer ' + value.replace(/^bearer\s+/i, '');
+    if (value.indexOf(':') > 0) return 'Basic ' + base64Utf8(value);
+    return 'Bearer ' + value;
+  }
+
+  function rest(method, body) {
+    var headers = { 'content-type': 'application/json' };
+    var auth = authorization(storedAuth());
+    if (auth) headers.authorization = auth;
+    // credentials 'omit': a 401 with a Basic challenge then comes back to us instead of
+    // the browser's own login dialog.
+    return fetch('rest-api/push/' + method, { method: 'POST', headers: headers, body: JSON.stringify(body || {}), credentials: 'omit', cache: 'no-store' })
+      .then(function (res) {
+        return res.text().then(function (text) {
+          var data = null;
+          try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+          if (res.ok) return data;
+          var err = new Error((data && typeof data.message === 'string' && data.message) || ('HTTP ' + res.status));
+          err.status = res.status;
+          err.code = data && data.code;
+          err.field = data && data.field;
+          if (res.status === 401) $('auth').hidden = false;
+          throw err;
+        });
+      });
+  }
+
+  function describeError(err) {
+    var text = String(err && err.message || err);
+    var extra = [err && err.code, err && err.field && 'field ' + err.field].filter(Boolean).join(', ');
+    return extra ? text + ' (' + extra + ')' : text;
+  }
+
+  // -------------------------------------------------------------------------
+  // Relay: one transponder of this page's stream, followed with find every second
+
+  var TERMINAL = { TERMINATED: true, FAILED: true, ENDED: true };
+  var relay = state.relay = {
+    mediaSessionId: '', status: 'NONE', reason: '', streamName: '', destination: '',
+    muted: false, soundEnabled: false, transcoding: false, width: 0, height: 0,
+    bitrateKbps: 0, framesSent: 0, framesDropped: 0, restoreAttempts: 0, bufferMs: 0,
+    error: '', polls: 0
+  };
+  var relayUrl = '';           // the URL the followed transponder was started with
+  var relayFromPublish = '';   // the rtmpUrl given to the WebSDK at publish, if any
+  var relayBusy = false;
+  var pollTimer = null;
+  var pollGeneration = 0;
+
+  function relayActive() {
+    return relay.mediaSessionId !== '' && !TERMINAL[relay.status];
+  }
+
+  function showRelay() {
+    var active = relayActive();
+    $('relayStatus').textContent = relay.status === 'NONE' ? '-' : relay.status + (relay.reason && relay.status !== 'PUBLISHING' ? ' (' + relay.reason + ')' : '');
+    $('relayStatus').className = 'status ' + relay.status;
+    $('relayBitrate').textContent = active ? relay.bitrateKbps + ' kbit/s' : '-';
+    $('relayFrames').textContent = active ? relay.framesSent + ' sent, ' + relay.framesDropped + ' dropped' : '-';
+    $('relayAudio').textContent = active ? (relay.muted ? 'muted' : 'on') + (relay.soundEnabled ? ', sound file mixed in' : '') : '-';
+    $('relayDestination').textContent = relay.destination
+      ? relay.destination + (relay.streamName ? '  →  ' + relay.streamName : '') + (relay.transcoding ? '  (transcoded to ' + relay.width + 'x' + relay.height + ')' : '')
+      : '-';
+    $('relayError').textContent = relay.error;
+    $('relayStart').disabled = relayBusy || active || state.status !== 'PUBLISHING';
+    $('relayStop').disabled = relayBusy || !active;
+    $('relayMute').disabled = relayBusy || !active || relay.muted;
+    $('relayUnmute').disabled = relayBusy || !active || !relay.muted;
+  }
+
+  function track(info) {
+    if (!info || typeof info !== 'object') return;
+    var stats = info.stats || {};
+    relay.mediaSessionId = String(info.mediaSessionId || '');
+    relay.status = String(info.status || 'UNKNOWN');
+    relay.reason = info.reason ? String(info.reason) : '';
+    relay.streamName = String(info.streamName || '');
+    relay.destination = maskRtmpUrl(String(info.rtmpUrl || ''));
+    relay.muted = info.muted === true;
+    relay.soundEnabled = info.soundEnabled === true;
+    relay.transcoding = info.transcoding === true;
+    relay.width = Number(info.width) || 0;
+    relay.height = Number(info.height) || 0;
+    relay.bitrateKbps = Number(stats.bitrateKbps) || 0;
+    relay.framesSent = Number(stats.framesSent) || 0;
+    relay.framesDropped = Number(stats.framesDropped) || 0;
+    relay.restoreAttempts = Number(stats.restoreAttempts) || 0;
+    relay.bufferMs = Number(stats.bufferMs) || 0;
+    if (stats.lastError && relay.status !== 'PUBLISHING' && !relay.reason) relay.reason = String(stats.lastError);
+    relayUrl = String(info.rtmpUrl || relayUrl);
+  }
+
+  function stopPolling() {
+    pollGeneration++;
+    if (pollTimer) clearTimeout(pollTimer);
+    pollTimer = null;
+  }
+
+  /**
+   * Follows the transponder with find every second until it ends. Without an id yet (a
+   * relay the server started from publishStream.rtmpUrl), it is picked out by its URL.
+   */
+  function startPolling() {
+    stopPolling();
+    var generation = pollGeneration;
+    var misses = 0;
+    function poll() {
+      pollTimer = null;
+      var name = streamName();
+      rest('find', { streamName: name }).then(function (list) {
+        if (generation !== pollGeneration) return;
+        relay.polls++;
+        var found = (Array.isArray(list) ? list : []).filter(function (t) {
+          return relay.mediaSessionId ? t.mediaSessionId === relay.mediaSessionId : t.rtmpUrl === relayUrl;
+        })[0];
+        if (found) {
+          track(found);
+          relay.error = '';
+        } else if (relay.mediaSessionId) {
+          relay.status = 'ENDED';
+        } else {
+          misses++;
+        }
+        showRelay();
+        next();
+      }, function (err) {
+        if (generation !== pollGeneration) return;
+        relay.polls++;
+        if (err.status === 404) {
+          // find answers 404 when the stream has no transponder (any more).
+          if (relay.mediaSessionId) relay.status = 'ENDED';
+          else misses++;
+        } else {
+          relay.error = describeError(err);
+        }
+        showRelay();
+        next();
+      });
+      function next() {
+        if (generation !== pollGeneration) return;
+        var waiting = !relay.mediaSessionId && misses < 15 && state.status === 'PUBLISHING';
+        if (relayActive() || waiting) pollTimer = setTimeout(poll, 1000);
+      }
+    }
+    poll();
+  }
+
+  function followRelayFromPublish() {
+    if (!relayFromPublish || relayActive()) return;
+    relayUrl = relayFromPublish;
+    relay.mediaSessionId = '';
+    relay.status = 'NONE';
+    relay.error = '';
+    startPolling();
+  }
+
+  function numberField(id) {
+    var v = $(id).value.trim();
+    return v === '' ? undefined : Number(v);
+  }
+
+  /**
+   * POST /push/startup for the published stream. opts: fullUrl, width, height, fps,
+   * bitrate, keyFrameInterval (numbers; absent or 0 = as published), options (WCS startup
+   * options, e.g. {action: 'mute'}). Resolves with the transponder, rejects with the API's error.
+   */
+  function startRelay(url, opts) {
+    opts = opts || {};
+    var body = { streamName: streamName(), rtmpUrl: String(url || '').trim() };
+    if (opts.fullUrl !== undefined) body.rtmpTransponderFullUrl = !!opts.fullUrl;
+    ['width', 'height', 'fps', 'bitrate', 'keyFrameInterval'].forEach(function (k) {
+      if (opts[k] !== undefined && opts[k] !== null && opts[k] !== '') body[k] = Number(opts[k]);
+    });
+    if (opts.options) body.options = opts.options;
+    relayBusy = true;
+    relay.error = '';
+    showRelay();
+    return rest('startup', body).then(function (info) {
+      relayBusy = false;
+      stopPolling();
+      track(info);
+      startPolling();
+      showRelay();
+      return info;
+    }, function (err) {
+      relayBusy = false;
+      relay.error = 'Start relay: ' + describeError(err);
+      showRelay();
+      throw err;
+    });
+  }
+
+  /** terminate / mute / unmute of the followed transponder. */
+  function relayCommand(method) {
+    if (!relay.mediaSessionId) return Promise.reject(new Error('no relay'));
+    relayBusy = true;
+    showRelay();
+    return rest(method, { mediaSessionId: relay.mediaSessionId }).then(function () {
+      relayBusy = false;
+      if (method === 'mute') relay.muted = true;
+      if (method === 'unmute') relay.muted = false;
+      if (method === 'terminate') { stopPolling(); relay.status = 'TERMINATED'; relay.reason = 'terminated from this page'; }
+      relay.error = '';
+      showRelay();
+    }, function (err) {
+      relayBusy = false;
+      relay.error = method + ': ' + describeError(err);
+      showRelay();
+      throw err;
+    });
+  }
+
+  /**
+   * The URL to show: the password and the last path element (the stream key, when the
+   * URL carries one), and the query, replaced by ***. The key must never be on screen.
+   */
+  function maskRtmpUrl(raw) {
+    var m = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)([^/?#]*)([^?#]*)(\?[^#]*)?/.exec(raw);
+    if (!m) return raw ? '(hidden)' : '';
+    var authority = m[2];
+    var at = authority.lastIndexOf('@');
+    if (at >= 0) {
+      var userinfo = authority.slice(0, at);
+      var colon = userinfo.indexOf(':');
+      authority = (colon >= 0 ? userinfo.slice(0, colon) + ':***' : '***') + authority.slice(at);
+    }
+    var segments = m[3].split('/').filter(function (s) { return s !== ''; });
+    // One element is the application: the key is then the published name, shown apart.
+    if (segments.length > 1) segments = [segments[0], '***'];
+    return m[1] + authority + (segments.length ? '/' + segments.join('/') : '') + (m[4] ? '?***' : '');
+  }
+
+  function ignore() { /* the error is on the page already */ }
+
+  $('relayStart').addEventListener('click', function () {
+    var url = $('rtmpUrl').value.trim();
+    if (!url) { relay.error = 'Enter the RTMP URL to relay to.'; showRelay(); return; }
+    startRelay(url, {
+      fullUrl: $('fullUrl').checked ? true : undefined,
+      width: numberField('tWidth'),
+      height: numberField('tHeight'),
+      fps: numberField('tFps'),
+      bitrate: numberField('tBitrate'),
+      keyFrameInterval: numberField('tKeyFrameInterval')
+    }).catch(ignore);
+  });
+  $('relayStop').addEventListener('click', function () { relayCommand('terminate').catch(ignore); });
+  $('relayMute').addEventListener('click', function () { relayCommand('mute').catch(ignore); });
+  $('relayUnmute').addEventListener('click', function () { relayCommand('unmute').catch(ignore); });
+  $('authSave').addEventListener('click', function () {
+    try { window.sessionStorage.setItem(AUTH_KEY, $('authValue').value.trim()); } catch (e) { /* private mode: not kept */ }
+    $('authValue').value = '';
+    $('auth').hidden = true;
+    relay.error = '';
+    showRelay();
+    if (relay.mediaSessionId || relayUrl) startPolling();
+  });
+
+  window.publisherApi = {
+    start: start,
+    stop: stop,
+    disconnect: function () { if (session) session.disconnect(); },
+    streamName: streamName,
+    setResolution: setResolution,
+    relay: startRelay,
+    stopRelay: function () { return relayCommand('terminate'); },
+    muteRelay: function () { return relayCommand('mute'); },
+    unmuteRelay: function () { return relayCommand('unmute'); },
+    maskRtmpUrl: maskRtmpUrl
+  };
   $('start').addEventListener('click', start);
   $('stop').addEventListener('click', stop);
   show();

@@ -1,0 +1,357 @@
+/**
+ * The demo pages in headless Chromium: the publisher page's relay controls and
+ * setResolution, and the admin view, against the REST API and page routes the service
+ * serves (createRestServer + registerPages) over a transponder layer the test controls,
+ * with the real WCS signaling and WebRTC ingest behind the publisher page.
+ * Runs in its own network namespace (unshare --net, lo up); everything is on 127.0.0.1.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Page } from 'playwright-core';
+import { silentLogger } from '../../src/log';
+import { createRestServer } from '../../src/rest';
+import type { RestAuthOptions } from '../../src/rest/auth';
+import { SignalingServer } from '../../src/signaling/signaling-server';
+import { StreamRegistry } from '../../src/streams/stream-registry';
+import { TransponderError, type TransponderInfo } from '../../src/transponder/transponder-api';
+import { registerPages } from '../../src/web-pages';
+import { defaultPublisherOptions } from '../../src/webrtc/publisher-options';
+import { ChromiumBrowser, describeWithChromium, senderStats, waitForStatus } from '../helpers/chromium';
+import { FakeTransponderApi } from '../rest/fake-transponder-api';
+
+jest.setTimeout(90000);
+
+/** The page globals this test reads (publisher.js and admin.js). */
+interface RelayState {
+  mediaSessionId: string;
+  status: string;
+  reason: string;
+  muted: boolean;
+  bitrateKbps: number;
+  error: string;
+  polls: number;
+}
+declare const window: {
+  publisherState: { status: string; width: number; height: number; relay: RelayState };
+  publisherApi: {
+    streamName(): string;
+    setResolution(width: number, height: number): Promise<{ width: number; height: number }>;
+    relay(url: string, opts?: Record<string, unknown>): Promise<TransponderInfo>;
+  };
+  adminState: { transponders: TransponderInfo[]; error: string; polls: number; authRequired: boolean };
+  adminApi: { refresh(): Promise<void> };
+};
+declare const document: { querySelectorAll(sel: string): { length: number } };
+
+const SECRET_KEY = 'live_9f8e7d6c5b4a_secretkey';
+const SECRET_PASSWORD = 'hunter2-password';
+
+describeWithChromium('demo pages (publisher relay controls, admin view) in Chromium', () => {
+  let registry: StreamRegistry;
+  let signaling: SignalingServer;
+  let api: FakeTransponderApi;
+  let http: FastifyInstance;
+  let browser: ChromiumBrowser;
+  let base: string;
+  const pages: Page[] = [];
+
+  /**
+   * Chromium keeps speculative sockets open that never carry a request; Node does not
+   * count them as idle, so fastify's close would wait for them: end every connection.
+   */
+  async function closeHttp(): Promise<void> {
+    if (!http) return;
+    const closing = http.close();
+    http.server.closeAllConnections();
+    await closing;
+  }
+
+  async function startHttp(auth: RestAuthOptions): Promise<void> {
+    await closeHttp();
+    http = createRestServer({ api, auth, logger: silentLogger, extraRoutes: registerPages });
+    await http.listen({ port: 0, host: '127.0.0.1' });
+    const address = http.server.address();
+    if (!address || typeof address === 'string') throw new Error('no address');
+    base = `http://127.0.0.1:${address.port}`;
+  }
+
+  beforeAll(async () => {
+    registry = new StreamRegistry(silentLogger);
+    signaling = new SignalingServer({
+      port: 0, host: '127.0.0.1', maxMessageBytes: 65536, maxStreamsPerSession: 4, maxStreamsTotal: 16,
+      keepAliveIntervalMs: 5000, keepAliveTimeoutMs: 15000,
+      webrtc: { ...defaultPublisherOptions, ip: '127.0.0.1', ipLocal: '127.0.0.1', minBitrateKbps: 1000, maxBitrateKbps: 2500 },
+    }, registry, silentLogger);
+    await signaling.listen();
+    browser = new ChromiumBrowser();
+    await browser.launch();
+  });
+
+  beforeEach(async () => {
+    api = new FakeTransponderApi();
+    await startHttp({ disabled: true });
+  });
+
+  afterEach(async () => {
+    for (const p of pages.splice(0)) await p.close().catch(() => undefined);
+    await closeHttp();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await signaling?.close();
+  });
+
+  async function open(path: string): Promise<Page> {
+    const page = await browser.newPage(`${base}${path}`);
+    pages.push(page);
+    // Terminate asks for confirmation.
+    page.on('dialog', (d) => void d.accept());
+    return page;
+  }
+
+  async function publisherPage(name: string, query = ''): Promise<Page> {
+    const page = await open(`/?server=ws://127.0.0.1:${signaling.ports.ws}&name=${name}&autostart=1${query}`);
+    expect((await waitForStatus(page, ['PUBLISHING', 'FAILED'])).status).toBe('PUBLISHING');
+    return page;
+  }
+
+  function relayState(page: Page): Promise<RelayState> {
+    return page.evaluate(() => window.publisherState.relay);
+  }
+
+  async function waitForRelay(page: Page, status: string): Promise<RelayState> {
+    await page.waitForFunction((s) => window.publisherState.relay.status === s, status, { timeout: 10000, polling: 100 });
+    return relayState(page);
+  }
+
+  function onlyTransponder(): TransponderInfo {
+    const list = [...api.transponders.values()];
+    expect(list).toHaveLength(1);
+    return list[0]!;
+  }
+
+  describe('publisher page', () => {
+    it('Start relay posts startup with the published name and shows the state and bitrate live; mute, unmute and Stop relay act on it', async () => {
+      const page = await publisherPage('relay1');
+      expect(await page.evaluate(() => window.publisherApi.streamName())).toBe('relay1');
+      const url = `rtmp://127.0.0.1:1935/live/${SECRET_KEY}`;
+      await page.fill('#rtmpUrl', url);
+      await page.check('#fullUrl');
+      await page.click('#relayStart');
+
+      const pending = await waitForRelay(page, 'PENDING');
+      const t = onlyTransponder();
+      expect(api.calls.find((c) => c.method === 'startup')?.args[0]).toEqual({ streamName: 'relay1', rtmpUrl: url, rtmpTransponderFullUrl: true });
+      expect(pending.mediaSessionId).toBe(t.mediaSessionId);
+
+      // The page follows the transponder with find every second.
+      t.status = 'PUBLISHING';
+      t.stats.bitrateKbps = 2345;
+      await waitForRelay(page, 'PUBLISHING');
+      await page.waitForFunction(() => window.publisherState.relay.bitrateKbps === 2345);
+      expect(await page.textContent('#relayStatus')).toBe('PUBLISHING');
+      expect(await page.textContent('#relayBitrate')).toBe('2345 kbit/s');
+      const finds = api.calls.filter((c) => c.method === 'find');
+      expect(finds.length).toBeGreaterThanOrEqual(1);
+      expect(finds[0]!.args[0]).toEqual({ streamName: 'relay1' });
+      // The stream key is not on the page.
+      expect(await page.textContent('#relayDestination')).toContain('rtmp://127.0.0.1:1935/live/***');
+      expect(await page.textContent('#relay')).not.toContain(SECRET_KEY.slice(5));
+
+      await page.click('#relayMute');
+      await page.waitForFunction(() => window.publisherState.relay.muted);
+      expect(t.muted).toBe(true);
+      expect(await page.isDisabled('#relayMute')).toBe(true);
+      await page.click('#relayUnmute');
+      await page.waitForFunction(() => !window.publisherState.relay.muted);
+      expect(t.muted).toBe(false);
+
+      await page.click('#relayStop');
+      await waitForRelay(page, 'TERMINATED');
+      expect(api.calls.filter((c) => c.method === 'terminate').map((c) => c.args[0])).toEqual([t.mediaSessionId]);
+      expect(api.transponders.size).toBe(0);
+      // A new relay can be started.
+      expect(await page.isEnabled('#relayStart')).toBe(true);
+    });
+
+    it('sends the transcoding fields, and the server ending the relay shows with its reason', async () => {
+      const page = await publisherPage('relay2');
+      await page.fill('#rtmpUrl', 'rtmp://127.0.0.1:1935/live');
+      await page.click('#transcode summary');
+      await page.fill('#tWidth', '640');
+      await page.fill('#tHeight', '360');
+      await page.fill('#tFps', '25');
+      await page.fill('#tBitrate', '800');
+      await page.fill('#tKeyFrameInterval', '50');
+      await page.click('#relayStart');
+      await waitForRelay(page, 'PENDING');
+      expect(api.calls.find((c) => c.method === 'startup')?.args[0]).toEqual({
+        streamName: 'relay2', rtmpUrl: 'rtmp://127.0.0.1:1935/live', width: 640, height: 360, fps: 25, bitrate: 800, keyFrameInterval: 50,
+      });
+      const t = onlyTransponder();
+      t.status = 'FAILED';
+      t.reason = 'RTMP server refused the publish';
+      const end = await waitForRelay(page, 'FAILED');
+      expect(end.reason).toBe('RTMP server refused the publish');
+      expect(await page.textContent('#relayStatus')).toBe('FAILED (RTMP server refused the publish)');
+      // Polling stops once the transponder has ended.
+      const polls = end.polls;
+      await new Promise((r) => setTimeout(r, 2500));
+      expect((await relayState(page)).polls).toBe(polls);
+    });
+
+    it('shows API errors with their message: a validation error and a refusal', async () => {
+      const page = await publisherPage('relay3');
+      await page.fill('#rtmpUrl', 'http://example.invalid/live');
+      await page.click('#relayStart');
+      await page.waitForFunction(() => window.publisherState.relay.error !== '');
+      const error = await page.textContent('#relayError');
+      expect(error).toMatch(/^Start relay: .*rtmp/i);
+      expect(error).toContain('INVALID_RTMP_URL');
+      expect(api.calls.filter((c) => c.method === 'startup')).toHaveLength(0);
+
+      api.failWith.set('startup', new TransponderError('LIMIT_REACHED', 'The transponder limit is reached'));
+      await page.fill('#rtmpUrl', 'rtmp://127.0.0.1:1935/live');
+      await page.click('#relayStart');
+      await page.waitForFunction(() => window.publisherState.relay.error.includes('limit'));
+      expect(await page.textContent('#relayError')).toBe('Start relay: The transponder limit is reached (LIMIT_REACHED)');
+      expect((await relayState(page)).status).toBe('NONE');
+    });
+
+    it('an rtmpUrl given before publishing goes to the WebSDK, and the panel follows the relay the server starts', async () => {
+      const url = 'rtmp://127.0.0.1:1935/live';
+      // The fake API does not listen to signaling: make the transponder the service would.
+      registry.once('publish', (p) => {
+        api.add({ sourceStreamName: p.streamName, streamName: `rtmp_${p.streamName}`, rtmpUrl: url, status: 'CONNECTING' });
+      });
+      const page = await publisherPage('relay4', `&rtmpUrl=${encodeURIComponent(url)}`);
+      expect(await page.inputValue('#rtmpUrl')).toBe(url);
+      const seen = await waitForRelay(page, 'CONNECTING');
+      expect(seen.mediaSessionId).toBe(onlyTransponder().mediaSessionId);
+      expect(await page.textContent('#relay .hint')).toContain('before');
+      onlyTransponder().status = 'PUBLISHING';
+      await waitForRelay(page, 'PUBLISHING');
+    });
+
+    it('setResolution changes the size of the frames the server receives (1280x720 → 640x360)', async () => {
+      const page = await publisherPage('resize1');
+      const publisher = registry.get('resize1')!;
+      const size = (): { width?: number; height?: number } => ({ width: publisher.toJSON().video?.width, height: publisher.toJSON().video?.height });
+      const deadline = (ms: number) => Date.now() + ms;
+      let until = deadline(10000);
+      while (size().width !== 1280 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+      expect(size()).toEqual({ width: 1280, height: 720 });
+
+      const applied = await page.evaluate(() => window.publisherApi.setResolution(640, 360));
+      expect(applied).toEqual({ width: 640, height: 360 });
+      until = deadline(10000);
+      while (size().width !== 640 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+      expect(size()).toEqual({ width: 640, height: 360 });
+      const stats = await senderStats(page);
+      expect([stats.frameWidth, stats.frameHeight]).toEqual([640, 360]);
+      await page.waitForFunction(() => window.publisherState.width === 640);
+      expect(await page.textContent('#resolution')).toBe('640x360');
+    });
+  });
+
+  describe('admin page', () => {
+    function waitForRows(page: Page, n: number): Promise<unknown> {
+      return page.waitForFunction((count) => document.querySelectorAll('#rows tr').length === count, n, { timeout: 10000, polling: 100 });
+    }
+
+    it('lists every transponder with the stream key and password masked; mute, unmute, sound on/off and terminate act on one', async () => {
+      const a = api.add({ sourceStreamName: 'cam1', streamName: 'rtmp_cam1', rtmpUrl: `rtmp://user:${SECRET_PASSWORD}@127.0.0.1:1935/live/${SECRET_KEY}?token=${SECRET_KEY}`, status: 'PUBLISHING' });
+      api.add({ sourceStreamName: 'cam2', streamName: 'rtmp_cam2', rtmpUrl: 'rtmps://ingest.example/app', status: 'RESTORING', reason: 'connection reset', stats: { bytesSent: 1, bitrateKbps: 0, framesSent: 1200, framesDropped: 7, restoreAttempts: 2, bufferMs: 350 } });
+      const page = await open('/admin.html');
+      await waitForRows(page, 2);
+      const rowA = page.locator(`tr[data-id="${a.mediaSessionId}"]`);
+      expect(await rowA.locator('[data-col=stream]').textContent()).toBe('cam1');
+      expect(await rowA.locator('[data-col=published]').textContent()).toBe('rtmp_cam1');
+      expect(await rowA.locator('[data-col=dest]').textContent()).toMatch(/^rtmp:\/\/user:\*\*\*@127\.0\.0\.1:1935\/live\/\*\*\*\?\*\*\*/);
+      expect(await rowA.locator('[data-col=bitrate]').textContent()).toBe('2500 kbit/s');
+      const body = (await page.textContent('body')) ?? '';
+      expect(body).not.toContain(SECRET_PASSWORD);
+      expect(body).not.toContain(SECRET_KEY);
+      expect(body).not.toContain('secretkey');
+      const rowB = page.locator('tr', { hasText: 'rtmp_cam2' });
+      expect(await rowB.locator('[data-col=status]').textContent()).toBe('RESTORINGconnection reset');
+      expect(await rowB.locator('[data-col=frames]').textContent()).toBe('1200 / 7');
+      expect(await rowB.locator('[data-col=restores]').textContent()).toBe('2');
+      expect(await rowB.locator('[data-col=buffer]').textContent()).toBe('350 ms');
+      expect(await rowB.locator('[data-col=dest]').textContent()).toMatch(/^rtmps:\/\/ingest\.example\/app/);
+
+      await rowA.locator('button[data-action=mute]').click();
+      await page.waitForFunction((id) => window.adminState.transponders.some((t) => t.mediaSessionId === id && t.muted), a.mediaSessionId);
+      expect(a.muted).toBe(true);
+      expect(await rowA.locator('[data-col=audio]').textContent()).toBe('muted');
+      await rowA.locator('button[data-action=unmute]').click();
+      await page.waitForFunction((id) => window.adminState.transponders.some((t) => t.mediaSessionId === id && !t.muted), a.mediaSessionId);
+
+      await rowA.locator('input[data-field=soundFile]').fill('beep.wav');
+      await rowA.locator('input[data-field=loop]').check();
+      await rowA.locator('button[data-action=sound_on]').click();
+      await page.waitForFunction((id) => window.adminState.transponders.some((t) => t.mediaSessionId === id && t.soundEnabled), a.mediaSessionId);
+      expect(api.calls.find((c) => c.method === 'soundOn')?.args).toEqual([a.mediaSessionId, 'beep.wav', true]);
+      // The refresh keeps what was typed in the row.
+      await page.evaluate(() => window.adminApi.refresh());
+      expect(await rowA.locator('input[data-field=soundFile]').inputValue()).toBe('beep.wav');
+      await rowA.locator('button[data-action=sound_off]').click();
+      await page.waitForFunction((id) => window.adminState.transponders.some((t) => t.mediaSessionId === id && !t.soundEnabled), a.mediaSessionId);
+
+      await rowA.locator('button[data-action=terminate]').click();
+      await waitForRows(page, 1);
+      expect(api.transponders.has(a.mediaSessionId)).toBe(false);
+      expect(await page.isVisible('#empty')).toBe(false);
+    });
+
+    it('find_all 404 shows "no transponders"; errors from an action are shown with their message', async () => {
+      const page = await open('/admin.html');
+      await page.waitForFunction(() => window.adminState.polls >= 1);
+      expect(await page.isVisible('#empty')).toBe(true);
+      expect(await page.textContent('#empty')).toMatch(/no transponders/i);
+      expect(await page.textContent('#error')).toBe('');
+
+      const t = api.add({ sourceStreamName: 'cam3', streamName: 'rtmp_cam3' });
+      await waitForRows(page, 1);
+      expect(await page.isVisible('#empty')).toBe(false);
+      api.failWith.set('soundOn', new TransponderError('SOUND_FILE_NOT_FOUND', 'No such file', 'soundFile'));
+      const row = page.locator(`tr[data-id="${t.mediaSessionId}"]`);
+      await row.locator('input[data-field=soundFile]').fill('missing.wav');
+      await row.locator('button[data-action=sound_on]').click();
+      await page.waitForFunction(() => window.adminState.error !== '');
+      expect(await page.textContent('#error')).toBe('sound_on (cam3): No such file (SOUND_FILE_NOT_FOUND, field soundFile)');
+    });
+
+    it('text from the server is shown as text, never as markup', async () => {
+      const evil = '<img src=x onerror="window.__pwned=1"><b>bold</b>';
+      api.add({ sourceStreamName: evil, streamName: evil, rtmpUrl: 'rtmp://127.0.0.1/live', status: 'FAILED', reason: evil });
+      const page = await open('/admin.html');
+      await waitForRows(page, 1);
+      expect(await page.locator('#rows [data-col=stream]').textContent()).toBe(evil);
+      expect(await page.locator('#rows img, #rows b').count()).toBe(0);
+      expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    });
+
+    it('asks for credentials when the REST API answers 401, and sends them as Bearer or Basic', async () => {
+      await startHttp({ disabled: false, token: 'tok-123', user: 'admin', password: 'pw:with:colons' });
+      api.add({ sourceStreamName: 'cam4', streamName: 'rtmp_cam4' });
+      const page = await open('/admin.html');
+      await page.waitForSelector('#auth', { state: 'visible' });
+      expect(await page.textContent('#error')).toContain('UNAUTHORIZED');
+      await page.fill('#authValue', 'tok-123');
+      await page.click('#authSave');
+      await waitForRows(page, 1);
+      expect(await page.isVisible('#auth')).toBe(false);
+
+      // user:password, in the same tab: the publisher page uses it too.
+      await page.evaluate(() => sessionStorage.setItem('rtmp-transponder.restAuth', 'admin:pw:with:colons'));
+      await page.evaluate(() => window.adminApi.refresh());
+      expect(await page.evaluate(() => window.adminState.error)).toBe('');
+      await page.evaluate(() => sessionStorage.setItem('rtmp-transponder.restAuth', 'admin:wrong'));
+      await page.evaluate(() => window.adminApi.refresh());
+      expect(await page.evaluate(() => window.adminState.authRequired)).toBe(true);
+    });
+  });
+});
+
+declare const sessionStorage: { setItem(k: string, v: string): void };

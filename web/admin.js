@@ -1,0 +1,291 @@
+/*
+ * The admin view: every transponder (POST rest-api/push/find_all every 2 s; 404 means
+ * none), with mute/unmute, terminate and sound on/off. Rows are kept by mediaSessionId
+ * and updated in place, so a sound file name being typed survives the refresh.
+ *
+ * Everything from the server reaches the page through textContent; destinations are
+ * shown with the password, the stream key and the query masked.
+ * State for scripts: window.adminState; window.adminApi.refresh() polls at once.
+ */
+(function () {
+  'use strict';
+  var REFRESH_MS = 2000;
+  var AUTH_KEY = 'rtmp-transponder.restAuth';
+  var $ = function (id) { return document.getElementById(id); };
+  var state = window.adminState = { transponders: [], error: '', polls: 0, updatedAt: 0, authRequired: false };
+  var rows = new Map(); // mediaSessionId → row
+  var timer = null;
+  var inFlight = null;
+
+  // -------------------------------------------------------------------------
+  // REST client (same origin); shares the credentials field's value with the publisher page.
+
+  function storedAuth() {
+    try { return window.sessionStorage.getItem(AUTH_KEY) || ''; } catch (e) { return ''; }
+  }
+
+  function base64Utf8(text) {
+    var bytes = new TextEncoder().encode(text);
+    var binary = '';
+    for (var i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]);
+    return btoa(binary);
+  }
+
+  /** "user:password" → Basic, "Bearer x" or anything else → Bearer. */
+  function authorization(value) {
+    if (!value) return '';
+    if (/^bearer\s+/i.test(value)) return 'Bearer ' + value.replace(/^bearer\s+/i, '');
+    if (value.indexOf(':') > 0) return 'Basic ' + base64Utf8(value);
+    return 'Bearer ' + value;
+  }
+
+  function rest(method, body) {
+    var headers = { 'content-type': 'application/json' };
+    var auth = authorization(storedAuth());
+    if (auth) headers.authorization = auth;
+    // credentials 'omit': a 401 with a Basic challenge comes back to this page instead of
+    // opening the browser's login dialog.
+    return fetch('rest-api/push/' + method, { method: 'POST', headers: headers, body: JSON.stringify(body || {}), credentials: 'omit', cache: 'no-store' })
+      .then(function (res) {
+        return res.text().then(function (text) {
+          var data = null;
+          try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+          if (res.ok) return data;
+          var err = new Error((data && typeof data.message === 'string' && data.message) || ('HTTP ' + res.status));
+          err.status = res.status;
+          err.code = data && data.code;
+          err.field = data && data.field;
+          if (res.status === 401) {
+            state.authRequired = true;
+            $('auth').hidden = false;
+          }
+          throw err;
+        });
+      });
+  }
+
+  function describeError(err) {
+    var text = String(err && err.message || err);
+    var extra = [err && err.code, err && err.field && 'field ' + err.field].filter(Boolean).join(', ');
+    return extra ? text + ' (' + extra + ')' : text;
+  }
+
+  /**
+   * The URL to show: the password and the last path element (the stream key, when the
+   * URL carries one), and the query, replaced by ***. The key must never be on screen.
+   */
+  function maskRtmpUrl(raw) {
+    var m = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)([^/?#]*)([^?#]*)(\?[^#]*)?/.exec(raw);
+    if (!m) return raw ? '(hidden)' : '';
+    var authority = m[2];
+    var at = authority.lastIndexOf('@');
+    if (at >= 0) {
+      var userinfo = authority.slice(0, at);
+      var colon = userinfo.indexOf(':');
+      authority = (colon >= 0 ? userinfo.slice(0, colon) + ':***' : '***') + authority.slice(at);
+    }
+    var segments = m[3].split('/').filter(function (s) { return s !== ''; });
+    // One element is the application: the key is then the published name, shown apart.
+    if (segments.length > 1) segments = [segments[0], '***'];
+    return m[1] + authority + (segments.length ? '/' + segments.join('/') : '') + (m[4] ? '?***' : '');
+  }
+
+  // -------------------------------------------------------------------------
+  // Rows
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function button(label, action) {
+    var b = el('button', '', label);
+    b.type = 'button';
+    b.setAttribute('data-action', action);
+    return b;
+  }
+
+  function createRow(id) {
+    var row = { id: id, tr: el('tr'), cells: {}, buttons: {}, busy: false };
+    row.tr.setAttribute('data-id', id);
+    ['stream', 'published', 'dest', 'status', 'bitrate', 'frames', 'restores', 'buffer', 'audio'].forEach(function (name) {
+      var cls = { dest: 'dest', bitrate: 'num', frames: 'num', restores: 'num', buffer: 'num' }[name] || '';
+      var td = el('td', cls);
+      td.setAttribute('data-col', name);
+      row.cells[name] = td;
+      row.tr.appendChild(td);
+    });
+    var actions = el('td', 'actions');
+    var line1 = el('div');
+    ['mute', 'unmute', 'terminate'].forEach(function (a) {
+      row.buttons[a] = button(a === 'terminate' ? 'Terminate' : a === 'mute' ? 'Mute' : 'Unmute', a);
+      line1.appendChild(row.buttons[a]);
+      line1.appendChild(document.createTextNode(' '));
+    });
+    var line2 = el('div');
+    row.soundFile = el('input');
+    row.soundFile.type = 'text';
+    row.soundFile.placeholder = 'sound.wav';
+    row.soundFile.setAttribute('data-field', 'soundFile');
+    row.soundFile.setAttribute('aria-label', 'sound file');
+    var loopLabel = el('label');
+    row.loop = el('input');
+    row.loop.type = 'checkbox';
+    row.loop.setAttribute('data-field', 'loop');
+    loopLabel.appendChild(row.loop);
+    loopLabel.appendChild(document.createTextNode(' loop '));
+    row.buttons.sound_on = button('Sound on', 'sound_on');
+    row.buttons.sound_off = button('Sound off', 'sound_off');
+    line2.appendChild(row.soundFile);
+    line2.appendChild(document.createTextNode(' '));
+    line2.appendChild(loopLabel);
+    line2.appendChild(row.buttons.sound_on);
+    line2.appendChild(document.createTextNode(' '));
+    line2.appendChild(row.buttons.sound_off);
+    actions.appendChild(line1);
+    actions.appendChild(line2);
+    row.tr.appendChild(actions);
+    Object.keys(row.buttons).forEach(function (a) {
+      row.buttons[a].addEventListener('click', function () { act(row, a); });
+    });
+    return row;
+  }
+
+  function setText(td, main, sub) {
+    while (td.firstChild) td.removeChild(td.firstChild);
+    td.appendChild(document.createTextNode(main));
+    if (sub) td.appendChild(el('span', 'sub', sub));
+  }
+
+  function fillRow(row, t) {
+    var stats = t.stats || {};
+    var status = String(t.status || 'UNKNOWN');
+    var ended = status === 'TERMINATED' || status === 'FAILED';
+    row.info = t;
+    row.tr.className = ended ? 'ended' : '';
+    setText(row.cells.stream, String(t.sourceStreamName || '-'));
+    setText(row.cells.published, String(t.streamName || '-'));
+    var video = t.transcoding ? 'transcoded to ' + t.width + 'x' + t.height : 'video as published' + (t.width ? ' (' + t.width + 'x' + t.height + ')' : '');
+    setText(row.cells.dest, maskRtmpUrl(String(t.rtmpUrl || '')), video);
+    setText(row.cells.status, status, t.reason ? String(t.reason) : (stats.lastError && status !== 'PUBLISHING' ? String(stats.lastError) : ''));
+    row.cells.status.className = 'status ' + status;
+    setText(row.cells.bitrate, (Number(stats.bitrateKbps) || 0) + ' kbit/s');
+    setText(row.cells.frames, (Number(stats.framesSent) || 0) + ' / ' + (Number(stats.framesDropped) || 0));
+    setText(row.cells.restores, String(Number(stats.restoreAttempts) || 0));
+    setText(row.cells.buffer, (Number(stats.bufferMs) || 0) + ' ms');
+    setText(row.cells.audio, t.muted ? 'muted' : 'on', t.soundEnabled ? 'sound file on' : '');
+    row.buttons.mute.disabled = row.busy || ended || t.muted === true;
+    row.buttons.unmute.disabled = row.busy || ended || t.muted !== true;
+    row.buttons.terminate.disabled = row.busy || ended;
+    row.buttons.sound_on.disabled = row.busy || ended;
+    row.buttons.sound_off.disabled = row.busy || ended || t.soundEnabled !== true;
+    row.soundFile.disabled = ended;
+    row.loop.disabled = ended;
+  }
+
+  function render(list) {
+    var seen = {};
+    var body = $('rows');
+    list.forEach(function (t) {
+      if (!t || typeof t.mediaSessionId !== 'string') return;
+      seen[t.mediaSessionId] = true;
+      var row = rows.get(t.mediaSessionId);
+      if (!row) {
+        row = createRow(t.mediaSessionId);
+        rows.set(t.mediaSessionId, row);
+      }
+      fillRow(row, t);
+      body.appendChild(row.tr); // keeps the server's order
+    });
+    rows.forEach(function (row, id) {
+      if (seen[id]) return;
+      if (row.tr.parentNode) row.tr.parentNode.removeChild(row.tr);
+      rows.delete(id);
+    });
+    state.transponders = list;
+    $('empty').hidden = list.length > 0;
+    $('transponders').hidden = list.length === 0;
+    var active = list.filter(function (t) { return t.status !== 'TERMINATED' && t.status !== 'FAILED'; }).length;
+    $('summary').textContent = list.length === 0
+      ? 'No transponders · updated ' + new Date().toLocaleTimeString()
+      : list.length + ' transponder' + (list.length === 1 ? '' : 's') + ' (' + active + ' active) · updated ' + new Date().toLocaleTimeString();
+  }
+
+  function showError(text) {
+    state.error = text;
+    $('error').textContent = text;
+  }
+
+  // -------------------------------------------------------------------------
+  // Actions and refresh
+
+  function act(row, action) {
+    var body = { mediaSessionId: row.id };
+    if (action === 'sound_on') {
+      var file = row.soundFile.value.trim();
+      if (!file) { showError('Sound on: enter the name of a WAV file in the media directory.'); row.soundFile.focus(); return; }
+      body.soundFile = file;
+      body.loop = row.loop.checked;
+    }
+    if (action === 'terminate' && row.info && !window.confirm('Terminate the relay of "' + (row.info.sourceStreamName || row.info.streamName) + '"?')) return;
+    row.busy = true;
+    if (row.info) fillRow(row, row.info);
+    rest(action, body).then(function () {
+      showError('');
+    }, function (err) {
+      var name = row.info ? (row.info.sourceStreamName || row.info.streamName) : row.id;
+      showError(action + ' (' + name + '): ' + describeError(err));
+    }).then(function () {
+      row.busy = false;
+      return refresh();
+    });
+  }
+
+  function schedule() {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(refresh, REFRESH_MS);
+  }
+
+  /** One find_all now; the next follows REFRESH_MS after it answers. */
+  function refresh() {
+    if (inFlight) return inFlight;
+    if (timer) clearTimeout(timer);
+    timer = null;
+    inFlight = rest('find_all', {}).then(function (list) {
+      state.polls++;
+      state.updatedAt = Date.now();
+      if (state.error.indexOf('find_all') === 0) showError('');
+      render(Array.isArray(list) ? list : []);
+    }, function (err) {
+      state.polls++;
+      if (err.status === 404) {
+        // find_all answers 404 "Not found any transponder" when there are none.
+        state.updatedAt = Date.now();
+        if (state.error.indexOf('find_all') === 0) showError('');
+        render([]);
+      } else {
+        $('summary').textContent = 'Not updated since ' + (state.updatedAt ? new Date(state.updatedAt).toLocaleTimeString() : 'loading');
+        showError('find_all: ' + describeError(err));
+      }
+    }).then(function () {
+      inFlight = null;
+      schedule();
+    });
+    return inFlight;
+  }
+
+  $('authSave').addEventListener('click', function () {
+    try { window.sessionStorage.setItem(AUTH_KEY, $('authValue').value.trim()); } catch (e) { /* private mode: not kept */ }
+    $('authValue').value = '';
+    $('auth').hidden = true;
+    state.authRequired = false;
+    showError('');
+    refresh();
+  });
+  $('authValue').addEventListener('keydown', function (e) { if (e.key === 'Enter') $('authSave').click(); });
+
+  window.adminApi = { refresh: refresh, maskRtmpUrl: maskRtmpUrl };
+  refresh();
+})();
