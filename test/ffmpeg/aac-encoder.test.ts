@@ -3,21 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AacEncoder, AACENCODER_PRIMING } from '../../src/ffmpeg/aac-encoder';
 import { parseAudioSpecificConfig } from '../../src/media/aac';
-import { channel, decodeToPcm, isAlive, runFile, sineStereo, toneAmplitude, zeroCrossingFrequency } from '../media/audio-analysis';
-
-/** ADTS header for one AAC-LC 48 kHz stereo frame (ISO/IEC 14496-3 1.A.2.2), no CRC. */
-export function adtsFrame(raw: Buffer): Buffer {
-  const len = raw.length + 7;
-  const h = Buffer.alloc(7);
-  h[0] = 0xff;
-  h[1] = 0xf1; // syncword low nibble, ID 0 (MPEG-4), layer 00, protection_absent 1
-  h[2] = (1 << 6) | (3 << 2) | (2 >> 2); // profile LC (1), sampling index 3 (48 kHz), private 0, channel config high bit
-  h[3] = ((2 & 3) << 6) | ((len >> 11) & 3);
-  h[4] = (len >> 3) & 0xff;
-  h[5] = ((len & 7) << 5) | 0x1f; // buffer fullness 0x7FF (VBR)
-  h[6] = 0xfc; // fullness low bits, one raw data block
-  return Buffer.concat([h, raw]);
-}
+import { adtsFrame, channel, decodeToPcm, isAlive, runFile, sineStereo, toneAmplitude, zeroCrossingFrequency } from '../media/audio-analysis';
 
 let dir: string;
 const encoders: AacEncoder[] = [];
