@@ -199,3 +199,27 @@ describe('real WAVs from ffmpeg → stereo 48 kHz', () => {
     expect([...wavToStereo48k(b)]).toEqual([32767, 32767, -32768, -32768]);
   });
 });
+
+describe('the WAV files shipped in media/', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { makeSounds } = require('../../media/generate-sounds') as { makeSounds: () => Record<string, Buffer> };
+  const sounds = makeSounds();
+
+  test.each(Object.keys(sounds))('%s is what media/generate-sounds.ts makes, and plays', (name) => {
+    const shipped = readFileSync(join(__dirname, '../../media', name));
+    expect(shipped.equals(sounds[name])).toBe(true);
+    const pcm = wavToStereo48k(shipped);
+    expect(pcm.length).toBeGreaterThan(48000);
+  });
+
+  test('tone-1khz.wav is 1 s of 1 kHz at −12 dBFS', () => {
+    const w = parseWav(sounds['tone-1khz.wav']);
+    expect(w).toMatchObject({ sampleRate: 48000, channels: 1, bitsPerSample: 16, frames: 48000 });
+    expect(zeroCrossingFrequency(w.samples[0], 48000)).toBeCloseTo(1000, 0);
+    expect(20 * Math.log10(toneAmplitude(w.samples[0].subarray(480, 47520), 1000, 48000))).toBeCloseTo(-12, 1);
+  });
+
+  test('all shipped sounds together stay small (< 300 KB)', () => {
+    expect(Object.values(sounds).reduce((n, b) => n + b.length, 0)).toBeLessThan(300 * 1024);
+  });
+});
