@@ -162,7 +162,7 @@
   function fillRow(row, t) {
     var stats = t.stats || {};
     var status = String(t.status || 'UNKNOWN');
-    var ended = status === 'TERMINATED' || status === 'FAILED';
+    var ended = isEnded(t);
     row.info = t;
     row.tr.className = ended ? 'ended' : '';
     setText(row.cells.stream, String(t.sourceStreamName || '-'));
@@ -185,9 +185,14 @@
     row.loop.disabled = ended;
   }
 
-  function render(list) {
+  function isEnded(t) {
+    return t.status === 'TERMINATED' || t.status === 'FAILED';
+  }
+
+  function render(all) {
     var seen = {};
     var body = $('rows');
+    var list = $('showEnded').checked ? all : all.filter(function (t) { return !isEnded(t); });
     list.forEach(function (t) {
       if (!t || typeof t.mediaSessionId !== 'string') return;
       seen[t.mediaSessionId] = true;
@@ -204,13 +209,14 @@
       if (row.tr.parentNode) row.tr.parentNode.removeChild(row.tr);
       rows.delete(id);
     });
-    state.transponders = list;
+    state.transponders = all;
     $('empty').hidden = list.length > 0;
+    $('empty').textContent = all.length === 0 ? 'No transponders.' : 'No active transponders.';
     $('transponders').hidden = list.length === 0;
-    var active = list.filter(function (t) { return t.status !== 'TERMINATED' && t.status !== 'FAILED'; }).length;
-    $('summary').textContent = list.length === 0
-      ? 'No transponders · updated ' + new Date().toLocaleTimeString()
-      : list.length + ' transponder' + (list.length === 1 ? '' : 's') + ' (' + active + ' active) · updated ' + new Date().toLocaleTimeString();
+    var active = all.filter(function (t) { return !isEnded(t); }).length;
+    $('summary').textContent = (all.length === 0
+      ? 'No transponders'
+      : all.length + ' transponder' + (all.length === 1 ? '' : 's') + ' (' + active + ' active)') + ' · updated ' + new Date().toLocaleTimeString();
   }
 
   function showError(text) {
@@ -284,6 +290,7 @@
     showError('');
     refresh();
   });
+  $('showEnded').addEventListener('change', function () { render(state.transponders); });
   $('authValue').addEventListener('keydown', function (e) { if (e.key === 'Enter') $('authSave').click(); });
 
   window.adminApi = { refresh: refresh, maskRtmpUrl: maskRtmpUrl };

@@ -5,10 +5,15 @@
  * with the real WCS signaling and WebRTC ingest behind the publisher page.
  * Runs in its own network namespace (unshare --net, lo up); everything is on 127.0.0.1.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Page } from 'playwright-core';
+import { defaultSettings, type Settings } from '../../src/config';
 import { silentLogger } from '../../src/log';
 import { createRestServer } from '../../src/rest';
+import { TransponderService } from '../../src/server';
 import type { RestAuthOptions } from '../../src/rest/auth';
 import { SignalingServer } from '../../src/signaling/signaling-server';
 import { StreamRegistry } from '../../src/streams/stream-registry';
@@ -16,6 +21,7 @@ import { TransponderError, type TransponderInfo } from '../../src/transponder/tr
 import { registerPages } from '../../src/web-pages';
 import { defaultPublisherOptions } from '../../src/webrtc/publisher-options';
 import { ChromiumBrowser, describeWithChromium, senderStats, waitForStatus } from '../helpers/chromium';
+import { freePort, NginxRtmp } from '../helpers/nginx-rtmp';
 import { FakeTransponderApi } from '../rest/fake-transponder-api';
 
 jest.setTimeout(90000);
@@ -351,6 +357,124 @@ describeWithChromium('demo pages (publisher relay controls, admin view) in Chrom
       await page.evaluate(() => window.adminApi.refresh());
       expect(await page.evaluate(() => window.adminState.authRequired)).toBe(true);
     });
+  });
+});
+
+describeWithChromium('demo pages on the whole service, relaying to nginx-rtmp', () => {
+  let dir: string;
+  let nginx: NginxRtmp;
+  let service: TransponderService;
+  let settings: Settings;
+  let browser: ChromiumBrowser;
+  const pages: Page[] = [];
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pages-e2e-'));
+    nginx = await NginxRtmp.start();
+    settings = {
+      ...defaultSettings(),
+      httpPort: await freePort(),
+      wsPort: await freePort(),
+      bindAddress: '127.0.0.1',
+      ip: '127.0.0.1',
+      ipLocal: '127.0.0.1',
+      mediaDir: dir,
+    };
+    service = new TransponderService(settings, silentLogger);
+    await service.start();
+    browser = new ChromiumBrowser();
+    await browser.launch();
+  });
+
+  afterAll(async () => {
+    for (const p of pages) await p.close().catch(() => undefined);
+    // The browser first: its idle keep-alive sockets would hold the HTTP server's close.
+    await browser?.close();
+    await service?.stop();
+    await nginx?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function find(streamName: string): Promise<TransponderInfo[]> {
+    const res = await fetch(`http://127.0.0.1:${settings.httpPort}/rest-api/push/find`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ streamName }),
+    });
+    return res.status === 200 ? ((await res.json()) as TransponderInfo[]) : [];
+  }
+
+  async function open(pathAndQuery: string): Promise<Page> {
+    const page = await browser.newPage(`http://127.0.0.1:${settings.httpPort}${pathAndQuery}`);
+    pages.push(page);
+    page.on('dialog', (d) => void d.accept());
+    return page;
+  }
+
+  it('Start relay on the publisher page makes a transponder that reaches PUBLISHING; the admin page lists it, mutes it and terminates it', async () => {
+    const publisher = await open(`/?server=ws://127.0.0.1:${settings.wsPort}&name=web1&autostart=1`);
+    expect((await waitForStatus(publisher, ['PUBLISHING', 'FAILED'], 30000)).status).toBe('PUBLISHING');
+    await publisher.fill('#rtmpUrl', nginx.url());
+    await publisher.click('#relayStart');
+    await publisher.waitForFunction(() => window.publisherState.relay.status === 'PUBLISHING', undefined, { timeout: 20000, polling: 200 });
+    expect(await publisher.textContent('#relayStatus')).toBe('PUBLISHING');
+    await publisher.waitForFunction(() => window.publisherState.relay.bitrateKbps > 0, undefined, { timeout: 10000, polling: 200 });
+    const [t] = await find('web1');
+    expect(t).toMatchObject({ streamName: 'rtmp_web1', status: 'PUBLISHING', muted: false });
+    expect(await publisher.textContent('#relayDestination')).toContain(`${nginx.url()}  →  rtmp_web1`);
+
+    const admin = await open('/admin.html');
+    const row = admin.locator(`tr[data-id="${t!.mediaSessionId}"]`);
+    await row.waitFor({ timeout: 10000 });
+    expect(await row.locator('[data-col=stream]').textContent()).toBe('web1');
+    expect(await row.locator('[data-col=published]').textContent()).toBe('rtmp_web1');
+    expect(await row.locator('[data-col=status]').textContent()).toBe('PUBLISHING');
+
+    await row.locator('button[data-action=mute]').click();
+    await admin.waitForFunction(() => window.adminState.transponders.some((x) => x.muted), undefined, { timeout: 10000 });
+    expect((await find('web1'))[0]!.muted).toBe(true);
+    // The publisher page sees it on its next find.
+    await publisher.waitForFunction(() => window.publisherState.relay.muted, undefined, { timeout: 5000 });
+    await row.locator('button[data-action=unmute]').click();
+    await admin.waitForFunction(() => window.adminState.transponders.every((x) => !x.muted), undefined, { timeout: 10000 });
+    expect((await find('web1'))[0]!.muted).toBe(false);
+
+    await row.locator('button[data-action=terminate]').click();
+    await admin.waitForFunction(() => window.adminState.transponders.every((x) => x.status === 'TERMINATED'), undefined, { timeout: 10000 });
+    expect((await find('web1')).map((x) => x.status)).toEqual(['TERMINATED']);
+    // Ended transponders stay listed a while, marked and without actions, unless hidden.
+    expect(await row.locator('[data-col=status]').textContent()).toMatch(/^TERMINATED/);
+    expect(await row.locator('button[data-action=mute]').isDisabled()).toBe(true);
+    await admin.uncheck('#showEnded');
+    expect(await admin.locator('#rows tr').count()).toBe(0);
+    expect(await admin.textContent('#empty')).toBe('No active transponders.');
+    await publisher.waitForFunction(() => window.publisherState.relay.status === 'TERMINATED', undefined, { timeout: 5000 });
+    expect(await publisher.isEnabled('#relayStart')).toBe(true);
+  });
+
+  it('setResolution mid-relay: the published frames go from 1280x720 to 640x360', async () => {
+    const publisher = await open(`/?server=ws://127.0.0.1:${settings.wsPort}&name=web2&autostart=1`);
+    expect((await waitForStatus(publisher, ['PUBLISHING', 'FAILED'], 30000)).status).toBe('PUBLISHING');
+    const info = await publisher.evaluate((url) => window.publisherApi.relay(url), nginx.url());
+    expect(info).toMatchObject({ streamName: 'rtmp_web2' });
+    await publisher.waitForFunction(() => window.publisherState.relay.status === 'PUBLISHING', undefined, { timeout: 20000, polling: 200 });
+    const size = (): string => {
+      const v = service.registry.get('web2')?.toJSON().video;
+      return `${v?.width}x${v?.height}`;
+    };
+    const waitSize = async (want: string): Promise<void> => {
+      const end = Date.now() + 10000;
+      while (size() !== want && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+      expect(size()).toBe(want);
+    };
+    await waitSize('1280x720');
+    expect(await publisher.evaluate(() => window.publisherApi.setResolution(640, 360))).toEqual({ width: 640, height: 360 });
+    await waitSize('640x360');
+    // The relay goes on through the change.
+    await new Promise((r) => setTimeout(r, 2000));
+    const [t] = await find('web2');
+    expect(t!.status).toBe('PUBLISHING');
+    await publisher.evaluate(() => (window as unknown as { publisherApi: { stopRelay(): Promise<void> } }).publisherApi.stopRelay());
   });
 });
 
