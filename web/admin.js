@@ -90,6 +90,17 @@
     return m[1] + authority + (segments.length ? '/' + segments.join('/') : '') + (m[4] ? '?***' : '');
   }
 
+  /**
+   * The published name, unless the URL carries it (a full URL: the name at the RTMP
+   * server is then the stream key itself); a name the server made (rtmp_cam1) is shown.
+   */
+  function maskPublishedName(name, rawUrl) {
+    if (!name) return '';
+    var m = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*([^#]*)/.exec(rawUrl);
+    var afterApp = m ? m[1].replace(/^\/*[^/?]*/, '') : rawUrl;
+    return afterApp.indexOf(name) >= 0 ? '***' : name;
+  }
+
   // -------------------------------------------------------------------------
   // Rows
 
@@ -166,7 +177,7 @@
     row.info = t;
     row.tr.className = ended ? 'ended' : '';
     setText(row.cells.stream, String(t.sourceStreamName || '-'));
-    setText(row.cells.published, String(t.streamName || '-'));
+    setText(row.cells.published, maskPublishedName(String(t.streamName || ''), String(t.rtmpUrl || '')) || '-');
     var video = t.transcoding ? 'transcoded to ' + t.width + 'x' + t.height : 'video as published' + (t.width ? ' (' + t.width + 'x' + t.height + ')' : '');
     setText(row.cells.dest, maskRtmpUrl(String(t.rtmpUrl || '')), video);
     setText(row.cells.status, status, t.reason ? String(t.reason) : (stats.lastError && status !== 'PUBLISHING' ? String(stats.lastError) : ''));
@@ -293,6 +304,6 @@
   $('showEnded').addEventListener('change', function () { render(state.transponders); });
   $('authValue').addEventListener('keydown', function (e) { if (e.key === 'Enter') $('authSave').click(); });
 
-  window.adminApi = { refresh: refresh, maskRtmpUrl: maskRtmpUrl };
+  window.adminApi = { refresh: refresh, maskRtmpUrl: maskRtmpUrl, maskPublishedName: maskPublishedName };
   refresh();
 })();

@@ -235,7 +235,7 @@
     relay.mediaSessionId = String(info.mediaSessionId || '');
     relay.status = String(info.status || 'UNKNOWN');
     relay.reason = info.reason ? String(info.reason) : '';
-    relay.streamName = String(info.streamName || '');
+    relay.streamName = maskPublishedName(String(info.streamName || ''), String(info.rtmpUrl || ''));
     relay.destination = maskRtmpUrl(String(info.rtmpUrl || ''));
     relay.muted = info.muted === true;
     relay.soundEnabled = info.soundEnabled === true;
@@ -389,6 +389,17 @@
     // One element is the application: the key is then the published name, shown apart.
     if (segments.length > 1) segments = [segments[0], '***'];
     return m[1] + authority + (segments.length ? '/' + segments.join('/') : '') + (m[4] ? '?***' : '');
+  }
+
+  /**
+   * The published name, unless the URL carries it (a full URL: the name at the RTMP
+   * server is then the stream key itself); a name the server made (rtmp_cam1) is shown.
+   */
+  function maskPublishedName(name, rawUrl) {
+    if (!name) return '';
+    var m = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*([^#]*)/.exec(rawUrl);
+    var afterApp = m ? m[1].replace(/^\/*[^/?]*/, '') : rawUrl;
+    return afterApp.indexOf(name) >= 0 ? '***' : name;
   }
 
   function ignore() { /* the error is on the page already */ }

@@ -150,7 +150,9 @@ describeWithChromium('demo pages (publisher relay controls, admin view) in Chrom
       expect(api.calls.find((c) => c.method === 'startup')?.args[0]).toEqual({ streamName: 'relay1', rtmpUrl: url, rtmpTransponderFullUrl: true });
       expect(pending.mediaSessionId).toBe(t.mediaSessionId);
 
-      // The page follows the transponder with find every second.
+      // The page follows the transponder with find every second. With a full URL, the
+      // name at the RTMP server is the stream key itself, as the service reports it.
+      t.streamName = SECRET_KEY;
       t.status = 'PUBLISHING';
       t.stats.bitrateKbps = 2345;
       await waitForRelay(page, 'PUBLISHING');
@@ -161,8 +163,8 @@ describeWithChromium('demo pages (publisher relay controls, admin view) in Chrom
       expect(finds.length).toBeGreaterThanOrEqual(1);
       expect(finds[0]!.args[0]).toEqual({ streamName: 'relay1' });
       // The stream key is not on the page.
-      expect(await page.textContent('#relayDestination')).toContain('rtmp://127.0.0.1:1935/live/***');
-      expect(await page.textContent('#relay')).not.toContain(SECRET_KEY.slice(5));
+      expect(await page.textContent('#relayDestination')).toBe('rtmp://127.0.0.1:1935/live/***  →  ***');
+      expect(await page.locator('#relay').evaluate((e: unknown) => (e as { innerText: string }).innerText)).not.toContain('secretkey');
 
       await page.click('#relayMute');
       await page.waitForFunction(() => window.publisherState.relay.muted);
@@ -268,8 +270,10 @@ describeWithChromium('demo pages (publisher relay controls, admin view) in Chrom
     it('lists every transponder with the stream key and password masked; mute, unmute, sound on/off and terminate act on one', async () => {
       const a = api.add({ sourceStreamName: 'cam1', streamName: 'rtmp_cam1', rtmpUrl: `rtmp://user:${SECRET_PASSWORD}@127.0.0.1:1935/live/${SECRET_KEY}?token=${SECRET_KEY}`, status: 'PUBLISHING' });
       api.add({ sourceStreamName: 'cam2', streamName: 'rtmp_cam2', rtmpUrl: 'rtmps://ingest.example/app', status: 'RESTORING', reason: 'connection reset', stats: { bytesSent: 1, bitrateKbps: 0, framesSent: 1200, framesDropped: 7, restoreAttempts: 2, bufferMs: 350 } });
+      const full = api.add({ sourceStreamName: 'cam5', streamName: SECRET_KEY, rtmpUrl: `rtmp://127.0.0.1/live/${SECRET_KEY}` });
       const page = await open('/admin.html');
-      await waitForRows(page, 2);
+      await waitForRows(page, 3);
+      expect(await page.locator(`tr[data-id="${full.mediaSessionId}"] [data-col=published]`).textContent()).toBe('***');
       const rowA = page.locator(`tr[data-id="${a.mediaSessionId}"]`);
       expect(await rowA.locator('[data-col=stream]').textContent()).toBe('cam1');
       expect(await rowA.locator('[data-col=published]').textContent()).toBe('rtmp_cam1');
@@ -305,9 +309,32 @@ describeWithChromium('demo pages (publisher relay controls, admin view) in Chrom
       await page.waitForFunction((id) => window.adminState.transponders.some((t) => t.mediaSessionId === id && !t.soundEnabled), a.mediaSessionId);
 
       await rowA.locator('button[data-action=terminate]').click();
-      await waitForRows(page, 1);
+      await waitForRows(page, 2);
       expect(api.transponders.has(a.mediaSessionId)).toBe(false);
       expect(await page.isVisible('#empty')).toBe(false);
+    });
+
+    it('masks the password, the stream key and the query of every kind of destination', async () => {
+      const page = await open('/admin.html');
+      const cases: Array<[string, string]> = [
+        ['rtmp://127.0.0.1:1935/live', 'rtmp://127.0.0.1:1935/live'],
+        ['rtmp://127.0.0.1:1935/live/', 'rtmp://127.0.0.1:1935/live'],
+        ['rtmp://host/live/key123', 'rtmp://host/live/***'],
+        ['rtmp://host/app/instance/key123', 'rtmp://host/app/***'],
+        ['rtmps://user:pa:ss@host:443/app/key', 'rtmps://user:***@host:443/app/***'],
+        ['rtmp://token@host/app', 'rtmp://***@host/app'],
+        ['rtmp://host/app?auth=abc', 'rtmp://host/app?***'],
+        ['rtmp://host/app/key?auth=abc#frag', 'rtmp://host/app/***?***'],
+        ['not a url with key123', '(hidden)'],
+        ['', ''],
+      ];
+      const masked = await page.evaluate((urls) => urls.map((u) => (window as unknown as { adminApi: { maskRtmpUrl(u: string): string } }).adminApi.maskRtmpUrl(u)), cases.map((c) => c[0]));
+      expect(masked).toEqual(cases.map((c) => c[1]));
+      const names = await page.evaluate(() => {
+        const m = (window as unknown as { adminApi: { maskPublishedName(n: string, u: string): string } }).adminApi.maskPublishedName;
+        return [m('rtmp_cam1', 'rtmp://host/live'), m('key123', 'rtmp://host/live/key123'), m('key123', 'rtmp://host/live?k=key123'), m('live', 'rtmp://host/live')];
+      });
+      expect(names).toEqual(['rtmp_cam1', '***', '***', 'live']);
     });
 
     it('find_all 404 shows "no transponders"; errors from an action are shown with their message', async () => {
