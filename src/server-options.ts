@@ -2,7 +2,11 @@
  * Settings (flashphoner.properties) → the plain typed options each part takes.
  * The only place that knows both the WCS setting names and the parts' options.
  */
+import path from 'node:path';
 import type { Settings } from './config';
+import type { RestAuthOptions } from './rest/auth';
+import type { TransponderManagerOptions } from './transponder/transponder-manager';
+import { RestorePolicy } from './transponder/restore-policy';
 import type { SignalingOptions } from './signaling/signaling-server';
 import type { PublisherOptions } from './webrtc/publisher-options';
 import { defaultPublisherOptions } from './webrtc/publisher-options';
@@ -39,4 +43,31 @@ export function signalingOptionsFrom(s: Settings): SignalingOptions {
     keepAliveTimeoutMs: keepAliveOn ? s.keepAliveServerInterval * s.keepAliveProbes : 24 * 3600 * 1000,
     webrtc: publisherOptionsFrom(s),
   };
+}
+
+export function transponderManagerOptionsFrom(s: Settings): TransponderManagerOptions {
+  return {
+    streamNamePrefix: s.rtmpTransponderStreamNamePrefix,
+    fullUrl: s.rtmpTransponderFullUrl,
+    flashVersion: s.rtmpFlashVerSubscriber,
+    sendMetadata: s.rtmpTransponderSendMetadata,
+    localAddress: s.rtmpPublisherIp,
+    restore: new RestorePolicy({ enabled: s.rtmpPushRestore, attempts: s.rtmpPushRestoreAttempts, intervalMs: s.rtmpPushRestoreIntervalMs }),
+    outputBuffer: {
+      enabled: s.rtmpOutBufferEnabled,
+      startSizeMs: s.rtmpOutBufferStartSize,
+      initialSizeMs: s.rtmpOutBufferInitialSize,
+      pollingTimeMs: s.rtmpOutBufferPollingTime,
+      maxBufferingsAllowed: s.rtmpOutBufferMaxBufferingsAllowed,
+    },
+    ffmpegPath: s.ffmpegPath,
+    mediaDir: path.resolve(s.mediaDir),
+    autoStartUrl: s.rtmpPushAutoStart ? s.rtmpPushAutoStartUrl : undefined,
+    keepEndedMs: 60_000,
+    maxTransponders: s.maxStreamsTotal * 4,
+  };
+}
+
+export function restAuthFrom(s: Settings): RestAuthOptions {
+  return { disabled: s.disableRestAuth, user: s.restAuthUser, password: s.restAuthPassword, token: s.restAuthToken };
 }

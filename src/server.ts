@@ -1,14 +1,19 @@
 /**
  * Wires the parts together; nothing else knows all of them. Owns the stream
- * registry, the WebSocket signaling and the HTTP server, and stops them in order.
+ * registry, the WebSocket signaling, the transponders and the HTTP server (REST API,
+ * pages, health), and stops them in order: signaling (publishers end, so their
+ * transponders end), transponders (every ffmpeg awaited), then HTTP.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { Settings } from './config';
 import type { Logger } from './log';
+import { createRestServer } from './rest';
 import { SignalingServer } from './signaling/signaling-server';
 import { StreamRegistry } from './streams/stream-registry';
-import { signalingOptionsFrom } from './server-options';
+import { TransponderManager } from './transponder/transponder-manager';
+import { restAuthFrom, signalingOptionsFrom, transponderManagerOptionsFrom } from './server-options';
+import { registerPages } from './web-pages';
 
 export interface ServiceAddresses {
   http: number;
@@ -17,15 +22,25 @@ export interface ServiceAddresses {
 }
 
 export class TransponderService {
-  readonly registry = new StreamRegistry();
+  readonly registry: StreamRegistry;
+  readonly transponders: TransponderManager;
   private readonly signaling: SignalingServer;
   private readonly http: FastifyInstance;
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly settings: Settings, private readonly log: Logger) {
+    this.registry = new StreamRegistry(log);
     this.signaling = new SignalingServer(signalingOptionsFrom(settings), this.registry, log);
-    this.http = Fastify({ logger: false });
-    this.http.get('/health', async () => ({ status: 'ok', streams: this.registry.list().length }));
+    this.transponders = new TransponderManager(this.registry, transponderManagerOptionsFrom(settings), log);
+    this.http = createRestServer({
+      api: this.transponders,
+      auth: restAuthFrom(settings),
+      logger: log,
+      extraRoutes: (app) => {
+        registerPages(app);
+        app.get('/debug/streams', async () => this.registry.list().map((p) => p.toJSON()));
+      },
+    });
   }
 
   async start(): Promise<ServiceAddresses> {
@@ -42,6 +57,7 @@ export class TransponderService {
       this.stopping = (async () => {
         this.log.info('stopping', { reason });
         await this.signaling.close();
+        await this.transponders.close();
         await this.http.close();
         this.log.info('stopped');
       })();

@@ -106,10 +106,15 @@ export function transcoderArgs(params: TranscodeParams, size: { width: number; h
     filters.push(`select='if(isnan(prev_selected_t),1,gt(floor(t*${f}+0.25),floor(prev_selected_t*${f}+0.25)))'`);
   }
   const rate: string[] = [];
+  // With passthrough timestamps (1/1000 time base) x264 would budget each frame as if
+  // 1000 came per second: tell it the nominal rate its rate control should plan for.
+  const x264 = [`fps=${params.fps ?? 30}`];
   if (params.bitrateKbps !== undefined) {
-    // A one-second VBV: close to CBR, which is what RTMP ingests measure.
+    // Constant bitrate with filler (nal-hrd=cbr), one-second VBV: what YouTube and
+    // other ingests recommend, and a still picture does not fall to a few kbit/s.
     const b = `${params.bitrateKbps}k`;
-    rate.push('-b:v', b, '-maxrate', b, '-bufsize', b);
+    rate.push('-b:v', b, '-minrate', b, '-maxrate', b, '-bufsize', b);
+    x264.push('nal-hrd=cbr');
   } else {
     const cap = Math.max(100, Math.round((size.width * size.height * (params.fps ?? 30) * CAP_BITS_PER_PIXEL) / 1000));
     rate.push('-crf', '23', '-maxrate', `${cap}k`, '-bufsize', `${2 * cap}k`);
@@ -128,7 +133,7 @@ export function transcoderArgs(params: TranscodeParams, size: { width: number; h
     '-map', '0:v:0', '-an', '-sn', '-dn',
     '-vf', filters.join(','),
     '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', 'main',
-    '-pix_fmt', 'yuv420p', '-bf', '0', ...gop, '-sc_threshold', '0', ...rate,
+    '-pix_fmt', 'yuv420p', '-bf', '0', ...gop, '-sc_threshold', '0', ...rate, '-x264-params', x264.join(':'),
     '-copyts', '-vsync', 'passthrough',
     '-f', 'flv', '-flvflags', 'no_duration_filesize', '-flush_packets', '1', 'pipe:1',
   ];

@@ -102,7 +102,12 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
   /** Last timestamp written to the socket, and last one given to the queue. */
   private lastOut = 0;
   private lastQueued = 0;
+  private lastVideoTs = -1;
+  private lastAudioTs = -1;
   private heldAudio: FlvTag[] = [];
+  /** Sequence headers that changed mid-stream, written before the next frame of their track. */
+  private pendingVideoHeader: FlvTag | undefined;
+  private pendingAudioHeader: FlvTag | undefined;
   private keyframeTimer: NodeJS.Timeout | undefined;
   private restoreTimer: NodeJS.Timeout | undefined;
   private restoreAttempts = 0;
@@ -167,8 +172,10 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
       return;
     }
     if (header) {
-      // A new SPS/PPS (the browser changed resolution) goes out at once, in order.
-      this.enqueue({ ...tag, timestamp: this.lastQueued });
+      // A new SPS/PPS (the browser changed resolution) goes out just before the next
+      // frame of its track, with that frame's timestamp, as FLV muxers write it.
+      if (tag.type === FlvTagType.Video) this.pendingVideoHeader = tag;
+      else this.pendingAudioHeader = tag;
       return;
     }
     if (this.base === undefined) {
@@ -191,8 +198,19 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
   }
 
   private enqueueRebased(tag: FlvTag): void {
-    const ts = Math.max(this.lastQueued, tag.timestamp - this.base!);
-    this.lastQueued = ts;
+    // Each track strictly increasing (decoders and muxers refuse a repeated dts): a
+    // source clock that steps back (the first RTCP sender report) is absorbed here.
+    const last = tag.type === FlvTagType.Video ? this.lastVideoTs : this.lastAudioTs;
+    const ts = Math.max(last + 1, tag.timestamp - this.base!);
+    if (tag.type === FlvTagType.Video) this.lastVideoTs = ts;
+    else this.lastAudioTs = ts;
+    this.lastQueued = Math.max(this.lastQueued, ts);
+    const pending = tag.type === FlvTagType.Video ? this.pendingVideoHeader : this.pendingAudioHeader;
+    if (pending) {
+      if (tag.type === FlvTagType.Video) this.pendingVideoHeader = undefined;
+      else this.pendingAudioHeader = undefined;
+      this.enqueue({ type: pending.type, timestamp: ts, data: pending.data });
+    }
     this.enqueue(ts === tag.timestamp ? tag : { type: tag.type, timestamp: ts, data: tag.data });
   }
 
@@ -381,6 +399,11 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
     this.base = undefined;
     this.lastOut = 0;
     this.lastQueued = 0;
+    this.lastVideoTs = -1;
+    this.lastAudioTs = -1;
+    // The newest headers go out at 0 below; nothing is pending on a new connection.
+    this.pendingVideoHeader = undefined;
+    this.pendingAudioHeader = undefined;
     this.heldAudio = [];
     this.queue = new DropQueue({ maxBytes: this.maxQueueBytes });
     const wasRestoring = this.current === 'restoring';

@@ -166,7 +166,9 @@ describe('transcoderArgs', () => {
     expect(vf).toMatch(/^scale=426:240,select=/);
     expect(vf).not.toMatch(/fps=/);
     expect(args.slice(args.indexOf('-g'), args.indexOf('-g') + 4)).toEqual(['-g', '30', '-keyint_min', '30']);
-    expect(args.slice(args.indexOf('-b:v'), args.indexOf('-b:v') + 6)).toEqual(['-b:v', '300k', '-maxrate', '300k', '-bufsize', '300k']);
+    expect(args.slice(args.indexOf('-b:v'), args.indexOf('-b:v') + 10)).toEqual([
+      '-b:v', '300k', '-minrate', '300k', '-maxrate', '300k', '-bufsize', '300k', '-x264-params', 'fps=15:nal-hrd=cbr',
+    ]);
   });
 
   it('without a bitrate or keyframe interval: capped CRF and a keyframe every 2 s', () => {

@@ -4,6 +4,8 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import fs from 'node:fs';
+import path from 'node:path';
 
 const run = promisify(execFile);
 
@@ -30,10 +32,11 @@ export interface ProbedPacket {
   pts_time: string;
   dts_time: string;
   flags: string;
+  size: string;
 }
 
 export async function ffprobePackets(file: string): Promise<ProbedPacket[]> {
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_packets', '-show_entries', 'packet=codec_type,pts_time,dts_time,flags', '-of', 'json', file], {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_packets', '-show_entries', 'packet=codec_type,pts_time,dts_time,flags,size', '-of', 'json', file], {
     maxBuffer: 256 * 1024 * 1024,
   });
   return (JSON.parse(stdout) as { packets: ProbedPacket[] }).packets;
@@ -42,7 +45,12 @@ export async function ffprobePackets(file: string): Promise<ProbedPacket[]> {
 /** Decodes every stream fully; returns ffmpeg's error output (empty when clean). */
 export async function decodeErrors(file: string): Promise<string> {
   try {
-    const { stderr } = await run('ffmpeg', ['-v', 'error', '-nostdin', '-i', file, '-f', 'null', '-'], { maxBuffer: 64 * 1024 * 1024 });
+    // Decode on the file's own millisecond clock: WebRTC video has a variable frame
+    // rate, and ffmpeg's default 1/fps encoder clock would call close frames "non
+    // monotonic" although every one of them decodes.
+    const args = ['-v', 'error', '-nostdin', '-i', file, '-fps_mode', 'passthrough', '-enc_time_base:v', '1:1000', '-f', 'null', '-'];
+    const { stderr } = await run('ffmpeg', args, { maxBuffer: 64 * 1024 * 1024 });
+    if (stderr.trim() && process.env.KEEP_FAILED_MEDIA) fs.copyFileSync(file, path.join(process.env.KEEP_FAILED_MEDIA, path.basename(file)));
     return stderr.trim();
   } catch (err) {
     return `ffmpeg failed: ${(err as Error).message}`;

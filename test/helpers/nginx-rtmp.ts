@@ -89,7 +89,8 @@ export class NginxRtmp {
   private constructor(private readonly opts: NginxRtmpOptions) {
     this.prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'nginx-rtmp-'));
     this.recordDir = path.join(this.prefix, 'rec');
-    fs.mkdirSync(this.recordDir);
+    fs.mkdirSync(path.join(this.recordDir, 'live'), { recursive: true });
+    fs.mkdirSync(path.join(this.recordDir, 'other'), { recursive: true });
     fs.mkdirSync(path.join(this.prefix, 'logs'));
   }
 
@@ -114,13 +115,14 @@ export class NginxRtmp {
     return `rtmps://${host}:${this.tlsPort}/${app}`;
   }
 
-  /** FLV files nginx recorded for a published name (one per publish). */
-  recordings(name: string): string[] {
+  /** FLV files nginx recorded for a name published in `app` (one per publish, oldest first). */
+  recordings(name: string, app: 'live' | 'other' = 'live'): string[] {
+    const dir = path.join(this.recordDir, app);
     return fs
-      .readdirSync(this.recordDir)
+      .readdirSync(dir)
       .filter((f) => f.startsWith(`${name}-`) || f === `${name}.flv`)
       .sort()
-      .map((f) => path.join(this.recordDir, f));
+      .map((f) => path.join(dir, f));
   }
 
   /** Stops the server (as a crash or restart would look to a client). */
@@ -213,14 +215,14 @@ rtmp {
     application live {
       live on;
       record all;
-      record_path ${this.recordDir};
+      record_path ${path.join(this.recordDir, 'live')};
       record_unique on;
       ${notify}on_publish ${hook}/on_publish;
     }
     application other {
       live on;
       record all;
-      record_path ${this.recordDir};
+      record_path ${path.join(this.recordDir, 'other')};
       record_unique on;
       ${notify}on_publish ${hook}/on_publish;
     }

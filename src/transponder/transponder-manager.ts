@@ -1,0 +1,259 @@
+/**
+ * All transponders of the service: creates them from /push/startup, auto start and
+ * publishStream.rtmpUrl; finds, changes and ends them. Implements TransponderApi,
+ * so the REST layer only validates and maps errors.
+ */
+import { randomUUID } from 'node:crypto';
+import dns from 'node:dns/promises';
+import net from 'node:net';
+import type { Logger } from '../log';
+import { parseRtmpUrl, redactRtmpUrl, RtmpUrlError, type RtmpNaming } from '../rtmp/rtmp-url';
+import type { RestoreRule } from '../rtmp/rtmp-publisher';
+import type { StreamRegistry } from '../streams/stream-registry';
+import type { Publisher } from '../webrtc/publisher';
+import type { OutputBufferOptions } from './output-buffer';
+import { SoundLibrary } from './sound-files';
+import { transcodeParams, type TranscodeRequest } from './transcode-params';
+import { Transponder, type TransponderSource } from './transponder';
+import {
+  TransponderError,
+  type StartupRequest,
+  type TransponderApi,
+  type TransponderFilter,
+  type TransponderInfo,
+} from './transponder-api';
+
+export interface TransponderManagerOptions {
+  streamNamePrefix: string;
+  fullUrl: boolean;
+  flashVersion?: string;
+  sendMetadata: boolean;
+  localAddress?: string;
+  restore: RestoreRule;
+  outputBuffer: OutputBufferOptions;
+  ffmpegPath?: string;
+  mediaDir: string;
+  /** rtmp_push_auto_start / rtmp_push_auto_start_url */
+  autoStartUrl?: string;
+  /** How long an ended transponder stays visible in find/find_all. */
+  keepEndedMs: number;
+  maxTransponders: number;
+  tls?: { ca?: string | Buffer; rejectUnauthorized?: boolean };
+  /** Host name lookup; tests may replace it. */
+  lookup?: (host: string) => Promise<unknown>;
+}
+
+interface Entry {
+  transponder: Transponder;
+  sourceStreamName: string;
+  rtmpUrl: string;
+  options: Record<string, unknown>;
+  createdAt: number;
+  pruneTimer?: NodeJS.Timeout;
+}
+
+/** Adapts a Publisher to what a transponder needs. */
+function sourceOf(publisher: Publisher): TransponderSource {
+  return publisher;
+}
+
+export class TransponderManager implements TransponderApi {
+  private readonly entries = new Map<string, Entry>();
+  private readonly sounds: SoundLibrary;
+  private closed = false;
+
+  constructor(
+    private readonly registry: StreamRegistry,
+    private readonly opts: TransponderManagerOptions,
+    private readonly log: Logger,
+  ) {
+    this.sounds = new SoundLibrary(opts.mediaDir);
+    registry.on('publish', (publisher, info) => {
+      const urls = [info.rtmpUrl, opts.autoStartUrl].filter((u): u is string => typeof u === 'string' && u !== '');
+      for (const rtmpUrl of new Set(urls)) {
+        this.startup({ streamName: publisher.streamName, rtmpUrl }).catch((err: Error) =>
+          this.log.warn('automatic transponder not started', { stream: publisher.streamName, url: redactRtmpUrl(rtmpUrl), error: err.message }),
+        );
+      }
+    });
+  }
+
+  async startup(req: StartupRequest): Promise<TransponderInfo> {
+    if (this.closed) throw new Error('the service is stopping');
+    const naming: RtmpNaming = {
+      fullUrl: req.rtmpTransponderFullUrl ?? this.opts.fullUrl,
+      streamName: req.streamName,
+      prefix: this.opts.streamNamePrefix,
+    };
+    let host: string;
+    try {
+      host = parseRtmpUrl(req.rtmpUrl, naming).host;
+    } catch (err) {
+      if (err instanceof RtmpUrlError) throw new TransponderError('INVALID_RTMP_URL', err.message, 'rtmpUrl');
+      throw err;
+    }
+    const transcode = this.transcodeOf(req);
+    const publisher = this.registry.get(req.streamName);
+    if (!publisher) throw new TransponderError('STREAM_NOT_FOUND', `Stream not found: no stream named "${req.streamName}" is published`, 'streamName');
+    if (this.active().some((e) => e.sourceStreamName === req.streamName && e.rtmpUrl === req.rtmpUrl)) {
+      throw new TransponderError('TRANSPONDER_EXISTS', `A transponder of "${req.streamName}" to this rtmpUrl already exists`);
+    }
+    if (this.active().length >= this.opts.maxTransponders) {
+      throw new TransponderError('LIMIT_REACHED', `At most ${this.opts.maxTransponders} transponders may run at once`);
+    }
+    await this.checkHost(host);
+    const sound = req.options?.action === 'sound_on' ? await this.sounds.load(req.options.soundFile) : undefined;
+    if (publisher.closed) throw new TransponderError('STREAM_NOT_FOUND', `Stream not found: "${req.streamName}" ended`, 'streamName');
+
+    const mediaSessionId = randomUUID();
+    const transponder = new Transponder({
+      mediaSessionId,
+      source: sourceOf(publisher),
+      rtmpUrl: req.rtmpUrl,
+      naming,
+      flashVersion: req.rtmpFlashVersion || this.opts.flashVersion,
+      sendMetadata: this.opts.sendMetadata,
+      localAddress: this.opts.localAddress,
+      tls: this.opts.tls,
+      restore: this.opts.restore,
+      outputBuffer: this.opts.outputBuffer,
+      transcode,
+      ffmpegPath: this.opts.ffmpegPath,
+      log: this.log,
+    });
+    if (req.options?.action === 'mute') transponder.mute();
+    if (sound && req.options?.action === 'sound_on') transponder.soundOn(sound, req.options.loop);
+    const entry: Entry = {
+      transponder,
+      sourceStreamName: req.streamName,
+      rtmpUrl: req.rtmpUrl,
+      options: { ...(req.options ?? {}) },
+      createdAt: Date.now(),
+    };
+    this.entries.set(mediaSessionId, entry);
+    transponder.on('state', () => {
+      if (transponder.ended) this.scheduleRemoval(mediaSessionId, entry);
+    });
+    transponder.start();
+    return this.infoOf(mediaSessionId, entry);
+  }
+
+  find(filter: TransponderFilter): TransponderInfo[] {
+    return [...this.entries.entries()]
+      .filter(([, e]) => {
+        if (filter.rtmpUrl !== undefined && e.rtmpUrl !== filter.rtmpUrl) return false;
+        if (filter.streamName === undefined) return true;
+        return e.sourceStreamName === filter.streamName || e.transponder.publisher.target.streamName === filter.streamName;
+      })
+      .map(([id, e]) => this.infoOf(id, e));
+  }
+
+  findAll(): TransponderInfo[] {
+    return this.find({});
+  }
+
+  async terminate(mediaSessionId: string): Promise<void> {
+    const entry = this.activeEntry(mediaSessionId);
+    await entry.transponder.close('terminated through the REST API');
+  }
+
+  mute(mediaSessionId: string): void {
+    this.activeEntry(mediaSessionId).transponder.mute();
+  }
+
+  unmute(mediaSessionId: string): void {
+    this.activeEntry(mediaSessionId).transponder.unmute();
+  }
+
+  async soundOn(mediaSessionId: string, soundFile: string, loop: boolean): Promise<void> {
+    const entry = this.activeEntry(mediaSessionId);
+    const pcm = await this.sounds.load(soundFile);
+    entry.transponder.soundOn(pcm, loop);
+  }
+
+  soundOff(mediaSessionId: string): void {
+    this.activeEntry(mediaSessionId).transponder.soundOff();
+  }
+
+  /** Ends every transponder (and its ffmpeg children) and waits for them. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.entries.values()];
+    await Promise.allSettled(all.map((e) => e.transponder.close('the service is stopping')));
+    for (const e of all) if (e.pruneTimer) clearTimeout(e.pruneTimer);
+    this.entries.clear();
+  }
+
+  private transcodeOf(req: StartupRequest): ReturnType<typeof transcodeParams> {
+    const request: TranscodeRequest = {
+      width: req.width,
+      height: req.height,
+      fps: req.fps,
+      bitrate: req.bitrate,
+      keyFrameInterval: req.keyFrameInterval,
+    };
+    try {
+      return transcodeParams(request);
+    } catch (err) {
+      const field = /\b(width|height|fps|bitrate|keyFrameInterval)\b/.exec((err as Error).message)?.[1];
+      throw new TransponderError('INVALID_PARAMETER', (err as Error).message, field);
+    }
+  }
+
+  private async checkHost(host: string): Promise<void> {
+    if (net.isIP(host)) return;
+    const lookup = this.opts.lookup ?? ((h: string) => dns.lookup(h));
+    try {
+      await lookup(host);
+    } catch {
+      throw new TransponderError('RTMP_HOST_NOT_FOUND', `rtmpUrl host "${host}" cannot be resolved in DNS`, 'rtmpUrl');
+    }
+  }
+
+  private active(): Entry[] {
+    return [...this.entries.values()].filter((e) => !e.transponder.ended);
+  }
+
+  private activeEntry(mediaSessionId: string): Entry {
+    const entry = typeof mediaSessionId === 'string' ? this.entries.get(mediaSessionId) : undefined;
+    if (!entry || entry.transponder.ended) {
+      throw new TransponderError('TRANSPONDER_NOT_FOUND', `Transponder not found: ${String(mediaSessionId)}`, 'mediaSessionId');
+    }
+    return entry;
+  }
+
+  private scheduleRemoval(id: string, entry: Entry): void {
+    if (entry.pruneTimer || this.closed) return;
+    entry.pruneTimer = setTimeout(() => this.entries.delete(id), this.opts.keepEndedMs);
+    entry.pruneTimer.unref();
+  }
+
+  private infoOf(id: string, e: Entry): TransponderInfo {
+    const s = e.transponder.snapshot();
+    const info: TransponderInfo = {
+      mediaSessionId: id,
+      streamName: s.publishedName,
+      sourceStreamName: e.sourceStreamName,
+      rtmpUrl: e.rtmpUrl,
+      width: s.width,
+      height: s.height,
+      muted: s.muted,
+      soundEnabled: s.soundEnabled,
+      options: e.options,
+      status: s.state,
+      transcoding: s.transcoding,
+      stats: {
+        bytesSent: s.bytesSent,
+        bitrateKbps: s.bitrateKbps,
+        framesSent: s.framesSent,
+        framesDropped: s.framesDropped,
+        restoreAttempts: s.restoreAttempts,
+        bufferMs: s.bufferMs,
+        lastError: s.lastError,
+      },
+      createdAt: e.createdAt,
+    };
+    if (s.state !== 'PUBLISHING') info.reason = s.reason;
+    return info;
+  }
+}

@@ -1,0 +1,310 @@
+/**
+ * One (stream, rtmpUrl) relay. Owns its pipeline:
+ *
+ *   source video ─▶ [VideoTranscoder] ─▶ VideoMuxer ─┐
+ *   source audio ─▶ AudioTrack (Opus→PCM→mixer→AAC) ─┴▶ Interleaver ─▶ [OutputBuffer] ─▶ RtmpPublisher
+ *
+ * States: PENDING → CONNECTING → PUBLISHING ⇄ RESTORING → TERMINATED | FAILED,
+ * changed in one place that logs the change and its reason.
+ */
+import { TypedEmitter } from '../util/typed-emitter';
+import type { Logger } from '../log';
+import { aacRawTag, aacSequenceHeaderTag } from '../flv/audio-tag';
+import type { FlvTag } from '../flv/flv-tag';
+import { FlvTagType, isVideoKeyframe, isSequenceHeader } from '../flv/flv-tag';
+import type { StreamMetadata } from '../flv/metadata';
+import { RtmpPublisher, type RestoreRule, type RtmpPushState } from '../rtmp/rtmp-publisher';
+import { redactRtmpUrl, type RtmpNaming } from '../rtmp/rtmp-url';
+import type { AudioFrame, VideoFrame } from '../webrtc/frames';
+import { AudioTrack } from './audio-track';
+import { Interleaver } from './interleaver';
+import { OutputBuffer, type OutputBufferOptions } from './output-buffer';
+import type { TransponderState } from './transponder-api';
+import { VideoMuxer, type VideoFormat } from './video-muxer';
+import { VideoTranscoder } from '../ffmpeg/video-transcoder';
+import type { TranscodeParams } from './transcode-params';
+
+/** What a transponder needs of a published stream (a Publisher, or a fake in tests). */
+export interface TransponderSource {
+  readonly streamName: string;
+  readonly closed: boolean;
+  /** false when the publish carries no audio track: a silent one is made. */
+  hasAudio(): boolean;
+  on(event: 'video', listener: (frame: VideoFrame) => void): unknown;
+  on(event: 'audio', listener: (frame: AudioFrame) => void): unknown;
+  on(event: 'close', listener: (reason: string) => void): unknown;
+  off(event: 'video', listener: (frame: VideoFrame) => void): unknown;
+  off(event: 'audio', listener: (frame: AudioFrame) => void): unknown;
+  off(event: 'close', listener: (reason: string) => void): unknown;
+  requestKeyframe(): void;
+}
+
+export interface TransponderOptions {
+  mediaSessionId: string;
+  source: TransponderSource;
+  rtmpUrl: string;
+  naming: RtmpNaming;
+  flashVersion?: string;
+  sendMetadata: boolean;
+  localAddress?: string;
+  tls?: { ca?: string | Buffer; rejectUnauthorized?: boolean };
+  restore: RestoreRule;
+  outputBuffer: OutputBufferOptions;
+  transcode?: TranscodeParams;
+  ffmpegPath?: string;
+  audioBitrateKbps?: number;
+  /** Longest a tag waits for the other track to keep timestamp order (wall ms). */
+  interleaveMaxWaitMs?: number;
+  log: Logger;
+}
+
+export type TransponderEvents = {
+  state: [state: TransponderState, reason: string];
+};
+
+export interface TransponderSnapshot {
+  state: TransponderState;
+  reason: string;
+  width: number;
+  height: number;
+  muted: boolean;
+  soundEnabled: boolean;
+  transcoding: boolean;
+  bytesSent: number;
+  bitrateKbps: number;
+  framesSent: number;
+  framesDropped: number;
+  restoreAttempts: number;
+  bufferMs: number;
+  lastError?: string;
+  publishedName: string;
+}
+
+/** Frames kept while the first connection is made (from the latest keyframe). */
+const MAX_HELD_MS = 3000;
+const ENCODER_NAME = 'rtmp-transponder';
+
+const PUSH_TO_TRANSPONDER: Record<RtmpPushState, TransponderState | undefined> = {
+  idle: undefined,
+  connecting: 'CONNECTING',
+  publishing: 'PUBLISHING',
+  restoring: 'RESTORING',
+  closed: 'TERMINATED',
+  failed: 'FAILED',
+};
+
+export class Transponder extends TypedEmitter<TransponderEvents> {
+  readonly mediaSessionId: string;
+  readonly publisher: RtmpPublisher;
+  readonly audio: AudioTrack;
+  private readonly muxer = new VideoMuxer();
+  private readonly interleaver: Interleaver;
+  private readonly buffer: OutputBuffer;
+  private readonly transcoder: VideoTranscoder | undefined;
+  private current: TransponderState = 'PENDING';
+  private reason = 'created';
+  private held: FlvTag[] = [];
+  private closing: Promise<void> | undefined;
+  private audioStarted = false;
+  private readonly log: Logger;
+
+  private readonly onVideo = (frame: VideoFrame): void => {
+    if (this.transcoder) this.transcoder.push(frame);
+    else this.muxVideo(frame);
+  };
+  private readonly onAudio = (frame: AudioFrame): void => this.audio.push(frame);
+  private readonly onSourceClose = (reason: string): void => {
+    void this.close(`the published stream ended: ${reason}`);
+  };
+
+  constructor(private readonly opts: TransponderOptions) {
+    super();
+    this.mediaSessionId = opts.mediaSessionId;
+    this.log = opts.log;
+    // Throws RtmpUrlError for a bad URL: the manager checks before creating us.
+    this.publisher = new RtmpPublisher({
+      url: opts.rtmpUrl,
+      naming: opts.naming,
+      flashVersion: opts.flashVersion,
+      sendMetadata: opts.sendMetadata,
+      localAddress: opts.localAddress,
+      tls: opts.tls,
+      restore: opts.restore,
+      hasVideo: true,
+    });
+    this.audio = new AudioTrack({ ffmpegPath: opts.ffmpegPath, bitrateKbps: opts.audioBitrateKbps, silentIfNoAudio: true });
+    this.buffer = new OutputBuffer(opts.outputBuffer, (tag) => this.toPublisher(tag));
+    this.interleaver = new Interleaver((tag) => this.buffer.push(tag), opts.interleaveMaxWaitMs ?? 150);
+    if (opts.transcode) {
+      this.transcoder = new VideoTranscoder({ ...opts.transcode, ffmpegPath: opts.ffmpegPath });
+      this.transcoder.on('frame', (frame) => this.muxVideo(frame));
+      this.transcoder.on('keyframeNeeded', () => this.opts.source.requestKeyframe());
+      this.transcoder.on('close', (reason) => {
+        if (!this.closing) void this.close(`the video transcoder stopped: ${reason}`, 'FAILED');
+      });
+    }
+    this.audio.on('aac', (frame) => this.interleaver.push(aacRawTag(Math.max(0, Math.round(frame.pts)), frame.raw)));
+    this.audio.on('close', (reason) => {
+      if (!this.closing) void this.close(`the AAC encoder stopped: ${reason}`, 'FAILED');
+    });
+    this.publisher.on('state', (state, reason) => this.onPushState(state, reason));
+    this.publisher.on('needKeyframe', () => this.opts.source.requestKeyframe());
+  }
+
+  get state(): TransponderState {
+    return this.current;
+  }
+
+  get ended(): boolean {
+    return this.current === 'TERMINATED' || this.current === 'FAILED';
+  }
+
+  /** Subscribes to the source and connects; returns at once (the state tells the rest). */
+  start(): void {
+    const source = this.opts.source;
+    if (source.closed) {
+      void this.close('the published stream has already ended', 'FAILED');
+      return;
+    }
+    source.on('video', this.onVideo);
+    source.on('audio', this.onAudio);
+    source.on('close', this.onSourceClose);
+    // The first video the server gets must be a keyframe: ask now, while connecting.
+    source.requestKeyframe();
+    this.publisher.send(aacSequenceHeaderTag(0, this.audio.audioSpecificConfig));
+    this.publisher.start().catch(() => undefined /* the state event carries the reason */);
+  }
+
+  mute(): void {
+    this.audio.mixer.mute();
+  }
+
+  unmute(): void {
+    this.audio.mixer.unmute();
+  }
+
+  soundOn(pcm: Int16Array, loop: boolean): void {
+    this.audio.mixer.soundOn(pcm, loop);
+  }
+
+  soundOff(): void {
+    this.audio.mixer.soundOff();
+  }
+
+  snapshot(): TransponderSnapshot {
+    const push = this.publisher.toJSON();
+    const format = this.muxer.format;
+    return {
+      state: this.current,
+      reason: this.reason,
+      width: format?.width ?? 0,
+      height: format?.height ?? 0,
+      muted: this.audio.mixer.muted,
+      soundEnabled: this.audio.mixer.soundEnabled,
+      transcoding: this.transcoder !== undefined,
+      bytesSent: push.bytesSent,
+      bitrateKbps: push.bitrateKbps,
+      framesSent: push.videoFramesSent + push.audioFramesSent,
+      framesDropped: push.videoFramesDropped + push.audioFramesDropped,
+      restoreAttempts: push.restoreAttempts,
+      bufferMs: this.buffer.stats().bufferedMs,
+      lastError: push.lastError,
+      publishedName: this.publisher.target.streamName,
+    };
+  }
+
+  /** Ends the push (FCUnpublish/deleteStream), its ffmpeg children and its timers. Idempotent. */
+  close(reason: string, state: 'TERMINATED' | 'FAILED' = 'TERMINATED'): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closing = (async () => {
+      const source = this.opts.source;
+      source.off('video', this.onVideo);
+      source.off('audio', this.onAudio);
+      source.off('close', this.onSourceClose);
+      this.interleaver.close();
+      this.buffer.close();
+      this.held = [];
+      await Promise.allSettled([
+        this.publisher.close(reason),
+        this.audio.close(reason),
+        this.transcoder?.close(reason) ?? Promise.resolve(),
+      ]);
+      this.setState(state, reason);
+    })();
+    return this.closing;
+  }
+
+  // ---- pipeline -----------------------------------------------------------------
+
+  private muxVideo(frame: VideoFrame): void {
+    if (!this.audioStarted) {
+      this.audioStarted = true;
+      // A publish without audio still gets an AAC track (YouTube expects one).
+      if (!this.opts.source.hasAudio()) this.audio.start(frame.pts);
+    }
+    const tags = this.muxer.mux(frame, (format) => this.onFormat(format));
+    for (const tag of tags) this.interleaver.push(tag);
+  }
+
+  private onFormat(format: VideoFormat): void {
+    const meta: StreamMetadata = {
+      width: format.width,
+      height: format.height,
+      framerate: format.sps.frameRate ?? 30,
+      videocodecid: 7,
+      audiocodecid: 10,
+      audiosamplerate: 48000,
+      audiosamplesize: 16,
+      stereo: true,
+      encoder: ENCODER_NAME,
+    };
+    this.publisher.setMetadata(meta);
+    this.log.info('video format', { mediaSessionId: this.mediaSessionId, width: format.width, height: format.height });
+  }
+
+  /** Out of the output buffer: to the publisher, or held while the first connection is made. */
+  private toPublisher(tag: FlvTag): void {
+    if (this.publisher.state === 'publishing' || this.publisher.state === 'restoring') {
+      this.publisher.send(tag);
+      return;
+    }
+    if (this.publisher.state !== 'connecting' && this.publisher.state !== 'idle') return;
+    if (isSequenceHeader(tag)) {
+      this.publisher.send(tag); // remembered by the publisher for when it starts
+      return;
+    }
+    if (tag.type === FlvTagType.Video && isVideoKeyframe(tag)) {
+      // Start the held run again at each keyframe once it is long enough.
+      const first = this.held[0];
+      if (first && tag.timestamp - first.timestamp > MAX_HELD_MS) this.held = [];
+    }
+    if (this.held.length > 0 || (tag.type === FlvTagType.Video && isVideoKeyframe(tag))) this.held.push(tag);
+  }
+
+  private onPushState(state: RtmpPushState, reason: string): void {
+    const mapped = PUSH_TO_TRANSPONDER[state];
+    if (!mapped) return;
+    if (mapped === 'PUBLISHING' && this.held.length > 0) {
+      const held = this.held;
+      this.held = [];
+      for (const tag of held) this.publisher.send(tag);
+    }
+    if (mapped === 'TERMINATED' || mapped === 'FAILED') {
+      if (!this.closing) void this.close(reason, mapped);
+      return;
+    }
+    this.setState(mapped, reason);
+  }
+
+  private setState(state: TransponderState, reason: string): void {
+    if (this.current === state) return;
+    if (this.ended) return;
+    const from = this.current;
+    this.current = state;
+    this.reason = reason;
+    const fields = { mediaSessionId: this.mediaSessionId, stream: this.opts.source.streamName, url: redactRtmpUrl(this.opts.rtmpUrl), from, reason };
+    if (state === 'FAILED') this.log.warn(`transponder ${state}`, fields);
+    else this.log.info(`transponder ${state}`, fields);
+    this.emit('state', state, reason);
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * The pages the service serves: the publisher demo (web/index.html with the official
+ * WebSDK bundle) and the admin view. A fixed list of files: no path from a request
+ * ever reaches the file system.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+
+const ROOT = path.resolve(__dirname, '..');
+
+const PAGES: Record<string, { file: string; type: string }> = {
+  '/': { file: 'web/index.html', type: 'text/html; charset=utf-8' },
+  '/index.html': { file: 'web/index.html', type: 'text/html; charset=utf-8' },
+  '/publisher.js': { file: 'web/publisher.js', type: 'text/javascript; charset=utf-8' },
+  '/admin.html': { file: 'web/admin.html', type: 'text/html; charset=utf-8' },
+  '/admin.js': { file: 'web/admin.js', type: 'text/javascript; charset=utf-8' },
+  '/flashphoner.js': { file: 'node_modules/@flashphoner/websdk/flashphoner.js', type: 'text/javascript; charset=utf-8' },
+};
+
+export function registerPages(app: FastifyInstance): void {
+  for (const [route, page] of Object.entries(PAGES)) {
+    const file = path.join(ROOT, page.file);
+    app.get(route, async (_req, reply) => {
+      // Read on each request: small files, and edits show without a restart.
+      const body = await fs.promises.readFile(file).catch(() => undefined);
+      if (!body) return reply.code(404).send({ error: 'Not Found', code: 'NOT_FOUND', message: `${route} is not available` });
+      return reply.header('content-type', page.type).header('cache-control', 'no-cache').send(body);
+    });
+  }
+}

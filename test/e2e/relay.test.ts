@@ -1,0 +1,403 @@
+/**
+ * The product end to end: Chromium publishes with the official WebSDK, the REST API
+ * starts transponders, and a real nginx-rtmp receives what ffprobe/ffmpeg then decode.
+ * Runs in a private network namespace (npm test); everything is on 127.0.0.1.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Page } from 'playwright-core';
+import { defaultSettings, type Settings } from '../../src/config';
+import { silentLogger } from '../../src/log';
+import { TransponderService } from '../../src/server';
+import { readFlvFile } from '../../src/flv/flv-file-reader';
+import { FlvTagType, isSequenceHeader, type FlvTag } from '../../src/flv/flv-tag';
+import { ChromiumBrowser, describeWithChromium, waitForStatus } from '../helpers/chromium';
+import { decodeErrors, ffprobePackets, ffprobeStreams } from '../helpers/media-tools';
+import { freePort, NginxRtmp } from '../helpers/nginx-rtmp';
+
+jest.setTimeout(120_000);
+const run = promisify(execFile);
+
+interface Rest {
+  status: number;
+  body: any; // JSON of the API under test: read field by field
+}
+
+async function sleep(ms: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, ms));
+}
+
+async function until<T>(get: () => Promise<T | undefined> | T | undefined, ms: number, what: string): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await get();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+async function readTags(file: string): Promise<FlvTag[]> {
+  const tags: FlvTag[] = [];
+  for await (const t of readFlvFile(file)) tags.push(t);
+  return tags;
+}
+
+/** Mean volume (dB) of the audio between `from` and `to` seconds, optionally through a band-pass at `hz`. */
+async function meanVolume(file: string, from: number, to: number, hz?: number): Promise<number> {
+  const filter = `${hz ? `bandpass=f=${hz}:width_type=h:w=${hz / 5},` : ''}volumedetect`;
+  const { stderr } = await run('ffmpeg', ['-nostdin', '-hide_banner', '-ss', String(from), '-t', String(to - from), '-i', file, '-vn', '-af', filter, '-f', 'null', '-']);
+  const m = /mean_volume: (-?[\d.]+|-inf) dB/.exec(stderr);
+  if (!m) throw new Error(`no volume from ffmpeg:\n${stderr}`);
+  return m[1] === '-inf' ? -200 : Number(m[1]);
+}
+
+/** ffmpeg children of this test process (our AAC encoders and transcoders). */
+function ourFfmpegs(): string[] {
+  const out = execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)]).toString();
+  return out.split('\n').filter((l) => /ffmpeg/.test(l));
+}
+
+describeWithChromium('relaying a browser camera to nginx-rtmp', () => {
+  let dir: string;
+  let mediaDir: string;
+  let nginx: NginxRtmp;
+  let service: TransponderService;
+  let settings: Settings;
+  let browser: ChromiumBrowser;
+  const pages: Page[] = [];
+
+  async function rest(method: string, body: unknown = {}): Promise<Rest> {
+    const res = await fetch(`http://127.0.0.1:${settings.httpPort}/rest-api/push/${method}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  }
+
+  async function find(mediaSessionId: string): Promise<any> {
+    const r = await rest('find_all');
+    return r.status === 200 ? r.body.find((t: { mediaSessionId: string }) => t.mediaSessionId === mediaSessionId) : undefined;
+  }
+
+  async function waitForState(id: string, state: string, ms = 15_000): Promise<void> {
+    await until(async () => (await find(id))?.status === state, ms, `transponder ${state}`);
+  }
+
+  async function publish(name: string, query = ''): Promise<Page> {
+    const page = await browser.newPage(`http://127.0.0.1:${settings.httpPort}/?server=ws://127.0.0.1:${settings.wsPort}&name=${name}&autostart=1${query}`);
+    pages.push(page);
+    expect((await waitForStatus(page, ['PUBLISHING', 'FAILED'], 30_000)).status).toBe('PUBLISHING');
+    return page;
+  }
+
+  async function recording(name: string, index = 0): Promise<string> {
+    return until(() => nginx.recordings(name)[index], 10_000, `a recording of ${name}`);
+  }
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'relay-e2e-'));
+    mediaDir = path.join(dir, 'media');
+    fs.mkdirSync(mediaDir);
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=44100', '-t', '2', '-ac', '1', path.join(mediaDir, 'tone-1k.wav')]);
+    fs.writeFileSync(path.join(dir, 'secret.wav'), fs.readFileSync(path.join(mediaDir, 'tone-1k.wav')));
+    fs.symlinkSync(path.join(dir, 'secret.wav'), path.join(mediaDir, 'link-out.wav'));
+    // The microphone: a steady 440 Hz tone, so mute and the 1 kHz insert are measurable.
+    const mic = path.join(dir, 'mic-440.wav');
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '60', '-ac', '2', mic]);
+
+    nginx = await NginxRtmp.start();
+    settings = {
+      ...defaultSettings(),
+      httpPort: await freePort(),
+      wsPort: await freePort(),
+      bindAddress: '127.0.0.1',
+      ip: '127.0.0.1',
+      ipLocal: '127.0.0.1',
+      mediaDir,
+      rtmpPushRestore: true,
+      rtmpPushRestoreAttempts: 20,
+      rtmpPushRestoreIntervalMs: 500,
+    };
+    service = new TransponderService(settings, silentLogger);
+    await service.start();
+    browser = new ChromiumBrowser();
+    await browser.launch({ audioFile: mic });
+  });
+
+  afterEach(async () => {
+    // Each test's browser pages stop publishing: leftover 720p encoders would starve the next test.
+    for (const p of pages.splice(0)) await p.close().catch(() => undefined);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await service?.stop();
+    await nginx?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('startup relays H.264 + AAC 48 kHz stereo as rtmp_<stream>, decodable, keyframes ≤ 4 s apart; terminate ends it and its ffmpeg', async () => {
+    await publish('cam1');
+    const started = await rest('startup', { streamName: 'cam1', rtmpUrl: nginx.url() });
+    expect(started.status).toBe(200);
+    expect(started.body).toMatchObject({ streamName: 'rtmp_cam1', rtmpUrl: nginx.url(), muted: false, soundEnabled: false });
+    const id: string = started.body.mediaSessionId;
+    await waitForState(id, 'PUBLISHING');
+    await sleep(9000);
+    const live = await find(id);
+    expect(live.width).toBe(1280);
+    expect(live.height).toBe(720);
+    expect(live.stats.bytesSent).toBeGreaterThan(100_000);
+    expect((await rest('terminate', { mediaSessionId: id })).status).toBe(200);
+    expect((await find(id))?.status).toBe('TERMINATED');
+    expect(ourFfmpegs()).toEqual([]);
+
+    const file = await recording('rtmp_cam1');
+    await sleep(500);
+    const streams = await ffprobeStreams(file);
+    expect(streams.find((s) => s.codec_type === 'video')).toMatchObject({ codec_name: 'h264', width: 1280, height: 720 });
+    expect(streams.find((s) => s.codec_type === 'audio')).toMatchObject({ codec_name: 'aac', sample_rate: '48000', channels: 2 });
+    expect(await decodeErrors(file)).toBe('');
+    const packets = await ffprobePackets(file);
+    const keyTimes = packets.filter((p) => p.codec_type === 'video' && p.flags.startsWith('K')).map((p) => Number(p.pts_time));
+    const videoEnd = Math.max(...packets.filter((p) => p.codec_type === 'video').map((p) => Number(p.pts_time)));
+    expect(videoEnd).toBeGreaterThan(8);
+    expect(keyTimes[0]).toBe(0);
+    const gaps = [...keyTimes.slice(1), videoEnd].map((t, i) => t - keyTimes[i]);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(4);
+  });
+
+  it('full-URL naming and query parameters reach nginx', async () => {
+    await publish('cam2');
+    nginx.hooks.calls.length = 0;
+    const byName = await rest('startup', { streamName: 'cam2', rtmpUrl: `${nginx.url('other')}?token=abc` });
+    const full = await rest('startup', { streamName: 'cam2', rtmpUrl: `${nginx.url()}/custom-key?sig=xyz`, rtmpTransponderFullUrl: true });
+    expect(byName.status).toBe(200);
+    expect(full.status).toBe(200);
+    expect(full.body.streamName).toBe('custom-key?sig=xyz');
+    await waitForState(byName.body.mediaSessionId, 'PUBLISHING');
+    await waitForState(full.body.mediaSessionId, 'PUBLISHING');
+    const publishes = nginx.hooks.calls.filter((c) => c.call === 'publish');
+    expect(publishes.map((c) => c.params.name).sort()).toEqual(['custom-key', 'rtmp_cam2']);
+    expect(publishes.find((c) => c.params.name === 'custom-key')!.params.sig).toBe('xyz');
+    const connects = nginx.hooks.calls.filter((c) => c.call === 'connect');
+    expect(connects.some((c) => c.params.app === 'other' && c.params.token === 'abc')).toBe(true);
+    await rest('terminate', { mediaSessionId: byName.body.mediaSessionId });
+    await rest('terminate', { mediaSessionId: full.body.mediaSessionId });
+  });
+
+  it('mute silences the relayed audio, unmute brings it back; sound_on mixes in a 1 kHz WAV, sound_off removes it', async () => {
+    await publish('cam3');
+    const started = await rest('startup', { streamName: 'cam3', rtmpUrl: nginx.url() });
+    const id: string = started.body.mediaSessionId;
+    await waitForState(id, 'PUBLISHING');
+    const phase = 4000;
+    await sleep(phase); // 0–4 s: the microphone (440 Hz)
+    expect((await rest('mute', { mediaSessionId: id })).status).toBe(200);
+    expect((await find(id)).muted).toBe(true);
+    await sleep(phase); // 4–8 s: silence
+    expect((await rest('unmute', { mediaSessionId: id })).status).toBe(200);
+    await sleep(phase); // 8–12 s: the microphone again
+    expect((await rest('sound_on', { mediaSessionId: id, soundFile: 'tone-1k.wav', loop: true })).status).toBe(200);
+    expect((await find(id)).soundEnabled).toBe(true);
+    await sleep(phase); // 12–16 s: microphone + 1 kHz
+    expect((await rest('sound_off', { mediaSessionId: id })).status).toBe(200);
+    expect((await find(id)).soundEnabled).toBe(false);
+    await sleep(phase); // 16–20 s: the microphone alone
+    await rest('terminate', { mediaSessionId: id });
+
+    const file = await recording('rtmp_cam3');
+    await sleep(500);
+    const windows = [
+      [1, 3],
+      [5, 7],
+      [9, 11],
+      [13, 15],
+      [17, 19],
+    ];
+    const loud = await Promise.all(windows.map(([a, b]) => meanVolume(file, a, b)));
+    const khz = await Promise.all(windows.map(([a, b]) => meanVolume(file, a, b, 1000)));
+    console.log(`relay audio: mean volume ${loud.map((v) => v.toFixed(1)).join(' / ')} dB; at 1 kHz ${khz.map((v) => v.toFixed(1)).join(' / ')} dB`);
+    expect(loud[0]).toBeGreaterThan(-60); // the microphone is heard
+    expect(loud[1]).toBeLessThan(-80); // muted: digital silence
+    expect(loud[2]).toBeGreaterThan(-60); // unmuted
+    expect(khz[3]).toBeGreaterThan(khz[2] + 15); // the 1 kHz insert is there
+    expect(khz[4]).toBeLessThan(khz[3] - 15); // and gone after sound_off
+  });
+
+  it('transcodes {height: 240, fps: 15, bitrate: 300, keyFrameInterval: 30}', async () => {
+    await publish('cam4');
+    const started = await rest('startup', { streamName: 'cam4', rtmpUrl: nginx.url(), height: 240, fps: 15, bitrate: 300, keyFrameInterval: 30 });
+    expect(started.status).toBe(200);
+    const id: string = started.body.mediaSessionId;
+    await waitForState(id, 'PUBLISHING');
+    await sleep(9000);
+    expect((await find(id)).transcoding).toBe(true);
+    await rest('terminate', { mediaSessionId: id });
+    expect(ourFfmpegs()).toEqual([]);
+
+    const file = await recording('rtmp_cam4');
+    await sleep(500);
+    const video = (await ffprobeStreams(file)).find((s) => s.codec_type === 'video')!;
+    expect(video.height).toBe(240);
+    expect(video.width).toBe(426);
+    const packets = (await ffprobePackets(file)).filter((p) => p.codec_type === 'video');
+    const times = packets.map((p) => Number(p.pts_time));
+    const span = times[times.length - 1] - times[0];
+    const fps = (packets.length - 1) / span;
+    // At most 15: frames above the rate are dropped (a loaded browser may send fewer than 30).
+    expect(fps).toBeGreaterThan(10);
+    expect(fps).toBeLessThan(16);
+    // keyFrameInterval counts frames (WCS): a keyframe every 30 frames, 2 s at 15 fps.
+    const keyIndexes = packets.map((p, i) => (p.flags.startsWith('K') ? i : -1)).filter((i) => i >= 0);
+    const frameGaps = keyIndexes.slice(1).map((k, i) => k - keyIndexes[i]);
+    expect(frameGaps.length).toBeGreaterThanOrEqual(2);
+    for (const g of frameGaps) expect(g).toBe(30);
+    const keys = keyIndexes.map((i) => Number(packets[i].pts_time));
+    const gaps = keys.slice(1).map((t, i) => t - keys[i]);
+    const bytes = packets.reduce((n, p) => n + Number(p.size), 0);
+    const kbps = (bytes * 8) / span / 1000;
+    console.log(`transcoded: ${video.width}x${video.height}, ${fps.toFixed(1)} fps, keyframes every ${gaps.map((g) => g.toFixed(2)).join(', ')} s, ${kbps.toFixed(0)} kbit/s`);
+    expect(kbps).toBeGreaterThan(150);
+    expect(kbps).toBeLessThan(450);
+    expect(await decodeErrors(file)).toBe('');
+  });
+
+  it('keeps decoding when the browser lowers its resolution mid-stream (new sequence header, new metadata)', async () => {
+    const page = await publish('cam5');
+    const started = await rest('startup', { streamName: 'cam5', rtmpUrl: nginx.url() });
+    const id: string = started.body.mediaSessionId;
+    await waitForState(id, 'PUBLISHING');
+    await sleep(3000);
+    await page.evaluate(() => (globalThis as unknown as { publisherApi: { setResolution(w: number, h: number): Promise<void> } }).publisherApi.setResolution(640, 360));
+    await until(async () => (await find(id))?.width === 640, 10_000, 'the new resolution');
+    await sleep(1000);
+    // nginx passes on the newest onMetaData to players: it must say 640x360 now.
+    const live = await run('ffprobe', ['-v', 'error', '-show_entries', 'format_tags', '-of', 'json', `${nginx.url()}/rtmp_cam5`], { timeout: 15_000 });
+    const tags = (JSON.parse(live.stdout) as { format: { tags: Record<string, string> } }).format.tags;
+    expect(tags.displayWidth).toBe('640');
+    expect(tags.displayHeight).toBe('360');
+    await sleep(2000);
+    await rest('terminate', { mediaSessionId: id });
+    const file = await recording('rtmp_cam5');
+    await sleep(500);
+    const flv = await readTags(file);
+    const headers = flv.filter((t) => t.type === FlvTagType.Video && isSequenceHeader(t));
+    expect(headers.length).toBeGreaterThanOrEqual(2);
+    const { stdout } = await run('ffprobe', ['-v', 'error', '-select_streams', 'v', '-show_entries', 'frame=width', '-of', 'csv=p=0', file], { maxBuffer: 64 * 1024 * 1024 });
+    const widths = new Set(stdout.split('\n').filter(Boolean).map(Number));
+    expect(widths).toEqual(new Set([1280, 640]));
+    expect(await decodeErrors(file)).toBe('');
+  });
+
+  it('comes back after nginx restarts mid-stream, and what arrives decodes', async () => {
+    await publish('cam6');
+    const started = await rest('startup', { streamName: 'cam6', rtmpUrl: nginx.url() });
+    const id: string = started.body.mediaSessionId;
+    await waitForState(id, 'PUBLISHING');
+    await sleep(2000);
+    await nginx.restartServer();
+    await until(async () => (await find(id))?.stats.restoreAttempts >= 0 && (await find(id))?.status === 'PUBLISHING' && nginx.recordings('rtmp_cam6').length >= 1, 15_000, 'restored');
+    await until(async () => nginx.recordings('rtmp_cam6').length === 2 || undefined, 15_000, 'a second recording');
+    await sleep(3000);
+    await rest('terminate', { mediaSessionId: id });
+    const second = await recording('rtmp_cam6', 1);
+    await sleep(500);
+    expect(await decodeErrors(second)).toBe('');
+    const packets = await ffprobePackets(second);
+    expect(packets.filter((p) => p.codec_type === 'video').length).toBeGreaterThan(30);
+    expect(packets.find((p) => p.codec_type === 'video')!.flags.startsWith('K')).toBe(true);
+  });
+
+  it('publishStream.rtmpUrl starts a transponder; closing the page ends all its pushes', async () => {
+    const page = await publish('cam7', `&rtmpUrl=${encodeURIComponent(nginx.url())}`);
+    const manual = await rest('startup', { streamName: 'cam7', rtmpUrl: nginx.url('other') });
+    expect(manual.status).toBe(200);
+    const relays = await until(async () => {
+      const r = await rest('find', { streamName: 'cam7' });
+      return r.status === 200 && r.body.length === 2 && r.body.every((t: { status: string }) => t.status === 'PUBLISHING') ? r.body : undefined;
+    }, 15_000, 'both transponders publishing');
+    await sleep(2000);
+    await page.close();
+    await until(async () => {
+      const all = await Promise.all(relays.map((t: { mediaSessionId: string }) => find(t.mediaSessionId)));
+      return all.every((t) => t.status === 'TERMINATED') || undefined;
+    }, 10_000, 'both transponders terminated');
+    expect(ourFfmpegs()).toEqual([]);
+    const file = await recording('rtmp_cam7');
+    await sleep(500);
+    expect(await decodeErrors(file)).toBe('');
+  });
+
+  it('answers bad requests with the WCS status codes and changes nothing', async () => {
+    await publish('cam8');
+    const first = await rest('startup', { streamName: 'cam8', rtmpUrl: nginx.url() });
+    expect(first.status).toBe(200);
+    const id: string = first.body.mediaSessionId;
+    expect((await rest('startup', { streamName: 'cam8', rtmpUrl: nginx.url() })).status).toBe(409);
+    expect((await rest('startup', { streamName: 'nobody', rtmpUrl: nginx.url() })).status).toBe(404);
+    const noHost = await rest('startup', { streamName: 'cam8', rtmpUrl: 'rtmp://no-such-host.invalid/live' });
+    expect(noHost.status).toBe(400);
+    expect(noHost.body.field).toBe('rtmpUrl');
+    expect((await rest('startup', { streamName: 'cam8' })).status).toBe(400);
+    expect((await rest('startup', { streamName: 'cam8', rtmpUrl: 'http://x/live' })).status).toBe(400);
+    expect((await rest('startup', { streamName: 'cam8', rtmpUrl: nginx.url(), height: -1 })).body.field).toBe('height');
+    expect((await rest('terminate', { mediaSessionId: 'nope' })).status).toBe(404);
+    expect((await rest('mute', { mediaSessionId: 'nope' })).status).toBe(404);
+    const missing = await rest('sound_on', { mediaSessionId: id, soundFile: 'nope.wav', loop: false });
+    expect(missing.status).toBe(404);
+    expect(missing.body.message).toMatch(/No such file/);
+    expect((await rest('sound_on', { mediaSessionId: id, soundFile: '../secret.wav', loop: false })).status).toBe(400);
+    expect((await rest('sound_on', { mediaSessionId: id, soundFile: '/etc/passwd', loop: false })).status).toBe(400);
+    expect((await rest('sound_on', { mediaSessionId: id, soundFile: 'link-out.wav', loop: false })).status).toBe(400);
+    expect((await find(id)).soundEnabled).toBe(false);
+    const all = await rest('find_all');
+    expect(all.body.filter((t: { status: string }) => t.status !== 'TERMINATED').length).toBe(1);
+    await waitForState(id, 'PUBLISHING');
+    await rest('terminate', { mediaSessionId: id });
+  });
+});
+
+describeWithChromium('rtmp_push_auto_start', () => {
+  it('relays every stream that starts publishing to rtmp_push_auto_start_url', async () => {
+    const nginx = await NginxRtmp.start();
+    const settings: Settings = {
+      ...defaultSettings(),
+      httpPort: await freePort(),
+      wsPort: await freePort(),
+      bindAddress: '127.0.0.1',
+      ip: '127.0.0.1',
+      ipLocal: '127.0.0.1',
+      rtmpPushAutoStart: true,
+      rtmpPushAutoStartUrl: nginx.url(),
+    };
+    const service = new TransponderService(settings, silentLogger);
+    const browser = new ChromiumBrowser();
+    try {
+      await service.start();
+      await browser.launch();
+      const page = await browser.newPage(`http://127.0.0.1:${settings.httpPort}/?server=ws://127.0.0.1:${settings.wsPort}&name=auto1&autostart=1`);
+      expect((await waitForStatus(page, ['PUBLISHING', 'FAILED'], 30_000)).status).toBe('PUBLISHING');
+      const list = await until(() => {
+        const l = service.transponders.find({ streamName: 'auto1' });
+        return l.length === 1 && l[0].status === 'PUBLISHING' ? l : undefined;
+      }, 15_000, 'the automatic transponder');
+      expect(list[0].streamName).toBe('rtmp_auto1');
+      await sleep(3000);
+      await page.close();
+      const file = await until(() => nginx.recordings('rtmp_auto1')[0], 10_000, 'the recording');
+      await until(() => service.transponders.find({ streamName: 'auto1' })[0]?.status === 'TERMINATED' || undefined, 10_000, 'terminated');
+      expect(await decodeErrors(file)).toBe('');
+    } finally {
+      await browser.close();
+      await service.stop();
+      await nginx.stop();
+    }
+  });
+});
