@@ -52,7 +52,10 @@ export class FlvFilePusher {
 
     const speed = this.opts.speed ?? 1;
     const first = media[0].timestamp;
-    const span = media[media.length - 1].timestamp - first + frameGap(media);
+    // One loop lasts until after the file's last tag of either track, so the next
+    // round's first video never comes before this round's last audio.
+    const lastTs = media.reduce((m, t) => Math.max(m, t.timestamp), first);
+    const span = lastTs - first + frameGap(media);
     const limit = this.opts.durationMs ?? (this.opts.loop ? Infinity : span);
     const start = Date.now();
     for (let round = 0; !this.stopped; round++) {
