@@ -5,6 +5,7 @@
 import { readFlvFile } from '../src/flv/flv-file-reader';
 import { FlvTagType, isSequenceHeader, type FlvTag } from '../src/flv/flv-tag';
 import { parseMetadata } from '../src/flv/metadata';
+import { AvcPacketType } from '../src/flv/video-tag';
 import { RtmpPublisher, type RtmpPublisherOptions } from '../src/rtmp/rtmp-publisher';
 
 export interface FlvPushOptions {
@@ -43,7 +44,9 @@ export class FlvFilePusher {
     const meta = tags.find((t) => t.type === FlvTagType.Script);
     const parsed = meta ? parseMetadata(meta.data) : undefined;
     if (parsed) this.publisher.setMetadata({ ...parsed, duration: undefined, filesize: undefined });
-    const media = tags.filter((t) => t.type !== FlvTagType.Script);
+    // AVC end-of-sequence tags would end the picture in the middle of a loop; the push
+    // ends with FCUnpublish instead.
+    const media = tags.filter((t) => t.type !== FlvTagType.Script && !isEndOfSequence(t));
     if (media.length === 0) throw new Error(`${this.opts.file} holds no audio or video tags`);
 
     const t0 = Date.now();
@@ -107,4 +110,8 @@ function frameGap(tags: FlvTag[]): number {
   const video = tags.filter((t) => t.type === FlvTagType.Video && !isSequenceHeader(t));
   if (video.length < 2) return 33;
   return Math.max(1, Math.round((video[video.length - 1].timestamp - video[0].timestamp) / (video.length - 1)));
+}
+
+function isEndOfSequence(tag: FlvTag): boolean {
+  return tag.type === FlvTagType.Video && tag.data.length > 1 && tag.data[1] === AvcPacketType.EndOfSequence;
 }
