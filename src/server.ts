@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { Settings } from './config';
 import type { Logger } from './log';
-import { createRestServer } from './rest';
+import { createRestServer, RestAuthenticator } from './rest';
 import { SignalingServer } from './signaling/signaling-server';
 import { StreamRegistry } from './streams/stream-registry';
 import { TransponderManager } from './transponder/transponder-manager';
@@ -38,7 +38,9 @@ export class TransponderService {
       logger: log,
       extraRoutes: (app) => {
         registerPages(app);
-        app.get('/debug/streams', async () => this.registry.list().map((p) => p.toJSON()));
+        // Publisher stats for benchmarks and operators; behind the REST credentials when they are on.
+        const auth = new RestAuthenticator(restAuthFrom(settings));
+        app.get('/debug/streams', { onRequest: auth.enabled ? auth.hook : [] }, async () => this.registry.list().map((p) => p.toJSON()));
       },
     });
   }

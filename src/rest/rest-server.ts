@@ -147,6 +147,8 @@ export function createRestServer(opts: RestServerOptions): FastifyInstance {
     // errors unredacted): the onResponse hook below writes one line per request.
     logger: false,
     return503OnClosing: true,
+    // A browser keeps idle connections open; closing must not wait for them.
+    forceCloseConnections: true,
   });
 
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {

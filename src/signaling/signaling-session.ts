@@ -4,7 +4,7 @@ import type { Logger } from '../log';
 import type { PublishInfo, StreamRegistry } from '../streams/stream-registry';
 import { Publisher } from '../webrtc/publisher';
 import type { PublisherOptions } from '../webrtc/publisher-options';
-import { SafeEmitter } from '../webrtc/safe-emitter';
+import { TypedEmitter } from '../util/typed-emitter';
 import { SdpError } from '../webrtc/sdp-offer';
 import { parseRtmpUrl, redactRtmpUrl } from '../rtmp/rtmp-url';
 import {
@@ -57,7 +57,7 @@ function failureInfo(reason: string): string {
  * `unPublishStream`, `ping`/`pong`. Everything else gets a `fail` naming the message.
  * Bad input is answered and logged once per session; nothing a client sends can throw.
  */
-export class SignalingSession extends SafeEmitter<SignalingSessionEvents> {
+export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
   readonly id = randomUUID();
   private state: SessionState = 'new';
   private readonly streams = new Map<string, StreamEntry>();
@@ -100,7 +100,7 @@ export class SignalingSession extends SafeEmitter<SignalingSessionEvents> {
       try { this.ws.close(1000); } catch { /* already closing */ }
     }
     this.log.info('session closed', { session: this.id, reason });
-    this.safeEmit('close', reason);
+    this.emit('close', reason);
     this.removeAllListeners();
   }
 

@@ -1,7 +1,7 @@
 import type { Logger } from '../log';
 import type { Publisher } from '../webrtc/publisher';
 import type { BitrateWish } from '../webrtc/publisher-options';
-import { SafeEmitter } from '../webrtc/safe-emitter';
+import { TypedEmitter } from '../util/typed-emitter';
 
 /** What the publish request said besides the media: where to relay, what rate was asked for. */
 export interface PublishInfo {
@@ -24,7 +24,7 @@ export type StreamRegistryEvents = {
  * set up, so two publishes of one name cannot both succeed; the publisher is added once
  * its media flows and leaves by itself when it closes.
  */
-export class StreamRegistry extends SafeEmitter<StreamRegistryEvents> {
+export class StreamRegistry extends TypedEmitter<StreamRegistryEvents> {
   private readonly publishers = new Map<string, { publisher: Publisher; info: PublishInfo }>();
   private readonly reserved = new Set<string>();
 
@@ -70,8 +70,8 @@ export class StreamRegistry extends SafeEmitter<StreamRegistryEvents> {
     publisher.once('close', (reason) => {
       if (this.publishers.get(name)?.publisher !== publisher) return;
       this.publishers.delete(name);
-      this.safeEmit('unpublish', publisher, reason);
+      this.emit('unpublish', publisher, reason);
     });
-    this.safeEmit('publish', publisher, info);
+    this.emit('publish', publisher, info);
   }
 }

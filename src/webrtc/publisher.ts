@@ -18,7 +18,7 @@ import { fixJitterBufferSort } from './jitter-buffer-fix';
 import type { AudioFrame, VideoFrame } from './frames';
 import { MediaClock, type TrackKind } from './media-clock';
 import type { BitrateWish, PublisherOptions } from './publisher-options';
-import { SafeEmitter } from './safe-emitter';
+import { TypedEmitter } from '../util/typed-emitter';
 import { chooseCodecs, offerForWerift, parseSdp, touchAnswer, type OfferChoice } from './sdp-offer';
 
 export type PublisherEvents = {
@@ -123,7 +123,7 @@ function rembFields(bps: number): { brExp: number; brMantissa: number } {
  * (werift jitter buffer → padding removal → werift depacketizer → one clock).
  * werift's receiver sends the NACKs; we send REMB, PLI and the bitrate hints.
  */
-export class Publisher extends SafeEmitter<PublisherEvents> {
+export class Publisher extends TypedEmitter<PublisherEvents> {
   readonly streamName: string;
   /** the SDP answer for the browser, ready once `create` resolves */
   readonly answerSdp: string;
@@ -297,7 +297,7 @@ export class Publisher extends SafeEmitter<PublisherEvents> {
     }
     this.pc.close().catch((error: unknown) => this.log.debug('peer connection close failed', { stream: this.streamName, error: String(error) }));
     this.log.info('publisher closed', { stream: this.streamName, reason, video: this.videoStats.frames, audio: this.audioStats.frames });
-    this.safeEmit('close', reason);
+    this.emit('close', reason);
     this.removeAllListeners();
   }
 
@@ -309,7 +309,7 @@ export class Publisher extends SafeEmitter<PublisherEvents> {
         this.lastMediaAt = performance.now();
         this.log.info('publisher connected', { stream: this.streamName });
         this.sendRemb();
-        this.safeEmit('connected');
+        this.emit('connected');
       } else if (state === 'failed' || state === 'closed') {
         this.close(state === 'failed' ? 'ICE/DTLS failed' : 'peer connection closed');
       }
@@ -348,7 +348,7 @@ export class Publisher extends SafeEmitter<PublisherEvents> {
         if (!frame) return;
         stats.frames++;
         if (frame.keyframe) this.keyframes++;
-        this.safeEmit('video', frame);
+        this.emit('video', frame);
       });
       sink = (out) => {
         if (out.isPacketLost) {
@@ -376,7 +376,7 @@ export class Publisher extends SafeEmitter<PublisherEvents> {
         if (!rtp || this.closed) return;
         if (rtp.payload.length === 0) { stats.paddingPackets++; return; }
         stats.frames++;
-        this.safeEmit('audio', { pts: this.clock.pts('audio', rtp.header.timestamp), opus: Buffer.from(rtp.payload) });
+        this.emit('audio', { pts: this.clock.pts('audio', rtp.header.timestamp), opus: Buffer.from(rtp.payload) });
       };
     }
     jitter.pipe(sink);
@@ -389,7 +389,7 @@ export class Publisher extends SafeEmitter<PublisherEvents> {
       if (this.stateValue === 'connected') {
         this.stateValue = 'flowing';
         this.log.info('publisher media flowing', { stream: this.streamName });
-        this.safeEmit('flowing');
+        this.emit('flowing');
       }
       jitter.input({ rtp });
     };
