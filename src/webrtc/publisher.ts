@@ -59,6 +59,17 @@ export interface PublisherCreateArgs {
   log: Logger;
 }
 
+/**
+ * Packets in a loss range reported by werift's jitter buffer (sequence numbers, both
+ * ends included, modulo 2^16). werift sometimes reports a range whose end is before
+ * its start; read forward that is most of the sequence space, so a range longer than
+ * half of it counts as no loss rather than as tens of thousands of packets.
+ */
+export function lostPackets(from: number, to: number): number {
+  const n = ((to - from) & 0xffff) + 1;
+  return n > 0x8000 ? 0 : n;
+}
+
 function newTrackStats(): TrackStats {
   return { packets: 0, bytes: 0, lost: 0, paddingPackets: 0, frames: 0, bitrateKbps: 0 };
 }
@@ -352,7 +363,7 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
       });
       sink = (out) => {
         if (out.isPacketLost) {
-          stats.lost += ((out.isPacketLost.to - out.isPacketLost.from + 0x10000) % 0x10000) + 1;
+          stats.lost += lostPackets(out.isPacketLost.from, out.isPacketLost.to);
           this.requestKeyframe();
         }
         const rtp = out.rtp;
@@ -371,7 +382,7 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
     } else {
       this.audioTrack = track;
       sink = (out) => {
-        if (out.isPacketLost) stats.lost += ((out.isPacketLost.to - out.isPacketLost.from + 0x10000) % 0x10000) + 1;
+        if (out.isPacketLost) stats.lost += lostPackets(out.isPacketLost.from, out.isPacketLost.to);
         const rtp = out.rtp;
         if (!rtp || this.closed) return;
         if (rtp.payload.length === 0) { stats.paddingPackets++; return; }
