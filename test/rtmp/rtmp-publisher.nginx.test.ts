@@ -11,6 +11,7 @@ import { FlvFilePusher } from '../../tools/flv-file-pusher';
 import { RtmpPublisher, type RtmpPublisherOptions, type RtmpPushState } from '../../src/rtmp/rtmp-publisher';
 import { readFlvFile } from '../../src/flv/flv-file-reader';
 import { RestorePolicy } from '../../src/transponder/restore-policy';
+import { OutputBuffer } from '../../src/transponder/output-buffer';
 import { FlvTagType, isSequenceHeader, isVideoKeyframe, type FlvTag } from '../../src/flv/flv-tag';
 
 jest.setTimeout(60_000);
@@ -130,6 +131,44 @@ describe('RtmpPublisher → nginx-rtmp', () => {
     await expect(p.start()).rejects.toThrow(/publish refused|closed the connection before NetStream\.Publish\.Start/);
     expect(p.state).toBe('failed');
     expect(states.at(-1)?.[0]).toBe('failed');
+  });
+
+  it('binds the local address it is given (rtmp_publisher_ip)', async () => {
+    nginx.hooks.calls.length = 0;
+    const p = new RtmpPublisher(publisherOptions(`${nginx.url()}/bound`, { localAddress: '127.0.0.2' }));
+    await p.start();
+    await p.close();
+    expect(nginx.hooks.calls.find((c) => c.call === 'publish')!.params.addr).toBe('127.0.0.2');
+  });
+
+  it('with the output buffer on, a burst leaves paced by its timestamps and arrives whole', async () => {
+    const tags = (await readTags(source)).filter((t) => t.type !== FlvTagType.Script && t.data[1] !== 2);
+    const p = new RtmpPublisher(publisherOptions(`${nginx.url()}/paced`));
+    await p.start();
+    const sentAt: Array<{ at: number; ts: number }> = [];
+    const buffer = new OutputBuffer({ enabled: true, startSizeMs: 300, initialSizeMs: 5000, pollingTimeMs: 20, maxBufferingsAllowed: -1 }, (tag) => {
+      if (tag.type === FlvTagType.Video && !isSequenceHeader(tag)) sentAt.push({ at: performance.now(), ts: tag.timestamp });
+      p.send(tag);
+    });
+    const t0 = performance.now();
+    for (const tag of tags) buffer.push(tag); // 3 s of media at once
+    await waitFor(() => buffer.stats().bufferedTags === 0, 10_000, 'the buffer to drain');
+    const took = performance.now() - t0;
+    buffer.close();
+    await p.close();
+    // Paced: each frame leaves close to its timestamp (after the start size), not all at once.
+    const lateness = sentAt.map((x) => x.at - t0 - x.ts);
+    const spread = Math.max(...lateness) - Math.min(...lateness);
+    const gaps = sentAt.slice(1).map((x, i) => x.at - sentAt[i].at).sort((a, b) => a - b);
+    const median = gaps[Math.floor(gaps.length / 2)];
+    console.log(`output buffer: ${sentAt.length} frames over ${took.toFixed(0)} ms, median gap ${median.toFixed(1)} ms, max gap ${gaps[gaps.length - 1].toFixed(1)} ms, lateness spread ${spread.toFixed(1)} ms`);
+    expect(took).toBeGreaterThan(2500);
+    expect(median).toBeGreaterThan(20);
+    expect(median).toBeLessThan(45);
+    expect(gaps[gaps.length - 1]).toBeLessThan(3 * 20 + 33);
+    await waitFor(() => nginx.recordings('paced').length === 1, 5000, 'the recording');
+    const streams = await ffprobeStreams(nginx.recordings('paced')[0], true);
+    expect(Number(streams.find((s) => s.codec_type === 'video')!.nb_read_frames)).toBe(SOURCE_FRAMES);
   });
 
   it('a server that is not there fails with "connection refused"', async () => {
