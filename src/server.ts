@@ -11,7 +11,7 @@ import type { Logger } from './log';
 import { createRestServer, RestAuthenticator } from './rest';
 import { SignalingServer } from './signaling/signaling-server';
 import { StreamRegistry } from './streams/stream-registry';
-import { TransponderManager } from './transponder/transponder-manager';
+import { TransponderManager, type TransponderManagerOptions } from './transponder/transponder-manager';
 import { restAuthFrom, signalingOptionsFrom, transponderManagerOptionsFrom } from './server-options';
 import { registerPages } from './web-pages';
 
@@ -21,6 +21,11 @@ export interface ServiceAddresses {
   wss?: number;
 }
 
+/** Seams for measuring in-process (the relay benchmark); main.ts passes none. */
+export interface ServiceSeams {
+  latencyProbe?: TransponderManagerOptions['latencyProbe'];
+}
+
 export class TransponderService {
   readonly registry: StreamRegistry;
   readonly transponders: TransponderManager;
@@ -28,10 +33,10 @@ export class TransponderService {
   private readonly http: FastifyInstance;
   private stopping: Promise<void> | undefined;
 
-  constructor(private readonly settings: Settings, private readonly log: Logger) {
+  constructor(private readonly settings: Settings, private readonly log: Logger, seams: ServiceSeams = {}) {
     this.registry = new StreamRegistry(log);
     this.signaling = new SignalingServer(signalingOptionsFrom(settings), this.registry, log);
-    this.transponders = new TransponderManager(this.registry, transponderManagerOptionsFrom(settings), log);
+    this.transponders = new TransponderManager(this.registry, { ...transponderManagerOptionsFrom(settings), latencyProbe: seams.latencyProbe }, log);
     this.http = createRestServer({
       api: this.transponders,
       auth: restAuthFrom(settings),

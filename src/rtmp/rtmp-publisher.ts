@@ -43,6 +43,12 @@ export interface RtmpPublisherOptions {
   socketHighWaterBytes?: number;
   /** Clock for timestamps of stats; tests may replace it. */
   now?: () => number;
+  /**
+   * Measuring seam (the relay benchmark): called as each media tag, sequence headers
+   * aside, is handed to the socket, with its timestamp on the source clock (before this
+   * connection's rebasing) and performance.now(). Absent in the product.
+   */
+  onTagWritten?: (type: 8 | 9, sourceTimestamp: number, at: number) => void;
 }
 
 /** Delay before restore attempt n+1 after a loss; undefined: give up. */
@@ -456,6 +462,10 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
     };
     const before = conn.bytesSent;
     conn.writeMessage(msg);
+    const hook = this.opts.onTagWritten;
+    if (hook !== undefined && this.base !== undefined && tag.type !== FlvTagType.Script && !isSequenceHeader(tag)) {
+      hook(tag.type, tag.timestamp + this.base, performance.now());
+    }
     this.lastOut = tag.timestamp;
     if (video) this.stats.videoSent++;
     else this.stats.audioSent++;

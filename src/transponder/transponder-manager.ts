@@ -14,6 +14,7 @@ import type { Publisher } from '../webrtc/publisher';
 import type { OutputBufferOptions } from './output-buffer';
 import { SoundLibrary } from './sound-files';
 import { transcodeParams, type TranscodeRequest } from './transcode-params';
+import type { LatencyProbe } from './latency-probe';
 import { Transponder, type TransponderSource } from './transponder';
 import {
   TransponderError,
@@ -41,6 +42,8 @@ export interface TransponderManagerOptions {
   tls?: { ca?: string | Buffer; rejectUnauthorized?: boolean };
   /** Host name lookup; tests may replace it. */
   lookup?: (host: string) => Promise<unknown>;
+  /** Measuring seam (the relay benchmark): a latency probe for a new transponder. Never set by the product. */
+  latencyProbe?: (mediaSessionId: string) => LatencyProbe | undefined;
 }
 
 interface Entry {
@@ -119,6 +122,7 @@ export class TransponderManager implements TransponderApi {
       outputBuffer: this.opts.outputBuffer,
       transcode,
       ffmpegPath: this.opts.ffmpegPath,
+      probe: this.opts.latencyProbe?.(mediaSessionId),
       log: this.log,
     });
     if (req.options?.action === 'mute') transponder.mute();

@@ -18,6 +18,7 @@ import { redactRtmpUrl, type RtmpNaming } from '../rtmp/rtmp-url';
 import type { AudioFrame, VideoFrame } from '../webrtc/frames';
 import { AudioTrack } from './audio-track';
 import { Interleaver } from './interleaver';
+import type { LatencyProbe } from './latency-probe';
 import { OutputBuffer, type OutputBufferOptions } from './output-buffer';
 import type { TransponderState } from './transponder-api';
 import { VideoMuxer, type VideoFormat } from './video-muxer';
@@ -55,6 +56,8 @@ export interface TransponderOptions {
   audioBitrateKbps?: number;
   /** Longest a tag waits for the other track to keep timestamp order (wall ms). */
   interleaveMaxWaitMs?: number;
+  /** Measuring seam for the relay benchmark (see latency-probe.ts); never set by the product. */
+  probe?: LatencyProbe;
   log: Logger;
 }
 
@@ -109,10 +112,14 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
   private readonly log: Logger;
 
   private readonly onVideo = (frame: VideoFrame): void => {
+    if (this.opts.probe !== undefined) this.opts.probe.frameIn('video', frame.pts, performance.now());
     if (this.transcoder) this.transcoder.push(frame);
     else this.muxVideo(frame);
   };
-  private readonly onAudio = (frame: AudioFrame): void => this.audio.push(frame);
+  private readonly onAudio = (frame: AudioFrame): void => {
+    if (this.opts.probe !== undefined) this.opts.probe.frameIn('audio', frame.pts, performance.now());
+    this.audio.push(frame);
+  };
   private readonly onSourceClose = (reason: string): void => {
     void this.close(`the published stream ended: ${reason}`);
   };
@@ -121,6 +128,7 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
     super();
     this.mediaSessionId = opts.mediaSessionId;
     this.log = opts.log;
+    const probe = opts.probe;
     // Throws RtmpUrlError for a bad URL: the manager checks before creating us.
     this.publisher = new RtmpPublisher({
       url: opts.rtmpUrl,
@@ -131,10 +139,17 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
       tls: opts.tls,
       restore: opts.restore,
       hasVideo: true,
+      onTagWritten: probe ? (type, ts, at) => probe.tagOut(type === FlvTagType.Video ? 'video' : 'audio', ts, at) : undefined,
     });
     this.audio = new AudioTrack({ ffmpegPath: opts.ffmpegPath, bitrateKbps: opts.audioBitrateKbps, silentIfNoAudio: true });
     this.buffer = new OutputBuffer(opts.outputBuffer, (tag) => this.toPublisher(tag));
-    this.interleaver = new Interleaver((tag) => this.buffer.push(tag), opts.interleaveMaxWaitMs ?? 150);
+    const toBuffer = probe
+      ? (tag: FlvTag): void => {
+          if (!isSequenceHeader(tag)) probe.interleaved(tag.type === FlvTagType.Video ? 'video' : 'audio', tag.timestamp, performance.now());
+          this.buffer.push(tag);
+        }
+      : (tag: FlvTag): void => this.buffer.push(tag);
+    this.interleaver = new Interleaver(toBuffer, opts.interleaveMaxWaitMs ?? 150);
     if (opts.transcode) {
       this.transcoder = new VideoTranscoder({ ...opts.transcode, ffmpegPath: opts.ffmpegPath });
       this.transcoder.on('frame', (frame) => this.muxVideo(frame));
