@@ -37,6 +37,7 @@
  * is not repeated while nothing droppable is queued. No logging, no
  * allocation per tag: push returns one of eight frozen result objects.
  */
+import { Fifo } from '../util/fifo';
 import type { FlvTag } from '../flv/flv-tag';
 import { isSequenceHeader, isVideoKeyframe } from '../flv/flv-tag';
 
@@ -89,9 +90,7 @@ function isResumePoint(tag: FlvTag): boolean {
 export class DropQueue {
   readonly maxBytes: number;
 
-  // Live tags are items[head .. items.length); slots before head are consumed.
-  private items: (FlvTag | undefined)[] = [];
-  private head = 0;
+  private readonly tags = new Fifo<FlvTag>();
   private queuedBytes = 0;
   /** Queued droppable (non-key video) tags: lets a drop skip the scan when there is nothing to remove. */
   private droppableQueued = 0;
@@ -110,7 +109,7 @@ export class DropQueue {
 
   /** Number of queued tags. */
   get length(): number {
-    return this.items.length - this.head;
+    return this.tags.length;
   }
 
   /** Sum of the queued tag body lengths. */
@@ -161,26 +160,16 @@ export class DropQueue {
 
   /** Removes and returns the oldest tag. */
   shift(): FlvTag | undefined {
-    if (this.head === this.items.length) return undefined;
-    const tag = this.items[this.head] as FlvTag;
-    this.items[this.head] = undefined;
-    this.head++;
+    const tag = this.tags.shift();
+    if (!tag) return undefined;
     this.queuedBytes -= tag.data.length;
     if (isDroppable(tag)) this.droppableQueued--;
-    if (this.head === this.items.length) {
-      this.items.length = 0;
-      this.head = 0;
-    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
-      // Drop the consumed prefix once it is at least half the array: amortized O(1).
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
     return tag;
   }
 
   /** The oldest tag, left in place. */
   peek(): FlvTag | undefined {
-    return this.items[this.head];
+    return this.tags.peek();
   }
 
   /**
@@ -189,8 +178,7 @@ export class DropQueue {
    * episode ends, and the drop counters are kept.
    */
   clear(): void {
-    this.items = [];
-    this.head = 0;
+    this.tags.clear();
     this.queuedBytes = 0;
     this.droppableQueued = 0;
     this.waitingForKeyframe = false;
@@ -212,7 +200,7 @@ export class DropQueue {
   }
 
   private append(tag: FlvTag, size: number): void {
-    this.items.push(tag);
+    this.tags.push(tag);
     this.queuedBytes += size;
   }
 
@@ -224,21 +212,12 @@ export class DropQueue {
   /** Removes every queued non-key video tag, keeping the order of the rest; returns how many. */
   private removeQueuedDroppable(): number {
     if (this.droppableQueued === 0) return 0;
-    const items = this.items;
-    let write = 0;
-    let removed = 0;
-    for (let read = this.head; read < items.length; read++) {
-      const tag = items[read] as FlvTag;
-      if (isDroppable(tag)) {
-        removed++;
-        this.queuedBytes -= tag.data.length;
-        this.countDrop(tag.data.length);
-      } else {
-        items[write++] = tag;
-      }
-    }
-    items.length = write;
-    this.head = 0;
+    const removed = this.tags.retain((tag) => {
+      if (!isDroppable(tag)) return true;
+      this.queuedBytes -= tag.data.length;
+      this.countDrop(tag.data.length);
+      return false;
+    });
     this.droppableQueued = 0;
     return removed;
   }

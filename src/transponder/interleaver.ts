@@ -5,6 +5,7 @@
  * and the publisher keeps the timeline monotonic.
  */
 import { FlvTagType, type FlvTag } from '../flv/flv-tag';
+import { Fifo } from '../util/fifo';
 
 export interface InterleaverClock {
   now(): number;
@@ -24,8 +25,8 @@ interface Waiting {
 }
 
 export class Interleaver {
-  private readonly audio: Waiting[] = [];
-  private readonly video: Waiting[] = [];
+  private readonly audio = new Fifo<Waiting>();
+  private readonly video = new Fifo<Waiting>();
   private lastAudioTs = -Infinity;
   private lastVideoTs = -Infinity;
   private timer: unknown;
@@ -63,15 +64,15 @@ export class Interleaver {
     this.closed = true;
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
-    this.audio.length = 0;
-    this.video.length = 0;
+    this.audio.clear();
+    this.video.clear();
   }
 
   private drain(): void {
     const now = this.clock.now();
     for (;;) {
-      const a = this.audio[0];
-      const v = this.video[0];
+      const a = this.audio.peek();
+      const v = this.video.peek();
       if (a && v) {
         this.emitNext();
         continue;
@@ -103,8 +104,8 @@ export class Interleaver {
   }
 
   private emitNext(): void {
-    const a = this.audio[0];
-    const v = this.video[0];
+    const a = this.audio.peek();
+    const v = this.video.peek();
     const takeAudio = a !== undefined && (v === undefined || a.tag.timestamp <= v.tag.timestamp);
     const entry = takeAudio ? this.audio.shift()! : this.video.shift()!;
     this.sink(entry.tag);

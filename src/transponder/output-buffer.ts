@@ -43,6 +43,7 @@
  * `cause` is the sink's error — the owner learns of it on its own call path
  * instead of an uncaught exception in a timer.
  */
+import { Fifo } from '../util/fifo';
 import { performance } from 'node:perf_hooks';
 import type { FlvTag } from '../flv/flv-tag';
 
@@ -109,9 +110,8 @@ export class OutputBuffer {
   private readonly clock: OutputBufferClock;
 
   private current: OutputBufferState;
-  // Held tags are items[head .. items.length); FIFO, never reordered.
-  private items: (FlvTag | undefined)[] = [];
-  private head = 0;
+  /** Held tags, never reordered. */
+  private readonly held = new Fifo<FlvTag>();
   /** Newest timestamp among the held tags. */
   private tailTs = 0;
   // Pacing: the tag with timestamp anchorTs went out at wall time anchorWall.
@@ -166,8 +166,8 @@ export class OutputBuffer {
       this.deliver(tag);
       return;
     }
-    if (this.head === this.items.length || tag.timestamp > this.tailTs) this.tailTs = tag.timestamp;
-    this.items.push(tag);
+    if (this.held.length === 0 || tag.timestamp > this.tailTs) this.tailTs = tag.timestamp;
+    this.held.push(tag);
     if (this.current === 'buffering' && this.span() >= this.opts.startSizeMs) this.startPlaying();
     if (this.current === 'playing') this.releaseDue();
   }
@@ -177,7 +177,7 @@ export class OutputBuffer {
    * to buffering (not counted as an underrun or a new episode). No-op when closed.
    */
   flush(): void {
-    while (this.current !== 'closed' && this.head < this.items.length) this.deliver(this.take());
+    while (this.current !== 'closed' && this.held.length > 0) this.deliver(this.held.shift()!);
     if (this.current === 'playing') {
       this.current = 'buffering';
       this.stopTimer();
@@ -193,10 +193,9 @@ export class OutputBuffer {
   close(): number {
     if (this.current === 'closed') return 0;
     this.stopTimer();
-    const discarded = this.items.length - this.head;
+    const discarded = this.held.length;
     this.discardedTags += discarded;
-    this.items = [];
-    this.head = 0;
+    this.held.clear();
     this.current = 'closed';
     return discarded;
   }
@@ -205,7 +204,7 @@ export class OutputBuffer {
     return {
       state: this.current,
       bufferedMs: this.span(),
-      bufferedTags: this.items.length - this.head,
+      bufferedTags: this.held.length,
       bufferings: this.bufferings,
       underruns: this.underruns,
       releasedTags: this.releasedTags,
@@ -218,14 +217,14 @@ export class OutputBuffer {
   }
 
   private span(): number {
-    if (this.head === this.items.length) return 0;
-    return Math.max(0, this.tailTs - (this.items[this.head] as FlvTag).timestamp);
+    const oldest = this.held.peek();
+    return oldest ? Math.max(0, this.tailTs - oldest.timestamp) : 0;
   }
 
   private startPlaying(): void {
     this.current = 'playing';
     this.anchorWall = this.clock.now();
-    this.anchorTs = (this.items[this.head] as FlvTag).timestamp;
+    this.anchorTs = this.held.peek()!.timestamp;
     this.startTimer();
   }
 
@@ -235,14 +234,14 @@ export class OutputBuffer {
     const elapsed = now - this.anchorWall;
     let forced = false;
     let forcedTs = 0;
-    while (this.current === 'playing' && this.head < this.items.length) {
-      const ts = (this.items[this.head] as FlvTag).timestamp;
+    while (this.current === 'playing' && this.held.length > 0) {
+      const ts = this.held.peek()!.timestamp;
       if (ts - this.anchorTs > elapsed) {
         if (this.tailTs - ts <= this.opts.initialSizeMs) break;
         forced = true;
         forcedTs = ts;
       }
-      this.deliver(this.take());
+      this.deliver(this.held.shift()!);
     }
     // Tags let out early move the schedule forward: pacing resumes from the last one.
     if (forced && this.current === 'playing') {
@@ -253,7 +252,7 @@ export class OutputBuffer {
 
   private tick(): void {
     if (this.current !== 'playing') return;
-    if (this.head === this.items.length) {
+    if (this.held.length === 0) {
       this.underrun();
       return;
     }
@@ -275,20 +274,6 @@ export class OutputBuffer {
       this.bufferings++;
       this.current = 'buffering';
     }
-  }
-
-  private take(): FlvTag {
-    const tag = this.items[this.head] as FlvTag;
-    this.items[this.head] = undefined;
-    this.head++;
-    if (this.head === this.items.length) {
-      this.items.length = 0;
-      this.head = 0;
-    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return tag;
   }
 
   private deliver(tag: FlvTag): void {

@@ -14,6 +14,7 @@ import {
 import { DepacketizeCallback, JitterBufferCallback, type JitterBufferOutput } from 'werift/nonstandard';
 import type { Logger } from '../log';
 import { AccessUnitBuilder } from './access-unit-builder';
+import { waitForGathering } from './ice-gathering';
 import { fixJitterBufferSort } from './jitter-buffer-fix';
 import type { AudioFrame, VideoFrame } from './frames';
 import { MediaClock, type TrackKind } from './media-clock';
@@ -451,16 +452,3 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
   }
 }
 
-function waitForGathering(pc: RTCPeerConnection, timeoutMs: number): Promise<void> {
-  if (pc.iceGatheringState === 'complete') return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => { sub.unSubscribe(); resolve(); }, timeoutMs);
-    const sub = pc.iceGatheringStateChange.subscribe((state) => {
-      if (state === 'complete') {
-        clearTimeout(timer);
-        sub.unSubscribe();
-        resolve();
-      }
-    });
-  });
-}

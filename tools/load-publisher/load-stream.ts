@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket } from 'werift';
 import { TypedEmitter } from '../../src/util/typed-emitter';
+import { waitForGathering } from '../../src/webrtc/ice-gathering';
 import type { LoadSource } from './load-source';
 import { WcsClient } from './wcs-client';
 
@@ -235,16 +236,3 @@ export class LoadStream extends TypedEmitter<LoadStreamEvents> {
   }
 }
 
-function waitForGathering(pc: RTCPeerConnection, timeoutMs: number): Promise<void> {
-  if (pc.iceGatheringState === 'complete') return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => { sub.unSubscribe(); resolve(); }, timeoutMs);
-    const sub = pc.iceGatheringStateChange.subscribe((state) => {
-      if (state === 'complete') {
-        clearTimeout(timer);
-        sub.unSubscribe();
-        resolve();
-      }
-    });
-  });
-}
