@@ -15,6 +15,7 @@ const PAGES: Record<string, { file: string; type: string }> = {
   '/publisher.js': { file: 'web/publisher.js', type: 'text/javascript; charset=utf-8' },
   '/admin.html': { file: 'web/admin.html', type: 'text/html; charset=utf-8' },
   '/admin.js': { file: 'web/admin.js', type: 'text/javascript; charset=utf-8' },
+  '/common.js': { file: 'web/common.js', type: 'text/javascript; charset=utf-8' },
   '/flashphoner.js': { file: 'node_modules/@flashphoner/websdk/flashphoner.js', type: 'text/javascript; charset=utf-8' },
 };
 
