@@ -246,15 +246,7 @@ export class TransponderManager implements TransponderApi {
       options: e.options,
       status: s.state,
       transcoding: s.transcoding,
-      stats: {
-        bytesSent: s.bytesSent,
-        bitrateKbps: s.bitrateKbps,
-        framesSent: s.framesSent,
-        framesDropped: s.framesDropped,
-        restoreAttempts: s.restoreAttempts,
-        bufferMs: s.bufferMs,
-        lastError: s.lastError,
-      },
+      stats: s.stats,
       createdAt: e.createdAt,
     };
     if (s.state !== 'PUBLISHING') info.reason = s.reason;

@@ -20,7 +20,7 @@ import { AudioTrack } from './audio-track';
 import { Interleaver } from './interleaver';
 import type { LatencyProbe } from './latency-probe';
 import { OutputBuffer, type OutputBufferOptions } from './output-buffer';
-import type { TransponderState } from './transponder-api';
+import type { TransponderState, TransponderStats } from './transponder-api';
 import { VideoMuxer, type VideoFormat } from './video-muxer';
 import { VideoTranscoder } from '../ffmpeg/video-transcoder';
 import type { TranscodeParams } from './transcode-params';
@@ -73,14 +73,8 @@ export interface TransponderSnapshot {
   muted: boolean;
   soundEnabled: boolean;
   transcoding: boolean;
-  bytesSent: number;
-  bitrateKbps: number;
-  framesSent: number;
-  framesDropped: number;
-  restoreAttempts: number;
-  bufferMs: number;
-  lastError?: string;
   publishedName: string;
+  stats: TransponderStats;
 }
 
 /** Frames kept while the first connection is made (from the latest keyframe). */
@@ -217,14 +211,16 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
       muted: this.audio.mixer.muted,
       soundEnabled: this.audio.mixer.soundEnabled,
       transcoding: this.transcoder !== undefined,
-      bytesSent: push.bytesSent,
-      bitrateKbps: push.bitrateKbps,
-      framesSent: push.videoFramesSent + push.audioFramesSent,
-      framesDropped: push.videoFramesDropped + push.audioFramesDropped,
-      restoreAttempts: push.restoreAttempts,
-      bufferMs: this.buffer.stats().bufferedMs,
-      lastError: push.lastError,
       publishedName: this.publisher.target.streamName,
+      stats: {
+        bytesSent: push.bytesSent,
+        bitrateKbps: push.bitrateKbps,
+        framesSent: push.videoFramesSent + push.audioFramesSent,
+        framesDropped: push.videoFramesDropped + push.audioFramesDropped,
+        restoreAttempts: push.restoreAttempts,
+        bufferMs: this.buffer.stats().bufferedMs,
+        lastError: push.lastError,
+      },
     };
   }
 
