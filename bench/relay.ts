@@ -274,6 +274,7 @@ function interleaverWhatIf(video: VideoTimeline[], audio: AudioTimeline[]): stri
   // For each video frame: the AAC frames with an earlier timestamp, and when they left the encoder.
   const lagBehindVideo: number[] = [];
   const idealEncoderWait: number[] = [];
+  const lookaheadWait: number[] = [];
   let inversions = 0;
   let worstInversion = 0;
   for (const f of video) {
@@ -282,6 +283,8 @@ function interleaverWhatIf(video: VideoTimeline[], audio: AudioTimeline[]): stri
     const lastEarlier = earlier.reduce((m, x) => (x.interleaved > m.interleaved ? x : m));
     lagBehindVideo.push(Math.max(0, lastEarlier.interleaved - f.in));
     idealEncoderWait.push(Math.max(0, Math.max(...earlier.map((x) => x.needIn)) - f.in));
+    const ahead = earlier.map((x) => x.lookaheadIn ?? x.interleaved);
+    lookaheadWait.push(Math.max(0, Math.max(...ahead) - f.in));
     // Without waiting, this frame would be written at about f.in: AAC tags with an earlier timestamp still to come.
     const after = earlier.filter((x) => x.interleaved > f.in);
     if (after.length > 0) {
@@ -289,6 +292,8 @@ function interleaverWhatIf(video: VideoTimeline[], audio: AudioTimeline[]): stri
       worstInversion = Math.max(worstInversion, f.pts - Math.min(...after.map((x) => x.pts)));
     }
   }
+  // ffmpeg's own delay: an AAC frame out of the encoder after the input its look-ahead needs arrived.
+  const ffmpegOwn = audio.filter((x) => x.lookaheadIn !== undefined).map((x) => x.interleaved - x.lookaheadIn!);
   const newestAacBehind: number[] = [];
   for (const f of video) {
     const before = audio.filter((x) => x.interleaved <= f.in);
@@ -296,7 +301,8 @@ function interleaverWhatIf(video: VideoTimeline[], audio: AudioTimeline[]): stri
   }
   return [
     `Interleaver breakdown: when a video frame arrives, the newest AAC frame already out of the encoder is ${stats(newestAacBehind)} behind it in timestamp; the AAC frames earlier than the video frame leave the encoder ${stats(lagBehindVideo)} after the video frame arrived (what the video waits, capped by interleaveMaxWaitMs 150).`,
-    `What-if (from the same timelines): (a) an AAC encoder with no delay beyond its input (each AAC frame out as soon as its last Opus packet arrived) would make video wait ${stats(idealEncoderWait)}; (b) video not waiting at all would put ${inversions} of ${video.length} video tags (${round((100 * inversions) / video.length)} %) before AAC tags with an earlier timestamp, by up to ${ms(worstInversion)} ms of timestamp. The "next AAC timestamp is already later" rule cannot release these frames: the AAC frames that precede them are still inside ffmpeg, so their timestamps are earlier, not later.`,
+    `AAC encoder delay beyond what AAC-LC itself needs (an AAC frame out of ffmpeg, minus the arrival of the Opus packet holding the end of its 1024-sample look-ahead, i.e. audio up to pts + 42.7 ms): ${stats(ffmpegOwn)} — Opus decode, the pipe to ffmpeg, ffmpeg's 1024-sample input packets and scheduling on a 2-core machine shared with Chromium.`,
+    `What-if (from the same timelines), keeping timestamp order: (a) an encoder that emits each AAC frame the moment its look-ahead input has arrived (the floor for AAC-LC) would make video wait ${stats(lookaheadWait)}; (a') one with no look-ahead at all (each AAC frame out as soon as its own last Opus packet arrived) ${stats(idealEncoderWait)}. Not keeping it: (b) video not waiting at all would put ${inversions} of ${video.length} video tags (${round((100 * inversions) / video.length)} %) before AAC tags with an earlier timestamp, by up to ${ms(worstInversion)} ms of timestamp. The "next AAC timestamp is already later" rule cannot release these frames: the AAC frames that precede them are still inside ffmpeg, so their timestamps are earlier, not later.`,
   ];
 }
 

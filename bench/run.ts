@@ -8,12 +8,14 @@ import { reexecIsolatedOrContinue, networkIsolated } from './lib/netns';
 import { renderSection, type BenchSection } from './lib/report';
 import { runEgressBench } from './egress';
 import { runIngestBench } from './ingest';
+import { runRelayBench } from './relay';
 
 type Bench = (opts: { quick?: boolean }) => Promise<BenchSection>;
 
 const BENCHES: Record<string, Bench> = {
   egress: runEgressBench,
   ingest: runIngestBench,
+  relay: runRelayBench,
 };
 
 async function main(): Promise<void> {

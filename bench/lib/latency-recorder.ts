@@ -48,6 +48,8 @@ export interface AudioTimeline {
   out: number;
   /** arrival of the last Opus packet it needs */
   needIn: number;
+  /** arrival of the last Opus packet AAC's look-ahead needs (audio up to P + 42.7 ms): the earliest any AAC-LC encoder can emit it */
+  lookaheadIn: number | undefined;
 }
 
 const empty = (): LatencySamples => ({ total: [], interleaver: [], afterInterleaver: [] });
@@ -118,7 +120,7 @@ export class LatencyRecorder implements LatencyProbe {
     this.audio.total.push(at - needIn);
     this.audio.interleaver.push(il - needIn);
     this.audio.afterInterleaver.push(at - il);
-    this.audioTimeline.push({ pts: timestamp, interleaved: il, out: at, needIn });
+    this.audioTimeline.push({ pts: timestamp, interleaved: il, out: at, needIn, lookaheadIn: this.lastOpusArrivalBefore(timestamp + 2 * AAC_FRAME_MS) });
   }
 
   /** Arrival of the packet with the largest pts whose audio starts before `end`. */
