@@ -112,15 +112,41 @@ export function beepOnsets(pcm: Int16Array, rate: number, startTime: number): nu
   return onsets;
 }
 
-/** beep − flash for each flash that has a beep within ±450 ms, ms. */
-export function avOffsets(flashes: number[], beeps: number[]): number[] {
-  const out: number[] = [];
+export interface AvEvent {
+  /** flash onset, s on the file's or the publisher's clock */
+  flash: number;
+  /** beep onset − flash onset, ms */
+  offsetMs: number;
+}
+
+/** Each flash that has a beep within ±450 ms, with beep − flash. */
+export function avEvents(flashes: number[], beeps: number[]): AvEvent[] {
+  const out: AvEvent[] = [];
   for (const f of flashes) {
     let best: number | undefined;
     for (const b of beeps) if (Math.abs(b - f) < 0.45 && (best === undefined || Math.abs(b - f) < Math.abs(best - f))) best = b;
-    if (best !== undefined) out.push((best - f) * 1000);
+    if (best !== undefined) out.push({ flash: f, offsetMs: (best - f) * 1000 });
   }
   return out;
+}
+
+/** beep − flash for each flash that has a beep within ±450 ms, ms. */
+export function avOffsets(flashes: number[], beeps: number[]): number[] {
+  return avEvents(flashes, beeps).map((e) => e.offsetMs);
+}
+
+/**
+ * The same flashes seen on two clocks: `a` on the publisher's (pts), `b` on the
+ * recording's (FLV timestamps = pts − the push's base). Pairs the flashes whose times
+ * agree within 2 ms once `b` is shifted by `shift` seconds (the base).
+ */
+export function pairEvents(a: AvEvent[], b: AvEvent[], shift: number): Array<[AvEvent, AvEvent]> {
+  const pairs: Array<[AvEvent, AvEvent]> = [];
+  for (const p of a) {
+    const q = b.find((e) => Math.abs(p.flash - (e.flash + shift)) < 0.002);
+    if (q) pairs.push([p, q]);
+  }
+  return pairs;
 }
 
 /** Mono s16 PCM of a file's audio and the pts (s) of its first sample. */

@@ -64,6 +64,8 @@ export class LatencyRecorder implements LatencyProbe {
   /** performance.now() of the first tag written, of either kind / of video. */
   firstTagOut: number | undefined;
   firstVideoOut: number | undefined;
+  /** Source timestamp of the first video tag written: the push's base (FLV timestamp 0). */
+  firstVideoOutTimestamp: number | undefined;
   private readonly videoIn = new Map<number, number>();
   private readonly videoInterleaved = new Map<number, number>();
   private readonly audioInterleaved = new Map<number, number>();
@@ -93,7 +95,10 @@ export class LatencyRecorder implements LatencyProbe {
 
   tagOut(track: ProbeTrack, timestamp: number, at: number): void {
     this.firstTagOut ??= at;
-    if (track === 'video') this.firstVideoOut ??= at;
+    if (track === 'video' && this.firstVideoOut === undefined) {
+      this.firstVideoOut = at;
+      this.firstVideoOutTimestamp = timestamp;
+    }
     if (!this.recording) return;
     if (track === 'video') {
       const arrived = this.videoIn.get(timestamp);
