@@ -37,7 +37,8 @@ export interface TransponderSource {
   off(event: 'video', listener: (frame: VideoFrame) => void): unknown;
   off(event: 'audio', listener: (frame: AudioFrame) => void): unknown;
   off(event: 'close', listener: (reason: string) => void): unknown;
-  requestKeyframe(): void;
+  /** `urgent`: a consumer is starting and needs a picture now (skips the routine throttle). */
+  requestKeyframe(opts?: { urgent?: boolean }): void;
 }
 
 export interface TransponderOptions {
@@ -179,7 +180,7 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
     source.on('audio', this.onAudio);
     source.on('close', this.onSourceClose);
     // The first video the server gets must be a keyframe: ask now, while connecting.
-    source.requestKeyframe();
+    source.requestKeyframe({ urgent: true });
     this.publisher.send(aacSequenceHeaderTag(0, this.audio.audioSpecificConfig));
     this.publisher.start().catch(() => undefined /* the state event carries the reason */);
   }

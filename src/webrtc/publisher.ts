@@ -71,6 +71,9 @@ export function lostPackets(from: number, to: number): number {
   return n > 0x8000 ? 0 : n;
 }
 
+/** The shortest spacing of keyframe requests, even urgent ones: one per RTT is plenty. */
+const URGENT_KEYFRAME_INTERVAL_MS = 100;
+
 function newTrackStats(): TrackStats {
   return { packets: 0, bytes: 0, lost: 0, paddingPackets: 0, frames: 0, bitrateKbps: 0 };
 }
@@ -251,10 +254,14 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
   }
 
   /** Asks the browser for a keyframe (PLI), at most once per pliIntervalMs. */
-  requestKeyframe(): void {
+  requestKeyframe(opts: { urgent?: boolean } = {}): void {
     if (this.closed) return;
     const now = performance.now();
-    if (now - this.lastKeyframeRequestAt < this.options.pliIntervalMs) return;
+    // rtcp_pli_request_interval bounds routine requests. A new consumer (a transponder
+    // starting) cannot wait up to that long for its first picture: an urgent request
+    // goes out unless one went out in the last 100 ms.
+    const minInterval = opts.urgent ? Math.min(URGENT_KEYFRAME_INTERVAL_MS, this.options.pliIntervalMs) : this.options.pliIntervalMs;
+    if (now - this.lastKeyframeRequestAt < minInterval) return;
     const ssrc = this.videoTrack?.ssrc;
     const receiver = this.videoTransceiver?.receiver;
     if (ssrc === undefined || !receiver) return;

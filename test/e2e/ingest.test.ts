@@ -103,10 +103,22 @@ describeWithChromium('WebRTC ingest with the official WebSDK in Chromium', () =>
     // a keyframe within 500 ms of the request
     const askedAt = Date.now();
     const before = video.length;
+    const requests = publisher.toJSON().video!.keyframeRequests;
     publisher.requestKeyframe();
+    publisher.requestKeyframe(); // within rtcp_pli_request_interval: not sent again
+    expect(publisher.toJSON().video!.keyframeRequests).toBe(requests + 1);
     await waitFor(() => video.slice(before).find((f) => f.keyframe), 500, 'a keyframe after requestKeyframe()');
     const keyframeDelay = Date.now() - askedAt;
-    await new Promise((r) => setTimeout(r, 500));
+    // Chromium itself ignores requests that come within ~300 ms of its last keyframe.
+    await new Promise((r) => setTimeout(r, 400));
+
+    // A starting consumer's urgent request is not held back by rtcp_pli_request_interval.
+    const urgentBefore = video.length;
+    const beforeUrgent = publisher.toJSON().video!.keyframeRequests;
+    publisher.requestKeyframe({ urgent: true });
+    expect(publisher.toJSON().video!.keyframeRequests).toBe(beforeUrgent + 1);
+    await waitFor(() => video.slice(urgentBefore).find((f) => f.keyframe), 500, 'a keyframe after an urgent request');
+    await new Promise((r) => setTimeout(r, 300));
 
     const stats = publisher.toJSON();
     expect(stats.video?.width).toBe(1280);
