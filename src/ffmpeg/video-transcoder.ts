@@ -40,7 +40,7 @@ import { buildAvcDecoderConfigurationRecord, fromAvcc, NalType, nalType, parseAv
 import { parseSps } from '../media/h264-sps';
 import { AvcPacketType, avcNaluTag, avcSequenceHeaderTag, encodeFlvTag, flvFileHeader, FlvReader, FlvTagType, parseVideoTag } from '../flv';
 import type { FlvTag } from '../flv';
-import { outputSize, type TranscodeParams } from '../transponder/transcode-params';
+import { outputSize, type TranscodeParams } from './transcode-output';
 import { SupervisedProcess } from './child-process';
 import { resolveFfmpegPath } from './ffmpeg-path';
 

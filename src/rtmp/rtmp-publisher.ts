@@ -105,9 +105,8 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
   private audioHeader: FlvTag | undefined;
   /** Source timestamp that maps to 0 on this connection; undefined until the first keyframe. */
   private base: number | undefined;
-  /** Last timestamp written to the socket, and last one given to the queue. */
+  /** Last timestamp written to the socket (metadata updates go out at it). */
   private lastOut = 0;
-  private lastQueued = 0;
   private lastVideoTs = -1;
   private lastAudioTs = -1;
   private heldAudio: FlvTag[] = [];
@@ -210,7 +209,6 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
     const ts = Math.max(last + 1, tag.timestamp - this.base!);
     if (tag.type === FlvTagType.Video) this.lastVideoTs = ts;
     else this.lastAudioTs = ts;
-    this.lastQueued = Math.max(this.lastQueued, ts);
     const pending = tag.type === FlvTagType.Video ? this.pendingVideoHeader : this.pendingAudioHeader;
     if (pending) {
       if (tag.type === FlvTagType.Video) this.pendingVideoHeader = undefined;
@@ -404,7 +402,6 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
   private onPublishing(): void {
     this.base = undefined;
     this.lastOut = 0;
-    this.lastQueued = 0;
     this.lastVideoTs = -1;
     this.lastAudioTs = -1;
     // The newest headers go out at 0 below; nothing is pending on a new connection.

@@ -11,6 +11,10 @@
  * - 0 (and a missing field) means "not set".
  */
 
+import { evenSize, type TranscodeParams } from '../ffmpeg/transcode-output';
+
+export type { TranscodeParams };
+
 export interface TranscodeRequest {
   width?: number;
   height?: number;
@@ -18,18 +22,6 @@ export interface TranscodeRequest {
   /** kbps */
   bitrate?: number;
   /** frames between keyframes */
-  keyFrameInterval?: number;
-}
-
-/** What the transcoder is asked to do; every field is optional, absent = keep the source's. */
-export interface TranscodeParams {
-  /** Only together with height. Even. */
-  width?: number;
-  /** Even. */
-  height?: number;
-  fps?: number;
-  bitrateKbps?: number;
-  /** Frames of the output between keyframes. */
   keyFrameInterval?: number;
 }
 
@@ -62,10 +54,6 @@ function read(r: TranscodeRequest, field: Field): number | undefined {
   return v;
 }
 
-/** 4:2:0 pictures have even sizes; an odd request is rounded down (but never to 0). */
-function even(n: number): number {
-  return Math.max(2, n - (n % 2));
-}
 
 /** Validates the request (throws RangeError naming the field) and tells whether it transcodes. */
 export function needsTranscoding(r: TranscodeRequest): boolean {
@@ -88,27 +76,11 @@ export function transcodeParams(r: TranscodeRequest): TranscodeParams | undefine
   }
   const params: TranscodeParams = {};
   if (height !== undefined) {
-    params.height = even(height);
-    if (width !== undefined) params.width = even(width);
+    params.height = evenSize(height);
+    if (width !== undefined) params.width = evenSize(width);
   }
   if (fps !== undefined) params.fps = fps;
   if (bitrate !== undefined) params.bitrateKbps = bitrate;
   if (keyFrameInterval !== undefined) params.keyFrameInterval = keyFrameInterval;
   return params;
-}
-
-/**
- * The output picture size for a source picture: width × height when both are set;
- * with height alone, the width that keeps the source aspect ratio, rounded to the
- * nearest even number; otherwise the source size (rounded down to even, which a
- * cropped source may need).
- */
-export function outputSize(params: TranscodeParams, sourceWidth: number, sourceHeight: number): { width: number; height: number } {
-  if (!(sourceWidth > 0) || !(sourceHeight > 0)) {
-    throw new RangeError(`source size must be positive, got ${sourceWidth}x${sourceHeight}`);
-  }
-  if (params.height === undefined) return { width: even(sourceWidth), height: even(sourceHeight) };
-  if (params.width !== undefined) return { width: params.width, height: params.height };
-  const width = Math.max(2, 2 * Math.round((sourceWidth * params.height) / sourceHeight / 2));
-  return { width, height: params.height };
 }

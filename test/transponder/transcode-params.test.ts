@@ -1,4 +1,5 @@
-import { needsTranscoding, outputSize, TranscodeRequest, transcodeParams } from '../../src/transponder/transcode-params';
+import { needsTranscoding, TranscodeRequest, transcodeParams } from '../../src/transponder/transcode-params';
+import { outputSize } from '../../src/ffmpeg/transcode-output';
 
 describe('transcodeParams (WCS /push/startup width, height, fps, bitrate, keyFrameInterval)', () => {
   // The WCS table: what each combination of fields does to the video.
