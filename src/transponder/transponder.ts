@@ -31,6 +31,8 @@ export interface TransponderSource {
   readonly closed: boolean;
   /** false when the publish carries no audio track: a silent one is made. */
   hasAudio(): boolean;
+  /** false for an audio-only publish: the push then starts without waiting for a keyframe. */
+  hasVideo(): boolean;
   on(event: 'video', listener: (frame: VideoFrame) => void): unknown;
   on(event: 'audio', listener: (frame: AudioFrame) => void): unknown;
   on(event: 'close', listener: (reason: string) => void): unknown;
@@ -80,7 +82,14 @@ export interface TransponderSnapshot {
 
 /** Frames kept while the first connection is made (from the latest keyframe). */
 const MAX_HELD_MS = 3000;
-const ENCODER_NAME = 'rtmp-transponder';
+/** What every push carries: AAC-LC 48 kHz stereo, from our encoder. */
+const AUDIO_METADATA: StreamMetadata = {
+  audiocodecid: 10,
+  audiosamplerate: 48000,
+  audiosamplesize: 16,
+  stereo: true,
+  encoder: 'rtmp-transponder',
+};
 
 const PUSH_TO_TRANSPONDER: Record<RtmpPushState, TransponderState | undefined> = {
   idle: undefined,
@@ -133,7 +142,7 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
       localAddress: opts.localAddress,
       tls: opts.tls,
       restore: opts.restore,
-      hasVideo: true,
+      hasVideo: opts.source.hasVideo(),
       onTagWritten: probe ? (type, ts, at) => probe.tagOut(type === FlvTagType.Video ? 'video' : 'audio', ts, at) : undefined,
     });
     this.audio = new AudioTrack({ ffmpegPath: opts.ffmpegPath, bitrateKbps: opts.audioBitrateKbps, silentIfNoAudio: true });
@@ -182,6 +191,7 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
     // The first video the server gets must be a keyframe: ask now, while connecting.
     source.requestKeyframe({ urgent: true });
     this.publisher.send(aacSequenceHeaderTag(0, this.audio.audioSpecificConfig));
+    if (!source.hasVideo()) this.publisher.setMetadata(AUDIO_METADATA);
     this.publisher.start().catch(() => undefined /* the state event carries the reason */);
   }
 
@@ -264,11 +274,7 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
       height: format.height,
       framerate: format.sps.frameRate ?? 30,
       videocodecid: 7,
-      audiocodecid: 10,
-      audiosamplerate: 48000,
-      audiosamplesize: 16,
-      stereo: true,
-      encoder: ENCODER_NAME,
+      ...AUDIO_METADATA,
     };
     this.publisher.setMetadata(meta);
     this.log.info('video format', { mediaSessionId: this.mediaSessionId, width: format.width, height: format.height });

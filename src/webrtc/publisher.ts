@@ -286,6 +286,11 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
     return this.choice.audio !== undefined;
   }
 
+  /** Whether the publish negotiated a video track (an audio-only push waits for no keyframe). */
+  hasVideo(): boolean {
+    return this.choice.video !== undefined;
+  }
+
   toJSON(): PublisherStats {
     const stats: PublisherStats = { streamName: this.streamName, state: this.stateValue, closeReason: this.closeReason, bitrateLimitKbps: { ...this.bitrate } };
     if (this.choice.video) {
