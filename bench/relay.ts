@@ -24,13 +24,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { defaultSettings, type Settings } from '../src/config';
+import type { Settings } from '../src/config';
 import { silentLogger } from '../src/log';
 import { OpusPcmDecoder } from '../src/media/opus-decoder';
 import { TransponderService } from '../src/server';
 import type { AudioFrame, VideoFrame } from '../src/webrtc/frames';
 import { ChromiumBrowser, chromiumAvailable, waitForStatus } from '../test/helpers/chromium';
-import { freePort, NginxRtmp } from '../test/helpers/nginx-rtmp';
+import { NginxRtmp } from '../test/helpers/nginx-rtmp';
 import { avEvents, beepOnsets, decodeAudio, ensureFlashBeepSource, flashOnsets, frameLuma, pairEvents, type AvEvent, type FlashBeepSource } from './lib/av-sync';
 import { LatencyRecorder, percentile, type AudioTimeline, type VideoTimeline } from './lib/latency-recorder';
 import { networkIsolated, reexecIsolatedOrContinue } from './lib/netns';
@@ -38,6 +38,7 @@ import { ProcessSampler } from './lib/proc-sampler';
 import { renderSection, round, type BenchSection } from './lib/report';
 import { RtmpPlayer } from './lib/rtmp-player';
 import { ServiceProcess } from './lib/service-process';
+import { loopbackSettings } from '../test/helpers/loopback-settings';
 
 export type { BenchSection } from './lib/report';
 
@@ -127,16 +128,10 @@ interface InProcessResult {
 async function inProcess(t: Timing, source: FlashBeepSource, browser: ChromiumBrowser, log: (l: string) => void): Promise<InProcessResult> {
   const nginx = await NginxRtmp.start({ hooks: false });
   const recorders = new Map<string, LatencyRecorder>();
-  const settings: Settings = {
-    ...defaultSettings(),
-    httpPort: await freePort(),
-    wsPort: await freePort(),
-    bindAddress: '127.0.0.1',
-    ip: '127.0.0.1',
-    ipLocal: '127.0.0.1',
+  const settings: Settings = await loopbackSettings({
     webrtcCcMinBitrate: BROWSER_BITRATE.min,
     webrtcCcMaxBitrate: BROWSER_BITRATE.max,
-  };
+  });
   const service = new TransponderService(settings, silentLogger, {
     latencyProbe: (id) => {
       const r = new LatencyRecorder();

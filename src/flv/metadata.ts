@@ -28,20 +28,6 @@ export interface StreamMetadata {
   filesize?: number;
 }
 
-const NUMBER_FIELDS = [
-  'duration',
-  'width',
-  'height',
-  'videodatarate',
-  'framerate',
-  'videocodecid',
-  'audiodatarate',
-  'audiosamplerate',
-  'audiosamplesize',
-  'audiocodecid',
-  'filesize',
-] as const;
-
 /** Wire order: ffmpeg's FLV muxer order, so captures and our output line up. */
 const FIELD_ORDER: readonly (keyof StreamMetadata)[] = [
   'duration',
@@ -58,6 +44,9 @@ const FIELD_ORDER: readonly (keyof StreamMetadata)[] = [
   'encoder',
   'filesize',
 ];
+
+type NumberField = Exclude<keyof StreamMetadata, 'stereo' | 'encoder'>;
+const NUMBER_FIELDS = FIELD_ORDER.filter((k): k is NumberField => k !== 'stereo' && k !== 'encoder');
 
 function toEcmaArray(meta: StreamMetadata): Amf0EcmaArray {
   const entries: Amf0Object = {};

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Page } from 'playwright-core';
-import { defaultSettings, type Settings } from '../../src/config';
+import type { Settings } from '../../src/config';
 import { silentLogger } from '../../src/log';
 import { createRestServer } from '../../src/rest';
 import { TransponderService } from '../../src/server';
@@ -21,8 +21,9 @@ import { TransponderError, type TransponderInfo } from '../../src/transponder/tr
 import { registerPages } from '../../src/web-pages';
 import { defaultPublisherOptions } from '../../src/webrtc/publisher-options';
 import { ChromiumBrowser, describeWithChromium, senderStats, waitForStatus } from '../helpers/chromium';
-import { freePort, NginxRtmp } from '../helpers/nginx-rtmp';
+import { NginxRtmp } from '../helpers/nginx-rtmp';
 import { FakeTransponderApi } from '../rest/fake-transponder-api';
+import { loopbackSettings } from '../helpers/loopback-settings';
 
 jest.setTimeout(90000);
 
@@ -398,15 +399,9 @@ describeWithChromium('demo pages on the whole service, relaying to nginx-rtmp', 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pages-e2e-'));
     nginx = await NginxRtmp.start();
-    settings = {
-      ...defaultSettings(),
-      httpPort: await freePort(),
-      wsPort: await freePort(),
-      bindAddress: '127.0.0.1',
-      ip: '127.0.0.1',
-      ipLocal: '127.0.0.1',
+    settings = await loopbackSettings({
       mediaDir: dir,
-    };
+    });
     service = new TransponderService(settings, silentLogger);
     await service.start();
     browser = new ChromiumBrowser();

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
-import { defaultSettings, type Settings } from '../../src/config';
+import type { Settings } from '../../src/config';
 import { silentLogger } from '../../src/log';
 import { TransponderService } from '../../src/server';
 import { readFlvFile } from '../../src/flv/flv-file-reader';
@@ -17,7 +17,8 @@ import { FlvTagType, isSequenceHeader, type FlvTag } from '../../src/flv/flv-tag
 import { ChromiumBrowser, describeWithChromium, waitForStatus } from '../helpers/chromium';
 import { decodeErrors, ffprobePackets, ffprobeStreams } from '../helpers/media-tools';
 import { decodeToPcm, rms, toneAmplitude } from '../media/audio-analysis';
-import { freePort, NginxRtmp } from '../helpers/nginx-rtmp';
+import { NginxRtmp } from '../helpers/nginx-rtmp';
+import { loopbackSettings } from '../helpers/loopback-settings';
 
 jest.setTimeout(120_000);
 const run = promisify(execFile);
@@ -104,18 +105,12 @@ describeWithChromium('relaying a browser camera to nginx-rtmp', () => {
     execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '60', '-ac', '2', mic]);
 
     nginx = await NginxRtmp.start();
-    settings = {
-      ...defaultSettings(),
-      httpPort: await freePort(),
-      wsPort: await freePort(),
-      bindAddress: '127.0.0.1',
-      ip: '127.0.0.1',
-      ipLocal: '127.0.0.1',
+    settings = await loopbackSettings({
       mediaDir,
       rtmpPushRestore: true,
       rtmpPushRestoreAttempts: 20,
       rtmpPushRestoreIntervalMs: 500,
-    };
+    });
     service = new TransponderService(settings, silentLogger);
     await service.start();
     browser = new ChromiumBrowser();
@@ -372,16 +367,10 @@ describeWithChromium('relaying a browser camera to nginx-rtmp', () => {
 describeWithChromium('rtmp_push_auto_start', () => {
   it('relays every stream that starts publishing to rtmp_push_auto_start_url', async () => {
     const nginx = await NginxRtmp.start();
-    const settings: Settings = {
-      ...defaultSettings(),
-      httpPort: await freePort(),
-      wsPort: await freePort(),
-      bindAddress: '127.0.0.1',
-      ip: '127.0.0.1',
-      ipLocal: '127.0.0.1',
+    const settings: Settings = await loopbackSettings({
       rtmpPushAutoStart: true,
       rtmpPushAutoStartUrl: nginx.url(),
-    };
+    });
     const service = new TransponderService(settings, silentLogger);
     const browser = new ChromiumBrowser();
     try {
