@@ -13,7 +13,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { NginxRtmp } from '../test/helpers/nginx-rtmp';
 import { RtmpPublisher } from '../src/rtmp/rtmp-publisher';
-import { RestorePolicy } from '../src/transponder/restore-policy';
 import { BenchChild } from './lib/child';
 import { ProcessSampler } from './lib/proc-sampler';
 import { renderSection, round, type BenchSection } from './lib/report';
@@ -54,7 +53,6 @@ async function publishStartTimes(nginx: NginxRtmp, n: number): Promise<number[]>
       naming: { fullUrl: true },
       sendMetadata: true,
       hasVideo: true,
-      restore: new RestorePolicy({ enabled: false, attempts: 0, intervalMs: 0 }),
     });
     const t0 = performance.now();
     await p.start();

@@ -1,16 +1,20 @@
 /**
- * Pushes an FLV file through RtmpPublisher, paced in real time by the tags'
+ * Pushes an FLV file through the service's push (PushRestorer over RtmpPublisher attempts), paced in real time by the tags'
  * timestamps (optionally looped). Used by `npm run push`, the tests and the benchmark.
  */
 import { readFlvFile } from '../src/flv/flv-file-reader';
 import { FlvTagType, isSequenceHeader, type FlvTag } from '../src/flv/flv-tag';
 import { parseMetadata } from '../src/flv/metadata';
 import { AvcPacketType } from '../src/flv/video-tag';
-import { RtmpPublisher, type RtmpPublisherOptions } from '../src/rtmp/rtmp-publisher';
+import type { RtmpPublisherOptions } from '../src/rtmp/rtmp-publisher';
+import { PushRestorer } from '../src/transponder/push-restorer';
+import { RestorePolicy, type RestoreRule } from '../src/transponder/restore-policy';
 
 export interface FlvPushOptions {
   file: string;
   publisher: RtmpPublisherOptions;
+  /** After a loss: default none (the push fails). */
+  restore?: RestoreRule;
   /** Start again at the end, with timestamps continuing, until `durationMs`. */
   loop?: boolean;
   /** Stop after this much media (ms); default: the whole file once. */
@@ -27,7 +31,7 @@ async function loadTags(file: string): Promise<FlvTag[]> {
 }
 
 export class FlvFilePusher {
-  readonly publisher: RtmpPublisher;
+  readonly push: PushRestorer;
   private stopped = false;
   private wake: (() => void) | undefined;
   private sleepTimer: NodeJS.Timeout | undefined;
@@ -35,7 +39,10 @@ export class FlvFilePusher {
   mediaMs = 0;
 
   constructor(private readonly opts: FlvPushOptions) {
-    this.publisher = new RtmpPublisher(opts.publisher);
+    this.push = new PushRestorer({
+      attempt: opts.publisher,
+      restore: opts.restore ?? new RestorePolicy({ enabled: false, attempts: 0, intervalMs: 0 }),
+    });
   }
 
   /** Publishes, then sends until the file (or duration) ends or stop() is called. */
@@ -43,14 +50,14 @@ export class FlvFilePusher {
     const tags = await loadTags(this.opts.file);
     const meta = tags.find((t) => t.type === FlvTagType.Script);
     const parsed = meta ? parseMetadata(meta.data) : undefined;
-    if (parsed) this.publisher.setMetadata({ ...parsed, duration: undefined, filesize: undefined });
+    if (parsed) this.push.setMetadata({ ...parsed, duration: undefined, filesize: undefined });
     // AVC end-of-sequence tags would end the picture in the middle of a loop; the push
     // ends with FCUnpublish instead.
     const media = tags.filter((t) => t.type !== FlvTagType.Script && !isEndOfSequence(t));
     if (media.length === 0) throw new Error(`${this.opts.file} holds no audio or video tags`);
 
     const t0 = Date.now();
-    await this.publisher.start();
+    await this.published();
     onPublished?.(Date.now() - t0);
 
     const speed = this.opts.speed ?? 1;
@@ -81,8 +88,8 @@ export class FlvFilePusher {
         }
         if (this.stopped) break;
         this.mediaMs = ts;
-        this.publisher.send({ type: tag.type, timestamp: ts, data: tag.data });
-        if (this.publisher.closed) return;
+        this.push.send({ type: tag.type, timestamp: ts, data: tag.data });
+        if (this.push.closed) return;
       }
       if (!this.opts.loop) break;
     }
@@ -93,7 +100,24 @@ export class FlvFilePusher {
     this.stopped = true;
     if (this.sleepTimer) clearTimeout(this.sleepTimer);
     this.wake?.();
-    await this.publisher.close(reason);
+    await this.push.close(reason);
+  }
+
+  /** Starts the push; resolves on the first NetStream.Publish.Start, rejects with why it failed. */
+  private published(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onState = (state: string, reason: string): void => {
+        if (state === 'PUBLISHING') {
+          this.push.off('state', onState);
+          resolve();
+        } else if (state === 'FAILED' || state === 'TERMINATED') {
+          this.push.off('state', onState);
+          reject(new Error(reason));
+        }
+      };
+      this.push.on('state', onState);
+      this.push.start();
+    });
   }
 
   private sleep(ms: number): Promise<void> {

@@ -100,17 +100,17 @@ async function main(): Promise<number> {
         sendMetadata: args.metadata,
         hasVideo: true,
         tls: { ca: args.ca ? fs.readFileSync(args.ca) : undefined, rejectUnauthorized: !args.insecure },
-        restore: new RestorePolicy({ enabled: args.restore !== 0, attempts: args.restore, intervalMs: args.restoreIntervalMs }),
       },
+      restore: new RestorePolicy({ enabled: args.restore !== 0, attempts: args.restore, intervalMs: args.restoreIntervalMs }),
     });
   } catch (err) {
     console.error(`push: ${(err as Error).message}`);
     return 2;
   }
-  const publisher = pusher.publisher;
+  const publisher = pusher.push;
   say(`push: connecting to ${redactRtmpUrl(args.url)}`);
   publisher.on('state', (state, reason) => {
-    if (state === 'restoring' || (state === 'publishing' && reason !== 'NetStream.Publish.Start')) say(`push: ${state}: ${reason}`);
+    if (state === 'RESTORING' || (state === 'PUBLISHING' && reason !== 'NetStream.Publish.Start')) say(`push: ${state.toLowerCase()}: ${reason}`);
   });
   const progress = setInterval(() => {
     const s = publisher.toJSON();
@@ -121,7 +121,7 @@ async function main(): Promise<number> {
   process.once('SIGTERM', onSignal);
   try {
     await pusher.run((ms) => say(`push: NetStream.Publish.Start after ${ms} ms`));
-    const failed = publisher.state === 'failed';
+    const failed = publisher.state === 'FAILED';
     await pusher.stop('end of file');
     if (failed) throw new Error(publisher.toJSON().lastError ?? 'push failed');
     const s = publisher.toJSON();

@@ -43,6 +43,8 @@ export const ERROR_CATALOGUE: Readonly<Record<RestErrorCode, CatalogueEntry>> = 
   STREAM_NOT_FOUND: { status: 404, message: 'Stream not found' },
   TRANSPONDER_NOT_FOUND: { status: 404, message: 'Transponder not found' },
   TRANSPONDER_EXISTS: { status: 409, message: 'A transponder for this stream and rtmpUrl already exists' },
+  // It is still listed (TERMINATED or FAILED, for a while) but can no longer be changed.
+  TRANSPONDER_ENDED: { status: 409, message: 'The transponder has ended' },
   // WCS: "404 - No such file".
   SOUND_FILE_NOT_FOUND: { status: 404, message: 'No such file' },
   SOUND_FILE_OUTSIDE_MEDIA_DIR: { status: 400, message: 'soundFile must be inside the media directory' },

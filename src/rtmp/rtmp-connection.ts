@@ -34,6 +34,8 @@ export interface RtmpConnectionOptions {
   timeoutMs: number;
   /** Our outgoing chunk size, sent right after the handshake. */
   chunkSize?: number;
+  /** Cancels the TCP/TLS connect and the handshake: the socket is destroyed at once. */
+  signal?: AbortSignal;
 }
 
 export type RtmpConnectionEvents = {
@@ -50,6 +52,18 @@ const DEFAULT_CHUNK_SIZE = 4096;
 
 export class RtmpConnectionError extends Error {
   override readonly name = 'RtmpConnectionError';
+}
+
+/** The owner cancelled (its AbortSignal fired); the message is the signal's reason. */
+export class RtmpAbortError extends Error {
+  override readonly name = 'RtmpAbortError';
+}
+
+/** The reason an AbortSignal carries, as text (an Error's message, or the string given). */
+export function abortReason(signal: AbortSignal): string {
+  const r: unknown = signal.reason;
+  if (r instanceof Error) return r.message;
+  return typeof r === 'string' ? r : 'cancelled';
 }
 
 interface PendingCall {
@@ -84,6 +98,8 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
 
   /** Opens the socket and completes the handshake, or rejects with a clear reason. */
   static open(opts: RtmpConnectionOptions): Promise<RtmpConnection> {
+    const signal = opts.signal;
+    if (signal?.aborted) return Promise.reject(new RtmpAbortError(abortReason(signal)));
     return new Promise((resolve, reject) => {
       // Binding the local address (rtmp_publisher_ip) happens on the TCP socket; TLS rides on it.
       const tcp = net.connect({ host: opts.host, port: opts.port, localAddress: opts.localAddress });
@@ -101,10 +117,13 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
       let settled = false;
       const timer = setTimeout(() => fail(new RtmpConnectionError(`no RTMP handshake with ${opts.host}:${opts.port} within ${opts.timeoutMs} ms`)), opts.timeoutMs);
 
+      const onAbort = (): void => fail(new RtmpAbortError(abortReason(signal!)));
+      signal?.addEventListener('abort', onAbort, { once: true });
       const fail = (err: Error): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
         socket.removeAllListeners();
         socket.on('error', () => undefined);
         socket.destroy();
@@ -118,6 +137,7 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
           if (!step.done) return;
           settled = true;
           clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
           socket.off('data', onData);
           socket.off('error', onError);
           socket.off('close', onClose);

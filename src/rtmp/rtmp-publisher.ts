@@ -1,24 +1,35 @@
 /**
- * One RTMP push: connect → releaseStream → FCPublish → createStream → publish, then
- * FLV tags out, restored after a loss when the policy allows. Media arrives as FLV
- * tags (any timestamps on the source clock); each RTMP connection gets its own
- * timeline that starts at 0 on a keyframe and never goes backwards.
+ * One RTMP push attempt: one connection, connect → releaseStream → FCPublish →
+ * createStream → publish, then FLV tags out until the connection ends. Restoring a lost
+ * push is the owner's job (a new attempt each time, see transponder/push-restorer.ts),
+ * as MediaMTX's source handlers own the retry loop around one cancellable attempt.
  *
- * It never logs: owners listen to `state` (every change, with its reason).
- * Reasons and errors never contain the password or the stream key.
+ * The attempt is one cancellable unit: `close()` aborts its AbortSignal, which reaches
+ * the TCP/TLS connect, the handshake, every command and every deadline, so nothing goes
+ * on after close() returned (a closed attempt never becomes publishing or failed).
+ *
+ * States: idle → connecting → publishing → closed | lost | failed
+ *   closed  the owner ended it (FCUnpublish/deleteStream when it was publishing)
+ *   lost    the connection went away while publishing (the owner may restore)
+ *   failed  it never published (refused, unreachable, timed out)
+ * Terminal states are absorbing. Tags sent before publishing are kept by the timeline
+ * (the run since the latest keyframe) and go out when publishing starts.
+ *
+ * It never logs: owners listen to `state`. Reasons never contain the password or the key.
  */
 import { TypedEmitter } from '../util/typed-emitter';
 import type { Amf0Object } from './amf0';
 import { dataMessage, type RtmpCommand } from './command-messages';
 import type { RtmpMessage } from './chunk-encoder';
 import { parseAdobeAuthReply, adobeAuthQuery, appendQuery, type AdobeAuthReply } from './adobe-auth';
-import { RtmpCallError, RtmpConnection, ChunkStream, statusInfo } from './rtmp-connection';
+import { RtmpAbortError, RtmpCallError, RtmpConnection, ChunkStream, abortReason, statusInfo } from './rtmp-connection';
 import { parseRtmpUrl, redactTarget, type RtmpNaming, type RtmpTarget } from './rtmp-url';
 import { DropQueue } from './drop-queue';
-import { FlvTagType, isSequenceHeader, isVideoKeyframe, type FlvTag } from '../flv/flv-tag';
+import { PushTimeline, type TimelineItem } from './push-timeline';
+import { FlvTagType, isSequenceHeader, type FlvTag } from '../flv/flv-tag';
 import { onMetaDataValues, type StreamMetadata } from '../flv/metadata';
 
-export type RtmpPushState = 'idle' | 'connecting' | 'publishing' | 'restoring' | 'closed' | 'failed';
+export type RtmpPushState = 'idle' | 'connecting' | 'publishing' | 'closed' | 'lost' | 'failed';
 
 export interface RtmpPublisherOptions {
   url: string;
@@ -31,9 +42,7 @@ export interface RtmpPublisherOptions {
   localAddress?: string;
   /** rtmps: extra CA and whether to verify the server certificate (default: verify). */
   tls?: { ca?: string | Buffer; rejectUnauthorized?: boolean };
-  /** When to try again after a loss (rtmp_push_restore*): the owner's policy. */
-  restore: RestoreRule;
-  /** Whether video is expected: then every connection starts on a keyframe. */
+  /** Whether video is expected: then the connection starts on a keyframe. */
   hasVideo: boolean;
   /** Deadline for each step of connecting (TCP + handshake, each command). Default 10 s. */
   timeoutMs?: number;
@@ -41,7 +50,7 @@ export interface RtmpPublisherOptions {
   maxQueueBytes?: number;
   /** Socket buffer above which tags wait in the DropQueue. Default 256 KiB. */
   socketHighWaterBytes?: number;
-  /** Clock for timestamps of stats; tests may replace it. */
+  /** Clock for the bitrate; tests may replace it. */
   now?: () => number;
   /**
    * Measuring seam (the relay benchmark): called as each media tag, sequence headers
@@ -51,15 +60,9 @@ export interface RtmpPublisherOptions {
   onTagWritten?: (type: 8 | 9, sourceTimestamp: number, at: number) => void;
 }
 
-/** Delay before restore attempt n+1 after a loss; undefined: give up. */
-export interface RestoreRule {
-  readonly enabled: boolean;
-  nextDelay(attemptsSoFar: number): number | undefined;
-}
-
 export type RtmpPublisherEvents = {
   state: [state: RtmpPushState, reason: string];
-  /** The source should send a keyframe soon (start, restore, frames dropped). */
+  /** The source should send a keyframe now (waiting to start, or frames dropped). */
   needKeyframe: [];
 };
 
@@ -73,17 +76,14 @@ export interface RtmpPublisherStats {
   videoFramesDropped: number;
   audioFramesDropped: number;
   queuedBytes: number;
-  restoreAttempts: number;
-  restores: number;
   connectMs?: number;
   lastError?: string;
 }
 
 export const DEFAULT_FLASH_VERSION = 'FMLE/3.0 (compatible; FMSc/1.0)';
 const DEFAULT_TIMEOUT_MS = 10_000;
+/** While a connection waits for its first keyframe, the source is asked again this often. */
 const KEYFRAME_REQUEST_INTERVAL_MS = 1000;
-/** Audio kept while a connection waits for its first keyframe (~1 s of AAC). */
-const MAX_HELD_AUDIO = 50;
 
 export class RtmpPublishError extends Error {
   override readonly name = 'RtmpPublishError';
@@ -91,162 +91,142 @@ export class RtmpPublishError extends Error {
 
 export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
   readonly target: RtmpTarget;
-  private readonly policy: RestoreRule;
   private readonly now: () => number;
   private readonly timeoutMs: number;
   private readonly highWater: number;
   private readonly maxQueueBytes: number;
+  private readonly abort = new AbortController();
+  private readonly timeline: PushTimeline;
+  private readonly queue: DropQueue;
   private current: RtmpPushState = 'idle';
+  private reason = '';
   private conn: RtmpConnection | undefined;
   private streamId = 0;
-  private queue: DropQueue;
   private metadata: StreamMetadata | undefined;
-  private videoHeader: FlvTag | undefined;
-  private audioHeader: FlvTag | undefined;
-  /** Source timestamp that maps to 0 on this connection; undefined until the first keyframe. */
-  private base: number | undefined;
-  /** Last timestamp written to the socket (metadata updates go out at it). */
-  private lastOut = 0;
-  private lastVideoTs = -1;
-  private lastAudioTs = -1;
-  private heldAudio: FlvTag[] = [];
-  /** Sequence headers that changed mid-stream, written before the next frame of their track. */
-  private pendingVideoHeader: FlvTag | undefined;
-  private pendingAudioHeader: FlvTag | undefined;
   private keyframeTimer: NodeJS.Timeout | undefined;
-  private restoreTimer: NodeJS.Timeout | undefined;
-  private restoreAttempts = 0;
-  private restores = 0;
   private connectMs: number | undefined;
-  private lastError: string | undefined;
-  private closing: Promise<void> | undefined;
-  /** Set by close(): no restore may start once the owner asked to stop. */
-  private stopping = false;
-  private stats = { bytesBefore: 0, videoSent: 0, audioSent: 0, videoDroppedOffline: 0, audioDroppedOffline: 0 };
+  private drain: Promise<void> = Promise.resolve();
+  private sent = { video: 0, audio: 0, bytesOfClosedConnections: 0 };
   private rate = { windowStart: 0, windowBytes: 0, kbps: 0 };
 
   constructor(private readonly opts: RtmpPublisherOptions) {
     super();
     this.target = parseRtmpUrl(opts.url, opts.naming);
-    this.policy = opts.restore;
     this.now = opts.now ?? Date.now;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.highWater = opts.socketHighWaterBytes ?? 256 * 1024;
     this.maxQueueBytes = opts.maxQueueBytes ?? 8 * 1024 * 1024;
     this.queue = new DropQueue({ maxBytes: this.maxQueueBytes });
+    this.timeline = new PushTimeline({ hasVideo: opts.hasVideo });
   }
 
   get state(): RtmpPushState {
     return this.current;
   }
 
-  get closed(): boolean {
-    return this.current === 'closed' || this.current === 'failed';
+  /** Why it is in its state (for a terminal one: why it ended). */
+  get stateReason(): string {
+    return this.reason;
   }
 
-  /** Connects and publishes; resolves on NetStream.Publish.Start, rejects with the server's reason. */
+  get closed(): boolean {
+    return this.current === 'closed' || this.current === 'lost' || this.current === 'failed';
+  }
+
+  /** Resolves when everything the attempt held (socket, timers) is released. */
+  get drained(): Promise<void> {
+    return this.drain;
+  }
+
+  /** The sequence headers seen so far: a follow-up attempt starts with them. */
+  headers(): { video?: FlvTag; audio?: FlvTag } {
+    return this.timeline.headers();
+  }
+
+  /** A follow-up attempt of a push inherits the headers the source sent only once. */
+  inheritHeaders(from: { video?: FlvTag; audio?: FlvTag }): void {
+    this.timeline.inheritHeaders(from);
+  }
+
+  /**
+   * Connects and publishes; resolves on NetStream.Publish.Start. Rejects with the
+   * server's reason (state failed), or with RtmpAbortError when closed meanwhile.
+   */
   async start(): Promise<void> {
     if (this.current !== 'idle') throw new RtmpPublishError(`start() called in state ${this.current}`);
     this.setState('connecting', `publishing to ${redactTarget(this.target)}`);
+    if (this.timeline.waitingForKeyframe) this.startKeyframeRequests();
+    const started = this.now();
+    let conn: RtmpConnection | undefined;
     try {
-      await this.connectAndPublish();
+      conn = await this.connectWithAuth();
+      this.throwIfAborted();
+      this.conn = conn;
+      await this.createAndPublish(conn);
+      this.throwIfAborted();
     } catch (err) {
+      conn?.close((err as Error).message);
+      if (this.closed) throw new RtmpAbortError(this.reason);
       const reason = (err as Error).message;
-      this.lastError = reason;
-      this.finish('failed', reason);
+      this.end('failed', reason);
       throw new RtmpPublishError(reason);
     }
+    this.connectMs = this.now() - started;
+    conn.on('close', (reason) => this.end('lost', reason));
+    conn.on('drain', () => this.flushQueue());
+    conn.on('command', (cmd) => {
+      if (cmd.name === 'close') conn.close('the server closed the stream');
+    });
+    this.setState('publishing', 'NetStream.Publish.Start');
+    if (conn.closed) {
+      this.end('lost', 'the server closed the connection right after NetStream.Publish.Start');
+      return;
+    }
+    this.write(this.timeline.begin());
   }
 
-  /** Metadata to send now (if publishing) and after every reconnect. */
+  /** Metadata the connection starts with (onMetaData goes out once, at the start). */
   setMetadata(meta: StreamMetadata): void {
     this.metadata = meta;
-    if (this.current === 'publishing') this.writeMetadata();
   }
 
-  /** Takes one FLV tag (audio or video; a sequence header is remembered for reconnects). */
+  /** Takes one FLV tag on the source clock (a sequence header is remembered for the start). */
   send(tag: FlvTag): void {
-    if (tag.type === FlvTagType.Script) return; // metadata goes through setMetadata()
-    const header = isSequenceHeader(tag);
-    if (header) {
-      if (tag.type === FlvTagType.Video) this.videoHeader = tag;
-      else this.audioHeader = tag;
+    if (this.closed) return;
+    const items = this.timeline.push(tag);
+    if (items.length > 0) {
+      this.write(items);
+      if (this.keyframeTimer !== undefined && !this.timeline.waitingForKeyframe) this.stopKeyframeRequests();
     }
-    if (this.current !== 'publishing') {
-      if (!header) this.countOfflineDrop(tag);
-      return;
-    }
-    if (header) {
-      // A new SPS/PPS (the browser changed resolution) goes out just before the next
-      // frame of its track, with that frame's timestamp, as FLV muxers write it.
-      if (tag.type === FlvTagType.Video) this.pendingVideoHeader = tag;
-      else this.pendingAudioHeader = tag;
-      return;
-    }
-    if (this.base === undefined) {
-      if (this.opts.hasVideo && !(tag.type === FlvTagType.Video && isVideoKeyframe(tag))) {
-        this.holdUntilKeyframe(tag);
-        return;
-      }
-      this.base = tag.timestamp;
-      this.stopKeyframeRequests();
-      this.enqueueRebased(tag);
-      // Audio that arrived just before the keyframe but belongs at or after it.
-      for (const held of this.heldAudio) {
-        if (held.timestamp >= this.base) this.enqueueRebased(held);
-        else this.countOfflineDrop(held);
-      }
-      this.heldAudio = [];
-      return;
-    }
-    this.enqueueRebased(tag);
   }
 
-  private enqueueRebased(tag: FlvTag): void {
-    // Each track strictly increasing (decoders and muxers refuse a repeated dts): a
-    // source clock that steps back (the first RTCP sender report) is absorbed here.
-    const last = tag.type === FlvTagType.Video ? this.lastVideoTs : this.lastAudioTs;
-    const ts = Math.max(last + 1, tag.timestamp - this.base!);
-    if (tag.type === FlvTagType.Video) this.lastVideoTs = ts;
-    else this.lastAudioTs = ts;
-    const pending = tag.type === FlvTagType.Video ? this.pendingVideoHeader : this.pendingAudioHeader;
-    if (pending) {
-      if (tag.type === FlvTagType.Video) this.pendingVideoHeader = undefined;
-      else this.pendingAudioHeader = undefined;
-      this.enqueue({ type: pending.type, timestamp: ts, data: pending.data });
-    }
-    this.enqueue(ts === tag.timestamp ? tag : { type: tag.type, timestamp: ts, data: tag.data });
-  }
-
-  /** While waiting for the first keyframe: video is useless, recent audio is kept. */
-  private holdUntilKeyframe(tag: FlvTag): void {
-    if (tag.type !== FlvTagType.Audio) {
-      this.countOfflineDrop(tag);
-      return;
-    }
-    this.heldAudio.push(tag);
-    if (this.heldAudio.length > MAX_HELD_AUDIO) this.countOfflineDrop(this.heldAudio.shift()!);
-  }
-
-  /** Ends the push: FCUnpublish and deleteStream when connected, then the socket. Idempotent. */
+  /**
+   * Ends the attempt: marks it closed at once (the reason is kept), cancels a connect in
+   * progress, and — when publishing — sends FCUnpublish and deleteStream and lets the
+   * queued bytes go. Returns the drain. Safe to call twice; a terminal state is kept.
+   */
   close(reason = 'closed by its owner'): Promise<void> {
-    if (this.closing) return this.closing;
-    this.stopping = true;
-    this.closing = (async () => {
-      if (this.closed) return;
-      const conn = this.conn;
-      this.clearTimers();
-      if (conn && !conn.closed && this.current === 'publishing') {
-        this.flushQueue();
+    if (this.closed) return this.drain;
+    const wasPublishing = this.current === 'publishing';
+    this.setState('closed', reason);
+    this.stopKeyframeRequests();
+    this.abort.abort(reason);
+    const conn = this.conn;
+    this.conn = undefined;
+    if (!conn) return this.drain;
+    this.drain = (async () => {
+      if (wasPublishing && !conn.closed) {
+        this.flushQueue(conn);
         conn.notify('FCUnpublish', [this.target.streamName], 0);
         conn.notify('deleteStream', [this.streamId], 0);
         await conn.end(reason);
       } else {
-        conn?.close(reason);
+        conn.close(reason);
       }
-      this.finish('closed', reason);
+      this.sent.bytesOfClosedConnections += conn.bytesSent;
+      this.queue.clear();
     })();
-    return this.closing;
+    return this.drain;
   }
 
   toJSON(): RtmpPublisherStats {
@@ -254,43 +234,22 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
     return {
       state: this.current,
       target: redactTarget(this.target),
-      bytesSent: this.stats.bytesBefore + (this.conn?.bytesSent ?? 0),
+      bytesSent: this.sent.bytesOfClosedConnections + (this.conn?.bytesSent ?? 0),
       bitrateKbps: Math.round(this.rate.kbps),
-      videoFramesSent: this.stats.videoSent,
-      audioFramesSent: this.stats.audioSent,
-      videoFramesDropped: q.droppedVideoFrames + this.stats.videoDroppedOffline,
-      audioFramesDropped: this.stats.audioDroppedOffline,
+      videoFramesSent: this.sent.video,
+      audioFramesSent: this.sent.audio,
+      videoFramesDropped: q.droppedVideoFrames + this.timeline.stats.videoDropped,
+      audioFramesDropped: this.timeline.stats.audioDropped,
       queuedBytes: q.queuedBytes,
-      restoreAttempts: this.restoreAttempts,
-      restores: this.restores,
       connectMs: this.connectMs,
-      lastError: this.lastError,
+      lastError: this.current === 'failed' || this.current === 'lost' ? this.reason : undefined,
     };
   }
 
   // ---- connecting -------------------------------------------------------------
 
-  private async connectAndPublish(): Promise<void> {
-    const started = this.now();
-    const conn = await this.connectWithAuth();
-    if (this.stopping) {
-      conn.close('closed while connecting');
-      return;
-    }
-    this.conn = conn;
-    conn.on('close', (reason) => this.onConnectionLost(conn, reason));
-    conn.on('drain', () => this.flushQueue());
-    conn.on('command', (cmd) => {
-      if (cmd.name === 'close') conn.close('the server closed the stream');
-    });
-    try {
-      await this.createAndPublish(conn);
-    } catch (err) {
-      conn.close((err as Error).message);
-      throw err;
-    }
-    this.connectMs = this.now() - started;
-    this.onPublishing();
+  private throwIfAborted(): void {
+    if (this.abort.signal.aborted) throw new RtmpAbortError(abortReason(this.abort.signal));
   }
 
   private async createAndPublish(conn: RtmpConnection): Promise<void> {
@@ -298,11 +257,11 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
     // FMLE and ffmpeg send these before createStream; servers answer or ignore them.
     conn.call('releaseStream', null, [name]).catch(() => undefined);
     conn.call('FCPublish', null, [name]).catch(() => undefined);
-    const created = await this.withDeadline(conn.call('createStream', null), 'createStream');
+    const created = await this.step(conn, conn.call('createStream', null), 'createStream');
     const streamId = created.args.find((a): a is number => typeof a === 'number');
     if (streamId === undefined) throw new RtmpPublishError('createStream answered without a stream id');
     this.streamId = streamId;
-    await this.withDeadline(this.publish(conn, streamId), 'publish');
+    await this.step(conn, this.publish(conn, streamId), 'publish');
   }
 
   /** connect, answering an authmod=adobe challenge when the URL carries credentials. */
@@ -317,12 +276,14 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
         rejectUnauthorized: this.opts.tls?.rejectUnauthorized,
         localAddress: this.opts.localAddress,
         timeoutMs: this.timeoutMs,
+        signal: this.abort.signal,
       });
       try {
-        await this.withDeadline(conn.call('connect', this.connectObject(authQuery)), 'connect');
+        await this.step(conn, conn.call('connect', this.connectObject(authQuery)), 'connect');
         return conn;
       } catch (err) {
         conn.close('connect refused');
+        if (err instanceof RtmpAbortError) throw err;
         const reply = err instanceof RtmpCallError ? parseAdobeAuthReply(err.description) : undefined;
         const next = this.nextAuthQuery(reply);
         if (next === undefined) throw new RtmpPublishError(this.describeConnectError(err as Error, reply));
@@ -391,42 +352,44 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
     });
   }
 
-  private withDeadline<T>(promise: Promise<T>, what: string): Promise<T> {
+  /**
+   * One step of connecting: its own deadline, and the attempt's signal, which closes the
+   * connection (so the pending call rejects and nothing lingers).
+   */
+  private step<T>(conn: RtmpConnection, promise: Promise<T>, what: string): Promise<T> {
+    const signal = this.abort.signal;
     let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
+    let onAbort: (() => void) | undefined;
+    const cancelled = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new RtmpPublishError(`no answer to ${what} within ${this.timeoutMs} ms`)), this.timeoutMs);
+      onAbort = (): void => {
+        const reason = abortReason(signal);
+        conn.close(reason);
+        reject(new RtmpAbortError(reason));
+      };
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
     });
-    return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-  }
-
-  private onPublishing(): void {
-    this.base = undefined;
-    this.lastOut = 0;
-    this.lastVideoTs = -1;
-    this.lastAudioTs = -1;
-    // The newest headers go out at 0 below; nothing is pending on a new connection.
-    this.pendingVideoHeader = undefined;
-    this.pendingAudioHeader = undefined;
-    this.heldAudio = [];
-    this.queue = new DropQueue({ maxBytes: this.maxQueueBytes });
-    const wasRestoring = this.current === 'restoring';
-    this.restoreAttempts = 0;
-    if (wasRestoring) this.restores++;
-    // Metadata and sequence headers go first; listeners of the state change may send media at once.
-    this.current = 'publishing';
-    this.writeMetadata();
-    if (this.videoHeader) this.enqueue({ ...this.videoHeader, timestamp: 0 });
-    if (this.audioHeader) this.enqueue({ ...this.audioHeader, timestamp: 0 });
-    if (this.opts.hasVideo) this.startKeyframeRequests();
-    this.setState('publishing', wasRestoring ? 'restored after a loss' : 'NetStream.Publish.Start');
+    return Promise.race([promise, cancelled]).finally(() => {
+      clearTimeout(timer);
+      if (onAbort) signal.removeEventListener('abort', onAbort);
+    });
   }
 
   // ---- sending ------------------------------------------------------------------
 
-  private writeMetadata(): void {
-    if (!this.opts.sendMetadata || !this.metadata || !this.conn) return;
+  private write(items: TimelineItem[]): void {
+    for (const item of items) {
+      if (item.kind === 'metadata') this.writeMetadata(item.timestamp);
+      else this.enqueue(item.tag);
+    }
+  }
+
+  private writeMetadata(timestamp: number): void {
+    const conn = this.conn;
+    if (!this.opts.sendMetadata || !this.metadata || !conn) return;
     const values = onMetaDataValues(this.metadata);
-    this.conn.writeMessage(dataMessage(values, { chunkStreamId: ChunkStream.Data, messageStreamId: this.streamId, timestamp: this.lastOut }));
+    conn.writeMessage(dataMessage(values, { chunkStreamId: ChunkStream.Data, messageStreamId: this.streamId, timestamp }));
   }
 
   private enqueue(tag: FlvTag): void {
@@ -438,8 +401,7 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
     }
   }
 
-  private flushQueue(): void {
-    const conn = this.conn;
+  private flushQueue(conn = this.conn): void {
     if (!conn || conn.closed) return;
     while (conn.writableLength < this.highWater) {
       const tag = this.queue.shift();
@@ -459,13 +421,15 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
     };
     const before = conn.bytesSent;
     conn.writeMessage(msg);
+    const header = isSequenceHeader(tag);
     const hook = this.opts.onTagWritten;
-    if (hook !== undefined && this.base !== undefined && tag.type !== FlvTagType.Script && !isSequenceHeader(tag)) {
-      hook(tag.type, tag.timestamp + this.base, performance.now());
+    if (hook !== undefined && !header && tag.type !== FlvTagType.Script) {
+      hook(tag.type, tag.timestamp + this.timeline.baseTimestamp, performance.now());
     }
-    this.lastOut = tag.timestamp;
-    if (video) this.stats.videoSent++;
-    else this.stats.audioSent++;
+    if (!header) {
+      if (video) this.sent.video++;
+      else this.sent.audio++;
+    }
     this.measureRate(conn.bytesSent - before);
   }
 
@@ -481,17 +445,14 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
     }
   }
 
-  private countOfflineDrop(tag: FlvTag): void {
-    if (tag.type === FlvTagType.Video) this.stats.videoDroppedOffline++;
-    else this.stats.audioDroppedOffline++;
-  }
-
-  // ---- keyframes, loss and restore ---------------------------------------------
+  // ---- keyframes and the end ----------------------------------------------------
 
   private startKeyframeRequests(): void {
     this.stopKeyframeRequests();
-    this.emit('needKeyframe');
-    this.keyframeTimer = setInterval(() => this.emit('needKeyframe'), KEYFRAME_REQUEST_INTERVAL_MS);
+    this.keyframeTimer = setInterval(() => {
+      if (this.timeline.waitingForKeyframe) this.emit('needKeyframe');
+      else this.stopKeyframeRequests();
+    }, KEYFRAME_REQUEST_INTERVAL_MS);
   }
 
   private stopKeyframeRequests(): void {
@@ -499,57 +460,25 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
     this.keyframeTimer = undefined;
   }
 
-  private onConnectionLost(conn: RtmpConnection, reason: string): void {
-    if (conn !== this.conn || this.closed || this.stopping) return;
-    this.stats.bytesBefore += conn.bytesSent;
-    this.conn = undefined;
+  /** The connection ended on its own (lost) or never published (failed). */
+  private end(state: 'lost' | 'failed', reason: string): void {
+    if (this.closed) return;
+    this.setState(state, reason);
     this.stopKeyframeRequests();
-    this.lastError = reason;
-    if (this.current !== 'publishing') return; // a failure while connecting is handled by its caller
-    this.scheduleRestore(reason);
-  }
-
-  private scheduleRestore(reason: string): void {
-    const delay = this.policy.nextDelay(this.restoreAttempts);
-    if (delay === undefined) {
-      const why = this.policy.enabled ? `${reason}; gave up after ${this.restoreAttempts} restore attempts` : reason;
-      this.finish('failed', why);
-      return;
-    }
-    this.setState('restoring', `${reason}; attempt ${this.restoreAttempts + 1} in ${delay} ms`);
-    this.restoreTimer = setTimeout(() => {
-      this.restoreTimer = undefined;
-      this.restoreAttempts++;
-      this.connectAndPublish().catch((err: Error) => {
-        if (this.closed || this.stopping) return;
-        this.lastError = err.message;
-        this.scheduleRestore(err.message);
-      });
-    }, delay);
-  }
-
-  private clearTimers(): void {
-    this.stopKeyframeRequests();
-    if (this.restoreTimer) clearTimeout(this.restoreTimer);
-    this.restoreTimer = undefined;
-  }
-
-  private finish(state: 'closed' | 'failed', reason: string): void {
-    this.clearTimers();
-    this.queue.clear();
+    this.abort.abort(reason);
     const conn = this.conn;
     this.conn = undefined;
     if (conn) {
-      this.stats.bytesBefore += conn.bytesSent;
+      this.sent.bytesOfClosedConnections += conn.bytesSent;
       conn.close(reason);
     }
-    this.setState(state, reason);
+    this.queue.clear();
   }
 
   private setState(state: RtmpPushState, reason: string): void {
-    if (this.current === state && (state === 'closed' || state === 'failed')) return;
+    if (this.closed) return;
     this.current = state;
+    this.reason = reason;
     this.emit('state', state, reason);
   }
 }
-

@@ -6,6 +6,15 @@
  * Pure arithmetic: the owner counts its attempts and keeps the timer.
  */
 
+/** What a push's owner needs of a policy (RestorePolicy, or a fake in tests). */
+export interface RestoreRule {
+  readonly enabled: boolean;
+  /** Tries before giving up; -1 = forever (shown in the RESTORING reason). */
+  readonly attempts: number;
+  /** Delay before try n+1 (n tries made since the loss); undefined: give up. */
+  nextDelay(attemptsSoFar: number): number | undefined;
+}
+
 export interface RestorePolicyOptions {
   /** rtmp_push_restore: false = a lost push ends at once. */
   enabled: boolean;
@@ -15,7 +24,7 @@ export interface RestorePolicyOptions {
   intervalMs: number;
 }
 
-export class RestorePolicy {
+export class RestorePolicy implements RestoreRule {
   readonly enabled: boolean;
   readonly attempts: number;
   readonly intervalMs: number;

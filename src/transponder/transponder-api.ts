@@ -49,7 +49,10 @@ export interface TransponderStats {
   bitrateKbps: number;
   framesSent: number;
   framesDropped: number;
+  /** Restore attempts made since the push was last lost (0 while publishing). */
   restoreAttempts: number;
+  /** Losses of the RTMP connection recovered from. */
+  restores: number;
   bufferMs: number;
   lastError?: string;
 }
@@ -87,6 +90,10 @@ export interface TransponderApi {
   /** Transponders matching every given field; an empty filter matches all. */
   find(filter: TransponderFilter): TransponderInfo[];
   findAll(): TransponderInfo[];
+  /**
+   * Ends a transponder: when it returns, find() shows TERMINATED (the push and its ffmpeg
+   * children are released after). An ended one stays as it is (idempotent).
+   */
   terminate(mediaSessionId: string): Promise<void>;
   mute(mediaSessionId: string): void;
   unmute(mediaSessionId: string): void;
@@ -102,6 +109,7 @@ export type TransponderErrorCode =
   | 'STREAM_NOT_FOUND'
   | 'TRANSPONDER_NOT_FOUND'
   | 'TRANSPONDER_EXISTS'
+  | 'TRANSPONDER_ENDED'
   | 'SOUND_FILE_NOT_FOUND'
   | 'SOUND_FILE_OUTSIDE_MEDIA_DIR'
   | 'BAD_SOUND_FILE'

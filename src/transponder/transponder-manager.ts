@@ -8,7 +8,7 @@ import dns from 'node:dns/promises';
 import net from 'node:net';
 import type { Logger } from '../log';
 import { parseRtmpUrl, redactRtmpUrl, RtmpUrlError, type RtmpNaming } from '../rtmp/rtmp-url';
-import type { RestoreRule } from '../rtmp/rtmp-publisher';
+import type { RestoreRule } from './restore-policy';
 import type { StreamRegistry } from '../streams/stream-registry';
 import type { Publisher } from '../webrtc/publisher';
 import type { OutputBufferOptions } from './output-buffer';
@@ -60,8 +60,14 @@ function sourceOf(publisher: Publisher): TransponderSource {
   return publisher;
 }
 
+function reservationKey(streamName: string, rtmpUrl: string): string {
+  return `${streamName}\u0000${rtmpUrl}`;
+}
+
 export class TransponderManager implements TransponderApi {
   private readonly entries = new Map<string, Entry>();
+  /** (stream, url) keys of startups between their checks and their entry. */
+  private readonly reserved = new Set<string>();
   private readonly sounds: SoundLibrary;
   private closed = false;
 
@@ -96,18 +102,39 @@ export class TransponderManager implements TransponderApi {
       throw err;
     }
     const transcode = this.transcodeOf(req);
-    const publisher = this.registry.get(req.streamName);
-    if (!publisher) throw new TransponderError('STREAM_NOT_FOUND', `Stream not found: no stream named "${req.streamName}" is published`, 'streamName');
-    if (this.active().some((e) => e.sourceStreamName === req.streamName && e.rtmpUrl === req.rtmpUrl)) {
+    if (!this.registry.get(req.streamName)) {
+      throw new TransponderError('STREAM_NOT_FOUND', `Stream not found: no stream named "${req.streamName}" is published`, 'streamName');
+    }
+    // The key and the slot are taken before the first await, so requests racing each
+    // other see them (three parallel startups to one YouTube key are a broken broadcast).
+    const key = reservationKey(req.streamName, req.rtmpUrl);
+    if (this.reserved.has(key) || this.active().some((e) => reservationKey(e.sourceStreamName, e.rtmpUrl) === key)) {
       throw new TransponderError('TRANSPONDER_EXISTS', `A transponder of "${req.streamName}" to this rtmpUrl already exists`);
     }
-    if (this.active().length >= this.opts.maxTransponders) {
+    if (this.active().length + this.reserved.size >= this.opts.maxTransponders) {
       throw new TransponderError('LIMIT_REACHED', `At most ${this.opts.maxTransponders} transponders may run at once`);
     }
-    await this.checkHost(host);
-    const sound = req.options?.action === 'sound_on' ? await this.sounds.load(req.options.soundFile) : undefined;
-    if (publisher.closed) throw new TransponderError('STREAM_NOT_FOUND', `Stream not found: "${req.streamName}" ended`, 'streamName');
+    this.reserved.add(key);
+    try {
+      await this.checkHost(host);
+      const sound = req.options?.action === 'sound_on' ? await this.sounds.load(req.options.soundFile) : undefined;
+      if (this.closed) throw new Error('the service is stopping');
+      const publisher = this.registry.get(req.streamName);
+      if (!publisher || publisher.closed) throw new TransponderError('STREAM_NOT_FOUND', `Stream not found: "${req.streamName}" ended`, 'streamName');
+      return this.create(req, naming, transcode, publisher, sound);
+    } finally {
+      this.reserved.delete(key);
+    }
+  }
 
+  /** Synchronous from the reservation to the entry: nothing can slip in between. */
+  private create(
+    req: StartupRequest,
+    naming: RtmpNaming,
+    transcode: ReturnType<typeof transcodeParams>,
+    publisher: Publisher,
+    sound: Int16Array | undefined,
+  ): TransponderInfo {
     const mediaSessionId = randomUUID();
     const transponder = new Transponder({
       mediaSessionId,
@@ -136,7 +163,7 @@ export class TransponderManager implements TransponderApi {
     };
     this.entries.set(mediaSessionId, entry);
     transponder.on('state', () => {
-      if (transponder.ended) this.scheduleRemoval(mediaSessionId, entry);
+      if (transponder.ended) this.onEnded(mediaSessionId, entry);
     });
     transponder.start();
     return this.infoOf(mediaSessionId, entry);
@@ -147,7 +174,7 @@ export class TransponderManager implements TransponderApi {
       .filter(([, e]) => {
         if (filter.rtmpUrl !== undefined && e.rtmpUrl !== filter.rtmpUrl) return false;
         if (filter.streamName === undefined) return true;
-        return e.sourceStreamName === filter.streamName || e.transponder.publisher.target.streamName === filter.streamName;
+        return e.sourceStreamName === filter.streamName || e.transponder.push.publishedName === filter.streamName;
       })
       .map(([id, e]) => this.infoOf(id, e));
   }
@@ -157,8 +184,10 @@ export class TransponderManager implements TransponderApi {
   }
 
   async terminate(mediaSessionId: string): Promise<void> {
-    const entry = this.activeEntry(mediaSessionId);
-    await entry.transponder.close('terminated through the REST API');
+    const entry = this.entryOf(mediaSessionId);
+    // The state is TERMINATED when close() returns; the release goes on in the background
+    // (ffmpeg's grace periods), owned by this manager until it drains.
+    void entry.transponder.close('terminated through the REST API');
   }
 
   mute(mediaSessionId: string): void {
@@ -179,11 +208,12 @@ export class TransponderManager implements TransponderApi {
     this.activeEntry(mediaSessionId).transponder.soundOff();
   }
 
-  /** Ends every transponder (and its ffmpeg children) and waits for them. */
+  /** Ends every transponder (and its ffmpeg children) and waits until all are released. */
   async close(): Promise<void> {
     this.closed = true;
     const all = [...this.entries.values()];
-    await Promise.allSettled(all.map((e) => e.transponder.close('the service is stopping')));
+    for (const e of all) void e.transponder.close('the service is stopping');
+    await Promise.allSettled(all.map((e) => e.transponder.drained));
     for (const e of all) if (e.pruneTimer) clearTimeout(e.pruneTimer);
     this.entries.clear();
   }
@@ -218,17 +248,28 @@ export class TransponderManager implements TransponderApi {
     return [...this.entries.values()].filter((e) => !e.transponder.ended);
   }
 
-  private activeEntry(mediaSessionId: string): Entry {
+  private entryOf(mediaSessionId: string): Entry {
     const entry = typeof mediaSessionId === 'string' ? this.entries.get(mediaSessionId) : undefined;
-    if (!entry || entry.transponder.ended) {
-      throw new TransponderError('TRANSPONDER_NOT_FOUND', `Transponder not found: ${String(mediaSessionId)}`, 'mediaSessionId');
+    if (!entry) throw new TransponderError('TRANSPONDER_NOT_FOUND', `Transponder not found: ${String(mediaSessionId)}`, 'mediaSessionId');
+    return entry;
+  }
+
+  /** A transponder that can still be changed; an ended one is refused with its state. */
+  private activeEntry(mediaSessionId: string): Entry {
+    const entry = this.entryOf(mediaSessionId);
+    const t = entry.transponder;
+    if (t.ended) {
+      throw new TransponderError('TRANSPONDER_ENDED', `Transponder ${mediaSessionId} has ended (${t.state})`, 'mediaSessionId');
     }
     return entry;
   }
 
-  private scheduleRemoval(id: string, entry: Entry): void {
+  /** An ended transponder stays visible for keepEndedMs; its release is awaited by close(). */
+  private onEnded(id: string, entry: Entry): void {
     if (entry.pruneTimer || this.closed) return;
-    entry.pruneTimer = setTimeout(() => this.entries.delete(id), this.opts.keepEndedMs);
+    entry.pruneTimer = setTimeout(() => {
+      if (this.entries.get(id) === entry) this.entries.delete(id);
+    }, this.opts.keepEndedMs);
     entry.pruneTimer.unref();
   }
 

@@ -11,15 +11,16 @@ import { TypedEmitter } from '../util/typed-emitter';
 import type { Logger } from '../log';
 import { aacRawTag, aacSequenceHeaderTag } from '../flv/audio-tag';
 import type { FlvTag } from '../flv/flv-tag';
-import { FlvTagType, isVideoKeyframe, isSequenceHeader } from '../flv/flv-tag';
+import { FlvTagType, isSequenceHeader } from '../flv/flv-tag';
 import type { StreamMetadata } from '../flv/metadata';
-import { RtmpPublisher, type RestoreRule, type RtmpPushState } from '../rtmp/rtmp-publisher';
 import { redactRtmpUrl, type RtmpNaming } from '../rtmp/rtmp-url';
 import type { AudioFrame, VideoFrame } from '../webrtc/frames';
 import { AudioTrack } from './audio-track';
 import { Interleaver } from './interleaver';
 import type { LatencyProbe } from './latency-probe';
 import { OutputBuffer, type OutputBufferOptions } from './output-buffer';
+import { PushRestorer } from './push-restorer';
+import type { RestoreRule } from './restore-policy';
 import type { TransponderState, TransponderStats } from './transponder-api';
 import { VideoMuxer, type VideoFormat } from './video-muxer';
 import { VideoTranscoder } from '../ffmpeg/video-transcoder';
@@ -80,8 +81,6 @@ export interface TransponderSnapshot {
   stats: TransponderStats;
 }
 
-/** Frames kept while the first connection is made (from the latest keyframe). */
-const MAX_HELD_MS = 3000;
 /** What every push carries: AAC-LC 48 kHz stereo, from our encoder. */
 const AUDIO_METADATA: StreamMetadata = {
   audiocodecid: 10,
@@ -91,18 +90,14 @@ const AUDIO_METADATA: StreamMetadata = {
   encoder: 'rtmp-transponder',
 };
 
-const PUSH_TO_TRANSPONDER: Record<RtmpPushState, TransponderState | undefined> = {
-  idle: undefined,
-  connecting: 'CONNECTING',
-  publishing: 'PUBLISHING',
-  restoring: 'RESTORING',
-  closed: 'TERMINATED',
-  failed: 'FAILED',
-};
+/** A closed transponder refuses changes with this error. */
+export class TransponderClosedError extends Error {
+  override readonly name = 'TransponderClosedError';
+}
 
 export class Transponder extends TypedEmitter<TransponderEvents> {
   readonly mediaSessionId: string;
-  readonly publisher: RtmpPublisher;
+  readonly push: PushRestorer;
   readonly audio: AudioTrack;
   private readonly muxer = new VideoMuxer();
   private readonly interleaver: Interleaver;
@@ -110,8 +105,7 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
   private readonly transcoder: VideoTranscoder | undefined;
   private current: TransponderState = 'PENDING';
   private reason = 'created';
-  private held: FlvTag[] = [];
-  private closing: Promise<void> | undefined;
+  private drain: Promise<void> | undefined;
   private audioStarted = false;
   private readonly log: Logger;
 
@@ -134,19 +128,21 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
     this.log = opts.log;
     const probe = opts.probe;
     // Throws RtmpUrlError for a bad URL: the manager checks before creating us.
-    this.publisher = new RtmpPublisher({
-      url: opts.rtmpUrl,
-      naming: opts.naming,
-      flashVersion: opts.flashVersion,
-      sendMetadata: opts.sendMetadata,
-      localAddress: opts.localAddress,
-      tls: opts.tls,
+    this.push = new PushRestorer({
+      attempt: {
+        url: opts.rtmpUrl,
+        naming: opts.naming,
+        flashVersion: opts.flashVersion,
+        sendMetadata: opts.sendMetadata,
+        localAddress: opts.localAddress,
+        tls: opts.tls,
+        hasVideo: opts.source.hasVideo(),
+        onTagWritten: probe ? (type, ts, at) => probe.tagOut(type === FlvTagType.Video ? 'video' : 'audio', ts, at) : undefined,
+      },
       restore: opts.restore,
-      hasVideo: opts.source.hasVideo(),
-      onTagWritten: probe ? (type, ts, at) => probe.tagOut(type === FlvTagType.Video ? 'video' : 'audio', ts, at) : undefined,
     });
     this.audio = new AudioTrack({ ffmpegPath: opts.ffmpegPath, bitrateKbps: opts.audioBitrateKbps, silentIfNoAudio: true });
-    this.buffer = new OutputBuffer(opts.outputBuffer, (tag) => this.toPublisher(tag));
+    this.buffer = new OutputBuffer(opts.outputBuffer, (tag) => this.push.send(tag));
     const toBuffer = probe
       ? (tag: FlvTag): void => {
           if (!isSequenceHeader(tag)) probe.interleaved(tag.type === FlvTagType.Video ? 'video' : 'audio', tag.timestamp, performance.now());
@@ -158,28 +154,35 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
       this.transcoder = new VideoTranscoder({ ...opts.transcode, ffmpegPath: opts.ffmpegPath });
       this.transcoder.on('frame', (frame) => this.muxVideo(frame));
       this.transcoder.on('keyframeNeeded', () => this.opts.source.requestKeyframe());
-      this.transcoder.on('close', (reason) => {
-        if (!this.closing) void this.close(`the video transcoder stopped: ${reason}`, 'FAILED');
-      });
+      this.transcoder.on('close', (reason) => void this.close(`the video transcoder stopped: ${reason}`, 'FAILED'));
     }
     this.audio.on('aac', (frame) => this.interleaver.push(aacRawTag(Math.max(0, Math.round(frame.pts)), frame.raw)));
-    this.audio.on('close', (reason) => {
-      if (!this.closing) void this.close(`the AAC encoder stopped: ${reason}`, 'FAILED');
+    this.audio.on('close', (reason) => void this.close(`the AAC encoder stopped: ${reason}`, 'FAILED'));
+    this.push.on('state', (state, reason) => {
+      if (state === 'TERMINATED' || state === 'FAILED') void this.close(reason, state);
+      else this.setState(state, reason);
     });
-    this.publisher.on('state', (state, reason) => this.onPushState(state, reason));
-    this.publisher.on('needKeyframe', () => this.opts.source.requestKeyframe());
+    this.push.on('needKeyframe', (urgent) => this.opts.source.requestKeyframe({ urgent }));
   }
 
   get state(): TransponderState {
     return this.current;
   }
 
+  /** True from the moment close() is called (or a part failed): the state is terminal. */
   get ended(): boolean {
     return this.current === 'TERMINATED' || this.current === 'FAILED';
   }
 
+  /** Resolves when every child (the push, ffmpeg processes, timers) is released. */
+  get drained(): Promise<void> {
+    return this.drain ?? Promise.resolve();
+  }
+
   /** Subscribes to the source and connects; returns at once (the state tells the rest). */
   start(): void {
+    this.refuseIfEnded('start');
+    if (this.current !== 'PENDING') throw new Error(`start() called in state ${this.current}`);
     const source = this.opts.source;
     if (source.closed) {
       void this.close('the published stream has already ended', 'FAILED');
@@ -188,31 +191,34 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
     source.on('video', this.onVideo);
     source.on('audio', this.onAudio);
     source.on('close', this.onSourceClose);
-    // The first video the server gets must be a keyframe: ask now, while connecting.
-    source.requestKeyframe({ urgent: true });
-    this.publisher.send(aacSequenceHeaderTag(0, this.audio.audioSpecificConfig));
-    if (!source.hasVideo()) this.publisher.setMetadata(AUDIO_METADATA);
-    this.publisher.start().catch(() => undefined /* the state event carries the reason */);
+    this.push.send(aacSequenceHeaderTag(0, this.audio.audioSpecificConfig));
+    if (!source.hasVideo()) this.push.setMetadata(AUDIO_METADATA);
+    // The first video the server gets must be a keyframe: the push asks for one (urgent) as it connects.
+    this.push.start();
   }
 
   mute(): void {
+    this.refuseIfEnded('mute');
     this.audio.mixer.mute();
   }
 
   unmute(): void {
+    this.refuseIfEnded('unmute');
     this.audio.mixer.unmute();
   }
 
   soundOn(pcm: Int16Array, loop: boolean): void {
+    this.refuseIfEnded('sound_on');
     this.audio.mixer.soundOn(pcm, loop);
   }
 
   soundOff(): void {
+    this.refuseIfEnded('sound_off');
     this.audio.mixer.soundOff();
   }
 
   snapshot(): TransponderSnapshot {
-    const push = this.publisher.toJSON();
+    const push = this.push.toJSON();
     const format = this.muxer.format;
     return {
       state: this.current,
@@ -222,43 +228,51 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
       muted: this.audio.mixer.muted,
       soundEnabled: this.audio.mixer.soundEnabled,
       transcoding: this.transcoder !== undefined,
-      publishedName: this.publisher.target.streamName,
+      publishedName: this.push.publishedName,
       stats: {
         bytesSent: push.bytesSent,
         bitrateKbps: push.bitrateKbps,
         framesSent: push.videoFramesSent + push.audioFramesSent,
         framesDropped: push.videoFramesDropped + push.audioFramesDropped,
         restoreAttempts: push.restoreAttempts,
+        restores: push.restores,
         bufferMs: this.buffer.stats().bufferedMs,
         lastError: push.lastError,
       },
     };
   }
 
-  /** Ends the push (FCUnpublish/deleteStream), its ffmpeg children and its timers. Idempotent. */
+  /**
+   * Ends the transponder: the state is TERMINATED (or FAILED) and the reason kept at once,
+   * before anything is released; then the push (FCUnpublish/deleteStream), its ffmpeg
+   * children and its timers are released. Returns the drain. The first call decides the
+   * state; later calls (also from children ending because of this one) change nothing.
+   */
   close(reason: string, state: 'TERMINATED' | 'FAILED' = 'TERMINATED'): Promise<void> {
-    if (this.closing) return this.closing;
-    this.closing = (async () => {
-      const source = this.opts.source;
-      source.off('video', this.onVideo);
-      source.off('audio', this.onAudio);
-      source.off('close', this.onSourceClose);
-      this.interleaver.close();
-      this.buffer.close();
-      this.held = [];
-      await Promise.allSettled([
-        this.publisher.close(reason),
-        this.audio.close(reason),
-        this.transcoder?.close(reason) ?? Promise.resolve(),
-      ]);
-      this.setState(state, reason);
-    })();
-    return this.closing;
+    if (this.drain) return this.drain;
+    this.setState(state, reason);
+    const source = this.opts.source;
+    source.off('video', this.onVideo);
+    source.off('audio', this.onAudio);
+    source.off('close', this.onSourceClose);
+    this.interleaver.close();
+    this.buffer.close();
+    this.drain = Promise.allSettled([
+      this.push.close(reason, state),
+      this.audio.close(reason),
+      this.transcoder?.close(reason) ?? Promise.resolve(),
+    ]).then(() => undefined);
+    return this.drain;
   }
 
   // ---- pipeline -----------------------------------------------------------------
 
+  private refuseIfEnded(what: string): void {
+    if (this.ended) throw new TransponderClosedError(`${what}: the transponder has ended (${this.current}: ${this.reason})`);
+  }
+
   private muxVideo(frame: VideoFrame): void {
+    if (this.ended) return;
     if (!this.audioStarted) {
       this.audioStarted = true;
       // A publish without audio still gets an AAC track (YouTube expects one).
@@ -276,47 +290,14 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
       videocodecid: 7,
       ...AUDIO_METADATA,
     };
-    this.publisher.setMetadata(meta);
+    this.push.setMetadata(meta);
     this.log.info('video format', { mediaSessionId: this.mediaSessionId, width: format.width, height: format.height });
   }
 
-  /** Out of the output buffer: to the publisher, or held while the first connection is made. */
-  private toPublisher(tag: FlvTag): void {
-    if (this.publisher.state === 'publishing' || this.publisher.state === 'restoring') {
-      this.publisher.send(tag);
-      return;
-    }
-    if (this.publisher.state !== 'connecting' && this.publisher.state !== 'idle') return;
-    if (isSequenceHeader(tag)) {
-      this.publisher.send(tag); // remembered by the publisher for when it starts
-      return;
-    }
-    if (tag.type === FlvTagType.Video && isVideoKeyframe(tag)) {
-      // Start the held run again at each keyframe once it is long enough.
-      const first = this.held[0];
-      if (first && tag.timestamp - first.timestamp > MAX_HELD_MS) this.held = [];
-    }
-    if (this.held.length > 0 || (tag.type === FlvTagType.Video && isVideoKeyframe(tag))) this.held.push(tag);
-  }
-
-  private onPushState(state: RtmpPushState, reason: string): void {
-    const mapped = PUSH_TO_TRANSPONDER[state];
-    if (!mapped) return;
-    if (mapped === 'PUBLISHING' && this.held.length > 0) {
-      const held = this.held;
-      this.held = [];
-      for (const tag of held) this.publisher.send(tag);
-    }
-    if (mapped === 'TERMINATED' || mapped === 'FAILED') {
-      if (!this.closing) void this.close(reason, mapped);
-      return;
-    }
-    this.setState(mapped, reason);
-  }
-
+  /** The one place the state changes: logged with its reason, terminal states absorbing. */
   private setState(state: TransponderState, reason: string): void {
-    if (this.current === state) return;
     if (this.ended) return;
+    if (this.current === state && this.reason === reason) return;
     const from = this.current;
     this.current = state;
     this.reason = reason;

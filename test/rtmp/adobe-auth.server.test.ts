@@ -10,7 +10,6 @@ import { ChunkEncoder } from '../../src/rtmp/chunk-encoder';
 import { commandMessage, decodeCommand, type RtmpCommand } from '../../src/rtmp/command-messages';
 import { MessageType } from '../../src/rtmp/message-types';
 import { RtmpPublisher } from '../../src/rtmp/rtmp-publisher';
-import { RestorePolicy } from '../../src/transponder/restore-policy';
 
 function md5Base64(text: string): string {
   const digest = execFileSync('openssl', ['dgst', '-md5', '-binary'], { input: text });
@@ -97,7 +96,6 @@ function publisher(url: string): RtmpPublisher {
     sendMetadata: false,
     hasVideo: true,
     timeoutMs: 5000,
-    restore: new RestorePolicy({ enabled: false, attempts: 0, intervalMs: 0 }),
   });
 }
 

@@ -11,6 +11,8 @@ import { FlvFilePusher } from '../../tools/flv-file-pusher';
 import { RtmpPublisher, type RtmpPublisherOptions, type RtmpPushState } from '../../src/rtmp/rtmp-publisher';
 import { readFlvFile } from '../../src/flv/flv-file-reader';
 import { RestorePolicy } from '../../src/transponder/restore-policy';
+import type { PushRestorer } from '../../src/transponder/push-restorer';
+import type { TransponderState } from '../../src/transponder/transponder-api';
 import { OutputBuffer } from '../../src/transponder/output-buffer';
 import { FlvTagType, isSequenceHeader, isVideoKeyframe, type FlvTag } from '../../src/flv/flv-tag';
 
@@ -27,7 +29,6 @@ function publisherOptions(url: string, extra: Partial<RtmpPublisherOptions> = {}
     naming: { fullUrl: true },
     sendMetadata: true,
     hasVideo: true,
-    restore: new RestorePolicy({ enabled: false, attempts: 0, intervalMs: 1000 }),
     timeoutMs: 5000,
     ...extra,
   };
@@ -49,6 +50,12 @@ async function waitFor(check: () => boolean, ms: number, what: string): Promise<
 
 function collectStates(p: RtmpPublisher): Array<[RtmpPushState, string]> {
   const states: Array<[RtmpPushState, string]> = [];
+  p.on('state', (s, r) => states.push([s, r]));
+  return states;
+}
+
+function collectPushStates(p: PushRestorer): Array<[TransponderState, string]> {
+  const states: Array<[TransponderState, string]> = [];
   p.on('state', (s, r) => states.push([s, r]));
   return states;
 }
@@ -94,17 +101,18 @@ describe('RtmpPublisher → nginx-rtmp', () => {
     expect(isVideoKeyframe(firstVideo)).toBe(true);
     expect(firstVideo.timestamp).toBe(0);
 
-    const stats = pusher.publisher.toJSON();
+    const stats = pusher.push.toJSON();
     const sourceTags = await readTags(source);
-    // Every video tag but ffmpeg's end-of-sequence marker, which the pusher leaves out.
-    expect(stats.videoFramesSent).toBe(sourceTags.filter((t) => t.type === FlvTagType.Video && t.data[1] !== 2).length);
+    // Every video frame (not the sequence header, not ffmpeg's end-of-sequence marker, which the pusher leaves out).
+    expect(stats.videoFramesSent).toBe(SOURCE_FRAMES);
+    expect(stats.videoFramesSent).toBe(sourceTags.filter((t) => t.type === FlvTagType.Video && t.data[1] === 1).length);
     // Each connection starts on a keyframe: only audio from before the first keyframe is left out.
     const firstKey = sourceTags.find((t) => t.type === FlvTagType.Video && isVideoKeyframe(t) && !isSequenceHeader(t))!;
     const audioBefore = sourceTags.filter((t) => t.type === FlvTagType.Audio && !isSequenceHeader(t) && t.timestamp < firstKey.timestamp).length;
-    expect(stats.audioFramesSent).toBe(sourceTags.filter((t) => t.type === FlvTagType.Audio).length - audioBefore);
+    expect(stats.audioFramesSent).toBe(sourceTags.filter((t) => t.type === FlvTagType.Audio && !isSequenceHeader(t)).length - audioBefore);
     expect(stats.videoFramesDropped).toBe(0);
     expect(stats.audioFramesDropped).toBe(audioBefore);
-    expect(stats.state).toBe('closed');
+    expect(pusher.push.state).toBe('TERMINATED');
   });
 
   it('sends the query in connect and the published name, as nginx sees them', async () => {
@@ -209,17 +217,17 @@ describe('RtmpPublisher → nginx-rtmp', () => {
         file: source,
         loop: true,
         durationMs: 60_000,
-        publisher: publisherOptions(`${nginx.url()}/phoenix`, { restore: new RestorePolicy({ enabled: true, attempts: 10, intervalMs: 300 }) }),
+        publisher: publisherOptions(`${nginx.url()}/phoenix`),
+        restore: new RestorePolicy({ enabled: true, attempts: 10, intervalMs: 300 }),
       });
-      pusher.publisher.on('needKeyframe', () => undefined);
-      const states = collectStates(pusher.publisher);
+      const states = collectPushStates(pusher.push);
       const running = pusher.run();
-      await waitFor(() => pusher.publisher.state === 'publishing', 5000, 'publishing');
+      await waitFor(() => pusher.push.state === 'PUBLISHING', 5000, 'publishing');
       await new Promise((r) => setTimeout(r, 1500));
       const lostAt = Date.now();
       await nginx.restartServer();
-      await waitFor(() => states.some(([s]) => s === 'restoring'), 5000, 'restoring');
-      await waitFor(() => pusher.publisher.state === 'publishing' && pusher.publisher.toJSON().restores === 1, 10_000, 'publishing again');
+      await waitFor(() => states.some(([s]) => s === 'RESTORING'), 5000, 'restoring');
+      await waitFor(() => pusher.push.state === 'PUBLISHING' && pusher.push.toJSON().restores === 1, 10_000, 'publishing again');
       const restoredAfter = Date.now() - lostAt;
       await new Promise((r) => setTimeout(r, 1500));
       await pusher.stop();
@@ -242,15 +250,15 @@ describe('RtmpPublisher → nginx-rtmp', () => {
 
     it('with restore off, a lost push ends with a clear reason', async () => {
       const pusher = new FlvFilePusher({ file: source, loop: true, durationMs: 60_000, publisher: publisherOptions(`${nginx.url()}/mortal`) });
-      const states = collectStates(pusher.publisher);
+      const states = collectPushStates(pusher.push);
       const running = pusher.run();
-      await waitFor(() => pusher.publisher.state === 'publishing', 5000, 'publishing');
+      await waitFor(() => pusher.push.state === 'PUBLISHING', 5000, 'publishing');
       await nginx.restartServer();
-      await waitFor(() => pusher.publisher.state === 'failed', 5000, 'failed');
+      await waitFor(() => pusher.push.state === 'FAILED', 5000, 'failed');
       await running;
       await pusher.stop();
       expect(states.at(-1)![1]).toMatch(/closed the connection|socket error/);
-      expect(states.some(([s]) => s === 'restoring')).toBe(false);
+      expect(states.some(([s]) => s === 'RESTORING')).toBe(false);
     });
   });
 
@@ -263,18 +271,18 @@ describe('RtmpPublisher → nginx-rtmp', () => {
       publisher: publisherOptions(`${nginx.url()}/stalled`, { maxQueueBytes: 256 * 1024, socketHighWaterBytes: 64 * 1024 }),
     });
     let keyframeRequests = 0;
-    pusher.publisher.on('needKeyframe', () => keyframeRequests++);
+    pusher.push.on('needKeyframe', () => keyframeRequests++);
     const running = pusher.run();
-    await waitFor(() => pusher.publisher.state === 'publishing', 5000, 'publishing');
+    await waitFor(() => pusher.push.state === 'PUBLISHING', 5000, 'publishing');
     const requestsAtStart = keyframeRequests;
-    const audioDroppedAtStart = pusher.publisher.toJSON().audioFramesDropped;
+    const audioDroppedAtStart = pusher.push.toJSON().audioFramesDropped;
     nginx.freeze();
     try {
-      await waitFor(() => pusher.publisher.toJSON().videoFramesDropped > 30, 20_000, 'dropped frames');
+      await waitFor(() => pusher.push.toJSON().videoFramesDropped > 30, 20_000, 'dropped frames');
     } finally {
       nginx.thaw();
     }
-    const stats = pusher.publisher.toJSON();
+    const stats = pusher.push.toJSON();
     expect(stats.queuedBytes).toBeLessThanOrEqual(2 * 256 * 1024);
     expect(stats.audioFramesDropped).toBe(audioDroppedAtStart);
     expect(keyframeRequests).toBeGreaterThan(requestsAtStart);

@@ -1,0 +1,235 @@
+/**
+ * The life of one push across connections: runs one RtmpPublisher attempt at a time and,
+ * when a publishing connection is lost, starts the next one as the restore policy
+ * (rtmp_push_restore*) allows, as MediaMTX's source handler owns the retry loop around
+ * one cancellable attempt.
+ *
+ *   CONNECTING ─▶ PUBLISHING ─(lost)─▶ RESTORING ─(attempt publishes)─▶ PUBLISHING
+ *       │                                  │
+ *       └─(first attempt refused)─▶ FAILED ◀┘ (policy gives up)       close() ─▶ TERMINATED
+ *
+ * The next attempt exists from the moment of the loss, so it keeps the run since the
+ * latest keyframe while it waits and starts on a picture at once. Each attempt starting
+ * to connect asks the source for a keyframe without delay (urgent).
+ */
+import { TypedEmitter } from '../util/typed-emitter';
+import type { StreamMetadata } from '../flv/metadata';
+import type { FlvTag } from '../flv/flv-tag';
+import { RtmpPublisher, type RtmpPublisherOptions, type RtmpPushState } from '../rtmp/rtmp-publisher';
+import type { RestoreRule } from './restore-policy';
+import type { TransponderState } from './transponder-api';
+
+export interface PushRestorerOptions {
+  /** What each attempt is made with. */
+  attempt: RtmpPublisherOptions;
+  /** When to try again after a loss. */
+  restore: RestoreRule;
+}
+
+export type PushRestorerEvents = {
+  state: [state: TransponderState, reason: string];
+  /** The source should send a keyframe; `urgent` when a connection is starting now. */
+  needKeyframe: [urgent: boolean];
+};
+
+export interface PushStats {
+  bytesSent: number;
+  bitrateKbps: number;
+  videoFramesSent: number;
+  audioFramesSent: number;
+  videoFramesDropped: number;
+  audioFramesDropped: number;
+  queuedBytes: number;
+  /** Attempts made since the push was last lost (0 while publishing). */
+  restoreAttempts: number;
+  /** Losses recovered from. */
+  restores: number;
+  connectMs?: number;
+  lastError?: string;
+}
+
+type Totals = Pick<PushStats, 'bytesSent' | 'videoFramesSent' | 'audioFramesSent' | 'videoFramesDropped' | 'audioFramesDropped'>;
+
+export class PushRestorer extends TypedEmitter<PushRestorerEvents> {
+  private attempt: RtmpPublisher;
+  private current: TransponderState = 'PENDING';
+  private why = 'created';
+  private timer: NodeJS.Timeout | undefined;
+  private restoreAttempts = 0;
+  private restores = 0;
+  private lastError: string | undefined;
+  private metadata: StreamMetadata | undefined;
+  private readonly finished: Totals = { bytesSent: 0, videoFramesSent: 0, audioFramesSent: 0, videoFramesDropped: 0, audioFramesDropped: 0 };
+  /** Drains of attempts still releasing (pruned as each settles). */
+  private readonly drains = new Set<Promise<void>>();
+
+  constructor(private readonly opts: PushRestorerOptions) {
+    super();
+    // Throws RtmpUrlError for a bad URL: callers check the URL before.
+    this.attempt = this.newAttempt();
+  }
+
+  get state(): TransponderState {
+    return this.current;
+  }
+
+  get reason(): string {
+    return this.why;
+  }
+
+  get closed(): boolean {
+    return this.current === 'TERMINATED' || this.current === 'FAILED';
+  }
+
+  /** The published name at the server (e.g. rtmp_cam1), never the URL. */
+  get publishedName(): string {
+    return this.attempt.target.streamName;
+  }
+
+  /** Starts the first attempt; the state tells the rest. */
+  start(): void {
+    if (this.current !== 'PENDING') throw new Error(`start() called in state ${this.current}`);
+    this.setState('CONNECTING', 'connecting to the RTMP server');
+    this.run(this.attempt);
+  }
+
+  setMetadata(meta: StreamMetadata): void {
+    this.metadata = meta;
+    this.attempt.setMetadata(meta);
+  }
+
+  send(tag: FlvTag): void {
+    this.attempt.send(tag);
+  }
+
+  /**
+   * Ends the push: the state is terminal at once, the reason kept; the attempt (its
+   * connect, or FCUnpublish and deleteStream) and timers are released after. Returns the
+   * drain. A second call, or one after FAILED, changes nothing.
+   */
+  close(reason: string, state: 'TERMINATED' | 'FAILED' = 'TERMINATED'): Promise<void> {
+    if (!this.closed) {
+      this.setState(state, reason);
+      this.release(reason);
+    }
+    return Promise.all([...this.drains]).then(() => undefined);
+  }
+
+  toJSON(): PushStats {
+    const a = this.attempt.toJSON();
+    return {
+      bytesSent: this.finished.bytesSent + a.bytesSent,
+      bitrateKbps: a.bitrateKbps,
+      videoFramesSent: this.finished.videoFramesSent + a.videoFramesSent,
+      audioFramesSent: this.finished.audioFramesSent + a.audioFramesSent,
+      videoFramesDropped: this.finished.videoFramesDropped + a.videoFramesDropped,
+      audioFramesDropped: this.finished.audioFramesDropped + a.audioFramesDropped,
+      queuedBytes: a.queuedBytes,
+      restoreAttempts: this.restoreAttempts,
+      restores: this.restores,
+      connectMs: a.connectMs,
+      lastError: this.lastError,
+    };
+  }
+
+  // ---- attempts -------------------------------------------------------------------
+
+  private newAttempt(previous?: RtmpPublisher): RtmpPublisher {
+    const attempt = new RtmpPublisher(this.opts.attempt);
+    if (previous) attempt.inheritHeaders(previous.headers());
+    if (this.metadata) attempt.setMetadata(this.metadata);
+    attempt.on('state', (state, reason) => this.onAttemptState(attempt, state, reason));
+    attempt.on('needKeyframe', () => this.emit('needKeyframe', false));
+    return attempt;
+  }
+
+  private run(attempt: RtmpPublisher): void {
+    this.emit('needKeyframe', true);
+    attempt.start().catch(() => undefined /* its state event carries the reason */);
+  }
+
+  private onAttemptState(attempt: RtmpPublisher, state: RtmpPushState, reason: string): void {
+    if (attempt !== this.attempt || this.closed) return;
+    switch (state) {
+      case 'publishing': {
+        const restored = this.current === 'RESTORING';
+        if (restored) this.restores++;
+        this.restoreAttempts = 0;
+        this.setState('PUBLISHING', restored ? `restored after a loss (${this.lastError ?? 'connection lost'})` : reason);
+        return;
+      }
+      case 'lost':
+        this.lastError = reason;
+        this.retire(attempt);
+        this.scheduleRestore(reason);
+        return;
+      case 'failed':
+        this.lastError = reason;
+        if (this.current === 'CONNECTING') {
+          this.close(reason, 'FAILED').catch(() => undefined);
+          return;
+        }
+        this.retire(attempt);
+        this.scheduleRestore(reason);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** The attempt ended on its own: count what it did and make the next one, holding. */
+  private retire(attempt: RtmpPublisher): void {
+    const s = attempt.toJSON();
+    this.finished.bytesSent += s.bytesSent;
+    this.finished.videoFramesSent += s.videoFramesSent;
+    this.finished.audioFramesSent += s.audioFramesSent;
+    this.finished.videoFramesDropped += s.videoFramesDropped;
+    this.finished.audioFramesDropped += s.audioFramesDropped;
+    this.track(attempt.drained);
+    this.attempt = this.newAttempt(attempt);
+  }
+
+  private scheduleRestore(reason: string): void {
+    const delay = this.opts.restore.nextDelay(this.restoreAttempts);
+    if (delay === undefined) {
+      const why = this.opts.restore.enabled ? `${reason}; gave up after ${this.restoreAttempts} restore attempts` : reason;
+      this.close(why, 'FAILED').catch(() => undefined);
+      return;
+    }
+    const n = this.restoreAttempts + 1;
+    this.setState('RESTORING', `${reason}; restore attempt ${n}${this.ofAttempts()} in ${delay} ms`);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.closed) return;
+      this.restoreAttempts = n;
+      this.setState('RESTORING', `${reason}; restore attempt ${n}${this.ofAttempts()} connecting`);
+      this.run(this.attempt);
+    }, delay);
+  }
+
+  private ofAttempts(): string {
+    const attempts = this.opts.restore.attempts;
+    return attempts >= 0 ? ` of ${attempts}` : '';
+  }
+
+  private release(reason: string): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.track(this.attempt.close(reason));
+  }
+
+  private track(drain: Promise<void>): void {
+    const settled: Promise<void> = drain.catch(() => undefined).then(() => {
+      this.drains.delete(settled);
+    });
+    this.drains.add(settled);
+  }
+
+  private setState(state: TransponderState, reason: string): void {
+    if (this.closed) return;
+    if (state === this.current && reason === this.why) return;
+    this.current = state;
+    this.why = reason;
+    this.emit('state', state, reason);
+  }
+}
