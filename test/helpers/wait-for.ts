@@ -1,0 +1,18 @@
+/** Waits on a condition with a deadline: the one way tests wait (never sleep-then-hope). */
+export interface WaitForOptions {
+  /** What is awaited, for the error when the deadline passes. */
+  what: string;
+  /** Default 10 s. */
+  timeoutMs?: number;
+  /** How often the condition is checked; default 10 ms. */
+  intervalMs?: number;
+}
+
+export async function waitFor(condition: () => boolean | Promise<boolean>, opts: WaitForOptions): Promise<void> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
+  for (;;) {
+    if (await condition()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${opts.timeoutMs ?? 10_000} ms waiting for ${opts.what}`);
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 10));
+  }
+}
