@@ -9,8 +9,6 @@ import net from 'node:net';
 import type { Logger } from '../log';
 import { parseRtmpUrl, redactRtmpUrl, RtmpUrlError, type RtmpNaming } from '../rtmp/rtmp-url';
 import type { RestoreRule } from './restore-policy';
-import type { StreamRegistry } from '../streams/stream-registry';
-import type { Publisher } from '../webrtc/publisher';
 import type { OutputBufferOptions } from './output-buffer';
 import { SoundLibrary } from './sound-files';
 import { transcodeParams, type TranscodeRequest } from './transcode-params';
@@ -46,6 +44,12 @@ export interface TransponderManagerOptions {
   latencyProbe?: (mediaSessionId: string) => LatencyProbe | undefined;
 }
 
+/** What the manager needs of the published streams: the StreamRegistry, or a fake in tests. */
+export interface StreamDirectory {
+  get(name: string): TransponderSource | undefined;
+  on(event: 'publish', listener: (source: TransponderSource, info: { rtmpUrl?: string }) => void): unknown;
+}
+
 interface Entry {
   transponder: Transponder;
   sourceStreamName: string;
@@ -53,11 +57,6 @@ interface Entry {
   options: Record<string, unknown>;
   createdAt: number;
   pruneTimer?: NodeJS.Timeout;
-}
-
-/** Adapts a Publisher to what a transponder needs. */
-function sourceOf(publisher: Publisher): TransponderSource {
-  return publisher;
 }
 
 function reservationKey(streamName: string, rtmpUrl: string): string {
@@ -72,7 +71,7 @@ export class TransponderManager implements TransponderApi {
   private closed = false;
 
   constructor(
-    private readonly registry: StreamRegistry,
+    private readonly registry: StreamDirectory,
     private readonly opts: TransponderManagerOptions,
     private readonly log: Logger,
   ) {
@@ -132,13 +131,13 @@ export class TransponderManager implements TransponderApi {
     req: StartupRequest,
     naming: RtmpNaming,
     transcode: ReturnType<typeof transcodeParams>,
-    publisher: Publisher,
+    publisher: TransponderSource,
     sound: Int16Array | undefined,
   ): TransponderInfo {
     const mediaSessionId = randomUUID();
     const transponder = new Transponder({
       mediaSessionId,
-      source: sourceOf(publisher),
+      source: publisher,
       rtmpUrl: req.rtmpUrl,
       naming,
       flashVersion: req.rtmpFlashVersion || this.opts.flashVersion,

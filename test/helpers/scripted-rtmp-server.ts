@@ -34,6 +34,8 @@ export class ScriptedRtmpServer {
   private readonly server = net.createServer((socket) => this.serve(socket));
   private readonly sockets = new Set<net.Socket>();
   private connections = 0;
+  /** Answers held back while paused (a slow server), sent on resume(). */
+  private held: Array<() => void> | undefined;
   port = 0;
 
   constructor(mode: ScriptedMode = 'publish') {
@@ -57,6 +59,17 @@ export class ScriptedRtmpServer {
   async listen(): Promise<void> {
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
     this.port = (this.server.address() as net.AddressInfo).port;
+  }
+
+  /** Holds back every answer to a command until resume(): a server slow to accept. */
+  pause(): void {
+    this.held ??= [];
+  }
+
+  resume(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const send of held) send();
   }
 
   /** Cuts every open connection (a server restart as the client sees it). */
@@ -91,7 +104,9 @@ export class ScriptedRtmpServer {
     const decoder = new ChunkDecoder();
     const encoder = new ChunkEncoder();
     const reply = (cmd: RtmpCommand, streamId = 0): void => {
-      socket.write(encoder.encode(commandMessage(cmd, { chunkStreamId: 3, messageStreamId: streamId })));
+      const send = (): void => void socket.write(encoder.encode(commandMessage(cmd, { chunkStreamId: 3, messageStreamId: streamId })));
+      if (this.held) this.held.push(send);
+      else send();
     };
     socket.on('data', (data: Buffer) => {
       if (mode === 'silent') return;

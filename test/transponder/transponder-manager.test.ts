@@ -1,0 +1,136 @@
+/**
+ * TransponderManager with a scripted stream directory and a scripted RTMP server: races
+ * of parallel startups, the transponder limit, honest states after terminate.
+ */
+import path from 'node:path';
+import { ScriptedRtmpServer } from '../helpers/scripted-rtmp-server';
+import { waitFor } from '../helpers/wait-for';
+import { TransponderManager, type StreamDirectory } from '../../src/transponder/transponder-manager';
+import { RestorePolicy } from '../../src/transponder/restore-policy';
+import { TransponderError, type TransponderErrorCode } from '../../src/transponder/transponder-api';
+import type { TransponderSource } from '../../src/transponder/transponder';
+import { TypedEmitter } from '../../src/util/typed-emitter';
+import type { AudioFrame, VideoFrame } from '../../src/webrtc/frames';
+import { silentLogger } from '../../src/log';
+
+jest.setTimeout(30_000);
+
+type SourceEvents = { video: [VideoFrame]; audio: [AudioFrame]; close: [string] };
+
+class QuietSource extends TypedEmitter<SourceEvents> implements TransponderSource {
+  closed = false;
+  constructor(readonly streamName: string) {
+    super();
+  }
+  hasAudio(): boolean {
+    return true;
+  }
+  hasVideo(): boolean {
+    return true;
+  }
+  requestKeyframe(): void {}
+}
+
+let server: ScriptedRtmpServer;
+let manager: TransponderManager;
+let lookups = 0;
+const sources = new Map<string, QuietSource>([['cam1', new QuietSource('cam1')]]);
+const directory: StreamDirectory = { get: (name) => sources.get(name), on: () => undefined };
+
+function makeManager(maxTransponders: number): TransponderManager {
+  return new TransponderManager(
+    directory,
+    {
+      streamNamePrefix: 'rtmp_',
+      fullUrl: false,
+      sendMetadata: true,
+      restore: new RestorePolicy({ enabled: false, attempts: 0, intervalMs: 0 }),
+      outputBuffer: { enabled: false, startSizeMs: 0, initialSizeMs: 0, pollingTimeMs: 10, maxBufferingsAllowed: -1 },
+      mediaDir: path.join(__dirname, '../../media'),
+      keepEndedMs: 60_000,
+      maxTransponders,
+      // A name lookup that takes a while: the await every startup makes before creating.
+      lookup: async () => {
+        lookups++;
+        await new Promise((r) => setTimeout(r, 20));
+      },
+    },
+    silentLogger,
+  );
+}
+
+/** The code of each settled startup: 'ok' or the TransponderError code. */
+async function outcomes(promises: Array<Promise<unknown>>): Promise<Array<'ok' | TransponderErrorCode>> {
+  const settled = await Promise.allSettled(promises);
+  return settled.map((s) => (s.status === 'fulfilled' ? 'ok' : s.reason instanceof TransponderError ? s.reason.code : String(s.reason) as TransponderErrorCode));
+}
+
+function count<T>(list: T[], value: T): number {
+  return list.filter((x) => x === value).length;
+}
+
+beforeEach(async () => {
+  server = new ScriptedRtmpServer('publish');
+  await server.listen();
+  lookups = 0;
+});
+
+afterEach(async () => {
+  await manager?.close();
+  await server.close();
+});
+
+describe('TransponderManager', () => {
+  it('20 parallel startups of one stream to one URL: exactly one is created, the rest 409', async () => {
+    manager = makeManager(100);
+    const url = `rtmp://localhost:${server.port}/live`;
+    const results = await outcomes(Array.from({ length: 20 }, () => manager.startup({ streamName: 'cam1', rtmpUrl: url })));
+    expect(count(results, 'ok')).toBe(1);
+    expect(count(results, 'TRANSPONDER_EXISTS')).toBe(19);
+    expect(manager.findAll()).toHaveLength(1);
+  });
+
+  it('with a limit of 3, 20 parallel startups to different URLs create 3 and refuse 17', async () => {
+    manager = makeManager(3);
+    const results = await outcomes(
+      Array.from({ length: 20 }, (_, i) => manager.startup({ streamName: 'cam1', rtmpUrl: `rtmp://localhost:${server.port}/live${i}` })),
+    );
+    expect(count(results, 'ok')).toBe(3);
+    expect(count(results, 'LIMIT_REACHED')).toBe(17);
+    expect(manager.findAll().filter((t) => t.status !== 'TERMINATED' && t.status !== 'FAILED')).toHaveLength(3);
+    expect(lookups).toBe(3); // refused before their first await
+  });
+
+  it('a startup that fails after its reservation gives the key back', async () => {
+    manager = makeManager(100);
+    const url = `rtmp://localhost:${server.port}/live`;
+    const first = manager.startup({ streamName: 'cam1', rtmpUrl: url, options: { action: 'sound_on', soundFile: 'no-such.wav', loop: false } });
+    const second = manager.startup({ streamName: 'cam1', rtmpUrl: url });
+    expect(await outcomes([first, second])).toEqual(['SOUND_FILE_NOT_FOUND', 'TRANSPONDER_EXISTS']);
+    expect(await outcomes([manager.startup({ streamName: 'cam1', rtmpUrl: url })])).toEqual(['ok']);
+  });
+
+  it('terminate: find says TERMINATED when it returns; changes then answer TRANSPONDER_ENDED; terminating again is fine', async () => {
+    manager = makeManager(100);
+    const { mediaSessionId } = await manager.startup({ streamName: 'cam1', rtmpUrl: `rtmp://127.0.0.1:${server.port}/live` });
+    await waitFor(() => manager.find({ streamName: 'cam1' })[0].status === 'PUBLISHING', { what: 'publishing' });
+    await manager.terminate(mediaSessionId);
+    expect(manager.find({ streamName: 'cam1' })[0]).toMatchObject({ status: 'TERMINATED', reason: 'terminated through the REST API' });
+    expect(() => manager.mute(mediaSessionId)).toThrow(expect.objectContaining({ code: 'TRANSPONDER_ENDED' }));
+    await expect(manager.soundOn(mediaSessionId, 'beep.wav', false)).rejects.toMatchObject({ code: 'TRANSPONDER_ENDED' });
+    await expect(manager.terminate(mediaSessionId)).resolves.toBeUndefined();
+    expect(() => manager.unmute('no-such-id')).toThrow(expect.objectContaining({ code: 'TRANSPONDER_NOT_FOUND' }));
+  });
+
+  it('terminate of a FAILED transponder answers and keeps it FAILED with its reason', async () => {
+    manager = makeManager(100);
+    const port = server.port;
+    await server.close();
+    const { mediaSessionId } = await manager.startup({ streamName: 'cam1', rtmpUrl: `rtmp://127.0.0.1:${port}/live` });
+    await waitFor(() => manager.findAll()[0].status === 'FAILED', { what: 'failed' });
+    await manager.terminate(mediaSessionId);
+    expect(manager.findAll()[0]).toMatchObject({ status: 'FAILED', reason: expect.stringMatching(/connection refused/) });
+    server = new ScriptedRtmpServer();
+    await server.listen();
+  });
+});
