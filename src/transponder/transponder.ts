@@ -22,6 +22,7 @@ import type { LatencyProbe } from './latency-probe';
 import { OutputBuffer, type OutputBufferOptions } from './output-buffer';
 import type { TransponderState, TransponderStats } from './transponder-api';
 import { VideoMuxer, type VideoFormat } from './video-muxer';
+import { VideoLiveness } from './video-liveness';
 import { VideoTranscoder } from '../ffmpeg/video-transcoder';
 import type { TranscodeParams } from './transcode-params';
 
@@ -105,6 +106,7 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
   readonly publisher: RtmpPublisher;
   readonly audio: AudioTrack;
   private readonly muxer = new VideoMuxer();
+  private readonly videoLiveness = new VideoLiveness();
   private readonly interleaver: Interleaver;
   private readonly buffer: OutputBuffer;
   private readonly transcoder: VideoTranscoder | undefined;
@@ -117,6 +119,7 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
 
   private readonly onVideo = (frame: VideoFrame): void => {
     if (this.opts.probe !== undefined) this.opts.probe.frameIn('video', frame.pts, performance.now());
+    this.videoLiveness.frameIn(frame.pts);
     if (this.transcoder) this.transcoder.push(frame);
     else this.muxVideo(frame);
   };
@@ -145,7 +148,7 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
       hasVideo: opts.source.hasVideo(),
       onTagWritten: probe ? (type, ts, at) => probe.tagOut(type === FlvTagType.Video ? 'video' : 'audio', ts, at) : undefined,
     });
-    this.audio = new AudioTrack({ ffmpegPath: opts.ffmpegPath, bitrateKbps: opts.audioBitrateKbps, silentIfNoAudio: true });
+    this.audio = new AudioTrack({ ffmpegPath: opts.ffmpegPath, bitrateKbps: opts.audioBitrateKbps, silentIfNoAudio: true, fillWhenSourceStops: true });
     this.buffer = new OutputBuffer(opts.outputBuffer, (tag) => this.toPublisher(tag));
     const toBuffer = probe
       ? (tag: FlvTag): void => {
@@ -153,7 +156,7 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
           this.buffer.push(tag);
         }
       : (tag: FlvTag): void => this.buffer.push(tag);
-    this.interleaver = new Interleaver(toBuffer, opts.interleaveMaxWaitMs ?? 150);
+    this.interleaver = new Interleaver(toBuffer, { maxWaitMs: opts.interleaveMaxWaitMs ?? 150, audio: this.audio, video: this.videoLiveness });
     if (opts.transcode) {
       this.transcoder = new VideoTranscoder({ ...opts.transcode, ffmpegPath: opts.ffmpegPath });
       this.transcoder.on('frame', (frame) => this.muxVideo(frame));
