@@ -162,6 +162,11 @@ export class AudioTrack extends TypedEmitter<AudioTrackEvents> implements TrackL
     return this.closeReason !== undefined;
   }
 
+  /** The AAC encoder's bitrate (kbit/s): onMetaData's audiodatarate. */
+  get bitrateKbps(): number {
+    return this.encoder.bitrateKbps;
+  }
+
   /** The encoder's ffmpeg pid (tests check nothing outlives close()). */
   get encoderPid(): number | undefined {
     return this.encoder.pid;

@@ -12,7 +12,6 @@ import type { Logger } from '../log';
 import { aacRawTag, aacSequenceHeaderTag } from '../flv/audio-tag';
 import type { FlvTag } from '../flv/flv-tag';
 import { FlvTagType, isVideoKeyframe, isSequenceHeader } from '../flv/flv-tag';
-import type { StreamMetadata } from '../flv/metadata';
 import { RtmpPublisher, type RestoreRule, type RtmpPushState } from '../rtmp/rtmp-publisher';
 import { redactRtmpUrl, type RtmpNaming } from '../rtmp/rtmp-url';
 import type { AudioFrame, VideoFrame } from '../webrtc/frames';
@@ -23,6 +22,7 @@ import { OutputBuffer, type OutputBufferOptions } from './output-buffer';
 import type { TransponderState, TransponderStats } from './transponder-api';
 import { VideoMuxer, type VideoFormat } from './video-muxer';
 import { VideoLiveness } from './video-liveness';
+import { StreamMetadataMeter } from './stream-metadata';
 import { VideoTranscoder } from '../ffmpeg/video-transcoder';
 import type { TranscodeParams } from './transcode-params';
 
@@ -83,15 +83,6 @@ export interface TransponderSnapshot {
 
 /** Frames kept while the first connection is made (from the latest keyframe). */
 const MAX_HELD_MS = 3000;
-/** What every push carries: AAC-LC 48 kHz stereo, from our encoder. */
-const AUDIO_METADATA: StreamMetadata = {
-  audiocodecid: 10,
-  audiosamplerate: 48000,
-  audiosamplesize: 16,
-  stereo: true,
-  encoder: 'rtmp-transponder',
-};
-
 const PUSH_TO_TRANSPONDER: Record<RtmpPushState, TransponderState | undefined> = {
   idle: undefined,
   connecting: 'CONNECTING',
@@ -107,6 +98,9 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
   readonly audio: AudioTrack;
   private readonly muxer = new VideoMuxer();
   private readonly videoLiveness = new VideoLiveness();
+  private readonly meter: StreamMetadataMeter;
+  /** The current connection has had its onMetaData (see refreshMetadata). */
+  private connectionHasMetadata = false;
   private readonly interleaver: Interleaver;
   private readonly buffer: OutputBuffer;
   private readonly transcoder: VideoTranscoder | undefined;
@@ -120,6 +114,9 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
   private readonly onVideo = (frame: VideoFrame): void => {
     if (this.opts.probe !== undefined) this.opts.probe.frameIn('video', frame.pts, performance.now());
     this.videoLiveness.frameIn(frame.pts);
+    let bytes = 0;
+    for (const nal of frame.nalUnits) bytes += nal.length;
+    this.meter.videoFrame(frame.pts, bytes);
     if (this.transcoder) this.transcoder.push(frame);
     else this.muxVideo(frame);
   };
@@ -149,6 +146,10 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
       onTagWritten: probe ? (type, ts, at) => probe.tagOut(type === FlvTagType.Video ? 'video' : 'audio', ts, at) : undefined,
     });
     this.audio = new AudioTrack({ ffmpegPath: opts.ffmpegPath, bitrateKbps: opts.audioBitrateKbps, silentIfNoAudio: true, fillWhenSourceStops: true });
+    this.meter = new StreamMetadataMeter({
+      audioBitrateKbps: this.audio.bitrateKbps,
+      transcode: opts.transcode ? { fps: opts.transcode.fps, bitrateKbps: opts.transcode.bitrateKbps } : undefined,
+    });
     this.buffer = new OutputBuffer(opts.outputBuffer, (tag) => this.toPublisher(tag));
     const toBuffer = probe
       ? (tag: FlvTag): void => {
@@ -194,7 +195,7 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
     // The first video the server gets must be a keyframe: ask now, while connecting.
     source.requestKeyframe({ urgent: true });
     this.publisher.send(aacSequenceHeaderTag(0, this.audio.audioSpecificConfig));
-    if (!source.hasVideo()) this.publisher.setMetadata(AUDIO_METADATA);
+    this.refreshMetadata();
     this.publisher.start().catch(() => undefined /* the state event carries the reason */);
   }
 
@@ -272,15 +273,27 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
   }
 
   private onFormat(format: VideoFormat): void {
-    const meta: StreamMetadata = {
-      width: format.width,
-      height: format.height,
-      framerate: format.sps.frameRate ?? 30,
-      videocodecid: 7,
-      ...AUDIO_METADATA,
-    };
-    this.publisher.setMetadata(meta);
+    this.meter.setFormat({ width: format.width, height: format.height, spsFrameRate: format.sps.frameRate });
+    this.refreshMetadata();
     this.log.info('video format', { mediaSessionId: this.mediaSessionId, width: format.width, height: format.height });
+  }
+
+  /**
+   * onMetaData describes a connection from its start and is never sent in the middle of
+   * one: behind nginx-rtmp `meta copy`, a second onMetaData reaches players as a data
+   * message that ffmpeg shows as a phantom subtitle stream (resolution-change.nginx.test).
+   * A resolution change is signalled as ffmpeg and OBS do, by the new AVC sequence
+   * header alone. So metadata is refreshed (measured rates, current size) before each
+   * connection publishes, and sent on a publishing connection only when that connection
+   * has had none yet: the first keyframe's format, which comes before any media.
+   */
+  private refreshMetadata(): void {
+    if (this.opts.source.hasVideo() && this.muxer.format === undefined) return; // not yet known
+    if (this.publisher.state === 'publishing') {
+      if (this.connectionHasMetadata) return;
+      this.connectionHasMetadata = true;
+    }
+    this.publisher.setMetadata(this.meter.build());
   }
 
   /** Out of the output buffer: to the publisher, or held while the first connection is made. */
@@ -305,6 +318,9 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
   private onPushState(state: RtmpPushState, reason: string): void {
     const mapped = PUSH_TO_TRANSPONDER[state];
     if (!mapped) return;
+    if (state === 'connecting' || state === 'restoring') this.refreshMetadata();
+    // The publisher has just written the metadata it had: complete when the format was known.
+    if (state === 'publishing') this.connectionHasMetadata = !this.opts.source.hasVideo() || this.muxer.format !== undefined;
     if (mapped === 'PUBLISHING' && this.held.length > 0) {
       const held = this.held;
       this.held = [];
