@@ -247,6 +247,7 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
       source.off('video', this.onVideo);
       source.off('audio', this.onAudio);
       source.off('close', this.onSourceClose);
+      this.videoLiveness.stop();
       this.interleaver.close();
       this.buffer.close();
       this.held = [];
