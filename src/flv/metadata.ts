@@ -28,7 +28,12 @@ export interface StreamMetadata {
   filesize?: number;
 }
 
-/** Wire order: ffmpeg's FLV muxer order, so captures and our output line up. */
+/**
+ * Wire order: ffmpeg's FLV muxer order (libavformat/flvenc.c write_metadata), so captures
+ * and our output line up; numbers are AMF0 doubles, `stereo` a boolean, `encoder` a
+ * string, as ffmpeg and OBS write them. Data rates are kbit/s as the FLV spec says
+ * (ffmpeg divides bit/s by 1024; players only display them).
+ */
 const FIELD_ORDER: readonly (keyof StreamMetadata)[] = [
   'duration',
   'width',

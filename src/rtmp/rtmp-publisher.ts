@@ -80,6 +80,9 @@ export interface RtmpPublisherStats {
   lastError?: string;
 }
 
+/** onMetaData as a value, or asked for at the moment a connection starts (measured rates). */
+export type MetadataSource = StreamMetadata | (() => StreamMetadata | undefined);
+
 export const DEFAULT_FLASH_VERSION = 'FMLE/3.0 (compatible; FMSc/1.0)';
 const DEFAULT_TIMEOUT_MS = 10_000;
 /** While a connection waits for its first keyframe, the source is asked again this often. */
@@ -102,7 +105,7 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
   private reason = '';
   private conn: RtmpConnection | undefined;
   private streamId = 0;
-  private metadata: StreamMetadata | undefined;
+  private metadata: MetadataSource | undefined;
   private keyframeTimer: NodeJS.Timeout | undefined;
   private connectMs: number | undefined;
   private drain: Promise<void> = Promise.resolve();
@@ -185,8 +188,8 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
     this.write(this.timeline.begin());
   }
 
-  /** Metadata the connection starts with (onMetaData goes out once, at the start). */
-  setMetadata(meta: StreamMetadata): void {
+  /** Metadata the connection starts with (onMetaData goes out once, at the start, never mid-stream). */
+  setMetadata(meta: MetadataSource): void {
     this.metadata = meta;
   }
 
@@ -387,8 +390,9 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
 
   private writeMetadata(timestamp: number): void {
     const conn = this.conn;
-    if (!this.opts.sendMetadata || !this.metadata || !conn) return;
-    const values = onMetaDataValues(this.metadata);
+    const meta = typeof this.metadata === 'function' ? this.metadata() : this.metadata;
+    if (!this.opts.sendMetadata || !meta || !conn) return;
+    const values = onMetaDataValues(meta);
     conn.writeMessage(dataMessage(values, { chunkStreamId: ChunkStream.Data, messageStreamId: this.streamId, timestamp }));
   }
 

@@ -15,12 +15,19 @@
  * samples from (i − 1)·1024 on, and decoded Opus lags what was captured by the
  * encoder's 312-sample look-ahead; both are taken out so a sound keeps the pts it had
  * at capture, and stays in sync with video.
+ *
+ * Liveness (TrackLiveness, for the Interleaver): the track will reach a time when the
+ * PCM for it is already in the encoder, or when it keeps its own timeline going. With
+ * `fillWhenSourceStops`, a source that sends nothing for SOURCE_GONE_MS is replaced by
+ * silence in real time (the clock is the sample count, so the gap is filled from the
+ * last packet on), until packets come again: the track never stops while it is open.
  */
 import { AACENCODER_PRIMING, AAC_FRAME_SAMPLES, AacEncoder } from '../ffmpeg/aac-encoder';
 import { AudioMixer } from '../media/audio-mixer';
 import { OpusPcmDecoder } from '../media/opus-decoder';
 import { TypedEmitter } from '../util/typed-emitter';
 import type { AudioFrame } from '../webrtc/frames';
+import { realClock, type LivenessClock, type TrackLiveness } from './track-liveness';
 
 const SAMPLES_PER_MS = 48;
 /** libopus look-ahead at 48 kHz in the VOIP/AUDIO modes browsers use (2.5 ms + 4 ms). */
@@ -37,12 +44,30 @@ const MAX_PLC_MS = 200;
 const TOLERANCE_FRAMES = 0.5;
 const SILENCE_TICK_MS = 20;
 const SILENCE_FRAME = 960;
+/**
+ * Nothing from the source for this long means it stopped (the browser sends a packet
+ * every 20 ms, also in silence): silence takes over. Longer than network jitter and a
+ * busy event loop, short enough that video is not held long for audio that is gone.
+ */
+export const SOURCE_GONE_MS = 300;
+/** How often the source is checked for having stopped. */
+const WATCH_MS = 50;
+/**
+ * Silence for a stopped source runs this far behind real time: a packet arrives a frame
+ * (20 ms) plus network jitter after its pts, and when the source comes back its first
+ * packet must find its time still open (a small gap is concealed), not already filled.
+ */
+const FILL_BEHIND_MS = 60;
 
 export interface AudioTrackOptions {
   ffmpegPath?: string;
   bitrateKbps?: number;
   /** start(pts) makes a silent track in real time for a stream without audio. */
   silentIfNoAudio: boolean;
+  /** Source audio that stops mid-stream is continued with silence (see SOURCE_GONE_MS). */
+  fillWhenSourceStops?: boolean;
+  /** For tests; the source watch and generated silence run on it. */
+  clock?: LivenessClock;
 }
 
 export interface AacOut {
@@ -68,8 +93,10 @@ export interface AudioTrackStats {
   /** Frames that arrived for time already covered. */
   dropped: number;
   resyncs: number;
-  /** Silence made by start() while the stream had no audio. */
+  /** Silence made by start() while the stream had no audio, or while its source had stopped. */
   silenceMs: number;
+  /** Times the source stopped sending and silence took over. */
+  sourceStops: number;
   samplesEncoded: number;
   encoded: number;
   muted: boolean;
@@ -82,7 +109,14 @@ interface Anchor {
   pts: number;
 }
 
-export class AudioTrack extends TypedEmitter<AudioTrackEvents> {
+/** Silence made in real time: sample `sampleStart` is due at clock time `wallStart`. */
+interface SilenceFiller {
+  wallStart: number;
+  sampleStart: number;
+  timer: unknown;
+}
+
+export class AudioTrack extends TypedEmitter<AudioTrackEvents> implements TrackLiveness {
   readonly mixer = new AudioMixer();
   readonly audioSpecificConfig: Buffer;
   private readonly opts: AudioTrackOptions;
@@ -93,9 +127,12 @@ export class AudioTrack extends TypedEmitter<AudioTrackEvents> {
   /** PCM samples (per channel) written to the encoder: the audio clock. */
   private samples = 0;
   private lastPts = Number.NEGATIVE_INFINITY;
-  private silenceTimer: NodeJS.Timeout | undefined;
-  private silenceWallStart = 0;
-  private silenceSampleStart = 0;
+  private readonly clock: LivenessClock;
+  private filler: SilenceFiller | undefined;
+  /** Clock time of the last source packet, and the watch that notices when they stop. */
+  private lastInputAt = Number.NEGATIVE_INFINITY;
+  private watchTimer: unknown;
+  private watchArmedAt = 0;
   private closeReason: string | undefined;
   private closing: Promise<void> | undefined;
   private readonly stats = {
@@ -107,12 +144,14 @@ export class AudioTrack extends TypedEmitter<AudioTrackEvents> {
     dropped: 0,
     resyncs: 0,
     silenceSamples: 0,
+    sourceStops: 0,
     encoded: 0,
   };
 
   constructor(opts: AudioTrackOptions) {
     super();
     this.opts = opts;
+    this.clock = opts.clock ?? realClock;
     this.encoder = new AacEncoder({ ffmpegPath: opts.ffmpegPath, bitrateKbps: opts.bitrateKbps });
     this.audioSpecificConfig = this.encoder.audioSpecificConfig;
     this.encoder.on('frame', (raw, index) => this.onAacFrame(raw, index));
@@ -123,15 +162,36 @@ export class AudioTrack extends TypedEmitter<AudioTrackEvents> {
     return this.closeReason !== undefined;
   }
 
+  /** The AAC encoder's bitrate (kbit/s): onMetaData's audiodatarate. */
+  get bitrateKbps(): number {
+    return this.encoder.bitrateKbps;
+  }
+
   /** The encoder's ffmpeg pid (tests check nothing outlives close()). */
   get encoderPid(): number | undefined {
     return this.encoder.pid;
+  }
+
+  /**
+   * TrackLiveness: AAC up to `ts` is still coming. True when the encoder already has the
+   * PCM for `ts` (its output is certain, only late), or while the track keeps its own
+   * timeline going: silence is being generated, the source sent within SOURCE_GONE_MS,
+   * or it fills a source that stops. False before the first packet (or start()), and
+   * once closed or the encoder died.
+   */
+  willReach(ts: number): boolean {
+    if (this.closeReason !== undefined || this.encoder.closed || this.anchors.length === 0) return false;
+    if (this.expectedPts() >= ts) return true;
+    if (this.filler !== undefined || this.opts.fillWhenSourceStops === true) return true;
+    return this.clock.now() - this.lastInputAt <= SOURCE_GONE_MS;
   }
 
   /** One Opus packet from the publisher. Never throws. */
   push(frame: AudioFrame): void {
     if (this.closeReason !== undefined) return;
     this.stats.framesIn++;
+    this.lastInputAt = this.clock.now();
+    if (this.opts.fillWhenSourceStops === true && this.watchTimer === undefined) this.armWatch();
     // Real audio takes over from generated silence; the clock carries on.
     this.stopSilence();
     // The packet's first decoded sample plays one look-ahead before its pts.
@@ -170,9 +230,7 @@ export class AudioTrack extends TypedEmitter<AudioTrackEvents> {
   start(startPts: number): void {
     if (!this.opts.silentIfNoAudio || this.closeReason !== undefined || this.anchors.length > 0) return;
     this.anchors.push({ sample: this.samples, pts: startPts });
-    this.silenceWallStart = performance.now();
-    this.silenceSampleStart = this.samples;
-    this.silenceTimer = setInterval(() => this.fillSilence(), SILENCE_TICK_MS);
+    this.startSilence(this.clock.now(), this.samples);
   }
 
   /** Stops everything; frames still inside ffmpeg are discarded. Idempotent. */
@@ -180,6 +238,8 @@ export class AudioTrack extends TypedEmitter<AudioTrackEvents> {
     if (this.closing) return this.closing;
     this.closeReason = reason;
     this.stopSilence();
+    if (this.watchTimer !== undefined) this.clock.clearTimeout(this.watchTimer);
+    this.watchTimer = undefined;
     this.decoder.close();
     this.closing = this.encoder.close(reason).then(() => {
       this.emit('close', reason);
@@ -198,6 +258,7 @@ export class AudioTrack extends TypedEmitter<AudioTrackEvents> {
       dropped: s.dropped,
       resyncs: s.resyncs,
       silenceMs: Math.round(s.silenceSamples / SAMPLES_PER_MS),
+      sourceStops: s.sourceStops,
       samplesEncoded: this.samples,
       encoded: s.encoded,
       muted: this.mixer.muted,
@@ -228,19 +289,49 @@ export class AudioTrack extends TypedEmitter<AudioTrackEvents> {
     if (samples > plc) this.write(new Int16Array((samples - plc) * 2));
   }
 
+  private startSilence(wallStart: number, sampleStart: number): void {
+    this.filler = { wallStart, sampleStart, timer: undefined };
+    this.fillSilence();
+  }
+
+  /** Writes the silence due by now, and comes back in SILENCE_TICK_MS. */
   private fillSilence(): void {
-    if (this.closeReason !== undefined) return;
-    const due = this.silenceSampleStart + Math.floor((performance.now() - this.silenceWallStart) * SAMPLES_PER_MS);
+    const filler = this.filler;
+    if (this.closeReason !== undefined || filler === undefined) return;
+    const due = filler.sampleStart + Math.floor((this.clock.now() - filler.wallStart) * SAMPLES_PER_MS);
     while (this.samples + SILENCE_FRAME <= due) {
       this.stats.silenceSamples += SILENCE_FRAME;
       this.write(new Int16Array(SILENCE_FRAME * 2));
     }
+    filler.timer = this.clock.setTimeout(() => this.fillSilence(), SILENCE_TICK_MS);
   }
 
   private stopSilence(): void {
-    if (this.silenceTimer === undefined) return;
-    clearInterval(this.silenceTimer);
-    this.silenceTimer = undefined;
+    if (this.filler === undefined) return;
+    if (this.filler.timer !== undefined) this.clock.clearTimeout(this.filler.timer);
+    this.filler = undefined;
+  }
+
+  private armWatch(): void {
+    this.watchArmedAt = this.clock.now();
+    this.watchTimer = this.clock.setTimeout(() => this.watchSource(), WATCH_MS);
+  }
+
+  /** Silence takes over when the source stopped; watching stops until it sends again. */
+  private watchSource(): void {
+    this.watchTimer = undefined;
+    if (this.closeReason !== undefined || this.filler !== undefined) return;
+    const now = this.clock.now();
+    // A tick this late means the event loop was blocked: packets that arrived meanwhile
+    // may still be queued behind this timer, so the source is not judged on it.
+    const blocked = now - this.watchArmedAt > 2 * WATCH_MS;
+    if (!blocked && now - this.lastInputAt > SOURCE_GONE_MS) {
+      this.stats.sourceStops++;
+      // The last packet's samples end about when it arrived: silence goes on from there.
+      this.startSilence(this.lastInputAt + FILL_BEHIND_MS, this.samples);
+      return;
+    }
+    this.armWatch();
   }
 
   private write(pcm: Int16Array): void {

@@ -1,52 +1,92 @@
 /**
- * Writes audio and video tags in timestamp order. Video waits for audio (whose AAC
- * encoder runs a few tens of ms behind) at most `maxWaitMs` of wall time, so a
- * stalled track never stalls the other; anything later than that goes out as is
- * and the publisher keeps the timeline monotonic.
+ * Writes audio and video tags in timestamp order, as OBS and ffmpeg's FLV muxer do.
+ *
+ * A tag whose other track has not yet reached its time waits for that track:
+ * - as long as the other track is alive (`TrackLiveness.willReach`: its encoder already
+ *   has the input for that time, or its source runs and gaps are filled). This is the
+ *   usual case for video waiting on AAC, whose encoder runs tens of ms behind (hundreds
+ *   under load). Only a hung encoder ends the wait: `stallMs` of wall time.
+ * - at most `maxWaitMs` of wall time when the other track has stopped or has not
+ *   started (or no liveness is known for it): it is left behind, never stalls the other.
+ *
+ * A tag that arrives behind what was already written (its track was left behind and
+ * came back) is re-timed to the last written timestamp, never dropped: for audio a
+ * dropped AAC frame is a hole and a click, for video a dropped frame breaks every frame
+ * that refers to it until the next keyframe; moving a frame a few ms later keeps every
+ * sample and every picture, and keeps the order the servers demand (SRS: "may need
+ * mix_correct"). Each track also stays strictly increasing. `toJSON()` counts them.
  */
 import { FlvTagType, type FlvTag } from '../flv/flv-tag';
 import { Fifo } from '../util/fifo';
+import { realClock, type LivenessClock, type TrackLiveness } from './track-liveness';
 
-export interface InterleaverClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
+/** now(), setTimeout, clearTimeout: the shape of the shared Clock. */
+export type InterleaverClock = LivenessClock;
+
+export interface InterleaverOptions {
+  /** Longest wall time a tag waits for a track that is not alive (ms). */
+  maxWaitMs: number;
+  /** Longest wall time a tag waits for a track that is alive: a hung encoder (ms). Default 1000. */
+  stallMs?: number;
+  /** Liveness of each track; a track without one is waited for at most maxWaitMs. */
+  audio?: TrackLiveness;
+  video?: TrackLiveness;
+  clock?: InterleaverClock;
 }
 
-const realClock: InterleaverClock = {
-  now: () => performance.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
+export interface InterleaverStats {
+  /** Tags that arrived behind what was already written and went out later than their time. */
+  retimed: number;
+  /** The largest such move (ms). */
+  maxRetimeMs: number;
+  /** Tags written without waiting longer for a track that was not alive. */
+  releasedAlone: number;
+  /** Tags written after stallMs although the other track claimed to be alive. */
+  stalled: number;
+}
 
 interface Waiting {
   tag: FlvTag;
   since: number;
 }
 
+const DEFAULT_STALL_MS = 1000;
+
 export class Interleaver {
   private readonly audio = new Fifo<Waiting>();
   private readonly video = new Fifo<Waiting>();
-  private lastAudioTs = -Infinity;
-  private lastVideoTs = -Infinity;
+  /** Newest timestamp pushed per track (tracks come in their own order). */
+  private lastAudioIn = -Infinity;
+  private lastVideoIn = -Infinity;
+  /** Newest timestamp written, overall and per track. */
+  private lastOut = -Infinity;
+  private lastAudioOut = -Infinity;
+  private lastVideoOut = -Infinity;
+  private readonly maxWaitMs: number;
+  private readonly stallMs: number;
+  private readonly clock: InterleaverClock;
   private timer: unknown;
   private closed = false;
+  private readonly stats: InterleaverStats = { retimed: 0, maxRetimeMs: 0, releasedAlone: 0, stalled: 0 };
 
   constructor(
     private readonly sink: (tag: FlvTag) => void,
-    private readonly maxWaitMs: number,
-    private readonly clock: InterleaverClock = realClock,
-  ) {}
+    private readonly opts: InterleaverOptions,
+  ) {
+    this.maxWaitMs = opts.maxWaitMs;
+    this.stallMs = opts.stallMs ?? DEFAULT_STALL_MS;
+    this.clock = opts.clock ?? realClock;
+  }
 
   push(tag: FlvTag): void {
     if (this.closed) return;
     const entry = { tag, since: this.clock.now() };
     if (tag.type === FlvTagType.Audio) {
       this.audio.push(entry);
-      this.lastAudioTs = Math.max(this.lastAudioTs, tag.timestamp);
+      this.lastAudioIn = Math.max(this.lastAudioIn, tag.timestamp);
     } else {
       this.video.push(entry);
-      this.lastVideoTs = Math.max(this.lastVideoTs, tag.timestamp);
+      this.lastVideoIn = Math.max(this.lastVideoIn, tag.timestamp);
     }
     this.drain();
   }
@@ -62,10 +102,13 @@ export class Interleaver {
 
   close(): void {
     this.closed = true;
-    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
-    this.timer = undefined;
+    this.disarm();
     this.audio.clear();
     this.video.clear();
+  }
+
+  toJSON(): InterleaverStats {
+    return { ...this.stats };
   }
 
   private drain(): void {
@@ -79,20 +122,32 @@ export class Interleaver {
       }
       const head = a ?? v;
       if (!head) break;
-      // One track is empty: its next tag may still be earlier than this head,
-      // unless that track is already past the head's time or we waited enough.
-      const otherLast = head === a ? this.lastVideoTs : this.lastAudioTs;
-      if (otherLast >= head.tag.timestamp || now - head.since >= this.maxWaitMs) {
+      const ts = head.tag.timestamp;
+      const headIsAudio = head === a;
+      // The other track is already past this head: nothing of it can come before.
+      if ((headIsAudio ? this.lastVideoIn : this.lastAudioIn) >= ts) {
         this.emitNext();
         continue;
       }
-      this.arm(head.since + this.maxWaitMs - now);
-      return;
+      const other = headIsAudio ? this.opts.video : this.opts.audio;
+      const waited = now - head.since;
+      if (other !== undefined && other.willReach(ts)) {
+        if (waited < this.stallMs) {
+          // Asked again at least every maxWaitMs: the track may stop while we wait.
+          this.arm(Math.min(this.maxWaitMs, this.stallMs - waited));
+          return;
+        }
+        this.stats.stalled++;
+      } else {
+        if (waited < this.maxWaitMs) {
+          this.arm(this.maxWaitMs - waited);
+          return;
+        }
+        this.stats.releasedAlone++;
+      }
+      this.emitNext();
     }
-    if (this.timer !== undefined) {
-      this.clock.clearTimeout(this.timer);
-      this.timer = undefined;
-    }
+    this.disarm();
   }
 
   private arm(ms: number): void {
@@ -103,11 +158,27 @@ export class Interleaver {
     }, Math.max(1, ms));
   }
 
+  private disarm(): void {
+    if (this.timer === undefined) return;
+    this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
   private emitNext(): void {
     const a = this.audio.peek();
     const v = this.video.peek();
     const takeAudio = a !== undefined && (v === undefined || a.tag.timestamp <= v.tag.timestamp);
-    const entry = takeAudio ? this.audio.shift()! : this.video.shift()!;
-    this.sink(entry.tag);
+    let tag = (takeAudio ? this.audio.shift()! : this.video.shift()!).tag;
+    const trackLast = takeAudio ? this.lastAudioOut : this.lastVideoOut;
+    if (tag.timestamp < this.lastOut) {
+      const ts = Math.max(this.lastOut, trackLast + 1);
+      this.stats.retimed++;
+      this.stats.maxRetimeMs = Math.max(this.stats.maxRetimeMs, ts - tag.timestamp);
+      tag = { ...tag, timestamp: ts };
+    }
+    this.lastOut = Math.max(this.lastOut, tag.timestamp);
+    if (takeAudio) this.lastAudioOut = tag.timestamp;
+    else this.lastVideoOut = tag.timestamp;
+    this.sink(tag);
   }
 }

@@ -13,9 +13,8 @@
  * to connect asks the source for a keyframe without delay (urgent).
  */
 import { TypedEmitter } from '../util/typed-emitter';
-import type { StreamMetadata } from '../flv/metadata';
 import type { FlvTag } from '../flv/flv-tag';
-import { RtmpPublisher, type RtmpPublisherOptions, type RtmpPushState } from '../rtmp/rtmp-publisher';
+import { RtmpPublisher, type MetadataSource, type RtmpPublisherOptions, type RtmpPushState } from '../rtmp/rtmp-publisher';
 import type { RestoreRule } from './restore-policy';
 import type { TransponderState } from './transponder-api';
 
@@ -58,7 +57,7 @@ export class PushRestorer extends TypedEmitter<PushRestorerEvents> {
   private restoreAttempts = 0;
   private restores = 0;
   private lastError: string | undefined;
-  private metadata: StreamMetadata | undefined;
+  private metadata: MetadataSource | undefined;
   private readonly finished: Totals = { bytesSent: 0, videoFramesSent: 0, audioFramesSent: 0, videoFramesDropped: 0, audioFramesDropped: 0 };
   /** Drains of attempts still releasing (pruned as each settles). */
   private readonly drains = new Set<Promise<void>>();
@@ -93,7 +92,8 @@ export class PushRestorer extends TypedEmitter<PushRestorerEvents> {
     this.run(this.attempt);
   }
 
-  setMetadata(meta: StreamMetadata): void {
+  /** onMetaData for each connection's start: a value, or a function asked at that moment. */
+  setMetadata(meta: MetadataSource): void {
     this.metadata = meta;
     this.attempt.setMetadata(meta);
   }

@@ -12,7 +12,6 @@ import type { Logger } from '../log';
 import { aacRawTag, aacSequenceHeaderTag } from '../flv/audio-tag';
 import type { FlvTag } from '../flv/flv-tag';
 import { FlvTagType, isSequenceHeader } from '../flv/flv-tag';
-import type { StreamMetadata } from '../flv/metadata';
 import { redactRtmpUrl, type RtmpNaming } from '../rtmp/rtmp-url';
 import type { AudioFrame, VideoFrame } from '../webrtc/frames';
 import { AudioTrack } from './audio-track';
@@ -23,6 +22,8 @@ import { PushRestorer } from './push-restorer';
 import type { RestoreRule } from './restore-policy';
 import type { TransponderState, TransponderStats } from './transponder-api';
 import { VideoMuxer, type VideoFormat } from './video-muxer';
+import { VideoLiveness } from './video-liveness';
+import { StreamMetadataMeter } from './stream-metadata';
 import { VideoTranscoder } from '../ffmpeg/video-transcoder';
 import type { TranscodeParams } from './transcode-params';
 
@@ -81,14 +82,6 @@ export interface TransponderSnapshot {
   stats: TransponderStats;
 }
 
-/** What every push carries: AAC-LC 48 kHz stereo, from our encoder. */
-const AUDIO_METADATA: StreamMetadata = {
-  audiocodecid: 10,
-  audiosamplerate: 48000,
-  audiosamplesize: 16,
-  stereo: true,
-  encoder: 'rtmp-transponder',
-};
 
 /** A closed transponder refuses changes with this error. */
 export class TransponderClosedError extends Error {
@@ -100,6 +93,10 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
   readonly push: PushRestorer;
   readonly audio: AudioTrack;
   private readonly muxer = new VideoMuxer();
+  /** Whether video for a time is certainly coming (the Interleaver waits for it then). */
+  private readonly videoLiveness = new VideoLiveness();
+  /** Measured frame rate and data rates for each connection's onMetaData. */
+  private readonly meter: StreamMetadataMeter;
   private readonly interleaver: Interleaver;
   private readonly buffer: OutputBuffer;
   private readonly transcoder: VideoTranscoder | undefined;
@@ -111,6 +108,10 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
 
   private readonly onVideo = (frame: VideoFrame): void => {
     if (this.opts.probe !== undefined) this.opts.probe.frameIn('video', frame.pts, performance.now());
+    this.videoLiveness.frameIn(frame.pts);
+    let bytes = 0;
+    for (const nal of frame.nalUnits) bytes += nal.length;
+    this.meter.videoFrame(frame.pts, bytes);
     if (this.transcoder) this.transcoder.push(frame);
     else this.muxVideo(frame);
   };
@@ -141,7 +142,13 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
       },
       restore: opts.restore,
     });
-    this.audio = new AudioTrack({ ffmpegPath: opts.ffmpegPath, bitrateKbps: opts.audioBitrateKbps, silentIfNoAudio: true });
+    this.audio = new AudioTrack({ ffmpegPath: opts.ffmpegPath, bitrateKbps: opts.audioBitrateKbps, silentIfNoAudio: true, fillWhenSourceStops: true });
+    this.meter = new StreamMetadataMeter({
+      audioBitrateKbps: this.audio.bitrateKbps,
+      transcode: opts.transcode ? { fps: opts.transcode.fps, bitrateKbps: opts.transcode.bitrateKbps } : undefined,
+    });
+    // Asked as each connection starts, so it carries the rates measured until then.
+    this.push.setMetadata(() => this.meter.build());
     this.buffer = new OutputBuffer(opts.outputBuffer, (tag) => this.push.send(tag));
     const toBuffer = probe
       ? (tag: FlvTag): void => {
@@ -149,7 +156,7 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
           this.buffer.push(tag);
         }
       : (tag: FlvTag): void => this.buffer.push(tag);
-    this.interleaver = new Interleaver(toBuffer, opts.interleaveMaxWaitMs ?? 150);
+    this.interleaver = new Interleaver(toBuffer, { maxWaitMs: opts.interleaveMaxWaitMs ?? 150, audio: this.audio, video: this.videoLiveness });
     if (opts.transcode) {
       this.transcoder = new VideoTranscoder({ ...opts.transcode, ffmpegPath: opts.ffmpegPath });
       this.transcoder.on('frame', (frame) => this.muxVideo(frame));
@@ -192,7 +199,6 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
     source.on('audio', this.onAudio);
     source.on('close', this.onSourceClose);
     this.push.send(aacSequenceHeaderTag(0, this.audio.audioSpecificConfig));
-    if (!source.hasVideo()) this.push.setMetadata(AUDIO_METADATA);
     // The first video the server gets must be a keyframe: the push asks for one (urgent) as it connects.
     this.push.start();
   }
@@ -255,6 +261,7 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
     source.off('video', this.onVideo);
     source.off('audio', this.onAudio);
     source.off('close', this.onSourceClose);
+    this.videoLiveness.stop();
     this.interleaver.close();
     this.buffer.close();
     this.drain = Promise.allSettled([
@@ -283,14 +290,7 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
   }
 
   private onFormat(format: VideoFormat): void {
-    const meta: StreamMetadata = {
-      width: format.width,
-      height: format.height,
-      framerate: format.sps.frameRate ?? 30,
-      videocodecid: 7,
-      ...AUDIO_METADATA,
-    };
-    this.push.setMetadata(meta);
+    this.meter.setFormat({ width: format.width, height: format.height, spsFrameRate: format.sps.frameRate });
     this.log.info('video format', { mediaSessionId: this.mediaSessionId, width: format.width, height: format.height });
   }
 

@@ -68,6 +68,8 @@ export interface NginxRtmpOptions {
   tls?: boolean;
   /** on_connect/on_publish to the hook server (default true); off for benchmarks. */
   hooks?: boolean;
+  /** nginx-rtmp's `meta` directive for the applications (its default is `on`). */
+  meta?: 'on' | 'copy';
 }
 
 export interface TlsMaterial {
@@ -217,6 +219,7 @@ rtmp {
       record all;
       record_path ${path.join(this.recordDir, 'live')};
       record_unique on;
+      meta ${this.opts.meta ?? 'on'};
       ${notify}on_publish ${hook}/on_publish;
     }
     application other {
@@ -224,6 +227,7 @@ rtmp {
       record all;
       record_path ${path.join(this.recordDir, 'other')};
       record_unique on;
+      meta ${this.opts.meta ?? 'on'};
       ${notify}on_publish ${hook}/on_publish;
     }
   }
