@@ -40,7 +40,8 @@ function pem(value: string): string {
 export class SignalingServer {
   private readonly sessions = new Set<SignalingSession>();
   private readonly servers: Array<{ http: Server; wss: WebSocketServer; label: string }> = [];
-  private closing = false;
+  /** Set by the first close(); every later call awaits the same release. */
+  private closing: Promise<void> | undefined;
 
   constructor(private readonly opts: SignalingOptions, private readonly registry: StreamRegistry, private readonly log: Logger) {}
 
@@ -62,10 +63,13 @@ export class SignalingServer {
     }
   }
 
-  /** Closes every session (unpublishing its streams), then the listeners. */
-  async close(): Promise<void> {
-    if (this.closing) return;
-    this.closing = true;
+  /** Closes every session (unpublishing its streams), then the listeners. Safe to call twice. */
+  close(): Promise<void> {
+    this.closing ??= this.release();
+    return this.closing;
+  }
+
+  private async release(): Promise<void> {
     for (const s of [...this.sessions]) s.close('server shutting down');
     await Promise.all(this.servers.map(({ http, wss }) => new Promise<void>((resolve) => {
       for (const client of wss.clients) client.terminate();
@@ -98,7 +102,7 @@ export class SignalingServer {
   }
 
   private accept(ws: WebSocket, req: IncomingMessage): void {
-    if (this.closing) {
+    if (this.closing !== undefined) {
       ws.terminate();
       return;
     }

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -119,6 +120,22 @@ describe('SignalingServer (WCS protocol, bad input)', () => {
     await c.next((m) => m.message === 'ping');
     c.send('ping', null);
     await c.next((m) => m.message === 'pong');
+  });
+
+  it('a second close() waits for the first to finish: the port is free when either returns', async () => {
+    await start();
+    const c = await client();
+    await c.connect();
+    const port = server.ports.ws!;
+    const first = server.close();
+    await server.close();
+    const probe = net.createServer();
+    await new Promise<void>((resolve, reject) => {
+      probe.once('error', reject);
+      probe.listen(port, '127.0.0.1', () => resolve());
+    });
+    await new Promise<void>((r) => probe.close(() => r()));
+    await first;
   });
 
   it('answers non-JSON, wrong shapes and unknown messages with fail, and keeps serving', async () => {
