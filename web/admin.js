@@ -115,7 +115,9 @@
     row.cells.status.className = 'status ' + status;
     setText(row.cells.bitrate, (Number(stats.bitrateKbps) || 0) + ' kbit/s');
     setText(row.cells.frames, (Number(stats.framesSent) || 0) + ' / ' + (Number(stats.framesDropped) || 0));
-    setText(row.cells.restores, String(Number(stats.restoreAttempts) || 0));
+    // Losses recovered from, and the attempt under way while RESTORING.
+    var attempts = Number(stats.restoreAttempts) || 0;
+    setText(row.cells.restores, String(Number(stats.restores) || 0) + (attempts > 0 ? ' (attempt ' + attempts + ')' : ''));
     setText(row.cells.buffer, (Number(stats.bufferMs) || 0) + ' ms');
     setText(row.cells.audio, t.muted ? 'muted' : 'on', t.soundEnabled ? 'sound file on' : '');
     row.buttons.mute.disabled = row.busy || ended || t.muted === true;

@@ -287,7 +287,7 @@ describeWithChromium('demo pages (publisher relay controls, admin view) in Chrom
       const rowB = page.locator('tr', { hasText: 'rtmp_cam2' });
       expect(await rowB.locator('[data-col=status]').textContent()).toBe('RESTORINGconnection reset');
       expect(await rowB.locator('[data-col=frames]').textContent()).toBe('1200 / 7');
-      expect(await rowB.locator('[data-col=restores]').textContent()).toBe('2');
+      expect(await rowB.locator('[data-col=restores]').textContent()).toBe('1 (attempt 2)');
       expect(await rowB.locator('[data-col=buffer]').textContent()).toBe('350 ms');
       expect(await rowB.locator('[data-col=dest]').textContent()).toMatch(/^rtmps:\/\/ingest\.example\/app/);
 
