@@ -20,7 +20,7 @@ import { AACENCODER_PRIMING, AAC_FRAME_SAMPLES, AacEncoder } from '../ffmpeg/aac
 import { AudioMixer } from '../media/audio-mixer';
 import { OpusPcmDecoder } from '../media/opus-decoder';
 import { TypedEmitter } from '../util/typed-emitter';
-import type { AudioFrame } from '../webrtc/frames';
+import type { AudioFrame } from '../media';
 
 const SAMPLES_PER_MS = 48;
 /** libopus look-ahead at 48 kHz in the VOIP/AUDIO modes browsers use (2.5 ms + 4 ms). */

@@ -15,7 +15,7 @@ import { FlvTagType, isVideoKeyframe, isSequenceHeader } from '../flv/flv-tag';
 import type { StreamMetadata } from '../flv/metadata';
 import { RtmpPublisher, type RestoreRule, type RtmpPushState } from '../rtmp/rtmp-publisher';
 import { redactRtmpUrl, type RtmpNaming } from '../rtmp/rtmp-url';
-import type { AudioFrame, VideoFrame } from '../webrtc/frames';
+import type { AudioFrame, VideoFrame } from '../media';
 import { AudioTrack } from './audio-track';
 import { Interleaver } from './interleaver';
 import type { LatencyProbe } from './latency-probe';
