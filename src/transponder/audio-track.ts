@@ -20,6 +20,7 @@ import { AACENCODER_PRIMING, AAC_FRAME_SAMPLES, AacEncoder } from '../ffmpeg/aac
 import { AudioMixer } from '../media/audio-mixer';
 import { OpusPcmDecoder } from '../media/opus-decoder';
 import { TypedEmitter } from '../util/typed-emitter';
+import { RepeatingTimer, systemClock, type Clock } from '../util/clock';
 import type { AudioFrame } from '../media';
 
 const SAMPLES_PER_MS = 48;
@@ -43,6 +44,8 @@ export interface AudioTrackOptions {
   bitrateKbps?: number;
   /** start(pts) makes a silent track in real time for a stream without audio. */
   silentIfNoAudio: boolean;
+  /** Paces that silence; tests pass a fake. */
+  clock?: Clock;
 }
 
 export interface AacOut {
@@ -93,7 +96,8 @@ export class AudioTrack extends TypedEmitter<AudioTrackEvents> {
   /** PCM samples (per channel) written to the encoder: the audio clock. */
   private samples = 0;
   private lastPts = Number.NEGATIVE_INFINITY;
-  private silenceTimer: NodeJS.Timeout | undefined;
+  private readonly clock: Clock;
+  private readonly silenceTimer: RepeatingTimer;
   private silenceWallStart = 0;
   private silenceSampleStart = 0;
   private closeReason: string | undefined;
@@ -113,6 +117,8 @@ export class AudioTrack extends TypedEmitter<AudioTrackEvents> {
   constructor(opts: AudioTrackOptions) {
     super();
     this.opts = opts;
+    this.clock = opts.clock ?? systemClock;
+    this.silenceTimer = new RepeatingTimer(this.clock, SILENCE_TICK_MS, () => this.fillSilence());
     this.encoder = new AacEncoder({ ffmpegPath: opts.ffmpegPath, bitrateKbps: opts.bitrateKbps });
     this.audioSpecificConfig = this.encoder.audioSpecificConfig;
     this.encoder.on('frame', (raw, index) => this.onAacFrame(raw, index));
@@ -133,7 +139,7 @@ export class AudioTrack extends TypedEmitter<AudioTrackEvents> {
     if (this.closeReason !== undefined) return;
     this.stats.framesIn++;
     // Real audio takes over from generated silence; the clock carries on.
-    this.stopSilence();
+    this.silenceTimer.stop();
     // The packet's first decoded sample plays one look-ahead before its pts.
     const pts = frame.pts - OPUS_LOOKAHEAD_SAMPLES / SAMPLES_PER_MS;
     if (this.anchors.length === 0) {
@@ -170,16 +176,16 @@ export class AudioTrack extends TypedEmitter<AudioTrackEvents> {
   start(startPts: number): void {
     if (!this.opts.silentIfNoAudio || this.closeReason !== undefined || this.anchors.length > 0) return;
     this.anchors.push({ sample: this.samples, pts: startPts });
-    this.silenceWallStart = performance.now();
+    this.silenceWallStart = this.clock.now();
     this.silenceSampleStart = this.samples;
-    this.silenceTimer = setInterval(() => this.fillSilence(), SILENCE_TICK_MS);
+    this.silenceTimer.start();
   }
 
   /** Stops everything; frames still inside ffmpeg are discarded. Idempotent. */
   close(reason: string): Promise<void> {
     if (this.closing) return this.closing;
     this.closeReason = reason;
-    this.stopSilence();
+    this.silenceTimer.stop();
     this.decoder.close();
     this.closing = this.encoder.close(reason).then(() => {
       this.emit('close', reason);
@@ -230,17 +236,11 @@ export class AudioTrack extends TypedEmitter<AudioTrackEvents> {
 
   private fillSilence(): void {
     if (this.closeReason !== undefined) return;
-    const due = this.silenceSampleStart + Math.floor((performance.now() - this.silenceWallStart) * SAMPLES_PER_MS);
+    const due = this.silenceSampleStart + Math.floor((this.clock.now() - this.silenceWallStart) * SAMPLES_PER_MS);
     while (this.samples + SILENCE_FRAME <= due) {
       this.stats.silenceSamples += SILENCE_FRAME;
       this.write(new Int16Array(SILENCE_FRAME * 2));
     }
-  }
-
-  private stopSilence(): void {
-    if (this.silenceTimer === undefined) return;
-    clearInterval(this.silenceTimer);
-    this.silenceTimer = undefined;
   }
 
   private write(pcm: Int16Array): void {

@@ -6,12 +6,9 @@
  */
 import { FlvTagType, type FlvTag } from '../flv/flv-tag';
 import { Fifo } from '../util/fifo';
+import type { Clock } from '../util/clock';
 
-export interface InterleaverClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+export type InterleaverClock = Clock;
 
 const realClock: InterleaverClock = {
   now: () => performance.now(),
