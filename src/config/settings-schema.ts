@@ -145,15 +145,6 @@ export const SETTINGS = [
     secret: 'url',
     example: 'rtmp://127.0.0.1:1935/live',
   }),
-  setting({
-    key: 'rtmp.server_buffer_enabled',
-    field: 'rtmpServerBufferEnabled',
-    kind: booleanKind(),
-    default: false,
-    comment: 'Ask the RTMP server to buffer on its side (SetBufferLength); off, as in WCS, for the lowest latency.',
-    origin: 'wcs',
-    group: 'rtmp',
-  }),
 
   // ── Restore ─────────────────────────────────────────────────────────────────────
   setting({

@@ -224,7 +224,7 @@ describe('parseSettings', () => {
       disableRestAuth: true,
     });
     expect(loaded.ignoredKeys).toEqual(
-      expect.arrayContaining(['codecs', 'wss.keystore.password', 'rtmp.port', 'https.port', 'keep_alive.peer_interval']),
+      expect.arrayContaining(['codecs', 'wss.keystore.password', 'rtmp.port', 'rtmp.server_buffer_enabled', 'https.port', 'keep_alive.peer_interval']),
     );
     expect(loaded.ignoredKeys).not.toContain('ws.port');
   });

@@ -160,7 +160,6 @@ describe('the settings table', () => {
       rtmpOutBufferInitialSize: 2000,
       rtmpOutBufferPollingTime: 50,
       rtmpOutBufferMaxBufferingsAllowed: -1,
-      rtmpServerBufferEnabled: false,
       periodicFirRequest: true,
       periodicFirRequestInterval: 2000,
       rtcpPliRequestInterval: 1000,
