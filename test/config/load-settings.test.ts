@@ -75,6 +75,7 @@ describe('parseSettings', () => {
     'an IPv4 or IPv6 address': 'not-an-ip',
     'an rtmp:// or rtmps:// URL with a host': 'http://example.com/live',
     'a non-empty text': '',
+    'an executable file (a path, or a command on PATH)': '/nonexistent/bin/ffmpeg',
   };
   function badValueFor(spec: SettingSpec): string | undefined {
     const e = spec.kind.expected;
@@ -104,7 +105,6 @@ describe('parseSettings', () => {
         'rest_auth_token',
         'ice_turn_username',
         'ice_turn_password',
-        'ffmpeg_path',
       ].sort(),
     );
   });
