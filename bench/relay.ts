@@ -28,7 +28,7 @@ import type { Settings } from '../src/config';
 import { silentLogger } from '../src/log';
 import { OpusPcmDecoder } from '../src/media/opus-decoder';
 import { TransponderService } from '../src/server';
-import type { AudioFrame, VideoFrame } from '../src/webrtc/frames';
+import type { AudioFrame, VideoFrame } from '../src/media/frames';
 import { ChromiumBrowser, chromiumAvailable, waitForStatus } from '../test/helpers/chromium';
 import { NginxRtmp } from '../test/helpers/nginx-rtmp';
 import { avEvents, beepOnsets, decodeAudio, ensureFlashBeepSource, flashOnsets, frameLuma, pairEvents, type AvEvent, type FlashBeepSource } from './lib/av-sync';

@@ -16,6 +16,8 @@ const PAGES: Record<string, { file: string; type: string }> = {
   '/admin.html': { file: 'web/admin.html', type: 'text/html; charset=utf-8' },
   '/admin.js': { file: 'web/admin.js', type: 'text/javascript; charset=utf-8' },
   '/common.js': { file: 'web/common.js', type: 'text/javascript; charset=utf-8' },
+  // Generated from src/rtmp/redact-rtmp-url.ts (tools/gen-web-redaction.ts): the service's own rule.
+  '/redaction.js': { file: 'web/redaction.js', type: 'text/javascript; charset=utf-8' },
   '/flashphoner.js': { file: 'node_modules/@flashphoner/websdk/flashphoner.js', type: 'text/javascript; charset=utf-8' },
 };
 

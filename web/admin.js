@@ -4,7 +4,7 @@
  * and updated in place, so a sound file name being typed survives the refresh.
  *
  * Everything from the server reaches the page through textContent; destinations are
- * shown with the password, the stream key and the query masked.
+ * shown by the service's own redaction rule (redaction.js): no user, password, key or query.
  * State for scripts: window.adminState; window.adminApi.refresh() polls at once.
  */
 (function () {

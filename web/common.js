@@ -1,7 +1,7 @@
 /*
  * Shared by the pages: the same-origin REST client with the credentials kept for this
- * tab, and how a destination is shown (password, stream key and query masked — a
- * stream key must never be on screen).
+ * tab, and how a destination is shown (redaction.js, loaded before this file: a stream
+ * key must never be on screen).
  */
 (function () {
   'use strict';
@@ -59,42 +59,13 @@
     return extra ? text + ' (' + extra + ')' : text;
   }
 
-  /**
-   * The URL to show: the password and the last path element (the stream key, when the
-   * URL carries one), and the query, replaced by ***.
-   */
-  function maskRtmpUrl(raw) {
-    var m = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)([^/?#]*)([^?#]*)(\?[^#]*)?/.exec(raw);
-    if (!m) return raw ? '(hidden)' : '';
-    var authority = m[2];
-    var at = authority.lastIndexOf('@');
-    if (at >= 0) {
-      var userinfo = authority.slice(0, at);
-      var colon = userinfo.indexOf(':');
-      authority = (colon >= 0 ? userinfo.slice(0, colon) + ':***' : '***') + authority.slice(at);
-    }
-    var segments = m[3].split('/').filter(function (s) { return s !== ''; });
-    // One element is the application: the key is then the published name, shown apart.
-    if (segments.length > 1) segments = [segments[0], '***'];
-    return m[1] + authority + (segments.length ? '/' + segments.join('/') : '') + (m[4] ? '?***' : '');
-  }
-
-  /**
-   * The published name, unless the URL carries it (a full URL: the name at the RTMP
-   * server is then the stream key itself); a name the server made (rtmp_cam1) is shown.
-   */
-  function maskPublishedName(name, rawUrl) {
-    if (!name) return '';
-    var m = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*([^#]*)/.exec(rawUrl);
-    var afterApp = m ? m[1].replace(/^\/*[^/?]*/, '') : rawUrl;
-    return afterApp.indexOf(name) >= 0 ? '***' : name;
-  }
-
   window.RtmpTransponderPage = {
     call: call,
     saveAuth: saveAuth,
     describeError: describeError,
-    maskRtmpUrl: maskRtmpUrl,
-    maskPublishedName: maskPublishedName
+    // The service's own rule (redaction.js, generated from src/rtmp/redact-rtmp-url.ts):
+    // scheme, host, port and application at most; never user, password, key or query.
+    maskRtmpUrl: window.RtmpRedaction.redactRtmpUrl,
+    maskPublishedName: window.RtmpRedaction.redactPublishedName
   };
 })();

@@ -11,6 +11,7 @@ import {
   booleanKind,
   durationMsKind,
   enumKind,
+  executableKind,
   iceUrlKind,
   integerKind,
   ipAddressKind,
@@ -21,13 +22,14 @@ import {
   stringKind,
   type ValueKind,
 } from './value-kinds';
+import { redactRtmpUrl } from '../rtmp/redact-rtmp-url';
 
 /** `wcs`: a Web Call Server setting, same name and meaning. `extension`: ours only. */
 export type SettingOrigin = 'wcs' | 'extension';
 
 /**
- * How a value is hidden in logs and errors: `secret` hides all of it, `url` keeps the
- * scheme and host of an RTMP URL and hides the path, where stream keys live.
+ * How a value is hidden in logs and errors: `secret` hides all of it, `url` shows an RTMP
+ * URL as redactRtmpUrl does (scheme, host, port and application at most).
  */
 export type SettingSecrecy = 'secret' | 'url';
 
@@ -144,15 +146,6 @@ export const SETTINGS = [
     group: 'rtmp',
     secret: 'url',
     example: 'rtmp://127.0.0.1:1935/live',
-  }),
-  setting({
-    key: 'rtmp.server_buffer_enabled',
-    field: 'rtmpServerBufferEnabled',
-    kind: booleanKind(),
-    default: false,
-    comment: 'Ask the RTMP server to buffer on its side (SetBufferLength); off, as in WCS, for the lowest latency.',
-    origin: 'wcs',
-    group: 'rtmp',
   }),
 
   // ── Restore ─────────────────────────────────────────────────────────────────────
@@ -530,9 +523,9 @@ export const SETTINGS = [
   setting({
     key: 'ffmpeg_path',
     field: 'ffmpegPath',
-    kind: optionalKind(stringKind({ nonEmpty: true })),
+    kind: optionalKind(executableKind()),
     default: undefined,
-    comment: 'ffmpeg executable to run; unset uses the one bundled with @ffmpeg-installer/ffmpeg.',
+    comment: 'ffmpeg executable to run (checked at start); unset uses the one bundled with @ffmpeg-installer/ffmpeg.',
     origin: 'extension',
     group: 'media',
     example: '/usr/bin/ffmpeg',
@@ -565,16 +558,11 @@ export const SPEC_BY_KEY: ReadonlyMap<string, AnySettingSpec> = new Map(
   ]),
 );
 
-/** Hides secrets: `***` for passwords and tokens, scheme and host only for RTMP URLs. */
+/** Hides secrets: `***` for passwords and tokens; RTMP URLs by the one rule of src/rtmp/redact-rtmp-url.ts. */
 export function maskValue(secrecy: SettingSecrecy | undefined, text: string): string {
   if (secrecy === undefined || text.length === 0) return text;
   if (secrecy === 'secret') return '***';
-  try {
-    const url = new URL(text.trim());
-    return `${url.protocol}//${url.host}/***`;
-  } catch {
-    return '***';
-  }
+  return redactRtmpUrl(text.trim());
 }
 
 /** A rule between settings that one value alone cannot express; `keys[0]` is blamed. */

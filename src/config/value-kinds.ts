@@ -7,6 +7,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { executableProblem } from '../util/executable';
 
 export interface ValueKind<T> {
   /** Parses the (unescaped) property text; on failure the issue message says what was expected. */
@@ -108,6 +109,24 @@ export function stringKind(opts: StringOptions = {}): ValueKind<string> {
     (text) => {
       const t = opts.raw ? text : text.trim();
       return opts.nonEmpty && t.length === 0 ? fail() : ok(t);
+    },
+    (v) => v,
+  );
+}
+
+/**
+ * A program to run: a path to an executable file, or a command found on PATH. Checked
+ * against the file system when the settings are read, so a wrong one refuses to start.
+ */
+export function executableKind(): ValueKind<string> {
+  const expected = 'an executable file (a path, or a command on PATH)';
+  return kind(
+    expected,
+    (text) => {
+      const t = text.trim();
+      if (t.length === 0) return fail();
+      const problem = executableProblem(t);
+      return problem === undefined ? ok(t) : fail(`expected ${expected}: ${problem}`);
     },
     (v) => v,
   );

@@ -34,7 +34,7 @@
  * these sizes and is refused by a few old hardware decoders.
  */
 import { performance } from 'node:perf_hooks';
-import type { VideoFrame } from '../webrtc/frames';
+import type { VideoFrame } from '../media';
 import { TypedEmitter } from '../util/typed-emitter';
 import { buildAvcDecoderConfigurationRecord, fromAvcc, NalType, nalType, parseAvcDecoderConfigurationRecord, toAvcc } from '../media/h264';
 import { parseSps } from '../media/h264-sps';

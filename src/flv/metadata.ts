@@ -3,7 +3,7 @@
  * publisher sends it as a data message `@setDataFrame("onMetaData", {...})`; in an FLV
  * file it is the script tag `onMetaData {...}`.
  */
-import { Amf0EcmaArray, Amf0Error, Amf0Object, Amf0Value, decodeAmf0, encodeAmf0 } from '../rtmp/amf0';
+import { Amf0EcmaArray, Amf0Error, Amf0Object, Amf0Value, decodeAmf0, encodeAmf0 } from '../amf0';
 import { FlvError, FlvTag, FlvTagType } from './flv-tag';
 
 export interface StreamMetadata {

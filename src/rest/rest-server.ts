@@ -10,7 +10,7 @@
  * - the body must be a JSON object of at most 64 KB.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { redactRtmpUrl } from '../rtmp/rtmp-url';
+import { redactRtmpUrlsInText } from '../rtmp/redact-rtmp-url';
 import type { TransponderApi } from '../transponder/transponder-api';
 import { RestAuthenticator, type RestAuthOptions } from './auth';
 import { RestError, toErrorReply, type ErrorBody } from './errors';
@@ -37,41 +37,13 @@ export interface RestServerOptions {
 // ---------------------------------------------------------------------------
 // Secrets in logs
 
-const RTMP_URL_IN_TEXT = /rtmps?:\/\/[^\s"'<>`]+/gi;
-// Shorter pieces are too common to hide without garbling the line.
-const MIN_SECRET_LENGTH = 4;
-
-/**
- * The parts of an RTMP URL that may be secret on their own: the password, every path
- * element after the application (the stream key), the query and its values.
- */
-function secretPartsOf(url: string): string[] {
-  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)([^?#]*)(?:\?([^#]*))?/i.exec(url);
-  if (!m) return [];
-  const parts: string[] = [];
-  const at = m[1].lastIndexOf('@');
-  if (at >= 0) {
-    const userinfo = m[1].slice(0, at);
-    parts.push(userinfo.slice(userinfo.indexOf(':') + 1));
-  }
-  parts.push(...m[2].split('/').filter(Boolean).slice(1));
-  if (m[3]) parts.push(m[3], ...m[3].split('&').map((kv) => kv.slice(kv.indexOf('=') + 1)));
-  return parts.filter((p) => p.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
-}
-
 /**
  * Hides RTMP URLs (they carry stream keys and passwords) in text bound for a log: the
  * request's rtmpUrl and its secret parts wherever they appear, and anything that looks
- * like an RTMP URL.
+ * like an RTMP URL (the rule: src/rtmp/redact-rtmp-url.ts).
  */
 export function scrubSecrets(text: string, knownUrls: readonly string[] = []): string {
-  let out = text;
-  for (const url of knownUrls) {
-    if (url.length < MIN_SECRET_LENGTH) continue;
-    out = out.split(url).join(redactRtmpUrl(url));
-    for (const part of secretPartsOf(url)) out = out.split(part).join('***');
-  }
-  return out.replace(RTMP_URL_IN_TEXT, (m) => redactRtmpUrl(m));
+  return redactRtmpUrlsInText(text, knownUrls);
 }
 
 function urlsInBody(body: unknown): string[] {

@@ -18,6 +18,7 @@ import type {
   TransponderState,
   TransponderStats,
 } from '../transponder/transponder-api';
+import { checkPictureSize, TRANSCODE_REQUEST_FIELDS } from '../transponder/transcode-params';
 import { RestError } from './errors';
 
 export const LIMITS = {
@@ -26,11 +27,6 @@ export const LIMITS = {
   flashVersionLength: 256,
   soundFileLength: 1024,
   mediaSessionIdLength: 256,
-  width: 7680,
-  height: 4320,
-  fps: 120,
-  bitrateKbps: 100_000,
-  keyFrameInterval: 1200,
 } as const;
 
 /** A string the client may omit or send as null. */
@@ -45,7 +41,6 @@ const streamName = z.string().min(1).max(LIMITS.streamNameLength).regex(NO_CONTR
 const mediaSessionId = z.string().min(1).max(LIMITS.mediaSessionIdLength).regex(NO_CONTROL, 'contains control characters');
 const rtmpUrl = z.string().min(1).max(LIMITS.rtmpUrlLength);
 const soundFile = z.string().min(1).max(LIMITS.soundFileLength).regex(NO_CONTROL, 'contains control characters');
-const count = (max: number) => optional(z.number().int().min(0).max(max));
 
 const StartupOptionsSchema = z
   .object({
@@ -70,14 +65,12 @@ export const StartupBody = z
     rtmpUrl,
     rtmpTransponderFullUrl: optional(z.boolean()),
     rtmpFlashVersion: optional(z.string().max(LIMITS.flashVersionLength).regex(NO_CONTROL, 'contains control characters')),
-    width: count(LIMITS.width),
-    height: count(LIMITS.height),
-    fps: count(LIMITS.fps),
-    bitrate: count(LIMITS.bitrateKbps),
-    keyFrameInterval: count(LIMITS.keyFrameInterval),
+    // The transcode fields and their bounds are the transponder's one schema.
+    ...TRANSCODE_REQUEST_FIELDS,
     options: optional(StartupOptionsSchema),
   })
   .superRefine((b, ctx) => {
+    checkPictureSize(b, ctx);
     // The shape of the URL is checked here so a typo is a 400 before anything starts;
     // DNS and the server's own rules are the implementation's part.
     try {

@@ -5,7 +5,7 @@
  * A command body is: command name (string) | transaction id (number) | command
  * object (object or null) | optional further arguments, all AMF0 values.
  */
-import { decodeAmf0, encodeAmf0, type Amf0Value } from './amf0';
+import { Amf0Error, decodeAmf0, encodeAmf0, type Amf0Value } from '../amf0';
 import { RtmpProtocolError } from './errors';
 import { MessageType, type RtmpMessage } from './message-types';
 
@@ -34,9 +34,9 @@ export function encodeCommand(cmd: RtmpCommand): Buffer {
   return encodeAmf0(cmd.name, cmd.transactionId, cmd.commandObject, ...cmd.args);
 }
 
-/** Parses a type-20 payload; throws RtmpProtocolError (or its Amf0Error) when it is not a command. */
+/** Parses a type-20 payload; throws RtmpProtocolError when it is not a command. */
 export function decodeCommand(payload: Buffer): RtmpCommand {
-  const values = decodeAmf0(payload);
+  const values = decodeAmf0Values(payload);
   const [name, transactionId] = values;
   if (typeof name !== 'string') {
     throw new RtmpProtocolError('command message does not start with a command name string');
@@ -50,6 +50,16 @@ export function decodeCommand(payload: Buffer): RtmpCommand {
     commandObject: values.length > 2 ? values[2] : null,
     args: values.slice(3),
   };
+}
+
+/** AMF0 values of an RTMP message; bad AMF0 becomes this layer's RtmpProtocolError. */
+function decodeAmf0Values(payload: Buffer): Amf0Value[] {
+  try {
+    return decodeAmf0(payload);
+  } catch (err) {
+    if (err instanceof Amf0Error) throw new RtmpProtocolError(`malformed command: ${err.message}`);
+    throw err;
+  }
 }
 
 /**

@@ -13,11 +13,3 @@ export class RtmpProtocolError extends Error {
     this.name = 'RtmpProtocolError';
   }
 }
-
-/** Malformed, truncated or unsupported AMF0 data. */
-export class Amf0Error extends RtmpProtocolError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'Amf0Error';
-  }
-}

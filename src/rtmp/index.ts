@@ -1,5 +1,5 @@
 /** Public surface of the RTMP wire code (pure: no sockets, timers or loggers). */
-export { RtmpProtocolError, Amf0Error } from './errors';
+export { RtmpProtocolError } from './errors';
 export {
   MessageType,
   UserControlEvent,
@@ -9,15 +9,6 @@ export {
   type UserControlEventId,
   type RtmpMessage,
 } from './message-types';
-export {
-  encodeAmf0,
-  decodeAmf0,
-  Amf0EcmaArray,
-  Amf0Marker,
-  AMF0_MAX_DEPTH,
-  type Amf0Object,
-  type Amf0Value,
-} from './amf0';
 export {
   ChunkEncoder,
   DEFAULT_CHUNK_SIZE,

@@ -18,7 +18,7 @@ import {
 } from './control-messages';
 import { commandMessage, decodeCommand, type RtmpCommand } from './command-messages';
 import { MessageType, UserControlEvent } from './message-types';
-import type { Amf0Value } from './amf0';
+import type { Amf0Value } from '../amf0';
 
 export interface RtmpConnectionOptions {
   host: string;

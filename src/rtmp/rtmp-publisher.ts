@@ -18,7 +18,7 @@
  * It never logs: owners listen to `state`. Reasons never contain the password or the key.
  */
 import { TypedEmitter } from '../util/typed-emitter';
-import type { Amf0Object } from './amf0';
+import type { Amf0Object } from '../amf0';
 import { dataMessage, type RtmpCommand } from './command-messages';
 import type { RtmpMessage } from './chunk-encoder';
 import { parseAdobeAuthReply, adobeAuthQuery, appendQuery, type AdobeAuthReply } from './adobe-auth';

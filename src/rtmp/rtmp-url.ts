@@ -13,6 +13,10 @@
  *
  * Pure: no DNS, no sockets. Errors never echo the password or the stream key.
  */
+import { redactRtmpUrl } from './redact-rtmp-url';
+
+// Callers import the redaction of raw URLs from here, beside the parser.
+export { redactRtmpUrl } from './redact-rtmp-url';
 
 export type RtmpScheme = 'rtmp' | 'rtmps';
 
@@ -149,27 +153,9 @@ export function parseRtmpUrl(raw: string, naming: RtmpNaming): RtmpTarget {
 }
 
 /**
- * A form of the destination that is safe to log: no credentials, and the stream
- * name (often the stream key) and query values hidden.
+ * The destination as it may be logged: the one rule of redact-rtmp-url.ts applied to the
+ * URL this target was parsed from (no credentials, no name, no query).
  */
 export function redactTarget(target: RtmpTarget): string {
-  const user = target.credentials ? `${target.credentials.user}:***@` : '';
-  const app = target.app.replace(/\?.*$/, (q) => (q.length > 1 ? '?***' : q));
-  return `${target.scheme}://${user}${hostForUrl(target.host)}:${target.port}/${app} name=${maskName(target.streamName)}`;
-}
-
-/** Shows at most the first 4 characters of a stream name: enough to tell keys apart. */
-export function maskName(name: string): string {
-  const bare = name.replace(/\?.*$/, '');
-  return bare.length <= 4 ? '***' : `${bare.slice(0, 4)}***`;
-}
-
-/** Redacts a raw URL string for logs, even one that does not parse. */
-export function redactRtmpUrl(raw: string): string {
-  const m = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)([^/?#]*)(.*)$/.exec(raw);
-  if (!m) return '<invalid url>';
-  const authority = m[2].includes('@') ? `***@${m[2].slice(m[2].lastIndexOf('@') + 1)}` : m[2];
-  const firstSegment = /^\/[^/?#]*/.exec(m[3])?.[0] ?? '';
-  const rest = m[3].length > firstSegment.length ? '/***' : '';
-  return `${m[1]}${authority}${firstSegment}${rest}`;
+  return redactRtmpUrl(`${target.scheme}://${hostForUrl(target.host)}:${target.port}/${target.app}/${target.streamName}`);
 }

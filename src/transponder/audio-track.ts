@@ -26,7 +26,7 @@ import { AACENCODER_PRIMING, AAC_FRAME_SAMPLES, AacEncoder } from '../ffmpeg/aac
 import { AudioMixer } from '../media/audio-mixer';
 import { OpusPcmDecoder } from '../media/opus-decoder';
 import { TypedEmitter } from '../util/typed-emitter';
-import type { AudioFrame } from '../webrtc/frames';
+import type { AudioFrame } from '../media';
 import { realClock, type LivenessClock, type TrackLiveness } from './track-liveness';
 
 const SAMPLES_PER_MS = 48;

@@ -44,7 +44,7 @@
  * instead of an uncaught exception in a timer.
  */
 import { Fifo } from '../util/fifo';
-import { performance } from 'node:perf_hooks';
+import { RepeatingTimer, systemClock, type Clock } from '../util/clock';
 import type { FlvTag } from '../flv/flv-tag';
 
 export interface OutputBufferOptions {
@@ -76,20 +76,6 @@ export interface OutputBufferStats {
   discardedTags: number;
 }
 
-/** Time source and timer, injectable so tests run on a fake clock. */
-export interface OutputBufferClock {
-  now(): number;
-  setInterval(fn: () => void, ms: number): unknown;
-  clearInterval(handle: unknown): void;
-}
-
-/** Monotonic wall clock and Node timers. */
-export const realClock: OutputBufferClock = {
-  now: () => performance.now(),
-  setInterval: (fn, ms) => setInterval(fn, ms),
-  clearInterval: (handle) => clearInterval(handle as ReturnType<typeof setInterval>),
-};
-
 function checkOptions(o: OutputBufferOptions): void {
   const finiteAtLeast = (name: string, v: number, min: number): void => {
     if (!Number.isFinite(v) || v < min) throw new RangeError(`output buffer ${name} must be a number >= ${min}, got ${v}`);
@@ -107,7 +93,7 @@ function checkOptions(o: OutputBufferOptions): void {
 export class OutputBuffer {
   private readonly opts: OutputBufferOptions;
   private readonly sink: (tag: FlvTag) => void;
-  private readonly clock: OutputBufferClock;
+  private readonly clock: Clock;
 
   private current: OutputBufferState;
   /** Held tags, never reordered. */
@@ -117,8 +103,7 @@ export class OutputBuffer {
   // Pacing: the tag with timestamp anchorTs went out at wall time anchorWall.
   private anchorTs = 0;
   private anchorWall = 0;
-  private timer: unknown = undefined;
-  private timerRunning = false;
+  private readonly timer: RepeatingTimer;
 
   private bufferings = 0;
   private underruns = 0;
@@ -130,11 +115,12 @@ export class OutputBuffer {
    * Options are only checked when enabled (a disabled buffer ignores them).
    * @throws RangeError on options that make no sense.
    */
-  constructor(opts: OutputBufferOptions, sink: (tag: FlvTag) => void, clock: OutputBufferClock = realClock) {
+  constructor(opts: OutputBufferOptions, sink: (tag: FlvTag) => void, clock: Clock = systemClock) {
     if (opts.enabled) checkOptions(opts);
     this.opts = { ...opts };
     this.sink = sink;
     this.clock = clock;
+    this.timer = new RepeatingTimer(clock, opts.pollingTimeMs, () => this.tick());
     if (!opts.enabled || opts.maxBufferingsAllowed === 0) {
       this.current = 'passthrough';
     } else {
@@ -180,7 +166,7 @@ export class OutputBuffer {
     while (this.current !== 'closed' && this.held.length > 0) this.deliver(this.held.shift()!);
     if (this.current === 'playing') {
       this.current = 'buffering';
-      this.stopTimer();
+      this.timer.stop();
     }
   }
 
@@ -192,7 +178,7 @@ export class OutputBuffer {
    */
   close(): number {
     if (this.current === 'closed') return 0;
-    this.stopTimer();
+    this.timer.stop();
     const discarded = this.held.length;
     this.discardedTags += discarded;
     this.held.clear();
@@ -225,7 +211,7 @@ export class OutputBuffer {
     this.current = 'playing';
     this.anchorWall = this.clock.now();
     this.anchorTs = this.held.peek()!.timestamp;
-    this.startTimer();
+    this.timer.start();
   }
 
   /** Lets out every tag that is due, and every tag beyond the capacity. */
@@ -266,7 +252,7 @@ export class OutputBuffer {
 
   private underrun(): void {
     this.underruns++;
-    this.stopTimer();
+    this.timer.stop();
     const max = this.opts.maxBufferingsAllowed;
     if (max !== -1 && this.bufferings >= max) {
       this.current = 'passthrough';
@@ -279,18 +265,5 @@ export class OutputBuffer {
   private deliver(tag: FlvTag): void {
     this.releasedTags++;
     this.sink(tag);
-  }
-
-  private startTimer(): void {
-    if (this.timerRunning) return;
-    this.timer = this.clock.setInterval(() => this.tick(), this.opts.pollingTimeMs);
-    this.timerRunning = true;
-  }
-
-  private stopTimer(): void {
-    if (!this.timerRunning) return;
-    this.clock.clearInterval(this.timer);
-    this.timer = undefined;
-    this.timerRunning = false;
   }
 }

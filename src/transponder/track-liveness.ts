@@ -16,19 +16,11 @@
  * Cheap and synchronous: it is called on the per-tag path. Implemented by AudioTrack and
  * VideoLiveness; tests give fakes.
  */
+import { systemClock, type Clock } from '../util/clock';
 export interface TrackLiveness {
   willReach(ts: number): boolean;
 }
 
-/** now(), setTimeout, clearTimeout: the shape of the shared Clock (src/util/clock.ts). */
-export interface LivenessClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const realClock: LivenessClock = {
-  now: () => performance.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
+/** The shared Clock (src/util/clock.ts), under the names this folder used first. */
+export type LivenessClock = Clock;
+export const realClock: Clock = systemClock;

@@ -11,7 +11,7 @@ import { parseRtmpUrl, redactRtmpUrl, RtmpUrlError, type RtmpNaming } from '../r
 import type { RestoreRule } from './restore-policy';
 import type { OutputBufferOptions } from './output-buffer';
 import { SoundLibrary } from './sound-files';
-import { transcodeParams, type TranscodeRequest } from './transcode-params';
+import { TranscodeParamsError, transcodeParams } from './transcode-params';
 import type { LatencyProbe } from './latency-probe';
 import { Transponder, type TransponderSource } from './transponder';
 import {
@@ -218,18 +218,12 @@ export class TransponderManager implements TransponderApi {
   }
 
   private transcodeOf(req: StartupRequest): ReturnType<typeof transcodeParams> {
-    const request: TranscodeRequest = {
-      width: req.width,
-      height: req.height,
-      fps: req.fps,
-      bitrate: req.bitrate,
-      keyFrameInterval: req.keyFrameInterval,
-    };
+    const { width, height, fps, bitrate, keyFrameInterval } = req;
     try {
-      return transcodeParams(request);
+      return transcodeParams({ width, height, fps, bitrate, keyFrameInterval });
     } catch (err) {
-      const field = /\b(width|height|fps|bitrate|keyFrameInterval)\b/.exec((err as Error).message)?.[1];
-      throw new TransponderError('INVALID_PARAMETER', (err as Error).message, field);
+      if (err instanceof TranscodeParamsError) throw new TransponderError('INVALID_PARAMETER', err.message, err.field);
+      throw err;
     }
   }
 

@@ -13,7 +13,7 @@ import { aacRawTag, aacSequenceHeaderTag } from '../flv/audio-tag';
 import type { FlvTag } from '../flv/flv-tag';
 import { FlvTagType, isSequenceHeader } from '../flv/flv-tag';
 import { redactRtmpUrl, type RtmpNaming } from '../rtmp/rtmp-url';
-import type { AudioFrame, VideoFrame } from '../webrtc/frames';
+import type { AudioFrame, VideoFrame } from '../media';
 import { AudioTrack } from './audio-track';
 import { Interleaver } from './interleaver';
 import type { LatencyProbe } from './latency-probe';

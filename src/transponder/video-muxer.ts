@@ -8,7 +8,7 @@ import { avcNaluTag, avcSequenceHeaderTag } from '../flv/video-tag';
 import type { FlvTag } from '../flv/flv-tag';
 import { buildAvcDecoderConfigurationRecord, NalType, toAvcc } from '../media/h264';
 import { parseSps, type SpsInfo } from '../media/h264-sps';
-import type { VideoFrame } from '../webrtc/frames';
+import type { VideoFrame } from '../media';
 
 export interface VideoFormat {
   width: number;

@@ -1,4 +1,4 @@
-import type { VideoFrame } from './frames';
+import type { VideoFrame } from '../media/frames';
 import { NAL_IDR, NAL_PPS, NAL_SPS, nalType, parseSps, splitAnnexB, type SpsInfo } from './h264-nal';
 
 /**

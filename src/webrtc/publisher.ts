@@ -16,7 +16,7 @@ import type { Logger } from '../log';
 import { AccessUnitBuilder } from './access-unit-builder';
 import { waitForGathering } from './ice-gathering';
 import { fixJitterBufferSort } from './jitter-buffer-fix';
-import type { AudioFrame, VideoFrame } from './frames';
+import type { AudioFrame, VideoFrame } from '../media/frames';
 import { MediaClock, type TrackKind } from './media-clock';
 import type { BitrateWish, PublisherOptions } from './publisher-options';
 import { TypedEmitter } from '../util/typed-emitter';

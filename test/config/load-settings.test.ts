@@ -75,6 +75,7 @@ describe('parseSettings', () => {
     'an IPv4 or IPv6 address': 'not-an-ip',
     'an rtmp:// or rtmps:// URL with a host': 'http://example.com/live',
     'a non-empty text': '',
+    'an executable file (a path, or a command on PATH)': '/nonexistent/bin/ffmpeg',
   };
   function badValueFor(spec: SettingSpec): string | undefined {
     const e = spec.kind.expected;
@@ -104,7 +105,6 @@ describe('parseSettings', () => {
         'rest_auth_token',
         'ice_turn_username',
         'ice_turn_password',
-        'ffmpeg_path',
       ].sort(),
     );
   });
@@ -112,7 +112,8 @@ describe('parseSettings', () => {
   test.each(withBadValue)('%s = %j is refused, naming key and line', (key, bad, spec) => {
     const err = settingsError(() => parseSettings(`# first\n\n${key}=${bad}\n`, SRC));
     expect(err.problems).toHaveLength(1);
-    const shown = spec.secret === 'url' ? 'http://example.com/***' : bad;
+    // An RTMP URL setting is shown as redactRtmpUrl shows it: here, all of it is harmless.
+    const shown = spec.secret === 'url' ? 'http://example.com/live' : bad;
     expect(err.problems[0]).toMatch(new RegExp(`^flashphoner\\.properties:3: ${key.replace(/\./g, '\\.')} = "${shown.replace(/[.*?/]/g, '\\$&')}": expected `));
   });
 
@@ -187,7 +188,7 @@ describe('parseSettings', () => {
       ),
     );
     expect(err.problems).toEqual([
-      'flashphoner.properties:3: rtmp_push_auto_start_url = "rtmpx://live.example.com/***": expected an rtmp:// or rtmps:// URL with a host',
+      'flashphoner.properties:3: rtmp_push_auto_start_url = "rtmpx://live.example.com/app/***": expected an rtmp:// or rtmps:// URL with a host',
     ]);
     const cross = settingsError(() => parseSettings('rest_auth_password=hunter2\nice_turn_password=s3cr3t', SRC));
     expect(cross.problems).toEqual([
@@ -224,7 +225,7 @@ describe('parseSettings', () => {
       disableRestAuth: true,
     });
     expect(loaded.ignoredKeys).toEqual(
-      expect.arrayContaining(['codecs', 'wss.keystore.password', 'rtmp.port', 'https.port', 'keep_alive.peer_interval']),
+      expect.arrayContaining(['codecs', 'wss.keystore.password', 'rtmp.port', 'rtmp.server_buffer_enabled', 'https.port', 'keep_alive.peer_interval']),
     );
     expect(loaded.ignoredKeys).not.toContain('ws.port');
   });
@@ -344,7 +345,7 @@ describe('describeSettings', () => {
       rest_auth_user: 'admin',
       rest_auth_password: '***',
       rest_auth_token: '***',
-      rtmp_push_auto_start_url: 'rtmp://live.example.com:1935/***',
+      rtmp_push_auto_start_url: 'rtmp://live.example.com:1935/app/***',
       ice_turn_password: '***',
       ice_stun_servers: 'stun:a,stun:b',
     });

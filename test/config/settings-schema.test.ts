@@ -160,7 +160,6 @@ describe('the settings table', () => {
       rtmpOutBufferInitialSize: 2000,
       rtmpOutBufferPollingTime: 50,
       rtmpOutBufferMaxBufferingsAllowed: -1,
-      rtmpServerBufferEnabled: false,
       periodicFirRequest: true,
       periodicFirRequestInterval: 2000,
       rtcpPliRequestInterval: 1000,
@@ -199,8 +198,8 @@ describe('the settings table', () => {
       ice_turn_password: 'secret',
     });
     expect(maskValue('secret', 'hunter2')).toBe('***');
-    expect(maskValue('url', 'rtmp://user:pw@a.rtmp.youtube.com:1935/live2/abcd-efgh')).toBe('rtmp://a.rtmp.youtube.com:1935/***');
-    expect(maskValue('url', 'not a url with key')).toBe('***');
+    expect(maskValue('url', 'rtmp://user:pw@a.rtmp.youtube.com:1935/live2/abcd-efgh')).toBe('rtmp://a.rtmp.youtube.com:1935/live2/***');
+    expect(maskValue('url', 'not a url with key')).toBe('<invalid url>');
     expect(maskValue(undefined, 'plain')).toBe('plain');
   });
 });

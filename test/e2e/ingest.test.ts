@@ -11,7 +11,7 @@ import WebSocket from 'ws';
 import { silentLogger } from '../../src/log';
 import { SignalingServer } from '../../src/signaling/signaling-server';
 import { StreamRegistry } from '../../src/streams/stream-registry';
-import type { AudioFrame, VideoFrame } from '../../src/webrtc/frames';
+import type { AudioFrame, VideoFrame } from '../../src/media/frames';
 import type { Publisher } from '../../src/webrtc/publisher';
 import { defaultPublisherOptions } from '../../src/webrtc/publisher-options';
 import { ChromiumBrowser, describeWithChromium, PageServer, pageState, stopPublishing, waitForStatus } from '../helpers/chromium';

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { transcoderArgs, TranscodedFrame, VideoTranscoder } from '../../src/ffmpeg/video-transcoder';
 import { avcNaluTag, avcSequenceHeaderTag, encodeFlvTag, flvFileHeader } from '../../src/flv';
 import { buildAvcDecoderConfigurationRecord, NalType, nalType, splitAnnexB, toAvcc } from '../../src/media/h264';
-import type { VideoFrame } from '../../src/webrtc/frames';
+import type { VideoFrame } from '../../src/media/frames';
 import { decodeErrors, ffprobeStreams } from '../helpers/media-tools';
 
 const run = promisify(execFile);

@@ -1,5 +1,5 @@
 import { onMetaDataTag, onMetaDataValues, parseMetadata, FlvError } from '../../src/flv';
-import { Amf0EcmaArray, encodeAmf0 } from '../../src/rtmp/amf0';
+import { Amf0EcmaArray, encodeAmf0 } from '../../src/amf0';
 
 /** Hex with `//` comments naming each field (AMF0 spec 2.2 number, 2.4 string, 2.10 ECMA array). */
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\/\/[^\n]*/g, '').replace(/\s+/g, ''), 'hex');

@@ -41,6 +41,7 @@ const FILES: Record<string, { path: string; type: string }> = {
   '/index.html': { path: join(ROOT, 'web', 'index.html'), type: 'text/html' },
   '/publisher.js': { path: join(ROOT, 'web', 'publisher.js'), type: 'text/javascript' },
   '/common.js': { path: join(ROOT, 'web', 'common.js'), type: 'text/javascript' },
+  '/redaction.js': { path: join(ROOT, 'web', 'redaction.js'), type: 'text/javascript' },
   '/flashphoner.js': { path: join(ROOT, 'node_modules', '@flashphoner', 'websdk', 'flashphoner.js'), type: 'text/javascript' },
 };
 

@@ -9,7 +9,7 @@ import { ChunkDecoder } from '../../src/rtmp/chunk-decoder';
 import { ChunkEncoder, type RtmpMessage } from '../../src/rtmp/chunk-encoder';
 import { commandMessage, decodeCommand, type RtmpCommand } from '../../src/rtmp/command-messages';
 import { MessageType } from '../../src/rtmp/message-types';
-import { decodeAmf0 } from '../../src/rtmp/amf0';
+import { decodeAmf0 } from '../../src/amf0';
 
 export type ScriptedMode =
   /** Answers as an RTMP server that accepts the publish. */

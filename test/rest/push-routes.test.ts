@@ -1,5 +1,6 @@
 import { TransponderError } from '../../src/transponder/transponder-api';
 import { inject, makeServer, postJson, type Harness } from './fake-transponder-api';
+import { TRANSCODE_BOUNDARIES } from '../transponder/transcode-boundaries';
 
 // The request and answer shapes of the WCS 5.2 page "Republishing to other RTMP server".
 const WCS_STARTUP = { streamName: 'name', rtmpUrl: 'rtmp://localhost:1935/live', rtmpTransponderFullUrl: false, options: {} };
@@ -104,13 +105,13 @@ describe('POST /rest-api/push/startup', () => {
     ['streamName has a control character', { streamName: 'a\nb', rtmpUrl: 'rtmp://h/live' }, 'streamName', 'INVALID_PARAMETER'],
     ['rtmpTransponderFullUrl is a string', { streamName: 'c', rtmpUrl: 'rtmp://h/live', rtmpTransponderFullUrl: 'true' }, 'rtmpTransponderFullUrl', 'INVALID_PARAMETER'],
     ['width is negative', { streamName: 'c', rtmpUrl: 'rtmp://h/live', width: -1 }, 'width', 'INVALID_PARAMETER'],
-    ['width is too large', { streamName: 'c', rtmpUrl: 'rtmp://h/live', width: 7681 }, 'width', 'INVALID_PARAMETER'],
-    ['height is too large', { streamName: 'c', rtmpUrl: 'rtmp://h/live', height: 4321 }, 'height', 'INVALID_PARAMETER'],
+    ['width is too large', { streamName: 'c', rtmpUrl: 'rtmp://h/live', width: 8193 }, 'width', 'INVALID_PARAMETER'],
+    ['height is too large', { streamName: 'c', rtmpUrl: 'rtmp://h/live', height: 8193 }, 'height', 'INVALID_PARAMETER'],
     ['height is not an integer', { streamName: 'c', rtmpUrl: 'rtmp://h/live', height: 720.5 }, 'height', 'INVALID_PARAMETER'],
     ['fps is a string', { streamName: 'c', rtmpUrl: 'rtmp://h/live', fps: '30' }, 'fps', 'INVALID_PARAMETER'],
     ['fps is too large', { streamName: 'c', rtmpUrl: 'rtmp://h/live', fps: 121 }, 'fps', 'INVALID_PARAMETER'],
     ['bitrate is too large', { streamName: 'c', rtmpUrl: 'rtmp://h/live', bitrate: 100_001 }, 'bitrate', 'INVALID_PARAMETER'],
-    ['keyFrameInterval is too large', { streamName: 'c', rtmpUrl: 'rtmp://h/live', keyFrameInterval: 1201 }, 'keyFrameInterval', 'INVALID_PARAMETER'],
+    ['keyFrameInterval is too large', { streamName: 'c', rtmpUrl: 'rtmp://h/live', keyFrameInterval: 3601 }, 'keyFrameInterval', 'INVALID_PARAMETER'],
     ['options is an array', { streamName: 'c', rtmpUrl: 'rtmp://h/live', options: [] }, 'options', 'INVALID_PARAMETER'],
     ['options.action is unknown', { streamName: 'c', rtmpUrl: 'rtmp://h/live', options: { action: 'dance' } }, 'options.action', 'INVALID_PARAMETER'],
     ['sound_on has no soundFile', { streamName: 'c', rtmpUrl: 'rtmp://h/live', options: { action: 'sound_on' } }, 'options.soundFile', 'INVALID_PARAMETER'],
@@ -305,6 +306,25 @@ describe('POST /rest-api/push/{terminate,mute,unmute,sound_on,sound_off}', () =>
     h.api.failWith.set('mute', new TransponderError('SOUND_FILE_NOT_FOUND', ''));
     const res = await postJson(h.app, '/push/mute', { mediaSessionId: 'x' });
     expect(res.json().message).toBe('No such file');
+  });
+});
+
+describe('POST /rest-api/push/startup: the transcode fields have the bounds of the transponder', () => {
+  test.each(TRANSCODE_BOUNDARIES.map((b) => [b.name, b] as const))('%s', async (_name, b) => {
+    const res = await postJson(h.app, '/push/startup', { streamName: 'cam1', rtmpUrl: 'rtmp://h/live', ...b.request });
+    if (b.refusedField === undefined) {
+      expect(res.statusCode).toBe(200);
+      expect(h.api.calls).toHaveLength(1);
+    } else {
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ code: 'INVALID_PARAMETER', field: b.refusedField, message: expect.stringContaining(b.refusedField) });
+      expect(h.api.calls).toEqual([]);
+    }
+  });
+
+  test('0 and null reach the implementation as "not given"', async () => {
+    await postJson(h.app, '/push/startup', { streamName: 'cam1', rtmpUrl: 'rtmp://h/live', width: 0, height: null, fps: 0 });
+    expect(h.api.calls[0].args[0]).toEqual({ streamName: 'cam1', rtmpUrl: 'rtmp://h/live' });
   });
 });
 

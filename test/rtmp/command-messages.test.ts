@@ -2,7 +2,7 @@
  * Command (type 20) and data (type 18) messages, Adobe RTMP specification 1.0,
  * 7.1.1, 7.2.1.1 (connect) and 7.2.2.6 (publish); AMF0 bytes written by hand.
  */
-import { Amf0EcmaArray } from '../../src/rtmp/amf0';
+import { Amf0EcmaArray } from '../../src/amf0';
 import {
   commandMessage,
   dataMessage,

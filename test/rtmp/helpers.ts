@@ -49,3 +49,36 @@ export function byteByByte(buf: Buffer): Buffer[] {
   for (let i = 0; i < buf.length; i++) pieces.push(buf.subarray(i, i + 1));
   return pieces;
 }
+
+/** Random bytes, 0..maxLength of them. */
+export function randomBytes(rnd: () => number, maxLength: number): Buffer {
+  const b = Buffer.alloc(randInt(rnd, 0, maxLength));
+  for (let i = 0; i < b.length; i++) b[i] = Math.floor(rnd() * 256);
+  return b;
+}
+
+/** `src` with 1..8 random edits: flips, replaces, inserts, deletes bytes or truncates. */
+export function mutate(src: Buffer, rnd: () => number): Buffer {
+  let b = Buffer.from(src);
+  const edits = randInt(rnd, 1, 8);
+  for (let e = 0; e < edits && b.length > 0; e++) {
+    const at = randInt(rnd, 0, b.length - 1);
+    switch (randInt(rnd, 0, 4)) {
+      case 0:
+        b[at] ^= 1 << randInt(rnd, 0, 7);
+        break;
+      case 1:
+        b[at] = [0x00, 0xff, 0x03, 0x09, 0x7f, 0x80][randInt(rnd, 0, 5)];
+        break;
+      case 2:
+        b = Buffer.concat([b.subarray(0, at), randomBytes(rnd, 8), b.subarray(at)]);
+        break;
+      case 3:
+        b = Buffer.concat([b.subarray(0, at), b.subarray(at + randInt(rnd, 1, 8))]);
+        break;
+      default:
+        b = b.subarray(0, at);
+    }
+  }
+  return b;
+}

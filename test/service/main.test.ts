@@ -52,6 +52,15 @@ describe('npm start', () => {
     expect(run.output()).toMatch(/test\.properties:6: rtmp_push_restore_attempts = "abc"/);
   });
 
+  it('refuses to start when ffmpeg_path points nowhere, naming the key, the line and why', async () => {
+    const missing = path.join(dir, 'no', 'ffmpeg');
+    const cfg = await writeConfig(`ffmpeg_path=${missing}\n`);
+    run = runCli('src/main.ts', ['--config', cfg.file]);
+    expect(await run.exited).toBe(2);
+    expect(run.output()).toContain(`test.properties:6: ffmpeg_path = "${missing}": expected an executable file (a path, or a command on PATH): no such file`);
+    expect(run.output()).not.toMatch(/rtmp-transponder started/);
+  });
+
   it('names a missing properties file', async () => {
     run = runCli('src/main.ts', ['--config', path.join(dir, 'nope.properties')]);
     expect(await run.exited).toBe(2);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { defaultSettings } from '../../src/config';
 import { silentLogger } from '../../src/log';
 import { TransponderService } from '../../src/server';
-import type { AudioFrame, VideoFrame } from '../../src/webrtc/frames';
+import type { AudioFrame, VideoFrame } from '../../src/media/frames';
 import { accessUnits } from '../../tools/load-publisher/access-units';
 import { OggError, oggOpusPackets, oggPackets } from '../../tools/load-publisher/ogg-packets';
 import { loopbackOnlySdp } from '../../tools/load-publisher/load-stream';

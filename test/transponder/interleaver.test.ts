@@ -143,9 +143,9 @@ describe('Interleaver', () => {
   it('stops its timer on close and drops what waits', () => {
     const { il, clock, order } = setup();
     il.push(video(0));
-    expect(clock.timers.length).toBe(1);
+    expect(clock.active).toBe(1);
     il.close();
-    expect(clock.timers.length).toBe(0);
+    expect(clock.active).toBe(0);
     il.push(video(5));
     clock.advance(1000);
     expect(order()).toEqual([]);

@@ -1,49 +1,7 @@
 import type { FlvTag } from '../../src/flv/flv-tag';
-import {
-  OutputBuffer,
-  type OutputBufferClock,
-  type OutputBufferOptions,
-} from '../../src/transponder/output-buffer';
-
-/** A clock that moves only when told, with intervals that fire in time order. */
-class FakeClock implements OutputBufferClock {
-  t = 0;
-  setIntervalCalls = 0;
-  private nextId = 1;
-  private readonly timers = new Map<number, { fn: () => void; ms: number; next: number }>();
-
-  now(): number {
-    return this.t;
-  }
-  setInterval(fn: () => void, ms: number): unknown {
-    this.setIntervalCalls++;
-    const id = this.nextId++;
-    this.timers.set(id, { fn, ms, next: this.t + ms });
-    return id;
-  }
-  clearInterval(handle: unknown): void {
-    this.timers.delete(handle as number);
-  }
-  /** Timers currently scheduled. */
-  get active(): number {
-    return this.timers.size;
-  }
-  /** Moves time forward by ms, firing each due interval at its own time. */
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      let dueId = -1;
-      let dueAt = Infinity;
-      for (const [id, tm] of this.timers) if (tm.next <= end && tm.next < dueAt) [dueId, dueAt] = [id, tm.next];
-      const tm = this.timers.get(dueId);
-      if (!tm) break;
-      this.t = dueAt;
-      tm.next += tm.ms;
-      tm.fn();
-    }
-    this.t = end;
-  }
-}
+import { OutputBuffer, type OutputBufferOptions } from '../../src/transponder/output-buffer';
+import type { Clock } from '../../src/util/clock';
+import { FakeClock } from '../helpers/fake-clock';
 
 const video = (ts: number): FlvTag => ({ type: 9, timestamp: ts, data: Buffer.from([0x27, 1, 0, 0, 0]) });
 const audio = (ts: number): FlvTag => ({ type: 8, timestamp: ts, data: Buffer.from([0xaf, 1]) });
@@ -87,7 +45,7 @@ function pushLive(clock: FakeClock, buf: OutputBuffer, tags: FlvTag[], offset = 
 }
 
 let buffers: OutputBuffer[] = [];
-function make(o: OutputBufferOptions, sink: (tag: FlvTag) => void, clock: OutputBufferClock): OutputBuffer {
+function make(o: OutputBufferOptions, sink: (tag: FlvTag) => void, clock: Clock): OutputBuffer {
   const b = new OutputBuffer(o, sink, clock);
   buffers.push(b);
   return b;
@@ -109,7 +67,7 @@ describe('OutputBuffer', () => {
     }
     clock.advance(5000);
     expect(out).toEqual(tags);
-    expect(clock.setIntervalCalls).toBe(0);
+    expect(clock.timeoutsSet).toBe(0);
     expect(buf.stats()).toMatchObject({ state: 'passthrough', bufferedTags: 0, bufferings: 0, releasedTags: tags.length });
   });
 
@@ -231,7 +189,7 @@ describe('OutputBuffer', () => {
     buf.push(video(0));
     expect(out).toHaveLength(1);
     expect(buf.stats()).toMatchObject({ state: 'passthrough', bufferings: 0 });
-    expect(clock.setIntervalCalls).toBe(0);
+    expect(clock.timeoutsSet).toBe(0);
   });
 
   it('keeps the input order, ties included', () => {

@@ -15,7 +15,7 @@ import { NalType, nalType, splitAnnexB } from '../../src/media/h264';
 import { RestorePolicy } from '../../src/transponder/restore-policy';
 import { Transponder, type TransponderSource } from '../../src/transponder/transponder';
 import { TypedEmitter } from '../../src/util/typed-emitter';
-import type { AudioFrame, VideoFrame } from '../../src/webrtc/frames';
+import type { AudioFrame, VideoFrame } from '../../src/media/frames';
 import { NginxRtmp } from '../helpers/nginx-rtmp';
 import { oggOpusPackets } from '../media/audio-analysis';
 

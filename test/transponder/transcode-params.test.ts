@@ -1,4 +1,17 @@
-import { needsTranscoding, TranscodeRequest, transcodeParams } from '../../src/transponder/transcode-params';
+import { needsTranscoding, TranscodeParamsError, TranscodeRequest, transcodeParams } from '../../src/transponder/transcode-params';
+import { StreamRegistry } from '../../src/streams/stream-registry';
+import { TransponderError } from '../../src/transponder/transponder-api';
+import { TransponderManager, type TransponderManagerOptions } from '../../src/transponder/transponder-manager';
+import { TRANSCODE_BOUNDARIES } from './transcode-boundaries';
+
+function catchError(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected a throw');
+}
 import { outputSize } from '../../src/ffmpeg/transcode-output';
 
 describe('transcodeParams (WCS /push/startup width, height, fps, bitrate, keyFrameInterval)', () => {
@@ -33,7 +46,7 @@ describe('transcodeParams (WCS /push/startup width, height, fps, bitrate, keyFra
     ['width', 100_000],
     ['height', -1],
     ['height', 240.5],
-    ['height', 5000],
+    ['height', 10_000],
     ['fps', 29.97],
     ['fps', 1000],
     ['fps', -15],
@@ -46,15 +59,33 @@ describe('transcodeParams (WCS /push/startup width, height, fps, bitrate, keyFra
     ['height', '240'],
   ];
 
-  it.each(invalid)('rejects %s = %p with a RangeError naming the field', (field, value) => {
+  it.each(invalid)('rejects %s = %p with a TranscodeParamsError naming the field', (field, value) => {
     const request = { [field]: value } as TranscodeRequest;
-    expect(() => transcodeParams(request)).toThrow(RangeError);
-    expect(() => transcodeParams(request)).toThrow(new RegExp(`^${field} `));
-    expect(() => needsTranscoding(request)).toThrow(RangeError);
+    const thrown = catchError(() => transcodeParams(request));
+    expect(thrown).toBeInstanceOf(TranscodeParamsError);
+    expect(thrown).toBeInstanceOf(RangeError);
+    expect((thrown as TranscodeParamsError).field).toBe(field);
+    expect((thrown as Error).message).toMatch(new RegExp(`^${field} must be an integer from \\d+ to \\d+ `));
+    expect(() => needsTranscoding(request)).toThrow(TranscodeParamsError);
+  });
+
+  it('never echoes the value it refuses', () => {
+    expect(catchError(() => transcodeParams({ height: 'SECRET' as unknown as number })).message).not.toContain('SECRET');
+  });
+
+  it.each(TRANSCODE_BOUNDARIES.map((b) => [b.name, b] as const))('boundary: %s', (_name, b) => {
+    const request = b.request as TranscodeRequest;
+    if (b.refusedField === undefined) {
+      expect(() => transcodeParams(request)).not.toThrow();
+    } else {
+      const thrown = catchError(() => transcodeParams(request));
+      expect(thrown).toBeInstanceOf(TranscodeParamsError);
+      expect((thrown as TranscodeParamsError).field).toBe(b.refusedField);
+    }
   });
 
   it('rejects an invalid width even though width alone would be ignored', () => {
-    expect(() => transcodeParams({ width: -1 })).toThrow(/^width /);
+    expect(catchError(() => transcodeParams({ width: -1 }))).toMatchObject({ field: 'width' });
   });
 });
 
@@ -83,5 +114,34 @@ describe('outputSize', () => {
 
   it('rejects a source without a size', () => {
     expect(() => outputSize({ height: 240 }, 0, 720)).toThrow(RangeError);
+  });
+});
+
+describe('TransponderManager.startup refuses a bad transcode field with the field named', () => {
+  let manager: TransponderManager | undefined;
+  afterEach(async () => {
+    await manager?.close();
+    manager = undefined;
+  });
+
+  it.each([
+    ['width', { width: 8193, height: 240 }],
+    ['height', { height: 8193 }],
+    ['fps', { fps: 121 }],
+    ['bitrate', { bitrate: 100_001 }],
+    ['keyFrameInterval', { keyFrameInterval: 3601 }],
+    ['width', { width: 8192, height: 8192 }],
+  ])('%s in %j', async (field, fields) => {
+    const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+    manager = new TransponderManager(
+      new StreamRegistry(silent),
+      // Only what startup reads before it checks the transcode fields: these tests
+      // stay about that check when the manager's other options change.
+      { streamNamePrefix: 'rtmp_', fullUrl: false, mediaDir: __dirname } as TransponderManagerOptions,
+      silent,
+    );
+    const refusal = await manager.startup({ streamName: 'cam1', rtmpUrl: 'rtmp://127.0.0.1/live', ...fields }).catch((err: unknown) => err);
+    expect(refusal).toBeInstanceOf(TransponderError);
+    expect(refusal).toMatchObject({ code: 'INVALID_PARAMETER', field });
   });
 });

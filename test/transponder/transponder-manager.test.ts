@@ -10,7 +10,7 @@ import { RestorePolicy } from '../../src/transponder/restore-policy';
 import { TransponderError, type TransponderErrorCode } from '../../src/transponder/transponder-api';
 import type { TransponderSource } from '../../src/transponder/transponder';
 import { TypedEmitter } from '../../src/util/typed-emitter';
-import type { AudioFrame, VideoFrame } from '../../src/webrtc/frames';
+import type { AudioFrame, VideoFrame } from '../../src/media/frames';
 import { silentLogger } from '../../src/log';
 
 jest.setTimeout(30_000);

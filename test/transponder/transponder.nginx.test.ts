@@ -12,7 +12,7 @@ import { NalType, nalType, splitAnnexB } from '../../src/media/h264';
 import { Transponder, type TransponderSource } from '../../src/transponder/transponder';
 import { RestorePolicy } from '../../src/transponder/restore-policy';
 import { TypedEmitter } from '../../src/util/typed-emitter';
-import type { AudioFrame, VideoFrame } from '../../src/webrtc/frames';
+import type { AudioFrame, VideoFrame } from '../../src/media/frames';
 import { decodeErrors, ffprobePackets, ffprobeStreams } from '../helpers/media-tools';
 import { NginxRtmp } from '../helpers/nginx-rtmp';
 import { decodeToPcm, oggOpusPackets, rms } from '../media/audio-analysis';

@@ -11,7 +11,7 @@ import { RestorePolicy } from '../../src/transponder/restore-policy';
 import type { TransponderState } from '../../src/transponder/transponder-api';
 import { TypedEmitter } from '../../src/util/typed-emitter';
 import { NalType, nalType, splitAnnexB } from '../../src/media/h264';
-import type { AudioFrame, VideoFrame } from '../../src/webrtc/frames';
+import type { AudioFrame, VideoFrame } from '../../src/media/frames';
 import { silentLogger } from '../../src/log';
 
 jest.setTimeout(30_000);

@@ -4,7 +4,7 @@ import { VideoMuxer } from '../../src/transponder/video-muxer';
 import { fromAvcc, splitAnnexB, NalType, nalType, parseAvcDecoderConfigurationRecord } from '../../src/media/h264';
 import { parseVideoTag } from '../../src/flv/video-tag';
 import { isSequenceHeader, isVideoKeyframe } from '../../src/flv/flv-tag';
-import type { VideoFrame } from '../../src/webrtc/frames';
+import type { VideoFrame } from '../../src/media/frames';
 
 const FIXTURES = path.join(__dirname, '../fixtures');
 

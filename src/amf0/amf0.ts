@@ -12,9 +12,7 @@
  *     and any unknown marker throw Amf0Error: references could form cycles that
  *     nothing downstream expects, and the others are reserved or need AMF3.
  */
-import { Amf0Error } from './errors';
-
-export { Amf0Error } from './errors';
+import { Amf0Error } from './amf0-error';
 
 export interface Amf0Object {
   [key: string]: Amf0Value;
