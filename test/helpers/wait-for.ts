@@ -33,3 +33,31 @@ export async function waitFor<T>(condition: () => T | Falsy | Promise<T | Falsy>
     await new Promise((resolve) => setTimeout(resolve, opts.intervalMs ?? 20));
   }
 }
+
+export interface HoldsForOptions {
+  /** How long the condition must keep holding. */
+  durationMs: number;
+  /** Names the condition in the error: "<what> stopped holding after 812 ms". */
+  what: string;
+  /** How often it is checked (default 50 ms). */
+  intervalMs?: number;
+  seen?: () => string;
+}
+
+/**
+ * Asserts that a condition holds throughout a window, checking it all along and failing
+ * at the first check that finds it false. For what can only be observed over time (a
+ * poll that must not happen again, a state that must not leave), in place of sleeping
+ * and checking once at the end.
+ */
+export async function holdsFor(condition: () => boolean | Promise<boolean>, opts: HoldsForOptions): Promise<void> {
+  const start = performance.now();
+  for (;;) {
+    if (!(await condition())) {
+      const seen = opts.seen ? `; seen: ${opts.seen()}` : '';
+      throw new Error(`${opts.what} stopped holding after ${Math.round(performance.now() - start)} ms${seen}`);
+    }
+    if (performance.now() - start >= opts.durationMs) return;
+    await new Promise((resolve) => setTimeout(resolve, opts.intervalMs ?? 50));
+  }
+}
