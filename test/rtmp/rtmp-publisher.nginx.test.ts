@@ -88,7 +88,7 @@ describe('RtmpPublisher → nginx-rtmp', () => {
     await pusher.run((ms) => (publishMs = ms));
     await pusher.stop();
     expect(publishMs).toBeGreaterThanOrEqual(0);
-    await waitUntil(() => nginx.recordings('whole').length === 1, 5000, 'the recording');
+    await waitUntil(() => nginx.recordingsDone('whole') === 1, 10_000, 'the recording closed by nginx');
     const [file] = nginx.recordings('whole');
 
     const streams = await ffprobeStreams(file, true);
@@ -179,7 +179,7 @@ describe('RtmpPublisher → nginx-rtmp', () => {
     const anchor = first!;
     for (const { at, ts } of sentAt) expect(at - anchor.at).toBeGreaterThanOrEqual(ts - anchor.ts - 1);
     expect(sentAt[sentAt.length - 1].at - anchor.at).toBeGreaterThanOrEqual(2500);
-    await waitUntil(() => nginx.recordings('paced').length === 1, 5000, 'the recording');
+    await waitUntil(() => nginx.recordingsDone('paced') === 1, 10_000, 'the recording closed by nginx');
     const streams = await ffprobeStreams(nginx.recordings('paced')[0], true);
     expect(Number(streams.find((s) => s.codec_type === 'video')!.nb_read_frames)).toBe(SOURCE_FRAMES);
   });
@@ -198,7 +198,7 @@ describe('RtmpPublisher → nginx-rtmp', () => {
       });
       await pusher.run();
       await pusher.stop();
-      await waitUntil(() => nginx.recordings('secure').length === 1, 5000, 'the recording');
+      await waitUntil(() => nginx.recordingsDone('secure') === 1, 10_000, 'the recording closed by nginx');
       const streams = await ffprobeStreams(nginx.recordings('secure')[0]);
       expect(streams.map((s) => s.codec_name).sort()).toEqual(['aac', 'h264']);
     });
@@ -240,7 +240,8 @@ describe('RtmpPublisher → nginx-rtmp', () => {
       await running;
       expect(pusher.publisher.toJSON().restores).toBe(1);
 
-      await waitUntil(() => nginx.recordings('phoenix').length === 2, 5000, 'two recordings');
+      // The first recording ends with the nginx that was stopped; the second is closed normally.
+      await waitUntil(() => nginx.recordings('phoenix').length === 2 && nginx.recordingDone(nginx.recordings('phoenix')[1]), 10_000, 'the second recording closed by nginx');
       const second = nginx.recordings('phoenix')[1];
       const tags = await readTags(second);
       const video = tags.filter((t) => t.type === FlvTagType.Video);
