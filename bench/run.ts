@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick] [-- egress ingest relay]
+ * npm run bench [-- --quick] [-- egress ingest relay pipeline]
  *
  * Runs the benchmarks in a private network namespace (loopback only) and prints one
  * markdown report. Figures go into closing notes; nothing here is asserted.
@@ -8,6 +8,7 @@ import { reexecIsolatedOrContinue, networkIsolated } from './lib/netns';
 import { renderSection, type BenchSection } from './lib/report';
 import { runEgressBench } from './egress';
 import { runIngestBench } from './ingest';
+import { runPipelineBench } from './pipeline';
 import { runRelayBench } from './relay';
 
 type Bench = (opts: { quick?: boolean }) => Promise<BenchSection>;
@@ -16,6 +17,7 @@ const BENCHES: Record<string, Bench> = {
   egress: runEgressBench,
   ingest: runIngestBench,
   relay: runRelayBench,
+  pipeline: runPipelineBench,
 };
 
 async function main(): Promise<void> {

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { silentLogger } from '../../src/log';
 import { SignalingServer } from '../../src/signaling/signaling-server';
 import { StreamRegistry } from '../../src/streams/stream-registry';
@@ -15,6 +16,7 @@ import type { AudioFrame, VideoFrame } from '../../src/media/frames';
 import type { Publisher } from '../../src/webrtc/publisher';
 import { defaultPublisherOptions } from '../../src/webrtc/publisher-options';
 import { ChromiumBrowser, describeWithChromium, PageServer, waitForStatus } from '../helpers/chromium';
+import { waitFor } from '../helpers/wait-for';
 import { oggOpusFile } from '../webrtc/ogg-opus-writer';
 
 jest.setTimeout(90_000);
@@ -73,6 +75,12 @@ describeWithChromium('known content from files through the WebSDK into the Publi
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
+  let page: Page | undefined;
+  afterEach(async () => {
+    await page?.close();
+    page = undefined;
+  });
+
   it('the frames decode to 640x480 H.264 and the Opus audio is a 1 kHz tone', async () => {
     const video: VideoFrame[] = [];
     const audio: AudioFrame[] = [];
@@ -81,10 +89,11 @@ describeWithChromium('known content from files through the WebSDK into the Publi
       p.on('audio', (f) => audio.push(f));
       resolve(p);
     }));
-    const page = await browser.newPage(`${pages.url}/?server=ws://127.0.0.1:${server.ports.ws}&name=file1&width=640&height=480&autostart=1`);
+    page = await browser.newPage(`${pages.url}/?server=ws://127.0.0.1:${server.ports.ws}&name=file1&width=640&height=480&autostart=1`);
     expect((await waitForStatus(page, ['PUBLISHING', 'FAILED'])).status).toBe('PUBLISHING');
     const publisher = await published;
-    await new Promise((r) => setTimeout(r, 4000));
+    // 60 video frames, and 3.2 s of audio (20 ms packets): the analysis below reads seconds 1 to 3
+    await waitFor(() => video.length > 60 && audio.length >= 160, { timeoutMs: 30_000, what: '60 video frames and 160 audio packets', seen: () => `${video.length} video, ${audio.length} audio` });
     const stats = publisher.toJSON();
     await page.close();
 

@@ -24,6 +24,7 @@ import { ChromiumBrowser, describeWithChromium, senderStats, waitForStatus } fro
 import { NginxRtmp } from '../helpers/nginx-rtmp';
 import { FakeTransponderApi } from '../rest/fake-transponder-api';
 import { loopbackSettings } from '../helpers/loopback-settings';
+import { holdsFor, waitFor } from '../helpers/wait-for';
 
 jest.setTimeout(90000);
 
@@ -203,10 +204,9 @@ describeWithChromium('demo pages (publisher relay controls, admin view) in Chrom
       const end = await waitForRelay(page, 'FAILED');
       expect(end.reason).toBe('RTMP server refused the publish');
       expect(await page.textContent('#relayStatus')).toBe('FAILED (RTMP server refused the publish)');
-      // Polling stops once the transponder has ended.
+      // Polling (every second while the relay is active) stops once the transponder has ended.
       const polls = end.polls;
-      await new Promise((r) => setTimeout(r, 2500));
-      expect((await relayState(page)).polls).toBe(polls);
+      await holdsFor(async () => (await relayState(page)).polls === polls, { durationMs: 2500, intervalMs: 200, what: 'no more polls after FAILED' });
     });
 
     it('shows API errors with their message: a validation error and a refusal', async () => {
@@ -246,15 +246,12 @@ describeWithChromium('demo pages (publisher relay controls, admin view) in Chrom
       const page = await publisherPage('resize1');
       const publisher = registry.get('resize1')!;
       const size = (): { width?: number; height?: number } => ({ width: publisher.toJSON().video?.width, height: publisher.toJSON().video?.height });
-      const deadline = (ms: number) => Date.now() + ms;
-      let until = deadline(10000);
-      while (size().width !== 1280 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+      await waitFor(() => size().width === 1280, { timeoutMs: 10_000, what: 'frames of 1280 pixels', seen: () => JSON.stringify(size()) });
       expect(size()).toEqual({ width: 1280, height: 720 });
 
       const applied = await page.evaluate(() => window.publisherApi.setResolution(640, 360));
       expect(applied).toEqual({ width: 640, height: 360 });
-      until = deadline(10000);
-      while (size().width !== 640 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+      await waitFor(() => size().width === 640, { timeoutMs: 10_000, what: 'frames of 640 pixels', seen: () => JSON.stringify(size()) });
       expect(size()).toEqual({ width: 640, height: 360 });
       const stats = await senderStats(page);
       expect([stats.frameWidth, stats.frameHeight]).toEqual([640, 360]);
@@ -387,8 +384,11 @@ describeWithChromium('demo pages on the whole service, relaying to nginx-rtmp', 
     await browser.launch();
   });
 
+  afterEach(async () => {
+    for (const p of pages.splice(0)) await p.close().catch(() => undefined);
+  });
+
   afterAll(async () => {
-    for (const p of pages) await p.close().catch(() => undefined);
     // The browser first: its idle keep-alive sockets would hold the HTTP server's close.
     await browser?.close();
     await service?.stop();
@@ -463,18 +463,12 @@ describeWithChromium('demo pages on the whole service, relaying to nginx-rtmp', 
       const v = service.registry.get('web2')?.toJSON().video;
       return `${v?.width}x${v?.height}`;
     };
-    const waitSize = async (want: string): Promise<void> => {
-      const end = Date.now() + 10000;
-      while (size() !== want && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
-      expect(size()).toBe(want);
-    };
+    const waitSize = (want: string): Promise<boolean> => waitFor(() => size() === want, { timeoutMs: 10_000, what: `frames of ${want}`, seen: size });
     await waitSize('1280x720');
     expect(await publisher.evaluate(() => window.publisherApi.setResolution(640, 360))).toEqual({ width: 640, height: 360 });
     await waitSize('640x360');
     // The relay goes on through the change.
-    await new Promise((r) => setTimeout(r, 2000));
-    const [t] = await find('web2');
-    expect(t!.status).toBe('PUBLISHING');
+    await holdsFor(async () => (await find('web2'))[0]?.status === 'PUBLISHING', { durationMs: 2000, intervalMs: 200, what: 'the relay PUBLISHING after the change' });
     await publisher.evaluate(() => (window as unknown as { publisherApi: { stopRelay(): Promise<void> } }).publisherApi.stopRelay());
   });
 });

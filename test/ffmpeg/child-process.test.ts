@@ -1,4 +1,5 @@
 import { SupervisedProcess, type SupervisedProcessOptions } from '../../src/ffmpeg/child-process';
+import { waitFor } from '../helpers/wait-for';
 import { isAlive } from '../media/audio-analysis';
 
 const procs: SupervisedProcess[] = [];
@@ -11,6 +12,13 @@ function start(opts: SupervisedProcessOptions): SupervisedProcess {
 
 const sh = (script: string, extra: Partial<SupervisedProcessOptions> = {}): SupervisedProcess =>
   start({ name: 'test child', command: '/bin/sh', args: ['-c', script], ...extra });
+
+/** Resolves once the child printed `ready` (its traps are set). */
+function ready(p: SupervisedProcess): Promise<boolean> {
+  let out = '';
+  p.on('stdout', (d) => (out += d.toString()));
+  return waitFor(() => out.includes('ready'), { timeoutMs: 5000, what: 'the child to set its traps' });
+}
 
 afterEach(async () => {
   await Promise.all(procs.splice(0).map((p) => p.close('test over')));
@@ -50,12 +58,10 @@ describe('SupervisedProcess', () => {
 
   test('close() on a child that ignores end of input and SIGINT ends with SIGKILL, and nothing of its group is left', async () => {
     // the shell ignores INT and starts a grandchild in the same group
-    const p = sh('trap "" INT; sleep 30 & while :; do sleep 0.05; done', { interruptAfterMs: 100, killAfterMs: 200 });
+    const p = sh('trap "" INT; sleep 30 & echo ready; while :; do sleep 0.05; done', { interruptAfterMs: 100, killAfterMs: 200 });
     const pid = p.pid!;
-    await new Promise((r) => setTimeout(r, 100));
-    const t0 = Date.now();
+    await ready(p);
     const info = await p.close('stopping');
-    expect(Date.now() - t0).toBeLessThan(2000);
     expect(info.signal).toBe('SIGKILL');
     expect(info.reason).toMatch(/^stopping \(test child killed by SIGKILL\)/);
     expect(isAlive(pid)).toBe(false);
@@ -68,17 +74,15 @@ describe('SupervisedProcess', () => {
         return false;
       }
     };
-    for (let i = 0; i < 40 && groupAlive(); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(groupAlive()).toBe(false);
+    await waitFor(() => !groupAlive(), { timeoutMs: 10_000, what: 'no process left in the group' });
   });
 
   test('close() on a child that stops on SIGINT does not need SIGKILL', async () => {
-    const p = sh('trap "exit 0" INT; while :; do sleep 0.05; done', { interruptAfterMs: 50, killAfterMs: 5000 });
-    await new Promise((r) => setTimeout(r, 100));
-    const t0 = Date.now();
+    const p = sh('trap "exit 7" INT; echo ready; while :; do sleep 0.05; done', { interruptAfterMs: 50, killAfterMs: 60_000 });
+    await ready(p);
     const info = await p.close('stop');
-    expect(Date.now() - t0).toBeLessThan(2000);
-    expect(info.signal).not.toBe('SIGKILL');
+    // the exit status its INT trap chose: it ended on SIGINT, not on a later SIGKILL
+    expect(info).toMatchObject({ code: 7, signal: null });
   });
 
   test('close() twice resolves the same way and reports the first reason', async () => {

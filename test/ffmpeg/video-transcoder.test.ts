@@ -12,6 +12,8 @@ import { avcNaluTag, avcSequenceHeaderTag, encodeFlvTag, flvFileHeader } from '.
 import { buildAvcDecoderConfigurationRecord, NalType, nalType, splitAnnexB, toAvcc } from '../../src/media/h264';
 import type { VideoFrame } from '../../src/media/frames';
 import { decodeErrors, ffprobeStreams } from '../helpers/media-tools';
+import { seededBytes, seededRandom } from '../helpers/seeded-random';
+import { waitFor } from '../helpers/wait-for';
 
 const run = promisify(execFile);
 
@@ -79,7 +81,16 @@ async function feed(t: VideoTranscoder, input: VideoFrame[], speed = 1): Promise
   }
 }
 
-/** Waits until no frame came out for `quietMs`. */
+/** Waits until at least `n` frames came out (the deadline is generous: libx264 on a loaded machine). */
+function atLeast(out: TranscodedFrame[], n: number): Promise<boolean> {
+  return waitFor(() => out.length >= n, { timeoutMs: 30_000, what: `${n} transcoded frames`, seen: () => `${out.length}` });
+}
+
+/**
+ * Waits until no frame came out for `quietMs`: for the frames ffmpeg still holds when
+ * the input ends, whose number the test cannot know. Called after `atLeast`, so a slow
+ * start cannot end it early.
+ */
 async function settle(out: TranscodedFrame[], quietMs = 700): Promise<void> {
   let n = -1;
   while (n !== out.length) {
@@ -185,6 +196,7 @@ describe('VideoTranscoder with the real ffmpeg', () => {
     t.on('frame', (f) => out.push(f));
     const input = frames(hd, 5000.4);
     await feed(t, input);
+    await atLeast(out, 43);
     await settle(out);
     const pid = t.pid;
     expect(pid).toBeGreaterThan(0);
@@ -236,7 +248,7 @@ describe('VideoTranscoder with the real ffmpeg', () => {
     t.on('frame', (f) => out.push(f));
     const input = frames([...sd, ...hd], 0);
     await feed(t, input, 2);
-    await settle(out);
+    await atLeast(out, input.length);
     expect(out.length).toBe(input.length);
     expect(out.map((f) => f.pts)).toEqual(input.map((f) => f.pts));
 
@@ -255,6 +267,7 @@ describe('VideoTranscoder with the real ffmpeg', () => {
     t.on('frame', (f) => out.push(f));
     const input = frames([...sd, ...hd], 0);
     await feed(t, input, 2);
+    await atLeast(out, input.length - 3);
     await settle(out);
     expect(t.toJSON()).toMatchObject({ restarts: 1, width: 1280, height: 720 });
     for (let i = 1; i < out.length; i++) expect(out[i].pts).toBeGreaterThan(out[i - 1].pts);
@@ -278,6 +291,7 @@ describe('VideoTranscoder with the real ffmpeg', () => {
     t.on('frame', (f) => out.push(f));
     const input = frames([...vga, ...hd.slice(0, 30)], 0);
     await feed(t, input, 3);
+    await waitFor(() => out.some((f) => f.pts >= input[vga.length].pts), { timeoutMs: 30_000, what: 'frames after the aspect change' });
     await settle(out);
     expect(t.toJSON()).toMatchObject({ restarts: 1, width: 426, height: 240 });
     const file = join(dir, 'aspect.flv');
@@ -294,7 +308,8 @@ describe('VideoTranscoder with the real ffmpeg', () => {
     const t = (transcoder = new VideoTranscoder({ height: 240 }));
     const out: TranscodedFrame[] = [];
     t.on('frame', (f) => out.push(f));
-    const random = (n: number): Buffer => Buffer.from(Array.from({ length: n }, () => Math.floor(Math.random() * 256)));
+    const rnd = seededRandom(0x264);
+    const random = (n: number): Buffer => seededBytes(rnd, n);
     // A "keyframe" whose SPS is a few random bytes: nothing to size the output from.
     t.push({ pts: 0, keyframe: true, nalUnits: [Buffer.from([0x67, 0xff, 0xff]), Buffer.from([0x68, 0xee]), Buffer.from([0x65, 1, 2, 3])] });
     expect(t.pid).toBeUndefined();
@@ -302,6 +317,7 @@ describe('VideoTranscoder with the real ffmpeg', () => {
     for (const f of input.slice(0, 30)) t.push(f);
     for (let i = 0; i < 10; i++) t.push({ pts: 1200 + i, keyframe: false, nalUnits: [random(500), Buffer.alloc(0), Buffer.from([0x41])] });
     for (const f of input.slice(30, 60)) t.push({ ...f, pts: f.pts + 400 });
+    await atLeast(out, 60);
     await settle(out);
     expect(t.closed).toBe(false);
     // Every good frame comes out (the encoder, not the source, places keyframes).
@@ -344,7 +360,6 @@ describe('VideoTranscoder with the real ffmpeg', () => {
     const closed = new Promise<string>((resolve) => t.on('close', resolve));
     t.push(frames(hd, 0)[0]);
     const pid = t.pid!;
-    await sleep(200);
     process.kill(pid, 'SIGKILL');
     expect(await closed).toMatch(/^ffmpeg video transcoder #1 killed by SIGKILL/);
     expect(t.closed).toBe(true);

@@ -4,18 +4,10 @@ import { FlvError, FlvReader, parseAudioTag, parseMetadata, parseVideoTag } from
 import { AacError, AdtsParser, parseAudioSpecificConfig } from '../../src/media/aac';
 import { fromAvcc, H264Error, parseAvcDecoderConfigurationRecord, splitAnnexB } from '../../src/media/h264';
 import { parseSps } from '../../src/media/h264-sps';
+import { seededRandom, withSeed } from '../helpers/seeded-random';
 
-/** Seeded PRNG (mulberry32), so a failing case can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG, so a failing case can be replayed (the seed and case are named on failure). */
+const rng = seededRandom;
 
 function randomBytes(next: () => number, max: number): Buffer {
   const b = Buffer.alloc(Math.floor(next() * max));
@@ -56,11 +48,13 @@ describe('decoders survive garbage: our own error or a result, never a crash or 
   it('FlvReader', () => {
     const next = rng(1);
     for (let i = 0; i < ROUNDS / 4; i++) {
-      const reader = new FlvReader();
-      const input = i % 2 === 0 ? randomBytes(next, 2000) : mutate(next, FLV);
-      survives(() => {
-        for (let pos = 0; pos < input.length; pos += 1 + Math.floor(next() * 700)) reader.push(input.subarray(pos, pos + 700));
-      }, [FlvError]);
+      withSeed(1, () => {
+        const reader = new FlvReader();
+        const input = i % 2 === 0 ? randomBytes(next, 2000) : mutate(next, FLV);
+        survives(() => {
+          for (let pos = 0; pos < input.length; pos += 1 + Math.floor(next() * 700)) reader.push(input.subarray(pos, pos + 700));
+        }, [FlvError]);
+      }, i);
     }
     // Random bytes after a valid header: tags of random types are rejected
     const reader = new FlvReader();
@@ -70,50 +64,58 @@ describe('decoders survive garbage: our own error or a result, never a crash or 
   it('parseVideoTag, parseAudioTag and parseMetadata', () => {
     const next = rng(2);
     for (let i = 0; i < ROUNDS; i++) {
-      const data = randomBytes(next, 40);
-      survives(() => parseVideoTag(data), [FlvError]);
-      survives(() => parseAudioTag(data), [FlvError]);
-      survives(() => parseMetadata(data), [FlvError]);
-      survives(() => parseMetadata(mutate(next, FLV.subarray(24, 24 + 293))), [FlvError]);
+      withSeed(2, () => {
+        const data = randomBytes(next, 40);
+        survives(() => parseVideoTag(data), [FlvError]);
+        survives(() => parseAudioTag(data), [FlvError]);
+        survives(() => parseMetadata(data), [FlvError]);
+        survives(() => parseMetadata(mutate(next, FLV.subarray(24, 24 + 293))), [FlvError]);
+      }, i);
     }
   });
 
   it('parseSps', () => {
     const next = rng(3);
     for (let i = 0; i < ROUNDS; i++) {
-      survives(() => parseSps(randomBytes(next, 64)), [H264Error]);
-      survives(() => parseSps(Buffer.concat([Buffer.from([0x67]), randomBytes(next, 64)])), [H264Error]);
-      survives(() => {
-        const info = parseSps(mutate(next, SPS[i % SPS.length]));
-        // whatever decodes is a picture a decoder could allocate
-        if (!(info.width > 0 && info.height > 0 && info.width <= 16384 && info.height <= 32768)) {
-          throw new Error(`implausible size ${info.width}x${info.height}`);
-        }
-      }, [H264Error]);
+      withSeed(3, () => {
+        survives(() => parseSps(randomBytes(next, 64)), [H264Error]);
+        survives(() => parseSps(Buffer.concat([Buffer.from([0x67]), randomBytes(next, 64)])), [H264Error]);
+        survives(() => {
+          const info = parseSps(mutate(next, SPS[i % SPS.length]));
+          // whatever decodes is a picture a decoder could allocate
+          if (!(info.width > 0 && info.height > 0 && info.width <= 16384 && info.height <= 32768)) {
+            throw new Error(`implausible size ${info.width}x${info.height}`);
+          }
+        }, [H264Error]);
+      }, i);
     }
   });
 
   it('parseAvcDecoderConfigurationRecord, splitAnnexB and fromAvcc', () => {
     const next = rng(4);
     for (let i = 0; i < ROUNDS; i++) {
-      const data = i % 2 === 0 ? randomBytes(next, 80) : mutate(next, RECORD);
-      survives(() => parseAvcDecoderConfigurationRecord(data), [H264Error]);
-      survives(() => fromAvcc(data, 1 + (i % 4)), [H264Error]);
-      splitAnnexB(data);
+      withSeed(4, () => {
+        const data = i % 2 === 0 ? randomBytes(next, 80) : mutate(next, RECORD);
+        survives(() => parseAvcDecoderConfigurationRecord(data), [H264Error]);
+        survives(() => fromAvcc(data, 1 + (i % 4)), [H264Error]);
+        splitAnnexB(data);
+      }, i);
     }
   });
 
   it('AdtsParser and parseAudioSpecificConfig', () => {
     const next = rng(5);
     for (let i = 0; i < ROUNDS / 4; i++) {
-      const parser = new AdtsParser();
-      const input = i % 2 === 0 ? randomBytes(next, 3000) : mutate(next, ADTS);
-      for (let pos = 0; pos < input.length; pos += 1 + Math.floor(next() * 300)) {
-        for (const frame of parser.push(input.subarray(pos, pos + 300))) {
-          expect(frame.payload.length).toBeGreaterThan(0);
+      withSeed(5, () => {
+        const parser = new AdtsParser();
+        const input = i % 2 === 0 ? randomBytes(next, 3000) : mutate(next, ADTS);
+        for (let pos = 0; pos < input.length; pos += 1 + Math.floor(next() * 300)) {
+          for (const frame of parser.push(input.subarray(pos, pos + 300))) {
+            expect(frame.payload.length).toBeGreaterThan(0);
+          }
         }
-      }
-      survives(() => parseAudioSpecificConfig(randomBytes(next, 6)), [AacError]);
+        survives(() => parseAudioSpecificConfig(randomBytes(next, 6)), [AacError]);
+      }, i);
     }
   });
 

@@ -1,8 +1,9 @@
 /**
  * A real nginx with the RTMP module (Debian libnginx-mod-rtmp) on loopback, in a
- * prefix directory of its own: records every publish to FLV, reports
- * on_connect/on_publish to a hook server the test controls, and optionally puts a
- * TLS front (nginx `stream` + ssl, certificate made here) before it for rtmps://.
+ * prefix directory of its own: records every publish to FLV, reports on_connect and
+ * on_publish (optional) and on_record_done (always) to a hook server the test controls,
+ * and optionally puts a TLS front (nginx `stream` + ssl, certificate made here) before
+ * it for rtmps://.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -127,6 +128,19 @@ export class NginxRtmp {
       .map((f) => path.join(dir, f));
   }
 
+  /**
+   * How many recordings of `name` nginx has closed (its on_record_done, sent whatever
+   * `hooks` says: it costs nothing while media flows). A file is whole once counted here.
+   */
+  recordingsDone(name: string, app: 'live' | 'other' = 'live'): number {
+    return this.hooks.calls.filter((c) => c.call === 'record_done' && c.params.name === name && c.params.app === app).length;
+  }
+
+  /** True once nginx closed this recording (a path from recordings()). */
+  recordingDone(file: string): boolean {
+    return this.hooks.calls.some((c) => c.call === 'record_done' && c.params.path === file);
+  }
+
   /** Stops the server (as a crash or restart would look to a client). */
   async stopServer(): Promise<void> {
     const proc = this.proc;
@@ -221,6 +235,7 @@ rtmp {
       record_unique on;
       meta ${this.opts.meta ?? 'on'};
       ${notify}on_publish ${hook}/on_publish;
+      on_record_done ${hook}/on_record_done;
     }
     application other {
       live on;
@@ -229,6 +244,7 @@ rtmp {
       record_unique on;
       meta ${this.opts.meta ?? 'on'};
       ${notify}on_publish ${hook}/on_publish;
+      on_record_done ${hook}/on_record_done;
     }
   }
 }${stream}

@@ -89,14 +89,19 @@ class AuthServer {
   }
 }
 
+/** Publishers a test made, closed after it (before the server) whether it passed or not. */
+const publishers: RtmpPublisher[] = [];
+
 function publisher(url: string): RtmpPublisher {
-  return new RtmpPublisher({
+  const p = new RtmpPublisher({
     url,
     naming: { fullUrl: true },
     sendMetadata: false,
     hasVideo: true,
     timeoutMs: 5000,
   });
+  publishers.push(p);
+  return p;
 }
 
 describe('authmod=adobe with a server that asks for it', () => {
@@ -105,7 +110,10 @@ describe('authmod=adobe with a server that asks for it', () => {
     server = new AuthServer();
     await server.listen();
   });
-  afterEach(() => server.close());
+  afterEach(async () => {
+    for (const p of publishers.splice(0)) await p.close();
+    await server.close();
+  });
 
   it('answers the challenge and publishes, in three connections as ffmpeg does', async () => {
     const p = publisher(`rtmp://${USER}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${server.port}/live/key`);

@@ -19,6 +19,7 @@ import { RtmpProtocolError } from '../../src/rtmp/errors';
 import { ClientHandshake } from '../../src/rtmp/handshake';
 import type { RtmpMessage } from '../../src/rtmp/message-types';
 import { fill, mutate, prng, randInt, randomBytes, randomSplits } from './helpers';
+import { withSeed } from '../helpers/seeded-random';
 
 const ITERATIONS = 2000;
 const DEADLINE_MS = 20_000;
@@ -83,8 +84,10 @@ describe('fuzz: decoders end in RtmpProtocolError or succeed, nothing else', () 
     () => {
       const rnd = prng(2);
       for (let i = 0; i < ITERATIONS; i++) {
-        const input = mutate(AMF_SAMPLES[i % AMF_SAMPLES.length], rnd);
-        survives(() => decodeCommand(input));
+        withSeed(2, () => {
+          const input = mutate(AMF_SAMPLES[i % AMF_SAMPLES.length], rnd);
+          survives(() => decodeCommand(input));
+        }, i);
       }
     },
     DEADLINE_MS,
@@ -95,8 +98,10 @@ describe('fuzz: decoders end in RtmpProtocolError or succeed, nothing else', () 
     () => {
       const rnd = prng(3);
       for (let i = 0; i < ITERATIONS; i++) {
-        const input = randomBytes(rnd, 512);
-        survives(() => chunkPipeline(input, rnd));
+        withSeed(3, () => {
+          const input = randomBytes(rnd, 512);
+          survives(() => chunkPipeline(input, rnd));
+        }, i);
       }
     },
     DEADLINE_MS,
@@ -123,10 +128,12 @@ describe('fuzz: decoders end in RtmpProtocolError or succeed, nothing else', () 
     () => {
       const rnd = prng(5);
       for (let i = 0; i < ITERATIONS; i++) {
-        const m: RtmpMessage = { chunkStreamId: 2, timestamp: 0, typeId: randInt(rnd, 0, 24), messageStreamId: 0, payload: randomBytes(rnd, 16) };
-        survives(() => parseControlMessage(m));
-        survives(() => decodeCommand(m.payload));
-        survives(() => decodeCommandMessage(m));
+        withSeed(5, () => {
+          const m: RtmpMessage = { chunkStreamId: 2, timestamp: 0, typeId: randInt(rnd, 0, 24), messageStreamId: 0, payload: randomBytes(rnd, 16) };
+          survives(() => parseControlMessage(m));
+          survives(() => decodeCommand(m.payload));
+          survives(() => decodeCommandMessage(m));
+        }, i);
       }
     },
     DEADLINE_MS,
@@ -137,16 +144,18 @@ describe('fuzz: decoders end in RtmpProtocolError or succeed, nothing else', () 
     () => {
       const rnd = prng(6);
       for (let i = 0; i < 200; i++) {
-        const hs = new ClientHandshake(() => 0, fill(1528));
-        hs.start();
-        const input = randomBytes(rnd, 4000);
-        if (rnd() < 0.5 && input.length > 0) input[0] = 3;
-        survives(() => {
-          for (const piece of randomSplits(input, rnd, 1000)) {
-            if (hs.done) break;
-            hs.push(piece);
-          }
-        });
+        withSeed(6, () => {
+          const hs = new ClientHandshake(() => 0, fill(1528));
+          hs.start();
+          const input = randomBytes(rnd, 4000);
+          if (rnd() < 0.5 && input.length > 0) input[0] = 3;
+          survives(() => {
+            for (const piece of randomSplits(input, rnd, 1000)) {
+              if (hs.done) break;
+              hs.push(piece);
+            }
+          });
+        }, i);
       }
     },
     DEADLINE_MS,

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { NginxRtmp } from '../helpers/nginx-rtmp';
+import { waitFor } from '../helpers/wait-for';
 import { decodeErrors, ffprobePackets, ffprobeStreams, makeTestFlv } from '../helpers/media-tools';
 import { FlvFilePusher } from '../../tools/flv-file-pusher';
 import { RtmpPublisher, type RtmpPublisherOptions, type RtmpPushState } from '../../src/rtmp/rtmp-publisher';
@@ -40,12 +41,27 @@ async function readTags(file: string): Promise<FlvTag[]> {
   return tags;
 }
 
-async function waitFor(check: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/** The shared deadline wait, in this file's argument order. */
+function waitUntil(check: () => boolean, ms: number, what: string): Promise<boolean> {
+  return waitFor(check, { timeoutMs: ms, what });
+}
+
+/** What a test starts, ended after it whether it passed or not. */
+const started: Array<{ close(): unknown }> = [];
+afterEach(async () => {
+  for (const r of started.splice(0).reverse()) await r.close();
+});
+
+function publisher(opts: RtmpPublisherOptions): RtmpPublisher {
+  const p = new RtmpPublisher(opts);
+  started.push(p);
+  return p;
+}
+
+function pusherOf(opts: ConstructorParameters<typeof FlvFilePusher>[0]): FlvFilePusher {
+  const p = new FlvFilePusher(opts);
+  started.push({ close: () => p.stop('test over') });
+  return p;
 }
 
 function collectStates(p: RtmpPublisher): Array<[RtmpPushState, string]> {
@@ -74,12 +90,12 @@ afterAll(async () => {
 
 describe('RtmpPublisher → nginx-rtmp', () => {
   it('pushes an H.264 + AAC file that nginx records and ffmpeg decodes, frame for frame', async () => {
-    const pusher = new FlvFilePusher({ file: source, publisher: publisherOptions(`${nginx.url()}/whole`) });
+    const pusher = pusherOf({ file: source, publisher: publisherOptions(`${nginx.url()}/whole`) });
     let publishMs = -1;
     await pusher.run((ms) => (publishMs = ms));
     await pusher.stop();
     expect(publishMs).toBeGreaterThanOrEqual(0);
-    await waitFor(() => nginx.recordings('whole').length === 1, 5000, 'the recording');
+    await waitUntil(() => nginx.recordingsDone('whole') === 1, 10_000, 'the recording closed by nginx');
     const [file] = nginx.recordings('whole');
 
     const streams = await ffprobeStreams(file, true);
@@ -116,7 +132,7 @@ describe('RtmpPublisher → nginx-rtmp', () => {
   });
 
   it('sends the query in connect and the published name, as nginx sees them', async () => {
-    const p = new RtmpPublisher(
+    const p = publisher(
       publisherOptions(`${nginx.url('other')}?token=abc123`, { naming: { fullUrl: false, streamName: 'cam1', prefix: 'rtmp_' } }),
     );
     nginx.hooks.calls.length = 0;
@@ -134,7 +150,7 @@ describe('RtmpPublisher → nginx-rtmp', () => {
 
   it('a publish the server refuses fails with a clear reason', async () => {
     nginx.hooks.refuse.add('refused');
-    const p = new RtmpPublisher(publisherOptions(`${nginx.url()}/refused`));
+    const p = publisher(publisherOptions(`${nginx.url()}/refused`));
     const states = collectStates(p);
     await expect(p.start()).rejects.toThrow(/publish refused|closed the connection before NetStream\.Publish\.Start/);
     expect(p.state).toBe('failed');
@@ -143,7 +159,7 @@ describe('RtmpPublisher → nginx-rtmp', () => {
 
   it('binds the local address it is given (rtmp_publisher_ip)', async () => {
     nginx.hooks.calls.length = 0;
-    const p = new RtmpPublisher(publisherOptions(`${nginx.url()}/bound`, { localAddress: '127.0.0.2' }));
+    const p = publisher(publisherOptions(`${nginx.url()}/bound`, { localAddress: '127.0.0.2' }));
     await p.start();
     await p.close();
     expect(nginx.hooks.calls.find((c) => c.call === 'publish')!.params.addr).toBe('127.0.0.2');
@@ -151,60 +167,57 @@ describe('RtmpPublisher → nginx-rtmp', () => {
 
   it('with the output buffer on, a burst leaves paced by its timestamps and arrives whole', async () => {
     const tags = (await readTags(source)).filter((t) => t.type !== FlvTagType.Script && t.data[1] !== 2);
-    const p = new RtmpPublisher(publisherOptions(`${nginx.url()}/paced`));
+    const p = publisher(publisherOptions(`${nginx.url()}/paced`));
     await p.start();
     const sentAt: Array<{ at: number; ts: number }> = [];
+    let first: { at: number; ts: number } | undefined; // the first tag of any kind: the schedule's anchor
     const buffer = new OutputBuffer({ enabled: true, startSizeMs: 300, initialSizeMs: 5000, pollingTimeMs: 20, maxBufferingsAllowed: -1 }, (tag) => {
+      first ??= { at: performance.now(), ts: tag.timestamp };
       if (tag.type === FlvTagType.Video && !isSequenceHeader(tag)) sentAt.push({ at: performance.now(), ts: tag.timestamp });
       p.send(tag);
     });
-    const t0 = performance.now();
+    started.push(buffer);
     for (const tag of tags) buffer.push(tag); // 3 s of media at once
-    await waitFor(() => buffer.stats().bufferedTags === 0, 10_000, 'the buffer to drain');
-    const took = performance.now() - t0;
+    await waitUntil(() => buffer.stats().bufferedTags === 0, 20_000, 'the buffer to drain');
     buffer.close();
     await p.close();
-    // Paced: each frame leaves close to its timestamp (after the start size), not all at once.
-    const lateness = sentAt.map((x) => x.at - t0 - x.ts);
-    const spread = Math.max(...lateness) - Math.min(...lateness);
-    const gaps = sentAt.slice(1).map((x, i) => x.at - sentAt[i].at).sort((a, b) => a - b);
-    const median = gaps[Math.floor(gaps.length / 2)];
-    console.log(`output buffer: ${sentAt.length} frames over ${took.toFixed(0)} ms, median gap ${median.toFixed(1)} ms, max gap ${gaps[gaps.length - 1].toFixed(1)} ms, lateness spread ${spread.toFixed(1)} ms`);
-    expect(took).toBeGreaterThan(2500);
-    expect(median).toBeGreaterThan(20);
-    expect(median).toBeLessThan(45);
-    expect(gaps[gaps.length - 1]).toBeLessThan(3 * 20 + 33);
-    await waitFor(() => nginx.recordings('paced').length === 1, 5000, 'the recording');
+    // Paced, not all at once: no frame leaves before its timestamp says, counted from the
+    // first (gap and lateness figures: `npm run bench -- pipeline`).
+    expect(sentAt).toHaveLength(SOURCE_FRAMES);
+    const anchor = first!;
+    for (const { at, ts } of sentAt) expect(at - anchor.at).toBeGreaterThanOrEqual(ts - anchor.ts - 1);
+    expect(sentAt[sentAt.length - 1].at - anchor.at).toBeGreaterThanOrEqual(2500);
+    await waitUntil(() => nginx.recordingsDone('paced') === 1, 10_000, 'the recording closed by nginx');
     const streams = await ffprobeStreams(nginx.recordings('paced')[0], true);
     expect(Number(streams.find((s) => s.codec_type === 'video')!.nb_read_frames)).toBe(SOURCE_FRAMES);
   });
 
   it('a server that is not there fails with "connection refused"', async () => {
-    const p = new RtmpPublisher(publisherOptions(`rtmp://127.0.0.1:1/live/x`));
+    const p = publisher(publisherOptions(`rtmp://127.0.0.1:1/live/x`));
     await expect(p.start()).rejects.toThrow(/connection refused by 127\.0\.0\.1:1/);
   });
 
   describe('rtmps:// through a TLS front', () => {
     it('publishes when the certificate is trusted', async () => {
-      const pusher = new FlvFilePusher({
+      const pusher = pusherOf({
         file: source,
         durationMs: 1000,
         publisher: publisherOptions(`${nginx.tlsUrl()}/secure`, { tls: { ca: nginx.tlsMaterial!.caCert } }),
       });
       await pusher.run();
       await pusher.stop();
-      await waitFor(() => nginx.recordings('secure').length === 1, 5000, 'the recording');
+      await waitUntil(() => nginx.recordingsDone('secure') === 1, 10_000, 'the recording closed by nginx');
       const streams = await ffprobeStreams(nginx.recordings('secure')[0]);
       expect(streams.map((s) => s.codec_name).sort()).toEqual(['aac', 'h264']);
     });
 
     it('refuses a certificate it cannot verify', async () => {
-      const p = new RtmpPublisher(publisherOptions(`${nginx.tlsUrl()}/untrusted`));
+      const p = publisher(publisherOptions(`${nginx.tlsUrl()}/untrusted`));
       await expect(p.start()).rejects.toThrow(/certificate/i);
     });
 
     it('accepts it when verification is turned off', async () => {
-      const p = new RtmpPublisher(publisherOptions(`${nginx.tlsUrl('live', '127.0.0.1')}/insecure`, { tls: { rejectUnauthorized: false } }));
+      const p = publisher(publisherOptions(`${nginx.tlsUrl('live', '127.0.0.1')}/insecure`, { tls: { rejectUnauthorized: false } }));
       await p.start();
       expect(p.state).toBe('publishing');
       await p.close();
@@ -213,7 +226,7 @@ describe('RtmpPublisher → nginx-rtmp', () => {
 
   describe('restore', () => {
     it('comes back after nginx restarts, starting on a keyframe, and what arrives decodes', async () => {
-      const pusher = new FlvFilePusher({
+      const pusher = pusherOf({
         file: source,
         loop: true,
         durationMs: 60_000,
@@ -222,19 +235,21 @@ describe('RtmpPublisher → nginx-rtmp', () => {
       });
       const states = collectPushStates(pusher.push);
       const running = pusher.run();
-      await waitFor(() => pusher.push.state === 'PUBLISHING', 5000, 'publishing');
-      await new Promise((r) => setTimeout(r, 1500));
-      const lostAt = Date.now();
+      const sent = (): number => pusher.push.toJSON().videoFramesSent;
+      // a second of video in the first recording
+      await waitUntil(() => pusher.push.state === 'PUBLISHING' && sent() >= 30, 10_000, 'publishing');
       await nginx.restartServer();
-      await waitFor(() => states.some(([s]) => s === 'RESTORING'), 5000, 'restoring');
-      await waitFor(() => pusher.push.state === 'PUBLISHING' && pusher.push.toJSON().restores === 1, 10_000, 'publishing again');
-      const restoredAfter = Date.now() - lostAt;
-      await new Promise((r) => setTimeout(r, 1500));
+      await waitUntil(() => states.some(([s]) => s === 'RESTORING'), 10_000, 'restoring');
+      await waitUntil(() => pusher.push.state === 'PUBLISHING' && pusher.push.toJSON().restores === 1, 20_000, 'publishing again');
+      // a second of video in the second one
+      const sentAtRestore = sent();
+      await waitUntil(() => sent() >= sentAtRestore + 30, 10_000, '30 frames after the restore');
       await pusher.stop();
       await running;
+      expect(pusher.push.toJSON().restores).toBe(1);
 
-      expect(restoredAfter).toBeLessThan(5000);
-      await waitFor(() => nginx.recordings('phoenix').length === 2, 5000, 'two recordings');
+      // The first recording ends with the nginx that was stopped; the second is closed normally.
+      await waitUntil(() => nginx.recordings('phoenix').length === 2 && nginx.recordingDone(nginx.recordings('phoenix')[1]), 10_000, 'the second recording closed by nginx');
       const second = nginx.recordings('phoenix')[1];
       const tags = await readTags(second);
       const video = tags.filter((t) => t.type === FlvTagType.Video);
@@ -249,12 +264,12 @@ describe('RtmpPublisher → nginx-rtmp', () => {
     });
 
     it('with restore off, a lost push ends with a clear reason', async () => {
-      const pusher = new FlvFilePusher({ file: source, loop: true, durationMs: 60_000, publisher: publisherOptions(`${nginx.url()}/mortal`) });
+      const pusher = pusherOf({ file: source, loop: true, durationMs: 60_000, publisher: publisherOptions(`${nginx.url()}/mortal`) });
       const states = collectPushStates(pusher.push);
       const running = pusher.run();
-      await waitFor(() => pusher.push.state === 'PUBLISHING', 5000, 'publishing');
+      await waitUntil(() => pusher.push.state === 'PUBLISHING', 5000, 'publishing');
       await nginx.restartServer();
-      await waitFor(() => pusher.push.state === 'FAILED', 5000, 'failed');
+      await waitUntil(() => pusher.push.state === 'FAILED', 5000, 'failed');
       await running;
       await pusher.stop();
       expect(states.at(-1)![1]).toMatch(/closed the connection|socket error/);
@@ -263,7 +278,7 @@ describe('RtmpPublisher → nginx-rtmp', () => {
   });
 
   it('a server that stops reading makes it drop video up to a keyframe, never audio, with memory bounded', async () => {
-    const pusher = new FlvFilePusher({
+    const pusher = pusherOf({
       file: source,
       loop: true,
       durationMs: 60_000,
@@ -273,12 +288,12 @@ describe('RtmpPublisher → nginx-rtmp', () => {
     let keyframeRequests = 0;
     pusher.push.on('needKeyframe', () => keyframeRequests++);
     const running = pusher.run();
-    await waitFor(() => pusher.push.state === 'PUBLISHING', 5000, 'publishing');
+    await waitUntil(() => pusher.push.state === 'PUBLISHING', 5000, 'publishing');
     const requestsAtStart = keyframeRequests;
     const audioDroppedAtStart = pusher.push.toJSON().audioFramesDropped;
     nginx.freeze();
     try {
-      await waitFor(() => pusher.push.toJSON().videoFramesDropped > 30, 20_000, 'dropped frames');
+      await waitUntil(() => pusher.push.toJSON().videoFramesDropped > 30, 20_000, 'dropped frames');
     } finally {
       nginx.thaw();
     }

@@ -2,10 +2,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AudioTrack, type AacOut } from '../../src/transponder/audio-track';
+import { waitFor } from '../helpers/wait-for';
 import { adtsFrame, channel, decodeToPcm, isAlive, oggOpusPackets, runFile, toneAmplitude } from '../media/audio-analysis';
 
 const FRAME_MS = 1024 / 48;
 let dir: string;
+let sourceFiles = 0;
 const tracks: AudioTrack[] = [];
 
 function track(silentIfNoAudio = false): { t: AudioTrack; out: AacOut[] } {
@@ -18,15 +20,15 @@ function track(silentIfNoAudio = false): { t: AudioTrack; out: AacOut[] } {
 
 /** 20 ms Opus packets of an lavfi audio expression, made by the real ffmpeg with libopus. */
 async function opusPackets(expr: string, seconds: number): Promise<Buffer[]> {
-  const file = join(dir, `src-${Math.random().toString(36).slice(2)}.opus`);
+  const file = join(dir, `src-${sourceFiles++}.opus`);
   await runFile('ffmpeg', ['-v', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', `aevalsrc='${expr}':s=48000:d=${seconds}`,
     '-c:a', 'libopus', '-b:a', '96k', '-frame_duration', '20', '-f', 'ogg', file]);
   return oggOpusPackets(readFileSync(file)).packets;
 }
 
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+/** Waits until the track has emitted at least `n` AAC frames. */
+function aacFrames(out: AacOut[], n: number, timeoutMs = 10_000): Promise<boolean> {
+  return waitFor(() => out.length >= n, { timeoutMs, what: `${n} AAC frames`, seen: () => `${out.length}` });
 }
 
 beforeAll(() => {
@@ -48,7 +50,7 @@ describe('AudioTrack (real Opus, real ffmpeg)', () => {
     expect(stats).toMatchObject({ framesIn: 135, framesDecoded: 135, concealed: 15, dropped: 0, resyncs: 0 });
     expect(stats.samplesEncoded).toBe(3 * 48000);
     // ffmpeg holds back about 3 frames until more input or the end
-    await until(() => out.length >= Math.floor((3 * 48000 + 1024) / 1024) - 4);
+    await aacFrames(out, Math.floor((3 * 48000 + 1024) / 1024) - 4);
     expect(out.length).toBeGreaterThanOrEqual(137);
     expect(out.length).toBeLessThanOrEqual(142);
     for (let i = 1; i < out.length; i++) expect(out[i].pts - out[i - 1].pts).toBeCloseTo(FRAME_MS, 6);
@@ -65,7 +67,7 @@ describe('AudioTrack (real Opus, real ffmpeg)', () => {
     const base = 10000;
     const { t, out } = track();
     packets.forEach((opus, k) => t.push({ pts: base + k * 20, opus }));
-    await until(() => out.length >= 90);
+    await aacFrames(out, 90);
     const decoded = await decodeToPcm(writeAdts('sync.aac', out.map((f) => f.raw)));
     const left = channel(decoded, 0);
     let peak = 0;
@@ -86,32 +88,39 @@ describe('AudioTrack (real Opus, real ffmpeg)', () => {
     for (let k = 10; k < 40; k++) t.push({ pts: 5000 + k * 20, opus: packets[k] });
     const s = t.toJSON();
     expect(s).toMatchObject({ resyncs: 1, concealed: 0, samplesEncoded: 40 * 960 });
-    await until(() => out.length >= 33);
+    await aacFrames(out, 33);
     const steps = out.slice(1).map((f, i) => f.pts - out[i].pts);
     expect(steps.filter((d) => Math.abs(d - FRAME_MS) > 1e-6)).toHaveLength(1); // the one jump
     expect(Math.max(...steps)).toBeGreaterThan(4000);
     expect(steps.every((d) => d > 0)).toBe(true);
   });
 
-  test('silent mode makes AAC frames in real time from startPts, through the mixer', async () => {
+  test('silent mode makes AAC frames from startPts on, continuous, never ahead of real time', async () => {
     const { t, out } = track(true);
+    const before = performance.now();
     t.start(2000);
-    const t0 = Date.now();
-    await new Promise((r) => setTimeout(r, 1000));
-    const elapsed = Date.now() - t0;
-    // real time minus ffmpeg's start and its ~3 frames of delay
-    expect(out.length).toBeGreaterThan((elapsed - 400) / FRAME_MS);
-    expect(out.length).toBeLessThanOrEqual(Math.ceil(elapsed / FRAME_MS) + 2);
+    // 40 frames: ~0.85 s of silence made by the track's own timer
+    await aacFrames(out, 40);
+    const elapsedMs = performance.now() - before;
     expect(out[0].pts).toBeCloseTo(2000 - FRAME_MS, 6);
     for (let i = 1; i < out.length; i++) expect(out[i].pts - out[i - 1].pts).toBeCloseTo(FRAME_MS, 6);
-    expect(t.toJSON().silenceMs).toBeGreaterThan(800);
+    // Silence follows the wall clock: never more of it than time has passed (one 20 ms tick of slack).
+    const { silenceMs, samplesEncoded } = t.toJSON();
+    expect(silenceMs).toBeGreaterThanOrEqual((40 - 1) * FRAME_MS - 1024 / 48);
+    expect(silenceMs).toBeLessThanOrEqual(elapsedMs + 20);
+    expect(samplesEncoded / 48).toBeLessThanOrEqual(performance.now() - before + 20);
   });
 
-  test('start() does nothing without silentIfNoAudio', async () => {
+  test('start() does nothing without silentIfNoAudio: the clock is anchored by the first audio, not by start', async () => {
+    const packets = await opusPackets('0.3*sin(2*PI*440*t)', 1);
     const { t, out } = track(false);
     t.start(0);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(out).toHaveLength(0);
+    expect(t.toJSON()).toMatchObject({ silenceMs: 0, samplesEncoded: 0 });
+    packets.slice(0, 20).forEach((opus, k) => t.push({ pts: 5000 + k * 20, opus }));
+    await aacFrames(out, 15);
+    // Had start(0) anchored the clock, audio 5 s later would be a resync and frame 0 would sit at ~0 ms.
+    expect(out[0].pts).toBeCloseTo(5000 - 312 / 48 - FRAME_MS, 6);
+    expect(t.toJSON()).toMatchObject({ silenceMs: 0, resyncs: 0, concealed: 0, samplesEncoded: 20 * 960 });
   });
 
   test('mute silences the publisher and sound_on plays over it', async () => {
@@ -122,7 +131,7 @@ describe('AudioTrack (real Opus, real ffmpeg)', () => {
     for (let i = 0; i < beep.length / 2; i++) beep[2 * i] = beep[2 * i + 1] = Math.round(8000 * Math.sin((2 * Math.PI * 1000 * i) / 48000));
     t.mixer.soundOn(beep, false);
     packets.forEach((opus, k) => t.push({ pts: k * 20, opus }));
-    await until(() => out.length >= 88);
+    await aacFrames(out, 88);
     const decoded = channel(await decodeToPcm(writeAdts('muted.aac', out.map((f) => f.raw))), 0).subarray(4800, 80000);
     expect(toneAmplitude(decoded, 1000, 48000)).toBeGreaterThan(0.2);
     expect(toneAmplitude(decoded, 440, 48000)).toBeLessThan(0.01);
@@ -146,10 +155,11 @@ describe('AudioTrack (real Opus, real ffmpeg)', () => {
     await Promise.all([t.close('unpublished'), t.close('again')]);
     expect(isAlive(pid)).toBe(false);
     expect(reasons).toEqual(['unpublished']);
-    const before = out.length;
+    // The encoder is gone (awaited above), so nothing can come out any more; input is not even counted.
+    const before = { frames: out.length, stats: t.toJSON() };
     t.push({ pts: 0, opus: Buffer.from([0xf8, 0xff, 0xfe]) });
-    await new Promise((r) => setTimeout(r, 100));
-    expect(out.length).toBe(before);
+    expect(t.toJSON()).toEqual(before.stats);
+    expect(out.length).toBe(before.frames);
     expect(t.closed).toBe(true);
   });
 

@@ -1,7 +1,8 @@
 import type { FlvTag } from '../../src/flv/flv-tag';
 import { OutputBuffer, type OutputBufferOptions } from '../../src/transponder/output-buffer';
-import type { Clock } from '../../src/util/clock';
+import { systemClock, type Clock } from '../../src/util/clock';
 import { FakeClock } from '../helpers/fake-clock';
+import { waitFor } from '../helpers/wait-for';
 
 const video = (ts: number): FlvTag => ({ type: 9, timestamp: ts, data: Buffer.from([0x27, 1, 0, 0, 0]) });
 const audio = (ts: number): FlvTag => ({ type: 8, timestamp: ts, data: Buffer.from([0xaf, 1]) });
@@ -326,38 +327,25 @@ describe('OutputBuffer', () => {
 });
 
 describe('OutputBuffer on real timers', () => {
-  it('lets a burst out at a steady pace', async () => {
-    const pollingTimeMs = 10;
-    const spacing = 40; // one tag every 40 ms of media: each tick lets out at most one
-    const count = 40; // 1.6 s of media, pushed at once
-    const times: number[] = [];
-    const buf = new OutputBuffer(
-      { enabled: true, startSizeMs: 200, initialSizeMs: 5000, pollingTimeMs, maxBufferingsAllowed: -1 },
-      () => times.push(performance.now()),
+  // How steady the pace is (gap median, worst gap) is measured by `npm run bench -- pipeline`;
+  // here only what holds on any machine, however loaded: order, and no tag before its time.
+  it('lets a burst out in order, each tag no earlier than its timestamp after the first', async () => {
+    const spacing = 40; // one tag every 40 ms of media
+    const count = 25; // 1 s of media, pushed at once
+    const released: { tag: FlvTag; at: number }[] = [];
+    const tags = Array.from({ length: count }, (_, i) => audio(i * spacing));
+    const buf = make(
+      { enabled: true, startSizeMs: 200, initialSizeMs: 5000, pollingTimeMs: 10, maxBufferingsAllowed: -1 },
+      (tag) => released.push({ tag, at: performance.now() }),
+      systemClock,
     );
-    buffers.push(buf);
-    const pushStart = performance.now();
-    for (let i = 0; i < count; i++) buf.push(audio(i * spacing));
-    const pushEnd = performance.now();
-    await new Promise<void>((resolve) => {
-      const check = setInterval(() => {
-        if (times.length === count) {
-          clearInterval(check);
-          resolve();
-        }
-      }, 20);
-    });
-    buf.close();
-    const gaps = times.slice(1).map((t, i) => t - (times[i] as number));
-    const sorted = [...gaps].sort((a, b) => a - b);
-    const median = sorted[Math.floor(sorted.length / 2)] as number;
-    expect(median).toBeGreaterThanOrEqual(spacing - pollingTimeMs);
-    expect(median).toBeLessThanOrEqual(spacing + pollingTimeMs);
-    // No stall: no gap longer than the spacing plus three polling periods.
-    expect(Math.max(...gaps)).toBeLessThanOrEqual(spacing + 3 * pollingTimeMs);
-    // Pacing starts during the pushes; the last tag leaves no earlier than its timestamp after that.
-    const last = times[count - 1] as number;
-    expect(last - pushStart).toBeGreaterThanOrEqual((count - 1) * spacing);
-    expect(last - pushEnd).toBeLessThanOrEqual((count - 1) * spacing + 3 * pollingTimeMs);
+    for (const t of tags) buf.push(t);
+    // Paced, not passed through: only the first tag leaves inside the pushes.
+    expect(released.map((r) => r.tag)).toEqual([tags[0]]);
+    await waitFor(() => released.length === count, { timeoutMs: 20_000, what: `${count} tags released`, seen: () => `${released.length}` });
+    expect(released.map((r) => r.tag)).toEqual(tags);
+    const first = released[0]!.at;
+    // performance.now() is read by the buffer and by the sink separately: allow 1 ms between them
+    for (const { tag, at } of released) expect(at - first).toBeGreaterThanOrEqual(tag.timestamp - 1);
   });
 });

@@ -9,12 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../../src/log';
 import { NalType, nalType, splitAnnexB } from '../../src/media/h264';
-import { Transponder, type TransponderSource } from '../../src/transponder/transponder';
+import { Transponder, type TransponderSnapshot, type TransponderSource } from '../../src/transponder/transponder';
 import { RestorePolicy } from '../../src/transponder/restore-policy';
 import { TypedEmitter } from '../../src/util/typed-emitter';
 import type { AudioFrame, VideoFrame } from '../../src/media/frames';
 import { decodeErrors, ffprobePackets, ffprobeStreams } from '../helpers/media-tools';
 import { NginxRtmp } from '../helpers/nginx-rtmp';
+import { waitFor } from '../helpers/wait-for';
 import { decodeToPcm, oggOpusPackets, rms } from '../media/audio-analysis';
 
 jest.setTimeout(60_000);
@@ -112,7 +113,17 @@ describe('Transponder → nginx-rtmp with a scripted source', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  async function relay(name: string, source: ScriptedSource, ms: number): Promise<string> {
+  // What a test starts, ended after it whether it passed or not.
+  const running: Array<{ t: Transponder; source: ScriptedSource }> = [];
+  afterEach(async () => {
+    for (const { t, source } of running.splice(0)) {
+      if (!source.closed) source.stop('test over');
+      await t.close('test over');
+    }
+  });
+
+  /** Relays `source` until `enough(stats)` holds, ends the source, and returns the finished recording. */
+  async function relay(name: string, source: ScriptedSource, enough: (s: TransponderSnapshot['stats']) => boolean): Promise<string> {
     const t = new Transponder({
       mediaSessionId: name,
       source,
@@ -123,20 +134,22 @@ describe('Transponder → nginx-rtmp with a scripted source', () => {
       outputBuffer: { enabled: false, startSizeMs: 300, initialSizeMs: 2000, pollingTimeMs: 50, maxBufferingsAllowed: -1 },
       log: silentLogger,
     });
+    running.push({ t, source });
     t.start();
     source.play();
-    await new Promise((r) => setTimeout(r, ms));
-    expect(t.state).toBe('PUBLISHING');
+    await waitFor(() => t.state === 'PUBLISHING' && enough(t.snapshot().stats), {
+      timeoutMs: 20_000, what: `${name} publishing enough media`, seen: () => `${t.state} ${JSON.stringify(t.snapshot().stats)}`,
+    });
     source.stop('the test is over');
-    await new Promise((r) => setTimeout(r, 300));
-    expect(t.state).toBe('TERMINATED');
+    await waitFor(() => t.state === 'TERMINATED', { timeoutMs: 10_000, what: `${name} TERMINATED`, seen: () => t.state });
     expect(t.snapshot().reason).toMatch(/the published stream ended: the test is over/);
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => nginx.recordingsDone(name) === 1, { timeoutMs: 10_000, what: `nginx to close the recording of ${name}` });
     return nginx.recordings(name)[0];
   }
 
   it('a publish without audio still gets a continuous silent AAC track', async () => {
-    const file = await relay('noaudio', new ScriptedSource('noaudio', video, []), 3000);
+    // 2.5 s of video (and the audio the transponder makes for it)
+    const file = await relay('noaudio', new ScriptedSource('noaudio', video, []), (s) => s.framesSent >= 75 + 117);
     const streams = await ffprobeStreams(file);
     expect(streams.find((s) => s.codec_type === 'video')).toMatchObject({ codec_name: 'h264', width: 320, height: 240 });
     expect(streams.find((s) => s.codec_type === 'audio')).toMatchObject({ codec_name: 'aac', sample_rate: '48000', channels: 2 });
@@ -152,7 +165,7 @@ describe('Transponder → nginx-rtmp with a scripted source', () => {
 
   it('a publish without video relays its audio at once, waiting for no keyframe', async () => {
     const source = new ScriptedSource('novideo', [], opus);
-    const file = await relay('novideo', source, 2500);
+    const file = await relay('novideo', source, (s) => s.framesSent >= 100); // 2.1 s of AAC
     const streams = await ffprobeStreams(file);
     expect(streams.map((s) => s.codec_type)).toEqual(['audio']);
     const pcm = await decodeToPcm(file, 1, 48000);
