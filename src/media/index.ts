@@ -1,4 +1,6 @@
 /** Public surface of the codec helpers (H.264, AAC). */
 export * from './h264';
 export * from './h264-sps';
+export * from './h264-rtp';
+export * from './h264-slice';
 export * from './aac';
