@@ -4,7 +4,6 @@ import {
   ReceiverEstimatedMaxBitrate,
   RTCPeerConnection,
   RTCRtpCodecParameters,
-  RtcpHeader,
   RtcpPayloadSpecificFeedback,
   RtcpSrPacket,
   type RTCRtpTransceiver,
@@ -15,6 +14,7 @@ import type { Logger } from '../log';
 import { AccessUnitBuilder } from './access-unit-builder';
 import { waitForGathering } from './ice-gathering';
 import { JitterBuffer, type JitterBufferSink } from './jitter-buffer';
+import { firPacket } from './fir-packet';
 import { KeyframeGate } from './keyframe-gate';
 import type { AudioFrame, VideoFrame } from './frames';
 import { MediaClock, type TrackKind } from './media-clock';
@@ -103,24 +103,6 @@ export function chooseBindAddress(options: Pick<PublisherOptions, 'ip' | 'ipLoca
   if (!options.ip) return undefined;
   if (options.ip === '127.0.0.1' || hosts.includes(options.ip)) return options.ip;
   return hosts[0] ?? '127.0.0.1';
-}
-
-/**
- * A Full Intra Request (RFC 5104 4.3.1): media source SSRC 0, one FCI entry naming the
- * stream and a command sequence number. werift has the message but does not export its
- * class; its RTCP parser builds one from these bytes.
- */
-export function firPacket(senderSsrc: number, mediaSsrc: number, sequence: number): RtcpPayloadSpecificFeedback {
-  const body = Buffer.alloc(16);
-  body.writeUInt32BE(senderSsrc, 0);
-  body.writeUInt32BE(mediaSsrc, 8);
-  body[12] = sequence & 0xff;
-  const packet = RtcpPayloadSpecificFeedback.deSerialize(body, new RtcpHeader({ type: RtcpPayloadSpecificFeedback.type, count: 4 }));
-  // werift 0.25.2 writes the FIR length one word short (it forgets the header word), which
-  // makes the browser misread the compound packet; the RTCP length is words after the first.
-  const feedback = packet.feedback;
-  Object.defineProperty(feedback, 'length', { get: () => feedback.serialize().length / 4 });
-  return packet;
 }
 
 /** REMB carries the rate as mantissa (18 bits) × 2^exponent (6 bits). */

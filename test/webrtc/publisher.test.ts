@@ -1,6 +1,7 @@
 import { silentLogger } from '../../src/log';
 import { StreamRegistry } from '../../src/streams/stream-registry';
-import { chooseBindAddress, firPacket, Publisher } from '../../src/webrtc/publisher';
+import { firPacket } from '../../src/webrtc/fir-packet';
+import { chooseBindAddress, Publisher } from '../../src/webrtc/publisher';
 import { defaultPublisherOptions } from '../../src/webrtc/publisher-options';
 import { SdpError } from '../../src/webrtc/sdp-offer';
 import { syntheticOffer } from './synthetic-offer';
