@@ -14,6 +14,8 @@ import type { Logger } from '../log';
 import { AccessUnitBuilder } from './access-unit-builder';
 import { waitForGathering } from './ice-gathering';
 import { JitterBuffer, type JitterBufferSink } from './jitter-buffer';
+import { answerAsDtlsServer } from './dtls-role';
+import './dtls-reassembly-fix';
 import { firPacket } from './fir-packet';
 import { KeyframeGate } from './keyframe-gate';
 import type { AudioFrame, VideoFrame } from './frames';
@@ -215,6 +217,7 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
     let publisher: Publisher | undefined;
     try {
       await pc.setRemoteDescription({ type: 'offer', sdp: offerForWerift(parsed, choice) });
+      answerAsDtlsServer(pc);
       const answer = await pc.createAnswer();
       await pc.setLocalDescription(answer);
       await waitForGathering(pc, 5000);
