@@ -4,10 +4,9 @@
  * bounds-checked, so garbage gives an H264Error, never a crash or a hang.
  */
 
-/** Any malformed H.264 input: our decoders throw this and nothing else. */
-export class H264Error extends Error {
-  override readonly name = 'H264Error';
-}
+import { BitReader, H264Error } from './h264-bits';
+
+export { H264Error };
 
 export interface SpsInfo {
   profileIdc: number;
@@ -20,6 +19,10 @@ export interface SpsInfo {
   chromaFormatIdc: number;
   bitDepthLuma: number;
   bitDepthChroma: number;
+  /** MaxFrameNum = 2^log2MaxFrameNum: frame_num in slice headers has this many bits (7.4.2.1.1). */
+  log2MaxFrameNum: number;
+  /** separate_colour_plane_flag: slice headers then carry colour_plane_id. */
+  separateColourPlane: boolean;
   /** time_scale / (2 * num_units_in_tick) when the VUI carries timing info. */
   frameRate?: number;
 }
@@ -41,43 +44,6 @@ export function nalToRbsp(nal: Buffer): Buffer {
   }
   o += nal.copy(out, o, from);
   return out.subarray(0, o);
-}
-
-/** MSB-first bit reader with Exp-Golomb codes (9.1) over an RBSP. */
-class BitReader {
-  private pos = 0; // in bits
-  constructor(private readonly buf: Buffer) {}
-
-  bit(): number {
-    if (this.pos >= this.buf.length * 8) throw new H264Error('SPS truncated');
-    const v = (this.buf[this.pos >>> 3] >>> (7 - (this.pos & 7))) & 1;
-    this.pos++;
-    return v;
-  }
-
-  bits(n: number): number {
-    let v = 0;
-    for (let i = 0; i < n; i++) v = v * 2 + this.bit();
-    return v;
-  }
-
-  ue(what: string, max: number): number {
-    let zeros = 0;
-    while (this.bit() === 0) {
-      // ue(v) values in an SPS fit in 32 bits; more zeros can only be garbage.
-      if (++zeros > 31) throw new H264Error(`invalid Exp-Golomb code for ${what}`);
-    }
-    const v = 2 ** zeros - 1 + this.bits(zeros);
-    if (v > max) throw new H264Error(`${what} = ${v} is out of range (max ${max})`);
-    return v;
-  }
-
-  se(what: string, min: number, max: number): number {
-    const k = this.ue(what, 0xfffffffe);
-    const v = k % 2 === 1 ? (k + 1) / 2 : -(k / 2);
-    if (v < min || v > max) throw new H264Error(`${what} = ${v} is out of range`);
-    return v;
-  }
 }
 
 /** scaling_list() of 7.3.2.1.1.1; only read past, the values are not needed. */
@@ -122,7 +88,7 @@ export function parseSps(nal: Buffer): SpsInfo {
     }
   }
 
-  r.ue('log2_max_frame_num_minus4', 12);
+  const log2MaxFrameNum = 4 + r.ue('log2_max_frame_num_minus4', 12);
   const picOrderCntType = r.ue('pic_order_cnt_type', 2);
   if (picOrderCntType === 0) {
     r.ue('log2_max_pic_order_cnt_lsb_minus4', 12);
@@ -169,6 +135,8 @@ export function parseSps(nal: Buffer): SpsInfo {
     chromaFormatIdc,
     bitDepthLuma,
     bitDepthChroma,
+    log2MaxFrameNum,
+    separateColourPlane: separateColourPlane === 1,
   };
   if (r.bit()) {
     // The VUI only adds the frame rate. Some encoders cut it short; the picture size

@@ -2,4 +2,6 @@
 export type { VideoFrame, AudioFrame } from './frames';
 export * from './h264';
 export * from './h264-sps';
+export * from './h264-rtp';
+export * from './h264-slice';
 export * from './aac';

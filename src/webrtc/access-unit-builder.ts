@@ -1,10 +1,17 @@
+import { H264Error, NalType, nalType, parseSliceHeaderStart, parseSps, type SpsInfo } from '../media';
 import type { VideoFrame } from '../media/frames';
-import { NAL_IDR, NAL_PPS, NAL_SPS, nalType, parseSps, splitAnnexB, type SpsInfo } from './h264-nal';
+
+export interface BuiltFrame {
+  frame: VideoFrame;
+  /** an IDR access unit with SPS and PPS in-band whose first slice starts at macroblock 0 */
+  selfContained: boolean;
+}
 
 /**
- * Turns one depacketized access unit (Annex B) into a VideoFrame: NAL units without start
- * codes, the keyframe flag from the slices, and the last SPS/PPS put in front of a keyframe
- * that arrives without them (browsers send them in-band, but not always with every IDR).
+ * Turns the NAL units of one access unit into a VideoFrame: the keyframe flag from the
+ * slices, and the last SPS/PPS put in front of a keyframe that arrives without them
+ * (browsers send them in-band, but not always with every IDR). Remembers the picture
+ * size of the last SPS that parsed.
  */
 export class AccessUnitBuilder {
   private sps?: Buffer;
@@ -15,32 +22,54 @@ export class AccessUnitBuilder {
     return this.spsInfo && { width: this.spsInfo.width, height: this.spsInfo.height };
   }
 
-  build(annexB: Buffer, pts: number): VideoFrame | undefined {
-    const nals = splitAnnexB(annexB);
+  build(nals: Buffer[], pts: number): BuiltFrame | undefined {
     if (nals.length === 0) return undefined;
     let keyframe = false;
     let hasSps = false;
     let hasPps = false;
+    let firstSliceStartsPicture: boolean | undefined;
     for (const nal of nals) {
       const type = nalType(nal);
-      if (type === NAL_IDR) keyframe = true;
-      else if (type === NAL_SPS) {
+      if (type === NalType.Idr || type === NalType.NonIdr || type === NalType.PartitionA) {
+        if (type === NalType.Idr) keyframe = true;
+        firstSliceStartsPicture ??= startsPicture(nal);
+      } else if (type === NalType.Sps) {
         hasSps = true;
         if (!this.sps || !this.sps.equals(nal)) {
           this.sps = Buffer.from(nal);
-          this.spsInfo = parseSps(nal) ?? this.spsInfo;
+          this.spsInfo = spsOrUndefined(nal) ?? this.spsInfo;
         }
-      } else if (type === NAL_PPS) {
+      } else if (type === NalType.Pps) {
         hasPps = true;
         this.pps = Buffer.from(nal);
       }
     }
+    const selfContained = keyframe && hasSps && hasPps && firstSliceStartsPicture === true;
     if (keyframe && (!hasSps || !hasPps)) {
       const prefix: Buffer[] = [];
       if (!hasSps && this.sps) prefix.push(this.sps);
       if (!hasPps && this.pps) prefix.push(this.pps);
-      return { pts, keyframe, nalUnits: [...prefix, ...nals] };
+      return { frame: { pts, keyframe, nalUnits: [...prefix, ...nals] }, selfContained };
     }
-    return { pts, keyframe, nalUnits: nals };
+    return { frame: { pts, keyframe, nalUnits: nals }, selfContained };
+  }
+}
+
+/** A broken SPS costs the size, never the frame. */
+function spsOrUndefined(nal: Buffer): SpsInfo | undefined {
+  try {
+    return parseSps(nal);
+  } catch (error) {
+    if (error instanceof H264Error) return undefined;
+    throw error;
+  }
+}
+
+function startsPicture(slice: Buffer): boolean {
+  try {
+    return parseSliceHeaderStart(slice).firstMbInSlice === 0;
+  } catch (error) {
+    if (error instanceof H264Error) return false;
+    throw error;
   }
 }

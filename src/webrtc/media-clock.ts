@@ -8,6 +8,14 @@
  * by both tracks, so audio and video line up as the browser captured them. The offset is
  * chosen when the first report of any track arrives, keeping that track continuous.
  *
+ * Later reports never step a track: its pts stays linear in its RTP time, and a report
+ * that disagrees with the mapping only moves it by at most MAX_SLEW_MS (following the
+ * slow drift of a sender's media clock against its wall clock). Re-anchoring on each
+ * report made timestamps jump with every report of a sender whose reports pair an RTP
+ * timestamp with the time the packet left rather than the time it was captured (werift's
+ * RTCRtpSender, which tools/load-publisher uses: up to 964 ms when its pump ran late),
+ * and collapsed the frames after a backward step into a burst of equal timestamps.
+ *
  * werift's NtpTime processor does the NTP arithmetic but buffers every packet until the
  * first report, which breaks the rule above; this class does the same arithmetic without
  * holding anything.
@@ -24,7 +32,12 @@ interface TrackClock {
   anchorMs?: number;
   fromReport: boolean;
   lastPts: number;
+  /** ms added to the anchored mapping, moved by later reports in steps of at most MAX_SLEW_MS */
+  correctionMs: number;
 }
+
+/** The most one sender report moves a track's clock (reports come about once a second). */
+export const MAX_SLEW_MS = 2;
 
 const TWO_32 = 2 ** 32;
 
@@ -36,8 +49,8 @@ export class MediaClock {
 
   constructor(rates: { audio: number; video: number }, private readonly now: () => number = () => performance.now()) {
     this.tracks = {
-      audio: { rate: rates.audio, fromReport: false, lastPts: -Infinity },
-      video: { rate: rates.video, fromReport: false, lastPts: -Infinity },
+      audio: { rate: rates.audio, fromReport: false, lastPts: -Infinity, correctionMs: 0 },
+      video: { rate: rates.video, fromReport: false, lastPts: -Infinity, correctionMs: 0 },
     };
     this.startMs = now();
   }
@@ -50,7 +63,7 @@ export class MediaClock {
       t.anchorRtp = ext;
       t.anchorMs = this.now() - this.startMs;
     }
-    let pts = t.anchorMs + ((ext - t.anchorRtp) * 1000) / t.rate;
+    let pts = t.anchorMs + t.correctionMs + ((ext - t.anchorRtp) * 1000) / t.rate;
     if (pts < t.lastPts) pts = t.lastPts;
     t.lastPts = pts;
     return Math.round(pts);
@@ -60,16 +73,21 @@ export class MediaClock {
   senderReport(kind: TrackKind, ntpMs: number, rtpTimestamp: number): void {
     const t = this.tracks[kind];
     const ext = this.nearestExt(t, rtpTimestamp);
-    if (this.ntpOffsetMs === undefined) {
-      const current = t.anchorRtp !== undefined && t.anchorMs !== undefined
-        ? t.anchorMs + ((ext - t.anchorRtp) * 1000) / t.rate
-        : this.now() - this.startMs;
-      this.ntpOffsetMs = current - ntpMs;
-    }
-    t.anchorRtp = ext;
-    t.anchorMs = ntpMs + this.ntpOffsetMs;
-    t.fromReport = true;
+    const mapped = t.anchorRtp !== undefined && t.anchorMs !== undefined
+      ? t.anchorMs + t.correctionMs + ((ext - t.anchorRtp) * 1000) / t.rate
+      : undefined;
+    if (this.ntpOffsetMs === undefined) this.ntpOffsetMs = (mapped ?? this.now() - this.startMs) - ntpMs;
+    const reported = ntpMs + this.ntpOffsetMs;
     if (t.lastExt === undefined) t.lastExt = ext;
+    if (!t.fromReport || mapped === undefined) {
+      // The track's first report: it moves onto the shared NTP timeline (once, at the start).
+      t.anchorRtp = ext;
+      t.anchorMs = reported;
+      t.correctionMs = 0;
+      t.fromReport = true;
+      return;
+    }
+    t.correctionMs += Math.max(-MAX_SLEW_MS, Math.min(MAX_SLEW_MS, reported - mapped));
   }
 
   /** True once the track is on sender-report time. */

@@ -4,23 +4,26 @@ import {
   ReceiverEstimatedMaxBitrate,
   RTCPeerConnection,
   RTCRtpCodecParameters,
-  RtcpHeader,
   RtcpPayloadSpecificFeedback,
   RtcpSrPacket,
   type RTCRtpTransceiver,
   type RtcpPacket,
   type RtpPacket,
 } from 'werift';
-import { DepacketizeCallback, JitterBufferCallback, type JitterBufferOutput } from 'werift/nonstandard';
 import type { Logger } from '../log';
 import { AccessUnitBuilder } from './access-unit-builder';
 import { waitForGathering } from './ice-gathering';
-import { fixJitterBufferSort } from './jitter-buffer-fix';
+import { JitterBuffer, type JitterBufferSink } from './jitter-buffer';
+import { answerAsDtlsServer } from './dtls-role';
+import './dtls-reassembly-fix';
+import { firPacket } from './fir-packet';
+import { KeyframeGate } from './keyframe-gate';
 import type { AudioFrame, VideoFrame } from '../media/frames';
 import { MediaClock, type TrackKind } from './media-clock';
 import type { BitrateWish, PublisherOptions } from './publisher-options';
 import { TypedEmitter } from '../util/typed-emitter';
 import { chooseCodecs, offerForWerift, parseSdp, touchAnswer, type OfferChoice } from './sdp-offer';
+import { VideoFrameAssembler, type AssembledAccessUnit } from './video-frame-assembler';
 
 export type PublisherEvents = {
   /** ICE and DTLS are up */
@@ -47,7 +50,19 @@ export interface PublisherStats {
   streamName: string;
   state: PublisherState;
   closeReason?: string;
-  video?: TrackStats & { payloadType: number; profileLevelId: string; keyframes: number; nacksSent: number; keyframeRequests: number; width?: number; height?: number };
+  video?: TrackStats & {
+    payloadType: number;
+    profileLevelId: string;
+    keyframes: number;
+    nacksSent: number;
+    keyframeRequests: number;
+    /** losses NACK did not repair that broke the chain of references (incomplete frames, gaps before a frame) */
+    unrecoveredLosses: number;
+    /** frames not sent because a frame they depend on was lost: each waits for the next keyframe */
+    framesDroppedUntilKeyframe: number;
+    width?: number;
+    height?: number;
+  };
   audio?: TrackStats & { payloadType: number };
   bitrateLimitKbps: { min: number; start: number; max: number };
 }
@@ -58,17 +73,6 @@ export interface PublisherCreateArgs {
   options: PublisherOptions;
   bitrate?: BitrateWish;
   log: Logger;
-}
-
-/**
- * Packets in a loss range reported by werift's jitter buffer (sequence numbers, both
- * ends included, modulo 2^16). werift sometimes reports a range whose end is before
- * its start; read forward that is most of the sequence space, so a range longer than
- * half of it counts as no loss rather than as tens of thousands of packets.
- */
-export function lostPackets(from: number, to: number): number {
-  const n = ((to - from) & 0xffff) + 1;
-  return n > 0x8000 ? 0 : n;
 }
 
 /** The shortest spacing of keyframe requests, even urgent ones: one per RTT is plenty. */
@@ -103,24 +107,6 @@ export function chooseBindAddress(options: Pick<PublisherOptions, 'ip' | 'ipLoca
   return hosts[0] ?? '127.0.0.1';
 }
 
-/**
- * A Full Intra Request (RFC 5104 4.3.1): media source SSRC 0, one FCI entry naming the
- * stream and a command sequence number. werift has the message but does not export its
- * class; its RTCP parser builds one from these bytes.
- */
-export function firPacket(senderSsrc: number, mediaSsrc: number, sequence: number): RtcpPayloadSpecificFeedback {
-  const body = Buffer.alloc(16);
-  body.writeUInt32BE(senderSsrc, 0);
-  body.writeUInt32BE(mediaSsrc, 8);
-  body[12] = sequence & 0xff;
-  const packet = RtcpPayloadSpecificFeedback.deSerialize(body, new RtcpHeader({ type: RtcpPayloadSpecificFeedback.type, count: 4 }));
-  // werift 0.25.2 writes the FIR length one word short (it forgets the header word), which
-  // makes the browser misread the compound packet; the RTCP length is words after the first.
-  const feedback = packet.feedback;
-  Object.defineProperty(feedback, 'length', { get: () => feedback.serialize().length / 4 });
-  return packet;
-}
-
 /** REMB carries the rate as mantissa (18 bits) × 2^exponent (6 bits). */
 function rembFields(bps: number): { brExp: number; brMantissa: number } {
   let mantissa = Math.max(0, Math.floor(bps));
@@ -135,7 +121,7 @@ function rembFields(bps: number): { brExp: number; brMantissa: number } {
 /**
  * One browser publishing one stream: a werift RTCPeerConnection that only receives
  * H.264 and Opus, and the per-packet path from RTP to VideoFrame/AudioFrame
- * (werift jitter buffer → padding removal → werift depacketizer → one clock).
+ * (jitter buffer → access units → keyframe gate → one clock).
  * werift's receiver sends the NACKs; we send REMB, PLI and the bitrate hints.
  */
 export class Publisher extends TypedEmitter<PublisherEvents> {
@@ -147,6 +133,7 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly clock = new MediaClock({ audio: 48000, video: 90000 });
   private readonly builder = new AccessUnitBuilder();
+  private readonly gate = new KeyframeGate((urgent) => this.requestKeyframe({ urgent }));
   private readonly videoStats = newTrackStats();
   private readonly audioStats = newTrackStats();
   private keyframes = 0;
@@ -157,7 +144,6 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
   private videoTrack?: MediaStreamTrack;
   private videoTransceiver?: RTCRtpTransceiver;
   private audioTrack?: MediaStreamTrack;
-  private paddingSkipped = 0;
   private firSequence = 0;
   private readonly attachedTracks = new Set<MediaStreamTrack>();
   private readonly pipelineStops: Array<() => void> = [];
@@ -231,6 +217,7 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
     let publisher: Publisher | undefined;
     try {
       await pc.setRemoteDescription({ type: 'offer', sdp: offerForWerift(parsed, choice) });
+      answerAsDtlsServer(pc);
       const answer = await pc.createAnswer();
       await pc.setLocalDescription(answer);
       await waitForGathering(pc, 5000);
@@ -302,6 +289,8 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
         keyframes: this.keyframes,
         nacksSent: this.nacksSent,
         keyframeRequests: this.keyframeRequests,
+        unrecoveredLosses: this.gate.unrecoveredLosses,
+        framesDroppedUntilKeyframe: this.gate.framesDropped,
         width: size?.width,
         height: size?.height,
       };
@@ -360,51 +349,33 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
     if (this.closed || this.attachedTracks.has(track)) return;
     this.attachedTracks.add(track);
     const stats = kind === 'video' ? this.videoStats : this.audioStats;
-    const jitter = new JitterBufferCallback(kind === 'video' ? 90000 : 48000, { latency: this.options.jitterBufferLatencyMs });
-    fixJitterBufferSort(jitter);
-    let sink: (out: JitterBufferOutput) => void;
+    let sink: JitterBufferSink<RtpPacket>;
     if (kind === 'video') {
       this.videoTrack = track;
-      const depacketizer = new DepacketizeCallback('MPEG4/ISO/AVC', { isFinalPacketInSequence: (h) => h.marker });
-      depacketizer.pipe((out) => {
-        if (!out.frame || this.closed) return;
-        const frame = this.builder.build(out.frame.data, out.frame.time);
-        if (!frame) return;
-        stats.frames++;
-        if (frame.keyframe) this.keyframes++;
-        this.emit('video', frame);
-      });
-      sink = (out) => {
-        if (out.isPacketLost) {
-          stats.lost += lostPackets(out.isPacketLost.from, out.isPacketLost.to);
-          this.requestKeyframe();
-        }
-        const rtp = out.rtp;
-        if (!rtp) return;
-        if (rtp.payload.length === 0) {
-          // A padding-only packet (bandwidth probe): drop it, and renumber what follows so
-          // the depacketizer does not take the hole for a loss and discard the next frame.
-          this.paddingSkipped++;
-          stats.paddingPackets++;
-          return;
-        }
-        if (this.paddingSkipped > 0) rtp.header.sequenceNumber = (rtp.header.sequenceNumber - this.paddingSkipped + 0x10000 * 4) % 0x10000;
-        depacketizer.input({ rtp, time: this.clock.pts('video', rtp.header.timestamp) });
+      const assembler = new VideoFrameAssembler((unit) => this.onAccessUnit(unit));
+      sink = {
+        lost: (count) => { stats.lost += count; },
+        packet: (rtp) => {
+          if (this.closed) return;
+          if (rtp.payload.length === 0) stats.paddingPackets++;
+          const { sequenceNumber, timestamp, marker } = rtp.header;
+          assembler.push({ sequenceNumber, timestamp, marker, payload: rtp.payload });
+        },
       };
-      this.pipelineStops.push(() => depacketizer.destroy());
     } else {
       this.audioTrack = track;
-      sink = (out) => {
-        if (out.isPacketLost) stats.lost += lostPackets(out.isPacketLost.from, out.isPacketLost.to);
-        const rtp = out.rtp;
-        if (!rtp || this.closed) return;
-        if (rtp.payload.length === 0) { stats.paddingPackets++; return; }
-        stats.frames++;
-        this.emit('audio', { pts: this.clock.pts('audio', rtp.header.timestamp), opus: Buffer.from(rtp.payload) });
+      sink = {
+        lost: (count) => { stats.lost += count; },
+        packet: (rtp) => {
+          if (this.closed) return;
+          if (rtp.payload.length === 0) { stats.paddingPackets++; return; }
+          stats.frames++;
+          this.emit('audio', { pts: this.clock.pts('audio', rtp.header.timestamp), opus: Buffer.from(rtp.payload) });
+        },
       };
     }
-    jitter.pipe(sink);
-    this.pipelineStops.push(() => jitter.destroy());
+    const jitter = new JitterBuffer(kind === 'video' ? 90000 : 48000, this.options.jitterBufferLatencyMs, sink);
+    this.pipelineStops.push(() => jitter.clear());
     const onRtp = (rtp: RtpPacket): void => {
       if (this.closed) return;
       stats.packets++;
@@ -415,7 +386,7 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
         this.log.info('publisher media flowing', { stream: this.streamName });
         this.emit('flowing');
       }
-      jitter.input({ rtp });
+      jitter.input(rtp);
     };
     const onRtcp = (rtcp: RtcpPacket): void => {
       if (this.closed) return;
@@ -425,6 +396,22 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
     const rtpSub = track.onReceiveRtp.subscribe(onRtp);
     const rtcpSub = track.onReceiveRtcp.subscribe(onRtcp);
     this.pipelineStops.push(() => { rtpSub.unSubscribe(); rtcpSub.unSubscribe(); });
+  }
+
+  /** One access unit out of the assembler: sent only when every frame it depends on was. */
+  private onAccessUnit(unit: AssembledAccessUnit): void {
+    if (this.closed) return;
+    if (unit.kind === 'incomplete') {
+      this.gate.incomplete();
+      return;
+    }
+    const built = this.builder.build(unit.nalUnits, this.clock.pts('video', unit.timestamp));
+    if (!built) return;
+    const { frame, selfContained } = built;
+    if (!this.gate.admit({ keyframe: frame.keyframe, afterGap: unit.afterGap, selfContained })) return;
+    this.videoStats.frames++;
+    if (frame.keyframe) this.keyframes++;
+    this.emit('video', frame);
   }
 
   /** Once a second: bitrate stats, REMB, and the media timeout. */

@@ -89,6 +89,8 @@ describe('parseSps on hand-written SPS (fields from H.264 7.3.2.1.1, decoded by 
       chromaFormatIdc: 1,
       bitDepthLuma: 8,
       bitDepthChroma: 8,
+      log2MaxFrameNum: 4,
+      separateColourPlane: false,
     });
   });
 

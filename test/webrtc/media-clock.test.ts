@@ -1,4 +1,5 @@
 import { MediaClock } from '../../src/webrtc/media-clock';
+import { seededRandom } from '../helpers/seeded-random';
 
 describe('MediaClock', () => {
   let now = 1000;
@@ -38,5 +39,41 @@ describe('MediaClock', () => {
     c.pts('video', 90000);
     expect(c.pts('video', 0)).toBe(0);
     expect(c.pts('video', 90000 - 9000)).toBe(0);
+  });
+
+  /** what a report may move the clock by (SLEW_MS), and frame spacing rounds to whole ms */
+  const SLEW_MS = 2;
+  /** 30 fps video for `seconds`, a sender report every 30 frames; `reportNtp` says what each report claims. */
+  function run(c: MediaClock, seconds: number, reportNtp: (frame: number) => number): number[] {
+    const pts: number[] = [];
+    for (let frame = 0; frame < seconds * 30; frame++) {
+      if (frame > 0 && frame % 30 === 0) c.senderReport('video', reportNtp(frame), frame * 3000);
+      pts.push(c.pts('video', frame * 3000));
+    }
+    return pts;
+  }
+  const steps = (pts: number[]): number[] => pts.slice(1).map((p, i) => p - pts[i]!);
+
+  it('later sender reports that pair RTP time with a late send time never make the timestamps jump', () => {
+    // werift's RTCRtpSender (the load publisher) reports the wall clock when the frame left,
+    // which a busy sender reaches up to a second late.
+    const lateBy = seededRandom(964);
+    const c = clock();
+    const pts = run(c, 60, (frame) => NTP_MS + (frame * 1000) / 30 + lateBy() * 964);
+    for (const step of steps(pts)) {
+      expect(step).toBeGreaterThanOrEqual(33 - SLEW_MS);
+      expect(step).toBeLessThanOrEqual(34 + SLEW_MS);
+    }
+  });
+
+  it('follows a slow drift of the sender clock in small steps', () => {
+    // the sender's wall clock runs 1 ms per second ahead of its RTP clock
+    const c = clock();
+    const pts = run(c, 120, (frame) => NTP_MS + (frame * 1000) / 30 + frame / 30);
+    for (const step of steps(pts)) expect(Math.abs(step - 1000 / 30)).toBeLessThanOrEqual(SLEW_MS + 1);
+    // the first report anchors at frame 30; 119 s later the reports are 119 ms further on, and so is the clock
+    const drift = pts[pts.length - 1]! - pts[30]! - ((pts.length - 1 - 30) * 1000) / 30;
+    expect(drift).toBeGreaterThan(115);
+    expect(drift).toBeLessThan(121);
   });
 });
