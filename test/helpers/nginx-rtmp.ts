@@ -1,7 +1,7 @@
 /**
  * A real nginx with the RTMP module (Debian libnginx-mod-rtmp) on loopback, in a
  * prefix directory of its own: records every publish to FLV, reports
- * on_connect/on_publish to a hook server the test controls, and optionally puts a
+ * on_connect/on_publish/on_publish_done/on_record_done to a hook server the test controls, and optionally puts a
  * TLS front (nginx `stream` + ssl, certificate made here) before it for rtmps://.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
@@ -138,6 +138,11 @@ export class NginxRtmp {
     this.proc = undefined;
   }
 
+  /** Whether the server process runs (it may be frozen). */
+  get running(): boolean {
+    return this.proc !== undefined && this.proc.exitCode === null;
+  }
+
   /** SIGSTOP: the server stops reading, as an overloaded server would. */
   freeze(): void {
     this.proc?.kill('SIGSTOP');
@@ -150,6 +155,22 @@ export class NginxRtmp {
   async restartServer(): Promise<void> {
     await this.stopServer();
     await this.run();
+  }
+
+  /** Starts the server again after stopServer(), on the same ports (an outage ends). */
+  async startServer(): Promise<void> {
+    if (this.proc && this.proc.exitCode === null) throw new Error('nginx is already running');
+    await this.run();
+  }
+
+  /** Whether a publish of `name` ended at the server (its on_publish_done hook came). */
+  publishEnded(name: string): boolean {
+    return this.hooks.calls.some((c) => c.call === 'publish_done' && c.params.name === name);
+  }
+
+  /** Recordings of `name` that nginx has closed (on_record_done), oldest first: complete files. */
+  completeRecordings(name: string): string[] {
+    return this.hooks.calls.filter((c) => c.call === 'record_done' && c.params.name === name).map((c) => c.params.path ?? '');
   }
 
   async stop(): Promise<void> {
@@ -218,6 +239,8 @@ rtmp {
       record_path ${path.join(this.recordDir, 'live')};
       record_unique on;
       ${notify}on_publish ${hook}/on_publish;
+      ${notify}on_publish_done ${hook}/on_publish_done;
+      ${notify}on_record_done ${hook}/on_record_done;
     }
     application other {
       live on;
@@ -225,6 +248,8 @@ rtmp {
       record_path ${path.join(this.recordDir, 'other')};
       record_unique on;
       ${notify}on_publish ${hook}/on_publish;
+      ${notify}on_publish_done ${hook}/on_publish_done;
+      ${notify}on_record_done ${hook}/on_record_done;
     }
   }
 }${stream}

@@ -16,3 +16,13 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, opts:
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 10));
   }
 }
+
+/** Waits until `get` gives a value (not undefined/false) and returns it; same deadline rules as waitFor. */
+export async function waitForValue<T>(get: () => T | undefined | false | Promise<T | undefined | false>, opts: WaitForOptions): Promise<T> {
+  let value: T | undefined | false;
+  await waitFor(async () => {
+    value = await get();
+    return value !== undefined && value !== false;
+  }, opts);
+  return value as T;
+}
