@@ -42,6 +42,8 @@ interface ErrorJson {
 }
 
 const ENDED = new Set(['TERMINATED', 'FAILED']);
+/** A startup option that makes the manager read a file (media/beep.wav) before it creates the transponder. */
+const SOUND_ON = { action: 'sound_on', soundFile: 'beep.wav', loop: false };
 
 /** The /rest-api/push/* of one service. */
 class PushApi {
@@ -286,7 +288,6 @@ describeWithChromium('push faults: a relay through destination, network, browser
     await api.waitForStatus(steady, 'PUBLISHING');
     await moreFrames(api, stalled, 100);
     const before = (await api.find(stalled))!.stats;
-    const steadyBitrate = (await api.find(steady))!.stats.bitrateKbps;
     const rssBefore = process.memoryUsage().rss;
 
     flaky.freeze();
@@ -317,12 +318,13 @@ describeWithChromium('push faults: a relay through destination, network, browser
     }
     flaky.thaw();
     const after = (await api.find(stalled))!;
+    const steadyBitrate = (await api.find(steady))!.stats.bitrateKbps;
     console.log(
-      `stall of 20 s at ${before.bitrateKbps} kbit/s (healthy push ${steadyBitrate} kbit/s): queued at most ${(maxQueued / 1048576).toFixed(2)} MiB ` +
+      `stall of 20 s at ${before.bitrateKbps} kbit/s (the camera's push: ${steadyBitrate} kbit/s): queued at most ${(maxQueued / 1048576).toFixed(2)} MiB ` +
         `(bound ${DEFAULT_DROP_QUEUE_MAX_BYTES / 1048576} MiB), video dropped ${after.stats.videoFramesDropped - before.videoFramesDropped}, ` +
         `RSS ${(rssBefore / 1048576).toFixed(0)} → max ${(maxRss / 1048576).toFixed(0)} MiB, status ${after.status}`,
     );
-    expect(windows).toBeGreaterThanOrEqual(9);
+    expect(windows).toBeGreaterThanOrEqual(8); // the checks above ran throughout
     expect(maxQueued).toBeGreaterThan(0); // the stall did reach the push's queue
     expect(after.stats.videoFramesDropped).toBeGreaterThan(before.videoFramesDropped);
     expect(after.stats.audioFramesDropped).toBe(before.audioFramesDropped);
@@ -360,8 +362,11 @@ describeWithChromium('push faults: a relay through destination, network, browser
 
   it('20 parallel startups of one stream to one URL: exactly one 200, the rest 409', async () => {
     await publish('race1');
+    // A host name to look up and a sound file to read: real awaits inside each startup,
+    // so the requests interleave between their checks and their transponders.
+    const rtmpUrl = healthy.url().replace('127.0.0.1', 'localhost');
     const answers = await Promise.all(
-      Array.from({ length: 20 }, () => api.call<TransponderJson | ErrorJson>('startup', { streamName: 'race1', rtmpUrl: healthy.url() })),
+      Array.from({ length: 20 }, () => api.call<TransponderJson | ErrorJson>('startup', { streamName: 'race1', rtmpUrl, options: SOUND_ON })),
     );
     const statuses = answers.map((a) => a.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
@@ -392,14 +397,15 @@ describeWithChromium('push faults: a relay through destination, network, browser
       Array.from({ length: 20 }, (_, i) =>
         limited.api.call<TransponderJson | ErrorJson>('startup', {
           streamName: 'limit1',
-          rtmpUrl: `${healthy.url()}/limit-${i}`,
+          rtmpUrl: `${healthy.url().replace('127.0.0.1', 'localhost')}/limit-${i}`,
           rtmpTransponderFullUrl: true,
+          options: SOUND_ON, // a file to read: a real await inside each startup
         }),
       ),
     );
     const ok = answers.filter((a) => a.status === 200);
     const refused = answers.filter((a) => a.status !== 200);
-    expect(ok).toHaveLength(n);
+    expect(ok.length).toBe(n);
     expect(refused.map((a) => a.status)).toEqual(Array(20 - n).fill(503));
     for (const a of refused) expect((a.body as ErrorJson).code).toBe('LIMIT_REACHED');
     for (const a of ok) await limited.api.waitForStatus((a.body as TransponderJson).mediaSessionId, 'PUBLISHING');
@@ -442,6 +448,9 @@ describeWithChromium('push faults: a relay through destination, network, browser
     async function expectFailedNaming(id: string, part: RegExp, name: string): Promise<void> {
       const failed = await api.waitForStatus(id, 'FAILED', 10_000);
       expect(failed.reason).toMatch(part);
+      // Ended is absorbing: terminate is answered (idempotent) and changes nothing.
+      expect((await api.call('terminate', { mediaSessionId: id })).status).toBe(200);
+      expect((await api.find(id))?.status).toBe('FAILED');
       await waitFor(() => ourFfmpegs().length === 0, { what: 'no ffmpeg child left', timeoutMs: 10_000, intervalMs: 50 });
       await waitFor(() => healthy.publishEnded(name), { what: 'nginx saw the publish end', timeoutMs: 10_000, intervalMs: 50 });
     }
