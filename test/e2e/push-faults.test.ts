@@ -443,6 +443,30 @@ describeWithChromium('push faults: a relay through destination, network, browser
     });
   });
 
+  it("the publisher's browser frozen (sockets open, nothing answered): the keep-alive ends the session and every push of its stream, with a reason", async () => {
+    // A short keep-alive (1 s pings, 3 missed) so the deadline is seconds, not the default 50 s.
+    const quick = await extraService({ keepAliveServerInterval: 1000, keepAliveProbes: 3 });
+    const frozen = new ChromiumBrowser();
+    cleanups.push(() => frozen.close());
+    cleanups.push(() => frozen.kill().catch(() => undefined)); // a stopped browser never answers close()
+    await frozen.launch({ audioFile: mic });
+    await publish('frozen1', { settings: quick.settings, browser: frozen });
+    const id = (await quick.api.startup({ streamName: 'frozen1', rtmpUrl: healthy.url() })).mediaSessionId;
+    await quick.api.waitForStatus(id, 'PUBLISHING');
+    await moreFrames(quick.api, id, 100);
+
+    frozen.freeze();
+    const deadline = quick.settings.keepAliveServerInterval * (quick.settings.keepAliveProbes + 1);
+    const ended = await waitForValue(async () => {
+      const t = await quick.api.find(id);
+      return t && ENDED.has(t.status) ? t : undefined;
+    }, { what: 'the push ended by the keep-alive', timeoutMs: deadline + 5000, intervalMs: 50 });
+    expect(ended.reason).toMatch(/published stream ended/);
+    expect(ended.reason).toMatch(/keep-alive/);
+    await waitFor(() => ourFfmpegs().length === 0, { what: 'no ffmpeg child left', timeoutMs: 10_000, intervalMs: 50 });
+    await waitFor(() => healthy.publishEnded('rtmp_frozen1'), { what: 'nginx saw the publish end', timeoutMs: 10_000, intervalMs: 50 });
+  });
+
   describe('an ffmpeg child killed mid-stream', () => {
     /** The push ends FAILED naming the part, no ffmpeg is left, and nginx sees the publish end. */
     async function expectFailedNaming(id: string, part: RegExp, name: string): Promise<void> {

@@ -143,18 +143,36 @@ export class ChromiumBrowser {
    * frame. Resolves when the browser process is gone; close() still cleans the profile.
    */
   async kill(): Promise<void> {
-    const profile = this.profileDir;
-    if (!profile) throw new Error('Chromium is not launched');
-    const lines = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)]).toString().split('\n');
-    const line = lines.find((l) => l.includes(`--user-data-dir=${profile}`));
-    if (!line) throw new Error('the Chromium process of this profile was not found');
-    const pid = Number(line.trim().split(/\s+/)[0]);
+    const pid = this.browserPid();
     process.kill(-pid, 'SIGKILL');
     const deadline = Date.now() + 10_000;
     while (processExists(pid)) {
       if (Date.now() > deadline) throw new Error(`Chromium (pid ${pid}) still runs 10 s after SIGKILL`);
       await new Promise((r) => setTimeout(r, 20));
     }
+  }
+
+  /**
+   * Stops the whole browser (SIGSTOP to its process group): its sockets stay open but
+   * nothing more is sent or answered, as when the network under it goes away. thaw()
+   * or kill() ends the freeze; close() does not (a stopped browser never answers it).
+   */
+  freeze(): void {
+    process.kill(-this.browserPid(), 'SIGSTOP');
+  }
+
+  thaw(): void {
+    process.kill(-this.browserPid(), 'SIGCONT');
+  }
+
+  /** The browser's main process: the child of this process started with our profile. */
+  private browserPid(): number {
+    const profile = this.profileDir;
+    if (!profile) throw new Error('Chromium is not launched');
+    const lines = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)]).toString().split('\n');
+    const line = lines.find((l) => l.includes(`--user-data-dir=${profile}`));
+    if (!line) throw new Error('the Chromium process of this profile was not found');
+    return Number(line.trim().split(/\s+/)[0]);
   }
 
   async close(): Promise<void> {
