@@ -3,8 +3,10 @@
  * REST API starts pushes, real nginx-rtmp servers receive them, and the test breaks
  * something on purpose — a destination restarted, stopped for 30 s or frozen for 20 s,
  * a server that never answers, requests racing each other, the publisher's browser
- * killed, an ffmpeg child killed. Each test states what must hold and fails if it does
- * not. Runs in a private network namespace (npm test); everything is on 127.0.0.1.
+ * killed or frozen, an ffmpeg child killed. Each test states what must hold and fails
+ * if it does not; waits are on conditions with deadlines, and the only timed spans are
+ * the faults themselves (an outage of 30 s, a stall of 20 s) while their properties are
+ * checked throughout. Runs in a private network namespace (npm test), all on 127.0.0.1.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
