@@ -49,6 +49,11 @@ export interface TransponderStats {
   bitrateKbps: number;
   framesSent: number;
   framesDropped: number;
+  /** Of framesDropped: video (non-key frames given up for a slow server) and audio (never, once a connection started). */
+  videoFramesDropped: number;
+  audioFramesDropped: number;
+  /** Bytes of tags waiting for a slow server (bounded; non-key video goes first). */
+  queuedBytes: number;
   /** Restore attempts made since the push was last lost (0 while publishing). */
   restoreAttempts: number;
   /** Losses of the RTMP connection recovered from. */

@@ -12,13 +12,15 @@ import type { Page } from 'playwright-core';
 import type { Settings } from '../../src/config';
 import { silentLogger } from '../../src/log';
 import { TransponderService } from '../../src/server';
-import { readFlvFile } from '../../src/flv/flv-file-reader';
-import { FlvTagType, isSequenceHeader, type FlvTag } from '../../src/flv/flv-tag';
+import { FlvTagType, isSequenceHeader, isVideoKeyframe } from '../../src/flv/flv-tag';
 import { ChromiumBrowser, describeWithChromium, waitForStatus } from '../helpers/chromium';
 import { decodeErrors, ffprobePackets, ffprobeStreams } from '../helpers/media-tools';
 import { decodeToPcm, rms, toneAmplitude } from '../media/audio-analysis';
 import { NginxRtmp } from '../helpers/nginx-rtmp';
 import { loopbackSettings } from '../helpers/loopback-settings';
+import { mediaTags, recordedMs, recordedTags } from '../helpers/flv-recording';
+import { StatusWatch } from '../helpers/status-watch';
+import { waitForValue } from '../helpers/wait-for';
 
 jest.setTimeout(120_000);
 const run = promisify(execFile);
@@ -28,24 +30,9 @@ interface Rest {
   body: any; // JSON of the API under test: read field by field
 }
 
-async function sleep(ms: number): Promise<void> {
-  await new Promise((r) => setTimeout(r, ms));
-}
-
-async function until<T>(get: () => Promise<T | undefined> | T | undefined, ms: number, what: string): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
-async function readTags(file: string): Promise<FlvTag[]> {
-  const tags: FlvTag[] = [];
-  for await (const t of readFlvFile(file)) tags.push(t);
-  return tags;
+/** Waits (with a deadline) until `get` gives a value, and returns it. */
+function until<T>(get: () => Promise<T | undefined | false> | T | undefined | false, ms: number, what: string): Promise<T> {
+  return waitForValue(get, { what, timeoutMs: ms, intervalMs: 100 });
 }
 
 /** ffmpeg children of this test process (our AAC encoders and transcoders). */
@@ -93,6 +80,27 @@ describeWithChromium('relaying a browser camera to nginx-rtmp', () => {
     return until(() => nginx.recordings(name)[index], 10_000, `a recording of ${name}`);
   }
 
+  /** Waits until nginx has recorded `ms` of media (video, or audio) of the index-th publish of `name`. */
+  async function recorded(name: string, ms: number, opts: { index?: number; type?: 8 | 9 } = {}): Promise<string> {
+    const file = await recording(name, opts.index ?? 0);
+    await until(() => recordedMs(file, opts.type) >= ms, ms + 30_000, `${ms} ms of ${name} recorded`);
+    return file;
+  }
+
+  /** Waits until `ms` more of audio than now are recorded: a phase of the stream, measured on its own clock. */
+  async function moreAudio(file: string, ms: number): Promise<void> {
+    const from = recordedMs(file, FlvTagType.Audio);
+    await until(() => recordedMs(file, FlvTagType.Audio) >= from + ms, ms + 30_000, `${ms} ms more audio recorded`);
+  }
+
+  /** The index-th recording of `name`, once nginx closed it (on_record_done): the file is complete. */
+  async function complete(name: string, index = 0): Promise<string> {
+    return until(() => {
+      const file = nginx.recordings(name)[index];
+      return file !== undefined && nginx.completeRecordings(name).includes(file) ? file : undefined;
+    }, 15_000, `recording ${index} of ${name} complete`);
+  }
+
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'relay-e2e-'));
     mediaDir = path.join(dir, 'media');
@@ -136,7 +144,7 @@ describeWithChromium('relaying a browser camera to nginx-rtmp', () => {
     expect(started.body).toMatchObject({ streamName: 'rtmp_cam1', rtmpUrl: nginx.url(), muted: false, soundEnabled: false });
     const id: string = started.body.mediaSessionId;
     await waitForState(id, 'PUBLISHING');
-    await sleep(20_000); // long enough to see the keyframe rhythm YouTube checks
+    await recorded('rtmp_cam1', 20_000); // long enough to see the keyframe rhythm YouTube checks
     const live = await find(id);
     expect(live.width).toBe(1280);
     expect(live.height).toBe(720);
@@ -145,8 +153,7 @@ describeWithChromium('relaying a browser camera to nginx-rtmp', () => {
     expect((await find(id))?.status).toBe('TERMINATED'); // at once, before its children are released
     await until(() => ourFfmpegs().length === 0 || undefined, 10_000, 'no ffmpeg child left');
 
-    const file = await recording('rtmp_cam1');
-    await sleep(500);
+    const file = await complete('rtmp_cam1');
     const streams = await ffprobeStreams(file);
     expect(streams.find((s) => s.codec_type === 'video')).toMatchObject({ codec_name: 'h264', width: 1280, height: 720 });
     expect(streams.find((s) => s.codec_type === 'audio')).toMatchObject({ codec_name: 'aac', sample_rate: '48000', channels: 2 });
@@ -184,23 +191,23 @@ describeWithChromium('relaying a browser camera to nginx-rtmp', () => {
     const started = await rest('startup', { streamName: 'cam3', rtmpUrl: nginx.url() });
     const id: string = started.body.mediaSessionId;
     await waitForState(id, 'PUBLISHING');
+    // Each phase lasts 4 s of recorded audio (the stream's own clock, whatever the load).
     const phase = 4000;
-    await sleep(phase); // 0–4 s: the microphone (440 Hz)
+    const live = await recorded('rtmp_cam3', phase, { type: FlvTagType.Audio }); // 0–4 s: the microphone (440 Hz)
     expect((await rest('mute', { mediaSessionId: id })).status).toBe(200);
     expect((await find(id)).muted).toBe(true);
-    await sleep(phase); // 4–8 s: silence
+    await moreAudio(live, phase); // 4–8 s: silence
     expect((await rest('unmute', { mediaSessionId: id })).status).toBe(200);
-    await sleep(phase); // 8–12 s: the microphone again
+    await moreAudio(live, phase); // 8–12 s: the microphone again
     expect((await rest('sound_on', { mediaSessionId: id, soundFile: 'tone-1k.wav', loop: true })).status).toBe(200);
     expect((await find(id)).soundEnabled).toBe(true);
-    await sleep(phase); // 12–16 s: microphone + 1 kHz
+    await moreAudio(live, phase); // 12–16 s: microphone + 1 kHz
     expect((await rest('sound_off', { mediaSessionId: id })).status).toBe(200);
     expect((await find(id)).soundEnabled).toBe(false);
-    await sleep(phase); // 16–20 s: the microphone alone
+    await moreAudio(live, phase); // 16–20 s: the microphone alone
     await rest('terminate', { mediaSessionId: id });
 
-    const file = await recording('rtmp_cam3');
-    await sleep(500);
+    const file = await complete('rtmp_cam3');
     // Quarter-second windows of the relayed audio: level, and the 1 kHz component.
     const rate = 16000;
     const pcm = await decodeToPcm(file, 1, rate);
@@ -237,13 +244,12 @@ describeWithChromium('relaying a browser camera to nginx-rtmp', () => {
     expect(started.status).toBe(200);
     const id: string = started.body.mediaSessionId;
     await waitForState(id, 'PUBLISHING');
-    await sleep(9000);
+    await recorded('rtmp_cam4', 9000);
     expect((await find(id)).transcoding).toBe(true);
     await rest('terminate', { mediaSessionId: id });
     await until(() => ourFfmpegs().length === 0 || undefined, 10_000, 'no ffmpeg child left');
 
-    const file = await recording('rtmp_cam4');
-    await sleep(500);
+    const file = await complete('rtmp_cam4');
     const video = (await ffprobeStreams(file)).find((s) => s.codec_type === 'video')!;
     expect(video.height).toBe(240);
     expect(video.width).toBe(426);
@@ -251,9 +257,12 @@ describeWithChromium('relaying a browser camera to nginx-rtmp', () => {
     const times = packets.map((p) => Number(p.pts_time));
     const span = times[times.length - 1] - times[0];
     const fps = (packets.length - 1) / span;
-    // At most 15: frames above the rate are dropped (a loaded browser may send fewer than 30).
-    expect(fps).toBeGreaterThan(10);
-    expect(fps).toBeLessThan(16);
+    // At most 15 a second: the transcoder keeps one frame per 1/15 s slot, so no second of
+    // media holds more than 16 (slot edges). No lower bound: a loaded browser sends fewer
+    // frames than its 30, and how many is the machine's business, not the relay's.
+    expect(packets.length).toBeGreaterThan(30);
+    const mostInOneSecond = Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 1).length));
+    expect(mostInOneSecond).toBeLessThanOrEqual(16);
     // keyFrameInterval counts frames (WCS): a keyframe every 30 frames, 2 s at 15 fps.
     const keyIndexes = packets.map((p, i) => (p.flags.startsWith('K') ? i : -1)).filter((i) => i >= 0);
     const frameGaps = keyIndexes.slice(1).map((k, i) => k - keyIndexes[i]);
@@ -263,9 +272,13 @@ describeWithChromium('relaying a browser camera to nginx-rtmp', () => {
     const gaps = keys.slice(1).map((t, i) => t - keys[i]);
     const bytes = packets.reduce((n, p) => n + Number(p.size), 0);
     const kbps = (bytes * 8) / span / 1000;
-    console.log(`transcoded: ${video.width}x${video.height}, ${fps.toFixed(1)} fps, keyframes every ${gaps.map((g) => g.toFixed(2)).join(', ')} s, ${kbps.toFixed(0)} kbit/s`);
-    expect(kbps).toBeGreaterThan(150);
+    console.log(`transcoded: ${video.width}x${video.height}, ${fps.toFixed(1)} fps (at most ${mostInOneSecond} in a second), keyframes every ${gaps.map((g) => g.toFixed(2)).join(', ')} s, ${kbps.toFixed(0)} kbit/s`);
+    // Constant bitrate, measured on the media's own clock: filler never takes it above
+    // 300 (+50 % for the VBV window at the ends). The lower bound is loose on purpose:
+    // x264 budgets each frame for 15 a second, so a browser sending fewer frames under
+    // load gives proportionally fewer bits.
     expect(kbps).toBeLessThan(450);
+    expect(kbps).toBeGreaterThan(100);
     expect(await decodeErrors(file)).toBe('');
   });
 
@@ -274,7 +287,7 @@ describeWithChromium('relaying a browser camera to nginx-rtmp', () => {
     const started = await rest('startup', { streamName: 'cam5', rtmpUrl: nginx.url() });
     const id: string = started.body.mediaSessionId;
     await waitForState(id, 'PUBLISHING');
-    await sleep(3000);
+    await recorded('rtmp_cam5', 3000);
     await page.evaluate(() => (globalThis as unknown as { publisherApi: { setResolution(w: number, h: number): Promise<void> } }).publisherApi.setResolution(640, 360));
     await until(async () => (await find(id))?.width === 640, 10_000, 'the new resolution');
     // A player joining now sees exactly one video stream, at the new size (from the
@@ -285,9 +298,8 @@ describeWithChromium('relaying a browser camera to nginx-rtmp', () => {
     expect(liveStreams.map((s) => s.codec_type).sort()).toEqual(['audio', 'video']);
     expect(liveStreams.find((s) => s.codec_type === 'video')).toMatchObject({ width: 640, height: 360 });
     await rest('terminate', { mediaSessionId: id });
-    const file = await recording('rtmp_cam5');
-    await sleep(500);
-    const flv = await readTags(file);
+    const file = await complete('rtmp_cam5');
+    const flv = recordedTags(file);
     const headers = flv.filter((t) => t.type === FlvTagType.Video && isSequenceHeader(t));
     expect(headers.length).toBeGreaterThanOrEqual(2);
     const { stdout } = await run('ffprobe', ['-v', 'error', '-select_streams', 'v', '-show_entries', 'frame=width', '-of', 'csv=p=0', file], { maxBuffer: 64 * 1024 * 1024 });
@@ -301,18 +313,28 @@ describeWithChromium('relaying a browser camera to nginx-rtmp', () => {
     const started = await rest('startup', { streamName: 'cam6', rtmpUrl: nginx.url() });
     const id: string = started.body.mediaSessionId;
     await waitForState(id, 'PUBLISHING');
-    await sleep(2000);
-    await nginx.restartServer();
-    await until(async () => (await find(id))?.stats.restoreAttempts >= 0 && (await find(id))?.status === 'PUBLISHING' && nginx.recordings('rtmp_cam6').length >= 1, 15_000, 'restored');
-    await until(async () => nginx.recordings('rtmp_cam6').length === 2 || undefined, 15_000, 'a second recording');
-    await sleep(3000);
+    await recorded('rtmp_cam6', 2000);
+    const states = new StatusWatch(() => service.transponders.find({}).find((t) => t.mediaSessionId === id));
+    try {
+      await nginx.restartServer();
+      const restored = await until(async () => {
+        const t = await find(id);
+        return t?.status === 'PUBLISHING' && t.stats.restores > 0 ? t : undefined;
+      }, 15_000, 'restored');
+      expect(restored.stats.restores).toBe(1);
+    } finally {
+      states.stop();
+    }
+    // RESTORING was seen (not assumed), between two PUBLISHING.
+    expect(states.statuses).toEqual(['PUBLISHING', 'RESTORING', 'PUBLISHING']);
+    await recorded('rtmp_cam6', 3000, { index: 1 });
     await rest('terminate', { mediaSessionId: id });
-    const second = await recording('rtmp_cam6', 1);
-    await sleep(500);
+    const second = await complete('rtmp_cam6', 1);
     expect(await decodeErrors(second)).toBe('');
-    const packets = await ffprobePackets(second);
-    expect(packets.filter((p) => p.codec_type === 'video').length).toBeGreaterThan(30);
-    expect(packets.find((p) => p.codec_type === 'video')!.flags.startsWith('K')).toBe(true);
+    const video = mediaTags(recordedTags(second), FlvTagType.Video);
+    expect(video.length).toBeGreaterThan(30);
+    expect(isVideoKeyframe(video[0])).toBe(true);
+    expect(video[0].timestamp).toBe(0);
   });
 
   it('publishStream.rtmpUrl starts a transponder; closing the page ends all its pushes', async () => {
@@ -323,15 +345,15 @@ describeWithChromium('relaying a browser camera to nginx-rtmp', () => {
       const r = await rest('find', { streamName: 'cam7' });
       return r.status === 200 && r.body.length === 2 && r.body.every((t: { status: string }) => t.status === 'PUBLISHING') ? r.body : undefined;
     }, 15_000, 'both transponders publishing');
-    await sleep(2000);
+    await recorded('rtmp_cam7', 2000);
     await page.close();
     await until(async () => {
       const all = await Promise.all(relays.map((t: { mediaSessionId: string }) => find(t.mediaSessionId)));
       return all.every((t) => t.status === 'TERMINATED') || undefined;
     }, 10_000, 'both transponders terminated');
-    expect(ourFfmpegs()).toEqual([]);
-    const file = await recording('rtmp_cam7');
-    await sleep(500);
+    // TERMINATED comes at once; the ffmpeg children are released after (their grace periods).
+    await until(() => ourFfmpegs().length === 0 || undefined, 10_000, 'no ffmpeg child left');
+    const file = await complete('rtmp_cam7');
     expect(await decodeErrors(file)).toBe('');
   });
 
@@ -383,10 +405,11 @@ describeWithChromium('rtmp_push_auto_start', () => {
         return l.length === 1 && l[0].status === 'PUBLISHING' ? l : undefined;
       }, 15_000, 'the automatic transponder');
       expect(list[0].streamName).toBe('rtmp_auto1');
-      await sleep(3000);
-      await page.close();
       const file = await until(() => nginx.recordings('rtmp_auto1')[0], 10_000, 'the recording');
+      await until(() => recordedMs(file) >= 3000, 30_000, '3 s of video recorded');
+      await page.close();
       await until(() => service.transponders.find({ streamName: 'auto1' })[0]?.status === 'TERMINATED' || undefined, 10_000, 'terminated');
+      await until(() => nginx.completeRecordings('rtmp_auto1').includes(file), 15_000, 'the recording complete');
       expect(await decodeErrors(file)).toBe('');
     } finally {
       await browser.close();

@@ -3,6 +3,7 @@
  * Tests using it run in their own network namespace (see scripts), so every packet stays
  * on loopback; Chromium is told it may use loopback for WebRTC.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -137,12 +138,60 @@ export class ChromiumBrowser {
     return page;
   }
 
+  /**
+   * Kills the browser at once, as a crash or a power cut would: SIGKILL to its process
+   * group (Playwright makes Chromium a group leader), no unpublish, no WebSocket close
+   * frame. Resolves when the browser process is gone; close() still cleans the profile.
+   */
+  async kill(): Promise<void> {
+    const pid = this.browserPid();
+    process.kill(-pid, 'SIGKILL');
+    const deadline = Date.now() + 10_000;
+    while (processExists(pid)) {
+      if (Date.now() > deadline) throw new Error(`Chromium (pid ${pid}) still runs 10 s after SIGKILL`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /**
+   * Stops the whole browser (SIGSTOP to its process group): its sockets stay open but
+   * nothing more is sent or answered, as when the network under it goes away. thaw()
+   * or kill() ends the freeze; close() does not (a stopped browser never answers it).
+   */
+  freeze(): void {
+    process.kill(-this.browserPid(), 'SIGSTOP');
+  }
+
+  thaw(): void {
+    process.kill(-this.browserPid(), 'SIGCONT');
+  }
+
+  /** The browser's main process: the child of this process started with our profile. */
+  private browserPid(): number {
+    const profile = this.profileDir;
+    if (!profile) throw new Error('Chromium is not launched');
+    const lines = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)]).toString().split('\n');
+    const line = lines.find((l) => l.includes(`--user-data-dir=${profile}`));
+    if (!line) throw new Error('the Chromium process of this profile was not found');
+    return Number(line.trim().split(/\s+/)[0]);
+  }
+
   async close(): Promise<void> {
     const ctx = this.context;
     this.context = undefined;
     if (ctx) await ctx.close().catch(() => undefined);
     if (this.profileDir) rmSync(this.profileDir, { recursive: true, force: true });
     this.profileDir = undefined;
+  }
+}
+
+/** True while the process exists and is not a zombie waiting for its parent. */
+function processExists(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^\d+ \(.*\) Z/.test(stat);
+  } catch {
+    return false;
   }
 }
 

@@ -1,9 +1,9 @@
 /**
  * A real nginx with the RTMP module (Debian libnginx-mod-rtmp) on loopback, in a
- * prefix directory of its own: records every publish to FLV, reports on_connect and
- * on_publish (optional) and on_record_done (always) to a hook server the test controls,
- * and optionally puts a TLS front (nginx `stream` + ssl, certificate made here) before
- * it for rtmps://.
+ * prefix directory of its own: records every publish to FLV, reports on_connect,
+ * on_publish and on_publish_done (optional) and on_record_done (always) to a hook server
+ * the test controls, and optionally puts a TLS front (nginx `stream` + ssl, certificate
+ * made here) before it for rtmps://.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -154,6 +154,11 @@ export class NginxRtmp {
     this.proc = undefined;
   }
 
+  /** Whether the server process runs (it may be frozen). */
+  get running(): boolean {
+    return this.proc !== undefined && this.proc.exitCode === null;
+  }
+
   /** SIGSTOP: the server stops reading, as an overloaded server would. */
   freeze(): void {
     this.proc?.kill('SIGSTOP');
@@ -166,6 +171,22 @@ export class NginxRtmp {
   async restartServer(): Promise<void> {
     await this.stopServer();
     await this.run();
+  }
+
+  /** Starts the server again after stopServer(), on the same ports (an outage ends). */
+  async startServer(): Promise<void> {
+    if (this.proc && this.proc.exitCode === null) throw new Error('nginx is already running');
+    await this.run();
+  }
+
+  /** Whether a publish of `name` ended at the server (its on_publish_done hook came). */
+  publishEnded(name: string): boolean {
+    return this.hooks.calls.some((c) => c.call === 'publish_done' && c.params.name === name);
+  }
+
+  /** Recordings of `name` that nginx has closed (on_record_done), oldest first: complete files. */
+  completeRecordings(name: string): string[] {
+    return this.hooks.calls.filter((c) => c.call === 'record_done' && c.params.name === name).map((c) => c.params.path ?? '');
   }
 
   async stop(): Promise<void> {
@@ -235,6 +256,7 @@ rtmp {
       record_unique on;
       meta ${this.opts.meta ?? 'on'};
       ${notify}on_publish ${hook}/on_publish;
+      ${notify}on_publish_done ${hook}/on_publish_done;
       on_record_done ${hook}/on_record_done;
     }
     application other {
@@ -244,6 +266,7 @@ rtmp {
       record_unique on;
       meta ${this.opts.meta ?? 'on'};
       ${notify}on_publish ${hook}/on_publish;
+      ${notify}on_publish_done ${hook}/on_publish_done;
       on_record_done ${hook}/on_record_done;
     }
   }

@@ -62,3 +62,13 @@ export async function holdsFor(condition: () => boolean | Promise<boolean>, opts
     await new Promise((resolve) => setTimeout(resolve, opts.intervalMs ?? 50));
   }
 }
+
+/** Waits until `get` gives a value (not undefined/false) and returns it; same deadline rules as waitFor. */
+export async function waitForValue<T>(get: () => T | undefined | false | Promise<T | undefined | false>, opts: WaitForOptions): Promise<T> {
+  let value: T | undefined | false;
+  await waitFor(async () => {
+    value = await get();
+    return value !== undefined && value !== false;
+  }, opts);
+  return value as T;
+}
