@@ -70,7 +70,10 @@ export class SignalingServer {
   }
 
   private async release(): Promise<void> {
-    for (const s of [...this.sessions]) s.close('server shutting down');
+    const sessions = [...this.sessions];
+    for (const s of sessions) s.close('server shutting down');
+    // Every peer connection released (UDP sockets, DTLS) before the listeners go.
+    await Promise.all(sessions.map((s) => s.drained));
     await Promise.all(this.servers.map(({ http, wss }) => new Promise<void>((resolve) => {
       for (const client of wss.clients) client.terminate();
       wss.close(() => http.close(() => resolve()));

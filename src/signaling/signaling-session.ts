@@ -61,6 +61,8 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
   readonly id = randomUUID();
   private state: SessionState = 'new';
   private readonly streams = new Map<string, StreamEntry>();
+  /** Releases of the publishers this session ended, until each settles. */
+  private readonly drains = new Set<Promise<void>>();
   private lastHeardAt = Date.now();
   private readonly keepAliveTimer: NodeJS.Timeout;
   private badInputLogged = false;
@@ -247,7 +249,7 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
     }
     if (this.streams.get(req.mediaSessionId) !== entry) {
       // unPublishStream or a closed socket while werift was answering
-      publisher.close('unpublished during setup');
+      this.track(publisher.close('unpublished during setup'));
       return;
     }
     entry.publisher = publisher;
@@ -292,7 +294,19 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
     entry.holdsName = false;
     this.sendStatus(entry.mediaSessionId, entry.name, status, info);
     if (status === 'FAILED') this.log.warn('stream failed', { session: this.id, stream: entry.name, info });
-    entry.publisher?.close(reason);
+    if (entry.publisher) this.track(entry.publisher.close(reason));
+  }
+
+  /** Resolves when every publisher this session ended has released its peer connection. */
+  get drained(): Promise<void> {
+    return Promise.all([...this.drains]).then(() => undefined);
+  }
+
+  private track(drain: Promise<void>): void {
+    const settled: Promise<void> = drain.catch(() => undefined).then(() => {
+      this.drains.delete(settled);
+    });
+    this.drains.add(settled);
   }
 
   private badInput(error: string, apiMethod = 'unknown', mediaSessionId?: string, name?: string): void {

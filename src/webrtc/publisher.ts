@@ -125,6 +125,7 @@ function rembFields(bps: number): { brExp: number; brMantissa: number } {
  * werift's receiver sends the NACKs; we send REMB, PLI and the bitrate hints.
  */
 export class Publisher extends TypedEmitter<PublisherEvents> {
+  private drain: Promise<void> = Promise.resolve();
   readonly streamName: string;
   /** the SDP answer for the browser, ready once `create` resolves */
   readonly answerSdp: string;
@@ -299,19 +300,28 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
     return stats;
   }
 
-  /** Ends the publisher: closes the peer connection, stops timers, emits 'close' once. */
-  close(reason: string): void {
-    if (this.closed) return;
+  /** Resolves when the peer connection has closed (its UDP sockets, DTLS, SCTP). */
+  get drained(): Promise<void> {
+    return this.drain;
+  }
+
+  /**
+   * Ends the publisher: closed at once (the reason kept), timers stopped, 'close' emitted
+   * once; the peer connection is released after. Returns that release (the drain).
+   */
+  close(reason: string): Promise<void> {
+    if (this.closed) return this.drain;
     this.stateValue = 'closed';
     this.closeReason = reason;
     for (const t of this.timers) clearInterval(t);
     for (const stop of this.pipelineStops) {
       try { stop(); } catch { /* already stopped */ }
     }
-    this.pc.close().catch((error: unknown) => this.log.debug('peer connection close failed', { stream: this.streamName, error: String(error) }));
+    this.drain = this.pc.close().catch((error: unknown) => this.log.debug('peer connection close failed', { stream: this.streamName, error: String(error) }));
     this.log.info('publisher closed', { stream: this.streamName, reason, video: this.videoStats.frames, audio: this.audioStats.frames });
     this.emit('close', reason);
     this.removeAllListeners();
+    return this.drain;
   }
 
   private attach(): void {

@@ -55,6 +55,17 @@ describe('Publisher without a browser', () => {
     expect(() => p.requestKeyframe()).not.toThrow();
   });
 
+  it('close() is marked at once and returns the release, the same one for a second call; once it resolves the peer connection is closed', async () => {
+    const p = await create();
+    const pc = (p as unknown as { pc: { connectionState: string; signalingState: string } }).pc;
+    const release = p.close('bye');
+    expect(p.closed).toBe(true);
+    expect(p.close('again')).toBe(release);
+    expect(p.drained).toBe(release);
+    await release;
+    expect(pc.signalingState).toBe('closed');
+  });
+
   it('ends by itself when ICE does not come up in time', async () => {
     const p = await Publisher.create({ streamName: 't', offerSdp: syntheticOffer(), options: { ...options, connectTimeoutMs: 200 }, log: silentLogger });
     open.push(p);
