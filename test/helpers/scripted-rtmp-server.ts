@@ -19,6 +19,9 @@ export type ScriptedMode =
   /** Completes the handshake, never answers connect. */
   | 'mute-after-handshake';
 
+/** Answers one command the test's own way; false leaves it to the default answers. */
+export type CommandHandler = (cmd: RtmpCommand, reply: (cmd: RtmpCommand, streamId?: number) => void, end: () => void) => boolean;
+
 export interface ReceivedMessage {
   connection: number;
   typeId: number;
@@ -38,7 +41,7 @@ export class ScriptedRtmpServer {
   private held: Array<() => void> | undefined;
   port = 0;
 
-  constructor(mode: ScriptedMode = 'publish') {
+  constructor(mode: ScriptedMode = 'publish', private readonly handler?: CommandHandler) {
     this.mode = mode;
   }
 
@@ -130,11 +133,11 @@ export class ScriptedRtmpServer {
         return;
       }
       pending = Buffer.alloc(0);
-      for (const msg of messages) this.onMessage(connection, msg, mode, reply);
+      for (const msg of messages) this.onMessage(connection, msg, mode, reply, () => socket.end());
     });
   }
 
-  private onMessage(connection: number, msg: RtmpMessage, mode: ScriptedMode, reply: (cmd: RtmpCommand, streamId?: number) => void): void {
+  private onMessage(connection: number, msg: RtmpMessage, mode: ScriptedMode, reply: (cmd: RtmpCommand, streamId?: number) => void, end: () => void): void {
     const entry: ReceivedMessage = { connection, typeId: msg.typeId, timestamp: msg.timestamp, payload: msg.payload };
     if (msg.typeId === MessageType.CommandAmf0 || msg.typeId === MessageType.DataAmf0) {
       try {
@@ -148,6 +151,7 @@ export class ScriptedRtmpServer {
     if (msg.typeId !== MessageType.CommandAmf0 || mode !== 'publish') return;
     const cmd = decodeCommand(msg.payload);
     const tid = cmd.transactionId;
+    if (this.handler?.(cmd, reply, end)) return;
     if (cmd.name === 'connect') {
       reply({ name: '_result', transactionId: tid, commandObject: { fmsVer: 'FMS/3,5,7,7009' }, args: [{ level: 'status', code: 'NetConnection.Connect.Success' }] });
     } else if (cmd.name === 'createStream') {

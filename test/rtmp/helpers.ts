@@ -14,17 +14,8 @@ export function fill(n: number, start = 0): Buffer {
   return b;
 }
 
-/** mulberry32: a seeded PRNG so random tests are the same on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG so random tests are the same on every run (the one in test/helpers). */
+export { seededRandom as prng } from '../helpers/seeded-random';
 
 /** A random integer in [min, max]. */
 export function randInt(rnd: () => number, min: number, max: number): number {

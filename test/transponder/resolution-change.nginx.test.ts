@@ -18,6 +18,7 @@ import { TypedEmitter } from '../../src/util/typed-emitter';
 import type { AudioFrame, VideoFrame } from '../../src/media/frames';
 import { NginxRtmp } from '../helpers/nginx-rtmp';
 import { oggOpusPackets } from '../media/audio-analysis';
+import { accessUnits } from '../helpers/h264-access-units';
 
 jest.setTimeout(60_000);
 const run = promisify(execFile);
@@ -66,24 +67,6 @@ class LoopingSource extends TypedEmitter<SourceEvents> implements TransponderSou
   }
 }
 
-function accessUnits(file: string): VideoFrame[] {
-  const frames: VideoFrame[] = [];
-  let current: Buffer[] = [];
-  let sliceSeen = false;
-  for (const nal of splitAnnexB(fs.readFileSync(file))) {
-    const t = nalType(nal);
-    const slice = t === NalType.Idr || t === NalType.NonIdr;
-    if (sliceSeen && (slice || t === NalType.Sps || t === NalType.Aud)) {
-      frames.push({ pts: 0, keyframe: current.some((n) => nalType(n) === NalType.Idr), nalUnits: current });
-      current = [];
-      sliceSeen = false;
-    }
-    current.push(nal);
-    if (slice) sliceSeen = true;
-  }
-  if (current.length) frames.push({ pts: 0, keyframe: current.some((n) => nalType(n) === NalType.Idr), nalUnits: current });
-  return frames;
-}
 
 interface PlayerView {
   streams: Array<{ codec_type: string; width?: number; height?: number }>;

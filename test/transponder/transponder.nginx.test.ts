@@ -17,6 +17,7 @@ import { decodeErrors, ffprobePackets, ffprobeStreams } from '../helpers/media-t
 import { NginxRtmp } from '../helpers/nginx-rtmp';
 import { waitFor } from '../helpers/wait-for';
 import { decodeToPcm, oggOpusPackets, rms } from '../media/audio-analysis';
+import { accessUnits } from '../helpers/h264-access-units';
 
 jest.setTimeout(60_000);
 
@@ -71,25 +72,6 @@ class ScriptedSource extends TypedEmitter<SourceEvents> implements TransponderSo
   }
 }
 
-/** Access units of an Annex B file: each starts at a slice that follows a slice. */
-function accessUnits(file: string): VideoFrame[] {
-  const frames: VideoFrame[] = [];
-  let current: Buffer[] = [];
-  let sliceSeen = false;
-  for (const nal of splitAnnexB(fs.readFileSync(file))) {
-    const t = nalType(nal);
-    const slice = t === NalType.Idr || t === NalType.NonIdr;
-    if (sliceSeen && (slice || t === NalType.Sps || t === NalType.Aud)) {
-      frames.push({ pts: 0, keyframe: current.some((n) => nalType(n) === NalType.Idr), nalUnits: current });
-      current = [];
-      sliceSeen = false;
-    }
-    current.push(nal);
-    if (slice) sliceSeen = true;
-  }
-  if (current.length) frames.push({ pts: 0, keyframe: current.some((n) => nalType(n) === NalType.Idr), nalUnits: current });
-  return frames;
-}
 
 describe('Transponder → nginx-rtmp with a scripted source', () => {
   let nginx: NginxRtmp;

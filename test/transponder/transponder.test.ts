@@ -13,31 +13,13 @@ import { TypedEmitter } from '../../src/util/typed-emitter';
 import { NalType, nalType, splitAnnexB } from '../../src/media/h264';
 import type { AudioFrame, VideoFrame } from '../../src/media/frames';
 import { silentLogger } from '../../src/log';
+import { accessUnits } from '../helpers/h264-access-units';
 
 jest.setTimeout(30_000);
 
 const FIXTURE = path.join(__dirname, '../fixtures/h264-testsrc-baseline-320x240-30f.h264'); // keyframe every 15 frames
 
-/** Access units of the Annex B fixture: a new one at each slice after a slice. */
-function accessUnits(): VideoFrame[] {
-  const frames: VideoFrame[] = [];
-  let current: Buffer[] = [];
-  let hasSlice = false;
-  for (const nal of splitAnnexB(fs.readFileSync(FIXTURE))) {
-    const t = nalType(nal);
-    const isSlice = t === NalType.Idr || t === NalType.NonIdr;
-    if ((isSlice && hasSlice) || (!isSlice && hasSlice)) {
-      frames.push({ pts: 0, keyframe: current.some((n) => nalType(n) === NalType.Idr), nalUnits: current });
-      current = [];
-      hasSlice = false;
-    }
-    current.push(nal);
-    if (isSlice) hasSlice = true;
-  }
-  if (current.length) frames.push({ pts: 0, keyframe: current.some((n) => nalType(n) === NalType.Idr), nalUnits: current });
-  return frames;
-}
-const FRAMES = accessUnits();
+const FRAMES = accessUnits(FIXTURE);
 
 type SourceEvents = { video: [VideoFrame]; audio: [AudioFrame]; close: [string] };
 

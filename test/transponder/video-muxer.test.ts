@@ -5,29 +5,15 @@ import { fromAvcc, splitAnnexB, NalType, nalType, parseAvcDecoderConfigurationRe
 import { parseVideoTag } from '../../src/flv/video-tag';
 import { isSequenceHeader, isVideoKeyframe } from '../../src/flv/flv-tag';
 import type { VideoFrame } from '../../src/media/frames';
+import { accessUnits as unitsOf } from '../helpers/h264-access-units';
 
 const FIXTURES = path.join(__dirname, '../fixtures');
 
-/** Access units of an ffmpeg-made Annex B stream: a new unit starts at each slice after a slice. */
+/** The fixture's access units, 33 ms apart. */
 function accessUnits(file: string): VideoFrame[] {
-  const nals = splitAnnexB(fs.readFileSync(path.join(FIXTURES, file)));
-  const frames: VideoFrame[] = [];
-  let current: Buffer[] = [];
-  let hasSlice = false;
-  for (const nal of nals) {
-    const t = nalType(nal);
-    const isSlice = t === NalType.Idr || t === NalType.NonIdr;
-    if ((isSlice && hasSlice) || (!isSlice && hasSlice && (t === NalType.Sps || t === NalType.Aud))) {
-      frames.push({ pts: frames.length * 33, keyframe: current.some((n) => nalType(n) === NalType.Idr), nalUnits: current });
-      current = [];
-      hasSlice = false;
-    }
-    current.push(nal);
-    if (isSlice) hasSlice = true;
-  }
-  if (current.length) frames.push({ pts: frames.length * 33, keyframe: current.some((n) => nalType(n) === NalType.Idr), nalUnits: current });
-  return frames;
+  return unitsOf(path.join(FIXTURES, file)).map((frame, i) => ({ ...frame, pts: i * 33 }));
 }
+
 
 describe('VideoMuxer', () => {
   it('starts with a sequence header and a keyframe, then one tag per access unit', () => {
