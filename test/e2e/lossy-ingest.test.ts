@@ -18,6 +18,7 @@ import { LossyUdpRelay } from '../helpers/lossy-udp-relay';
 import { loopbackSettings } from '../helpers/loopback-settings';
 import { decodeErrors } from '../helpers/media-tools';
 import { NginxRtmp } from '../helpers/nginx-rtmp';
+import { PushApi } from '../helpers/push-api';
 
 jest.setTimeout(240_000);
 
@@ -67,13 +68,7 @@ describeWithChromium('lossy ingest through a dropping, delaying UDP relay', () =
   const pages: Page[] = [];
 
   async function rest(method: string, body: unknown = {}): Promise<{ status: number; body: { mediaSessionId: string; status: string } }> {
-    const res = await fetch(`http://127.0.0.1:${settings.httpPort}/rest-api/push/${method}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    return new PushApi(settings.httpPort).call(method, body) as Promise<{ status: number; body: { mediaSessionId: string; status: string } }>;
   }
 
   async function transponderStatus(id: string): Promise<string | undefined> {

@@ -29,70 +29,15 @@ import { NginxRtmp } from '../helpers/nginx-rtmp';
 import { ScriptedRtmpServer } from '../helpers/scripted-rtmp-server';
 import { loopbackSettings } from '../helpers/loopback-settings';
 import { waitFor, waitForValue } from '../helpers/wait-for';
+import { PushApi, ourFfmpegs, type ErrorJson } from '../helpers/push-api';
 
 jest.setTimeout(180_000);
-
-interface Answer<T> {
-  status: number;
-  body: T;
-}
-
-interface ErrorJson {
-  code: string;
-  message: string;
-  field?: string;
-}
 
 const ENDED = new Set(['TERMINATED', 'FAILED']);
 /** A startup option that makes the manager read a file (media/beep.wav) before it creates the transponder. */
 const SOUND_ON = { action: 'sound_on', soundFile: 'beep.wav', loop: false };
 
-/** The /rest-api/push/* of one service. */
-class PushApi {
-  constructor(private readonly port: number) {}
-
-  async call<T = unknown>(method: string, body: unknown = {}): Promise<Answer<T>> {
-    const res = await fetch(`http://127.0.0.1:${this.port}/rest-api/push/${method}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
-  }
-
-  async startup(body: Record<string, unknown>): Promise<TransponderJson> {
-    const r = await this.call<TransponderJson | ErrorJson>('startup', body);
-    if (r.status !== 200) throw new Error(`startup answered ${r.status}: ${JSON.stringify(r.body)}`);
-    return r.body as TransponderJson;
-  }
-
-  async findAll(): Promise<TransponderJson[]> {
-    const r = await this.call<TransponderJson[]>('find_all');
-    return r.status === 200 ? r.body : [];
-  }
-
-  async find(id: string): Promise<TransponderJson | undefined> {
-    return (await this.findAll()).find((t) => t.mediaSessionId === id);
-  }
-
-  async waitForStatus(id: string, status: string, timeoutMs = 20_000): Promise<TransponderJson> {
-    return waitForValue(async () => {
-      const t = await this.find(id);
-      return t?.status === status ? t : undefined;
-    }, { what: `transponder ${status}`, timeoutMs, intervalMs: 50 });
-  }
-}
-
 /** ffmpeg children of this test process (AAC encoders, transcoders), with their command lines. */
-function ourFfmpegs(): Array<{ pid: number; args: string }> {
-  const out = execFileSync('ps', ['-o', 'pid=,comm=,args=', '--ppid', String(process.pid)]).toString();
-  return out
-    .split('\n')
-    .map((l) => /^\s*(\d+)\s+(\S+)\s+(.*)$/.exec(l))
-    .filter((m): m is RegExpExecArray => m !== null && /ffmpeg/.test(m[2]))
-    .map((m) => ({ pid: Number(m[1]), args: m[3] }));
-}
 
 /** The one ffmpeg child whose command line matches (e.g. the AAC encoder: `-c:a aac`). */
 async function oneFfmpeg(pattern: RegExp, what: string): Promise<number> {

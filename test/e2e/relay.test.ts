@@ -21,6 +21,7 @@ import { loopbackSettings } from '../helpers/loopback-settings';
 import { mediaTags, recordedMs, recordedTags } from '../helpers/flv-recording';
 import { StatusWatch } from '../helpers/status-watch';
 import { waitForValue } from '../helpers/wait-for';
+import { PushApi, ourFfmpegs } from '../helpers/push-api';
 
 jest.setTimeout(120_000);
 const run = promisify(execFile);
@@ -35,11 +36,6 @@ function until<T>(get: () => Promise<T | undefined | false> | T | undefined | fa
   return waitForValue(get, { what, timeoutMs: ms, intervalMs: 100 });
 }
 
-/** ffmpeg children of this test process (our AAC encoders and transcoders). */
-function ourFfmpegs(): string[] {
-  const out = execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)]).toString();
-  return out.split('\n').filter((l) => /ffmpeg/.test(l));
-}
 
 describeWithChromium('relaying a browser camera to nginx-rtmp', () => {
   let dir: string;
@@ -51,13 +47,7 @@ describeWithChromium('relaying a browser camera to nginx-rtmp', () => {
   const pages: Page[] = [];
 
   async function rest(method: string, body: unknown = {}): Promise<Rest> {
-    const res = await fetch(`http://127.0.0.1:${settings.httpPort}/rest-api/push/${method}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    return new PushApi(settings.httpPort).call(method, body) as Promise<Rest>;
   }
 
   async function find(mediaSessionId: string): Promise<any> {
