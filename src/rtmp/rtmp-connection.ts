@@ -4,8 +4,8 @@
  * command transactions. It knows nothing of publishing: RtmpPublisher drives it.
  *
  * It announces its own Window Acknowledgement Size (small: `ackWindowBytes`) so that a
- * server acknowledges often, and records each audio/video message it writes with the
- * server's acknowledgements in `acks`: how far, in media time, the server has read.
+ * server acknowledges often, and passes the server's acknowledgements on: with
+ * `bytesSent`, they tell its owner how far the server has read (AckTracker).
  */
 import net from 'node:net';
 import tls from 'node:tls';
@@ -22,7 +22,6 @@ import {
 } from './control-messages';
 import { commandMessage, decodeCommand, type RtmpCommand } from './command-messages';
 import { MessageType, UserControlEvent } from './message-types';
-import { AckTracker } from './ack-tracker';
 import type { Amf0Value } from '../amf0';
 
 export interface RtmpConnectionOptions {
@@ -49,8 +48,8 @@ export type RtmpConnectionEvents = {
   /** A command that is not the answer to one of our calls (onStatus, onBWDone, close …). */
   command: [command: RtmpCommand, messageStreamId: number];
   drain: [];
-  /** The server acknowledged our bytes (`acks` is up to date). */
-  acknowledgement: [];
+  /** The server acknowledged our bytes: how many it has received (uint32, wraps), counted after the handshake. */
+  acknowledgement: [sequenceNumber: number];
   close: [reason: string];
 };
 
@@ -96,16 +95,15 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
   private peerWindowAckSize = 0;
   private answeredWindowAckSize = false;
   private closeReason: string | undefined;
+  /** Bytes written after the handshake (what the server's acknowledgements count). */
   bytesSent = 0;
-  /** Our media messages and the server's acknowledgements of them. */
-  readonly acks: AckTracker;
 
   private constructor(
     private readonly socket: net.Socket,
-    private readonly ackWindowBytes: number,
+    /** The Window Acknowledgement Size we announce. */
+    readonly ackWindowBytes: number,
   ) {
     super();
-    this.acks = new AckTracker({ windowBytes: ackWindowBytes });
   }
 
   get closed(): boolean {
@@ -209,7 +207,6 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
     if (this.closed) return false;
     const bytes = this.encoder.encode(msg);
     this.bytesSent += bytes.length;
-    if (msg.typeId === MessageType.Audio || msg.typeId === MessageType.Video) this.acks.written(this.bytesSent, msg.timestamp);
     return this.socket.write(bytes);
   }
 
@@ -301,8 +298,7 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
         // ffmpeg does not answer it either.
         return;
       case 'ack':
-        this.acks.acknowledge(control.sequenceNumber, this.bytesSent);
-        this.emit('acknowledgement');
+        this.emit('acknowledgement', control.sequenceNumber);
         return;
       case 'userControl':
         if (control.event === UserControlEvent.PingRequest) this.writeMessage(pingResponseMessage(control.timestamp ?? 0));

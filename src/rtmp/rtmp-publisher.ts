@@ -22,10 +22,11 @@ import type { Amf0Object } from '../amf0';
 import { dataMessage, type RtmpCommand } from './command-messages';
 import type { RtmpMessage } from './chunk-encoder';
 import { parseAdobeAuthReply, adobeAuthQuery, appendQuery, type AdobeAuthReply } from './adobe-auth';
-import { RtmpAbortError, RtmpCallError, RtmpConnection, ChunkStream, abortReason, statusInfo } from './rtmp-connection';
+import { RtmpAbortError, RtmpCallError, RtmpConnection, ChunkStream, DEFAULT_ACK_WINDOW_BYTES, abortReason, statusInfo } from './rtmp-connection';
 import { parseRtmpUrl, redactTarget, type RtmpNaming, type RtmpTarget } from './rtmp-url';
 import { DropQueue, isDroppable } from './drop-queue';
 import { ServerLagGate } from './server-lag-gate';
+import { AckTracker } from './ack-tracker';
 import { PushTimeline, type TimelineItem } from './push-timeline';
 import { FlvTagType, isSequenceHeader, type FlvTag } from '../flv/flv-tag';
 import { onMetaDataValues, type StreamMetadata } from '../flv/metadata';
@@ -119,6 +120,8 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
   private readonly timeline: PushTimeline;
   private readonly queue: DropQueue;
   private readonly lagGate: ServerLagGate;
+  /** The connection's media and the server's acknowledgements (the window RtmpConnection announces). */
+  private readonly acks = new AckTracker({ windowBytes: DEFAULT_ACK_WINDOW_BYTES });
   private current: RtmpPushState = 'idle';
   private reason = '';
   private conn: RtmpConnection | undefined;
@@ -200,7 +203,7 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
     this.connectMs = this.now() - started;
     conn.on('close', (reason) => this.end('lost', reason));
     conn.on('drain', () => this.flushQueue());
-    conn.on('acknowledgement', () => this.onAcknowledgement());
+    conn.on('acknowledgement', (sequenceNumber) => this.onAcknowledgement(conn, sequenceNumber));
     conn.on('command', (cmd) => {
       if (cmd.name === 'close') conn.close('the server closed the stream');
     });
@@ -258,7 +261,7 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
 
   toJSON(): RtmpPublisherStats {
     const q = this.queue.stats();
-    const acked = this.conn?.acks.ackedTimestamp;
+    const acked = this.acks.ackedTimestamp;
     return {
       state: this.current,
       target: redactTarget(this.target),
@@ -440,7 +443,7 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
 
   private flushQueue(conn = this.conn): void {
     if (!conn || conn.closed) return;
-    while (conn.writableLength < this.highWater && this.serverKeepsUp(conn)) {
+    while (conn.writableLength < this.highWater && this.serverKeepsUp()) {
       const tag = this.queue.shift();
       if (!tag) return;
       this.writeTag(conn, tag);
@@ -453,10 +456,11 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
    * next keyframe, and asks the source for one; when the server has caught up and
    * video still waits for a keyframe, the source is asked again.
    */
-  private serverKeepsUp(conn: RtmpConnection): boolean {
-    const acks = conn.acks;
+  private serverKeepsUp(): boolean {
+    const acks = this.acks;
+    const now = this.now();
     const wasHolding = this.lagGate.holding;
-    const open = this.lagGate.check(acks.hasAcknowledged ? acks.unreceivedMs() : undefined, this.now() - this.lastAckAt);
+    const open = this.lagGate.check(acks.hasAcknowledged ? acks.unreceivedMs(now) : undefined, now - this.lastAckAt);
     if (!this.opts.hasVideo || open === !wasHolding) return open;
     if (!open) {
       this.queue.dropVideoUntilKeyframe();
@@ -467,7 +471,8 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
     return open;
   }
 
-  private onAcknowledgement(): void {
+  private onAcknowledgement(conn: RtmpConnection, sequenceNumber: number): void {
+    this.acks.acknowledge(sequenceNumber, conn.bytesSent);
     this.lastAckAt = this.now();
     this.flushQueue();
   }
@@ -483,6 +488,7 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
     };
     const before = conn.bytesSent;
     conn.writeMessage(msg);
+    this.acks.written(conn.bytesSent, tag.timestamp, this.now());
     const header = isSequenceHeader(tag);
     const hook = this.opts.onTagWritten;
     if (hook !== undefined && !header && tag.type !== FlvTagType.Script) {

@@ -3,13 +3,19 @@ import { prng, randInt } from './helpers';
 
 const U32 = 0x1_0000_0000;
 
-/** Writes `count` messages of `size` bytes, `stepMs` apart, from byte `from` and timestamp `t0`. */
+/** The lag now, for a live source: now is the newest timestamp written. */
+const lagNow = (t: AckTracker): number => t.unreceivedMs(t.newestTimestamp ?? 0);
+
+/**
+ * Writes `count` messages of `size` bytes, `stepMs` apart, from byte `from` and timestamp
+ * `t0`, each at the time of its timestamp (a live source written as it comes).
+ */
 function writeRun(t: AckTracker, from: number, t0: number, count: number, size: number, stepMs: number): { bytes: number; ts: number } {
   let bytes = from;
   let ts = t0;
   for (let i = 0; i < count; i++) {
     bytes += size;
-    t.written(bytes, ts);
+    t.written(bytes, ts, ts);
     ts += stepMs;
   }
   return { bytes, ts: ts - stepMs };
@@ -21,7 +27,7 @@ describe('AckTracker', () => {
     writeRun(t, 0, 0, 100, 250, 25);
     expect(t.hasAcknowledged).toBe(false);
     expect(t.ackedTimestamp).toBeUndefined();
-    expect(t.unreceivedMs()).toBe(0);
+    expect(lagNow(t)).toBe(0);
     expect(t.newestTimestamp).toBe(99 * 25);
   });
 
@@ -41,13 +47,13 @@ describe('AckTracker', () => {
     writeRun(t, 0, 0, 16, 250, 25); // ends 250 … 4000, timestamps 0 … 375
     t.acknowledge(1000, 4000);
     // The server may hold up to 2000; the oldest message surely missing ends at 2250 (timestamp 200).
-    expect(t.unreceivedMs()).toBe(375 - 200);
+    expect(lagNow(t)).toBe(375 - 200);
     // The server stops acknowledging while we go on writing: the lag grows with the media written.
     writeRun(t, 4000, 400, 40, 250, 25);
-    expect(t.unreceivedMs()).toBe(400 + 39 * 25 - 200);
+    expect(lagNow(t)).toBe(400 + 39 * 25 - 200);
     // It catches up.
     t.acknowledge(14_000, 14_000);
-    expect(t.unreceivedMs()).toBe(0);
+    expect(lagNow(t)).toBe(0);
     expect(t.ackedTimestamp).toBe(400 + 39 * 25);
   });
 
@@ -59,15 +65,15 @@ describe('AckTracker', () => {
     // more arrived, so up to a window is always unacknowledged.
     for (let i = 0; i < 50; i++) {
       at = writeRun(t, at.bytes, at.ts + 10, 30, 1000, 10);
-      expect(t.unreceivedMs()).toBe(0);
+      expect(lagNow(t)).toBe(0);
       t.acknowledge(at.bytes - 2000, at.bytes);
     }
     // Past a window unacknowledged, messages are surely missing: from the second one on, a span.
     expect(t.window).toBe(33_000); // the first acknowledgement came after that many bytes
     at = writeRun(t, at.bytes, at.ts + 10, 32, 1000, 10); // the last one ends 1000 bytes past acked + window
-    expect(t.unreceivedMs()).toBe(0);
+    expect(lagNow(t)).toBe(0);
     at = writeRun(t, at.bytes, at.ts + 10, 1, 1000, 10);
-    expect(t.unreceivedMs()).toBe(10);
+    expect(lagNow(t)).toBe(10);
   });
 
   it('learns a window wider than announced from the distance between acknowledgements', () => {
@@ -79,9 +85,21 @@ describe('AckTracker', () => {
     expect(t.window).toBe(10_050);
     at = writeRun(t, at.bytes, at.ts + 10, 20, 250, 10); // 30 000 bytes
     // Up to 30 150 may have arrived unacknowledged: nothing is surely missing.
-    expect(t.unreceivedMs()).toBe(0);
+    expect(lagNow(t)).toBe(0);
     at = writeRun(t, at.bytes, at.ts + 10, 40, 250, 10); // 40 000: from 30 250 on surely missing
-    expect(t.unreceivedMs()).toBe(at.ts - 1200);
+    expect(lagNow(t)).toBe(at.ts - 1200);
+  });
+
+  it('a burst of older media written at once counts only as long as it has waited: a fast server is not late', () => {
+    const t = new AckTracker({ windowBytes: 32_768 });
+    // A connection starts on the 3 s held since the last keyframe, all written at t = 10 000.
+    let bytes = 0;
+    for (let ts = 7000; ts < 10_000; ts += 10) t.written((bytes += 1000), ts, 10_000);
+    t.acknowledge(33_000, bytes);
+    expect(t.unreceivedMs(10_005)).toBe(5); // 2.3 s of media surely unreceived, written 5 ms ago
+    // A server that does not take it in: the wait grows until the media span bounds it.
+    expect(t.unreceivedMs(12_000)).toBe(2000);
+    expect(t.unreceivedMs(20_000)).toBe(9990 - 7660); // from the first message past acked + window
   });
 
   it('sequence numbers wrap at 2^32', () => {
@@ -120,7 +138,7 @@ describe('AckTracker', () => {
     // The first acknowledgement covers messages long forgotten: the newest remembered one it covers counts.
     t.acknowledge(4950 * 100, at.bytes);
     expect(t.ackedTimestamp).toBe(4949 * 10);
-    expect(t.unreceivedMs()).toBe(0);
+    expect(lagNow(t)).toBe(0);
   });
 
   it('agrees with a plain recomputation over a long seeded run with stalls, bursts and compaction', () => {
@@ -136,7 +154,7 @@ describe('AckTracker', () => {
     for (let i = 0; i < 60_000; i++) {
       ts += randInt(rnd, 0, 30);
       bytes += randInt(rnd, 20, 3000);
-      t.written(bytes, ts);
+      t.written(bytes, ts, ts);
       ends.push(bytes);
       stamps.push(ts);
       if (i % 500 === 0) stalled = rnd() < 0.3;
@@ -148,7 +166,7 @@ describe('AckTracker', () => {
         // The plain way: the oldest message ending beyond acked + window, against the newest written.
         const reach = acked + t.window;
         const k = ends.findIndex((e) => e > reach);
-        expect(t.unreceivedMs()).toBe(k < 0 ? 0 : ts - (stamps[k] as number));
+        expect(lagNow(t)).toBe(k < 0 ? 0 : ts - (stamps[k] as number));
         let whole: number | undefined;
         for (let j = 0; j < ends.length && (ends[j] as number) <= acked; j++) whole = stamps[j];
         expect(t.ackedTimestamp).toBe(whole);

@@ -44,6 +44,13 @@ export class AckingRtmpServer {
   private pingsSent = 0;
   private pingsAnswered = 0;
 
+  /**
+   * `readBytes`: the most it handles at a time, acknowledging after each read that
+   * completes a window. nginx-rtmp reads at most its chunk buffer (~4 KiB), so its
+   * acknowledgements are as fine as the window; Infinity takes what arrives at once.
+   */
+  constructor(private readonly readBytes = 4096) {}
+
   async listen(): Promise<void> {
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
     this.port = (this.server.address() as net.AddressInfo).port;
@@ -119,9 +126,12 @@ export class AckingRtmpServer {
         data = handshake.subarray(HANDSHAKE_BYTES);
       }
       this.raw.push(data);
-      this.received += data.length;
-      for (const msg of decoder.push(data)) this.onMessage(msg);
-      if (this.acking && this.window > 0 && this.received - this.lastAck >= this.window) this.acknowledge();
+      for (let at = 0; at < data.length; at += this.readBytes) {
+        const piece = data.subarray(at, at + this.readBytes);
+        this.received += piece.length;
+        for (const msg of decoder.push(piece)) this.onMessage(msg);
+        if (this.acking && this.window > 0 && this.received - this.lastAck >= this.window) this.acknowledge();
+      }
     });
   }
 

@@ -25,6 +25,7 @@ class Source {
   constructor(
     private readonly pub: RtmpPublisher,
     private readonly clock: { t: number },
+    private readonly gop = GOP,
   ) {}
 
   headers(): void {
@@ -50,7 +51,7 @@ class Source {
   }
 
   private nextVideo(ts: number): FlvTag {
-    const key = this.video % GOP === 0;
+    const key = this.video % this.gop === 0;
     this.video++;
     this.fedVideo++;
     const data = Buffer.alloc(key ? 12_000 : 2500, 0x55);
@@ -178,6 +179,17 @@ describe('RtmpPublisher: a server too far behind', () => {
     expect(isKey(later.find(isFrame)!)).toBe(true);
     expect(later.some((m) => isFrame(m) && m.timestamp > 35_000)).toBe(true);
     expect(pub!.toJSON().audioFramesDropped).toBe(0);
+  });
+
+  it('a connection that starts on more than the bound of held media (a long GOP) is not held back while the server takes it in', async () => {
+    pub = new RtmpPublisher({ url: server.url(), naming: { fullUrl: true }, sendMetadata: false, hasVideo: true, timeoutMs: 5000, now: () => clock.t });
+    const source = new Source(pub, clock, 300); // one keyframe per 10 s
+    source.headers();
+    await source.feed(2900); // kept by the timeline until publishing: 2.9 s since the keyframe
+    await pub.start(); // … then written at once
+    await source.feed(6000, settled);
+    expect(pub.toJSON()).toMatchObject({ lagHolds: 0, videoFramesDropped: 0, audioFramesDropped: 0 });
+    expect(server.media().filter(isFrame)).toHaveLength(source.fedVideo);
   });
 
   it('the bound is an option', async () => {
