@@ -9,12 +9,12 @@
  * because that is what a live viewer misses least and what costs the most bytes:
  *
  *  - A non-key video tag that does not fit (or arrives while the queue is already
- *    over a bound) starts a *drop episode*: every queued non-key
- *    video tag is removed, the new one is dropped, and every further video tag
- *    is dropped until the next keyframe — a decoder cannot resume on an inter
- *    frame whose reference is gone. Starting an episode answers
- *    `needKeyframe: true` once, so the owner can ask the source for one
- *    (PLI/FIR) instead of waiting for the next GOP.
+ *    over a bound) starts a *drop episode*: every queued non-key video tag is
+ *    removed, the new one is dropped, and every further video tag is dropped
+ *    until the next keyframe — a decoder cannot resume on an inter frame whose
+ *    reference is gone. Starting an episode answers `needKeyframe: true` once,
+ *    so the owner can ask the source for one (PLI/FIR) instead of waiting for
+ *    the next GOP.
  *  - Audio, script data (onMetaData) and sequence headers (AVC and AAC) are
  *    never dropped: they are small, and without them nothing decodes.
  *  - Keyframes are never dropped either: a keyframe is where decoding resumes.

@@ -461,7 +461,7 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
     const now = this.now();
     const wasHolding = this.lagGate.holding;
     const open = this.lagGate.check(acks.hasAcknowledged ? acks.unreceivedMs(now) : undefined, now - this.lastAckAt);
-    if (!this.opts.hasVideo || open === !wasHolding) return open;
+    if (!this.opts.hasVideo || this.closed || open === !wasHolding) return open;
     if (!open) {
       this.queue.dropVideoUntilKeyframe();
       this.emit('needKeyframe');
