@@ -27,9 +27,9 @@
  * between two acknowledgements (a server that ignores our window and acknowledges
  * every 2.5 MB must not look stalled between its acknowledgements).
  *
- * Byte counts are those after the handshake, as nginx-rtmp and the spec's examples
- * count them; a server that counts the handshake too is 3073 bytes ahead, which is
- * harmless. An acknowledgement of more than we wrote (nginx-rtmp resets its counter at
+ * Byte counts are those after the handshake, as nginx-rtmp counts them (checked on the
+ * wire: its acknowledgements equal our bytesSent); a server that counts the handshake
+ * too is 3073 bytes ahead, which is harmless. An acknowledgement of more than we wrote (nginx-rtmp resets its counter at
  * 0xF0000000, ~4 GB into a connection) is taken as all we wrote: an error of at most
  * what was in flight at that moment. Sequence numbers wrap at 2^32 like the field.
  *

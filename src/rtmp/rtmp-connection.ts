@@ -60,7 +60,7 @@ const DEFAULT_CHUNK_SIZE = 4096;
 /**
  * 32 KiB: an acknowledgement every ~100 ms at 2.5 Mbit/s, every ~650 ms at 400 kbit/s
  * (fine enough for a lag bound of seconds), ~80 a second at 20 Mbit/s (cheap).
- * nginx-rtmp and SRS acknowledge by the window their client announces.
+ * nginx-rtmp acknowledges by the window its client announces (every ~32.2 KiB here).
  */
 export const DEFAULT_ACK_WINDOW_BYTES = 32 * 1024;
 

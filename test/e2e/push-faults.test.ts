@@ -282,7 +282,7 @@ describeWithChromium('push faults: a relay through destination, network, browser
     await publish('stall1');
     // The push at the camera's own bitrate: once the server has acknowledged nothing for
     // 2 s of media it holds media back and drops non-key video (the kernel's ~4 MiB on
-    // loopback would otherwise take minutes of a camera before anything is dropped).
+    // loopback would otherwise take over a minute of a camera before anything is dropped).
     const stalled = (await api.startup({ streamName: 'stall1', rtmpUrl: flaky.url() })).mediaSessionId;
     const steady = (await api.startup({ streamName: 'stall1', rtmpUrl: healthy.url() })).mediaSessionId;
     await api.waitForStatus(stalled, 'PUBLISHING');
