@@ -2,17 +2,19 @@
  * Backpressure between the muxer and a slow RTMP socket.
  *
  * Socket writes never block the media path: tags wait here until the socket
- * drains. Memory is bounded by bytes. When the bound is hit, the queue gives up
- * *non-key video* first, because that is what a live viewer misses least and
- * what costs the most bytes:
+ * drains (or the server catches up, see ServerLagGate). The queue is bounded twice:
+ * by bytes (memory) and by the media time it spans (latency: a viewer should not
+ * fall further behind live than that, whatever the bitrate). A tag *fits* when
+ * both hold after it. When one does not, the queue gives up *non-key video* first,
+ * because that is what a live viewer misses least and what costs the most bytes:
  *
- *  - A non-key video tag that would take the queue over `maxBytes` (or arrives
- *    while it already is over) starts a *drop episode*: every queued non-key
- *    video tag is removed, the new one is dropped, and every further video tag
- *    is dropped until the next keyframe — a decoder cannot resume on an inter
- *    frame whose reference is gone. Starting an episode answers
- *    `needKeyframe: true` once, so the owner can ask the source for one
- *    (PLI/FIR) instead of waiting for the next GOP.
+ *  - A non-key video tag that does not fit (or arrives while the queue is already
+ *    over a bound) starts a *drop episode*: every queued non-key video tag is
+ *    removed, the new one is dropped, and every further video tag is dropped
+ *    until the next keyframe — a decoder cannot resume on an inter frame whose
+ *    reference is gone. Starting an episode answers `needKeyframe: true` once,
+ *    so the owner can ask the source for one (PLI/FIR) instead of waiting for
+ *    the next GOP.
  *  - Audio, script data (onMetaData) and sequence headers (AVC and AAC) are
  *    never dropped: they are small, and without them nothing decodes.
  *  - Keyframes are never dropped either: a keyframe is where decoding resumes.
@@ -21,9 +23,13 @@
  *    This ends any running episode.
  *  - Audio or headers that do not fit also push out queued non-key video; if
  *    that removed anything, an episode starts (we now wait for a keyframe).
- *  - If the queue is still over the bound after all that, it keeps the tags
+ *  - If the queue is still over the byte bound after all that, it keeps the tags
  *    and says `overflow: true`. What to do about a server that stays that slow
- *    (fail the push after a while) is the owner's decision.
+ *    (fail the push after a while) is the owner's decision. Over the time bound
+ *    with only audio, headers and keyframes left is not an overflow: that much
+ *    audio is small, and it is what keeps the audio track whole.
+ *  - The owner can start an episode itself (`dropVideoUntilKeyframe`), when it
+ *    knows from elsewhere that the server is too far behind.
  *
  * Tags are whole frames (one FLV tag = one access unit), so nothing is ever
  * cut in the middle of a frame. Order is never changed.
@@ -43,10 +49,14 @@ import { isSequenceHeader, isVideoKeyframe } from '../flv/flv-tag';
 
 /** 8 MiB: ~20 s of a 3 Mbit/s stream, far more than a healthy socket ever holds. */
 export const DEFAULT_DROP_QUEUE_MAX_BYTES = 8 * 1024 * 1024;
+/** 2 s of media: a healthy socket never makes tags wait that long. */
+export const DEFAULT_DROP_QUEUE_MAX_SPAN_MS = 2000;
 
 export interface DropQueueOptions {
   /** Bound on the queued bytes (sum of tag body lengths); default 8 MiB. */
   maxBytes?: number;
+  /** Bound on the media time queued (newest timestamp − oldest), ms; default 2000. */
+  maxSpanMs?: number;
 }
 
 export interface DropQueuePushResult {
@@ -78,7 +88,7 @@ const RESULTS: readonly DropQueuePushResult[] = Array.from({ length: 8 }, (_, bi
 );
 
 /** Video that may be dropped: neither a keyframe nor a sequence header. */
-function isDroppable(tag: FlvTag): boolean {
+export function isDroppable(tag: FlvTag): boolean {
   return tag.type === VIDEO && !isSequenceHeader(tag) && !isVideoKeyframe(tag);
 }
 
@@ -89,12 +99,13 @@ function isResumePoint(tag: FlvTag): boolean {
 
 export class DropQueue {
   readonly maxBytes: number;
+  readonly maxSpanMs: number;
 
   private readonly tags = new Fifo<FlvTag>();
   private queuedBytes = 0;
   /** Queued droppable (non-key video) tags: lets a drop skip the scan when there is nothing to remove. */
   private droppableQueued = 0;
-  private waitingForKeyframe = false;
+  private awaitingKeyframe = false;
   private droppedVideoFrames = 0;
   private droppedBytes = 0;
   private dropEpisodes = 0;
@@ -105,6 +116,9 @@ export class DropQueue {
       throw new RangeError(`DropQueue maxBytes must be a positive number, got ${maxBytes}`);
     }
     this.maxBytes = maxBytes;
+    const maxSpanMs = opts.maxSpanMs ?? DEFAULT_DROP_QUEUE_MAX_SPAN_MS;
+    if (!(maxSpanMs > 0)) throw new RangeError(`DropQueue maxSpanMs must be a positive number, got ${maxSpanMs}`);
+    this.maxSpanMs = maxSpanMs;
   }
 
   /** Number of queued tags. */
@@ -122,12 +136,36 @@ export class DropQueue {
     return this.queuedBytes > this.maxBytes;
   }
 
+  /** True while video is dropped until the next keyframe. */
+  get waitingForKeyframe(): boolean {
+    return this.awaitingKeyframe;
+  }
+
+  /** Media time from the oldest queued tag to `timestamp` (0 when empty). */
+  spanTo(timestamp: number): number {
+    const oldest = this.tags.peek();
+    return oldest === undefined ? 0 : timestamp - oldest.timestamp;
+  }
+
+  /**
+   * Starts a drop episode now (the owner knows the server is too far behind):
+   * queued non-key video goes, and video is dropped until the next keyframe.
+   * Returns true when this started an episode (false: one is running already).
+   */
+  dropVideoUntilKeyframe(): boolean {
+    if (this.awaitingKeyframe) return false;
+    this.removeQueuedDroppable();
+    this.awaitingKeyframe = true;
+    this.dropEpisodes++;
+    return true;
+  }
+
   push(tag: FlvTag): DropQueuePushResult {
     const size = tag.data.length;
-    const fits = this.queuedBytes + size <= this.maxBytes;
+    const fits = this.queuedBytes + size <= this.maxBytes && this.spanTo(tag.timestamp) <= this.maxSpanMs;
 
     if (isDroppable(tag)) {
-      if (this.waitingForKeyframe) {
+      if (this.awaitingKeyframe) {
         this.countDrop(size);
         return this.result(false, false);
       }
@@ -138,7 +176,7 @@ export class DropQueue {
       }
       this.removeQueuedDroppable();
       this.countDrop(size);
-      this.waitingForKeyframe = true;
+      this.awaitingKeyframe = true;
       this.dropEpisodes++;
       return this.result(false, true);
     }
@@ -146,11 +184,11 @@ export class DropQueue {
     let needKeyframe = false;
     if (isResumePoint(tag)) {
       // Decoding can restart here, so the episode (if any) ends with this tag.
-      this.waitingForKeyframe = false;
+      this.awaitingKeyframe = false;
       if (!fits && this.removeQueuedDroppable() > 0) this.dropEpisodes++;
-    } else if (!fits && this.removeQueuedDroppable() > 0 && !this.waitingForKeyframe) {
+    } else if (!fits && this.removeQueuedDroppable() > 0 && !this.awaitingKeyframe) {
       // Audio/header/script made room by removing video: the video after it must wait for a keyframe.
-      this.waitingForKeyframe = true;
+      this.awaitingKeyframe = true;
       this.dropEpisodes++;
       needKeyframe = true;
     }
@@ -181,7 +219,7 @@ export class DropQueue {
     this.tags.clear();
     this.queuedBytes = 0;
     this.droppableQueued = 0;
-    this.waitingForKeyframe = false;
+    this.awaitingKeyframe = false;
   }
 
   stats(): DropQueueStats {
@@ -191,7 +229,7 @@ export class DropQueue {
       droppedVideoFrames: this.droppedVideoFrames,
       droppedBytes: this.droppedBytes,
       dropEpisodes: this.dropEpisodes,
-      waitingForKeyframe: this.waitingForKeyframe,
+      waitingForKeyframe: this.awaitingKeyframe,
     };
   }
 

@@ -2,6 +2,10 @@
  * One RTMP client connection: TCP or TLS socket, handshake, chunk stream both ways,
  * protocol control (chunk size, acknowledgements, peer bandwidth, pings) and
  * command transactions. It knows nothing of publishing: RtmpPublisher drives it.
+ *
+ * It announces its own Window Acknowledgement Size (small: `ackWindowBytes`) so that a
+ * server acknowledges often, and passes the server's acknowledgements on: with
+ * `bytesSent`, they tell its owner how far the server has read (AckTracker).
  */
 import net from 'node:net';
 import tls from 'node:tls';
@@ -36,12 +40,16 @@ export interface RtmpConnectionOptions {
   chunkSize?: number;
   /** Cancels the TCP/TLS connect and the handshake: the socket is destroyed at once. */
   signal?: AbortSignal;
+  /** The Window Acknowledgement Size we announce: the server acknowledges every this many bytes. */
+  ackWindowBytes?: number;
 }
 
 export type RtmpConnectionEvents = {
   /** A command that is not the answer to one of our calls (onStatus, onBWDone, close …). */
   command: [command: RtmpCommand, messageStreamId: number];
   drain: [];
+  /** The server acknowledged our bytes: how many it has received (uint32, wraps), counted after the handshake. */
+  acknowledgement: [sequenceNumber: number];
   close: [reason: string];
 };
 
@@ -49,6 +57,12 @@ export type RtmpConnectionEvents = {
 export const ChunkStream = { Control: 2, Command: 3, Audio: 4, Data: 5, Video: 6 } as const;
 
 const DEFAULT_CHUNK_SIZE = 4096;
+/**
+ * 32 KiB: an acknowledgement every ~100 ms at 2.5 Mbit/s, every ~650 ms at 400 kbit/s
+ * (fine enough for a lag bound of seconds), ~80 a second at 20 Mbit/s (cheap).
+ * nginx-rtmp acknowledges by the window its client announces (every ~32.2 KiB here).
+ */
+export const DEFAULT_ACK_WINDOW_BYTES = 32 * 1024;
 
 export class RtmpConnectionError extends Error {
   override readonly name = 'RtmpConnectionError';
@@ -79,11 +93,16 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
   private bytesReceived = 0;
   private lastAckSent = 0;
   private peerWindowAckSize = 0;
-  private sentWindowAckSize = 0;
+  private answeredWindowAckSize = false;
   private closeReason: string | undefined;
+  /** Bytes written after the handshake (what the server's acknowledgements count). */
   bytesSent = 0;
 
-  private constructor(private readonly socket: net.Socket) {
+  private constructor(
+    private readonly socket: net.Socket,
+    /** The Window Acknowledgement Size we announce. */
+    readonly ackWindowBytes: number,
+  ) {
     super();
   }
 
@@ -141,7 +160,7 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
           socket.off('data', onData);
           socket.off('error', onError);
           socket.off('close', onClose);
-          const conn = new RtmpConnection(socket);
+          const conn = new RtmpConnection(socket, opts.ackWindowBytes ?? DEFAULT_ACK_WINDOW_BYTES);
           conn.start(opts.chunkSize ?? DEFAULT_CHUNK_SIZE, step.rest);
           resolve(conn);
         } catch (err) {
@@ -164,6 +183,7 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
     this.socket.on('close', () => this.close('the server closed the connection'));
     this.writeMessage(setChunkSizeMessage(chunkSize));
     this.encoder.setChunkSize(chunkSize);
+    this.writeMessage(windowAckSizeMessage(this.ackWindowBytes));
     if (rest && rest.length > 0) this.onData(rest);
   }
 
@@ -261,28 +281,30 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
     switch (control.kind) {
       case 'windowAckSize':
         this.peerWindowAckSize = control.size;
-        // Answer at once with our own window size. Servers such as nginx-rtmp send
-        // their first control message alone and hold the rest (Nagle) until it is
-        // acknowledged; data from us carries that ACK now instead of after the
-        // kernel's ~40 ms delayed ACK, which made connect take 40 ms on loopback.
-        if (this.sentWindowAckSize === 0) {
-          this.sentWindowAckSize = control.size;
-          this.writeMessage(windowAckSizeMessage(control.size));
+        // Answer at once, restating our own window (announced after the handshake).
+        // Servers such as nginx-rtmp send their first control message alone and hold
+        // the rest (Nagle) until it is acknowledged; data from us carries that ACK now
+        // instead of after the kernel's ~40 ms delayed ACK, which made connect take
+        // 40 ms on loopback.
+        if (!this.answeredWindowAckSize) {
+          this.answeredWindowAckSize = true;
+          this.writeMessage(windowAckSizeMessage(this.ackWindowBytes));
         }
         return;
       case 'setPeerBandwidth':
-        // The spec (5.4.5) asks the receiver to answer with a Window Acknowledgement
-        // Size of that value when it differs from the last one it sent.
-        if (this.sentWindowAckSize !== control.size) {
-          this.sentWindowAckSize = control.size;
-          this.writeMessage(windowAckSizeMessage(control.size));
-        }
+        // The spec (5.4.5) would have us answer with a Window Acknowledgement Size of
+        // the peer's value (nginx-rtmp: 5,000,000 bytes). We keep our own: it is how
+        // often we want the server's acknowledgements, which tell how far behind it is.
+        // ffmpeg does not answer it either.
+        return;
+      case 'ack':
+        this.emit('acknowledgement', control.sequenceNumber);
         return;
       case 'userControl':
         if (control.event === UserControlEvent.PingRequest) this.writeMessage(pingResponseMessage(control.timestamp ?? 0));
         return;
       default:
-        return; // set chunk size is applied by the decoder; acks and aborts need nothing
+        return; // set chunk size is applied by the decoder; aborts need nothing
     }
   }
 

@@ -22,9 +22,11 @@ import type { Amf0Object } from '../amf0';
 import { dataMessage, type RtmpCommand } from './command-messages';
 import type { RtmpMessage } from './chunk-encoder';
 import { parseAdobeAuthReply, adobeAuthQuery, appendQuery, type AdobeAuthReply } from './adobe-auth';
-import { RtmpAbortError, RtmpCallError, RtmpConnection, ChunkStream, abortReason, statusInfo } from './rtmp-connection';
+import { RtmpAbortError, RtmpCallError, RtmpConnection, ChunkStream, DEFAULT_ACK_WINDOW_BYTES, abortReason, statusInfo } from './rtmp-connection';
 import { parseRtmpUrl, redactTarget, type RtmpNaming, type RtmpTarget } from './rtmp-url';
-import { DropQueue } from './drop-queue';
+import { DropQueue, isDroppable } from './drop-queue';
+import { ServerLagGate } from './server-lag-gate';
+import { AckTracker } from './ack-tracker';
 import { PushTimeline, type TimelineItem } from './push-timeline';
 import { FlvTagType, isSequenceHeader, type FlvTag } from '../flv/flv-tag';
 import { onMetaDataValues, type StreamMetadata } from '../flv/metadata';
@@ -50,6 +52,13 @@ export interface RtmpPublisherOptions {
   maxQueueBytes?: number;
   /** Socket buffer above which tags wait in the DropQueue. Default 256 KiB. */
   socketHighWaterBytes?: number;
+  /**
+   * How far behind live (ms of media) the push may fall before non-key video is dropped
+   * up to a keyframe (never audio): the media the server surely has not received, from
+   * its acknowledgements once it sends them, and the media waiting in the DropQueue.
+   * Default 2000.
+   */
+  maxLagMs?: number;
   /** Clock for the bitrate; tests may replace it. */
   now?: () => number;
   /**
@@ -76,6 +85,13 @@ export interface RtmpPublisherStats {
   videoFramesDropped: number;
   audioFramesDropped: number;
   queuedBytes: number;
+  /**
+   * Newest media timestamp taken − the newest the server acknowledged receiving, ms;
+   * absent until the server acknowledges (some never do).
+   */
+  serverLagMs?: number;
+  /** Times media was held back because the server was more than maxLagMs behind. */
+  lagHolds: number;
   connectMs?: number;
   lastError?: string;
 }
@@ -85,6 +101,8 @@ export type MetadataSource = StreamMetadata | (() => StreamMetadata | undefined)
 
 export const DEFAULT_FLASH_VERSION = 'FMLE/3.0 (compatible; FMSc/1.0)';
 const DEFAULT_TIMEOUT_MS = 10_000;
+/** Behind live by more than this, a viewer notices; OBS starts dropping at 700 ms of its own buffer alone. */
+export const DEFAULT_MAX_LAG_MS = 2000;
 /** While a connection waits for its first keyframe, the source is asked again this often. */
 const KEYFRAME_REQUEST_INTERVAL_MS = 1000;
 
@@ -101,6 +119,9 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
   private readonly abort = new AbortController();
   private readonly timeline: PushTimeline;
   private readonly queue: DropQueue;
+  private readonly lagGate: ServerLagGate;
+  /** The connection's media and the server's acknowledgements (the window RtmpConnection announces). */
+  private readonly acks = new AckTracker({ windowBytes: DEFAULT_ACK_WINDOW_BYTES });
   private current: RtmpPushState = 'idle';
   private reason = '';
   private conn: RtmpConnection | undefined;
@@ -111,6 +132,9 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
   private drain: Promise<void> = Promise.resolve();
   private sent = { video: 0, audio: 0, bytesOfClosedConnections: 0 };
   private rate = { windowStart: 0, windowBytes: 0, kbps: 0 };
+  /** When the server last acknowledged (this.now()), and the newest media timestamp taken. */
+  private lastAckAt = 0;
+  private newestMediaTimestamp = 0;
 
   constructor(private readonly opts: RtmpPublisherOptions) {
     super();
@@ -119,7 +143,9 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.highWater = opts.socketHighWaterBytes ?? 256 * 1024;
     this.maxQueueBytes = opts.maxQueueBytes ?? 8 * 1024 * 1024;
-    this.queue = new DropQueue({ maxBytes: this.maxQueueBytes });
+    const maxLagMs = opts.maxLagMs ?? DEFAULT_MAX_LAG_MS;
+    this.queue = new DropQueue({ maxBytes: this.maxQueueBytes, maxSpanMs: maxLagMs });
+    this.lagGate = new ServerLagGate({ maxLagMs });
     this.timeline = new PushTimeline({ hasVideo: opts.hasVideo });
   }
 
@@ -177,6 +203,7 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
     this.connectMs = this.now() - started;
     conn.on('close', (reason) => this.end('lost', reason));
     conn.on('drain', () => this.flushQueue());
+    conn.on('acknowledgement', (sequenceNumber) => this.onAcknowledgement(conn, sequenceNumber));
     conn.on('command', (cmd) => {
       if (cmd.name === 'close') conn.close('the server closed the stream');
     });
@@ -234,6 +261,7 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
 
   toJSON(): RtmpPublisherStats {
     const q = this.queue.stats();
+    const acked = this.acks.ackedTimestamp;
     return {
       state: this.current,
       target: redactTarget(this.target),
@@ -244,6 +272,8 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
       videoFramesDropped: q.droppedVideoFrames + this.timeline.stats.videoDropped,
       audioFramesDropped: this.timeline.stats.audioDropped,
       queuedBytes: q.queuedBytes,
+      serverLagMs: acked === undefined ? undefined : Math.max(0, this.newestMediaTimestamp - acked),
+      lagHolds: this.lagGate.holds,
       connectMs: this.connectMs,
       lastError: this.current === 'failed' || this.current === 'lost' ? this.reason : undefined,
     };
@@ -397,8 +427,14 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
   }
 
   private enqueue(tag: FlvTag): void {
+    if (tag.type !== FlvTagType.Script) this.newestMediaTimestamp = Math.max(this.newestMediaTimestamp, tag.timestamp);
+    // While the server is too far behind, inter frames could only reach it late, and
+    // the frames after them depend on them: video waits for the next keyframe (each
+    // GOP again while the hold lasts; the source was asked once, when it began).
+    const holding = this.lagGate.holding;
+    if (holding && isDroppable(tag)) this.queue.dropVideoUntilKeyframe();
     const result = this.queue.push(tag);
-    if (result.needKeyframe) this.emit('needKeyframe');
+    if (result.needKeyframe && !holding) this.emit('needKeyframe');
     this.flushQueue();
     if (this.queue.bytes > this.maxQueueBytes * 2) {
       this.conn?.close(`the server reads too slowly: ${this.queue.bytes} bytes waiting`);
@@ -407,11 +443,38 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
 
   private flushQueue(conn = this.conn): void {
     if (!conn || conn.closed) return;
-    while (conn.writableLength < this.highWater) {
+    while (conn.writableLength < this.highWater && this.serverKeepsUp()) {
       const tag = this.queue.shift();
       if (!tag) return;
       this.writeTag(conn, tag);
     }
+  }
+
+  /**
+   * Whether the server is close enough behind to be handed more media (ServerLagGate,
+   * from its acknowledgements). A hold drops queued inter frames and video up to the
+   * next keyframe, and asks the source for one; when the server has caught up and
+   * video still waits for a keyframe, the source is asked again.
+   */
+  private serverKeepsUp(): boolean {
+    const acks = this.acks;
+    const now = this.now();
+    const wasHolding = this.lagGate.holding;
+    const open = this.lagGate.check(acks.hasAcknowledged ? acks.unreceivedMs(now) : undefined, now - this.lastAckAt);
+    if (!this.opts.hasVideo || this.closed || open === !wasHolding) return open;
+    if (!open) {
+      this.queue.dropVideoUntilKeyframe();
+      this.emit('needKeyframe');
+    } else if (this.queue.waitingForKeyframe) {
+      this.emit('needKeyframe');
+    }
+    return open;
+  }
+
+  private onAcknowledgement(conn: RtmpConnection, sequenceNumber: number): void {
+    this.acks.acknowledge(sequenceNumber, conn.bytesSent);
+    this.lastAckAt = this.now();
+    this.flushQueue();
   }
 
   private writeTag(conn: RtmpConnection, tag: FlvTag): void {
@@ -425,6 +488,7 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
     };
     const before = conn.bytesSent;
     conn.writeMessage(msg);
+    this.acks.written(conn.bytesSent, tag.timestamp, this.now());
     const header = isSequenceHeader(tag);
     const hook = this.opts.onTagWritten;
     if (hook !== undefined && !header && tag.type !== FlvTagType.Script) {

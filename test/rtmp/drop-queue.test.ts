@@ -1,5 +1,5 @@
 import type { FlvTag } from '../../src/flv/flv-tag';
-import { DEFAULT_DROP_QUEUE_MAX_BYTES, DropQueue } from '../../src/rtmp/drop-queue';
+import { DEFAULT_DROP_QUEUE_MAX_BYTES, DEFAULT_DROP_QUEUE_MAX_SPAN_MS, DropQueue } from '../../src/rtmp/drop-queue';
 
 // Tag bodies built from the FLV spec (video: frameType<<4 | codecId, AVCPacketType;
 // audio AAC: 0xAF, AACPacketType), padded to the wanted size.
@@ -52,6 +52,75 @@ describe('DropQueue', () => {
   it('rejects a bound that is not a positive number', () => {
     expect(() => new DropQueue({ maxBytes: 0 })).toThrow(RangeError);
     expect(() => new DropQueue({ maxBytes: NaN })).toThrow(RangeError);
+    expect(() => new DropQueue({ maxSpanMs: 0 })).toThrow(RangeError);
+    expect(() => new DropQueue({ maxSpanMs: NaN })).toThrow(RangeError);
+  });
+
+  it('bounds the media time it holds to 2 s by default', () => {
+    expect(new DropQueue().maxSpanMs).toBe(DEFAULT_DROP_QUEUE_MAX_SPAN_MS);
+    expect(DEFAULT_DROP_QUEUE_MAX_SPAN_MS).toBe(2000);
+  });
+
+  describe('time bound', () => {
+    it('an inter frame that would make the queue span more than maxSpanMs starts an episode, however few the bytes', () => {
+      const q = new DropQueue({ maxBytes: 1e9, maxSpanMs: 100 });
+      q.push(key(0));
+      q.push(aac(20));
+      q.push(inter(33));
+      expect(q.push(inter(100))).toEqual({ accepted: true, needKeyframe: false, overflow: false }); // exactly 100 ms
+      expect(q.push(inter(133))).toEqual({ accepted: false, needKeyframe: true, overflow: false });
+      expect(names(drain(q))).toEqual(['K0', 'A20']);
+      expect(q.stats()).toMatchObject({ droppedVideoFrames: 3, dropEpisodes: 1, waitingForKeyframe: true });
+    });
+
+    it('keeps audio past the time bound without calling it an overflow, and video resumes at a keyframe', () => {
+      const q = new DropQueue({ maxBytes: 1e9, maxSpanMs: 100 });
+      q.push(key(0));
+      for (let ts = 20; ts <= 400; ts += 20) expect(q.push(aac(ts))).toMatchObject({ accepted: true, overflow: false });
+      expect(q.push(inter(420))).toEqual({ accepted: false, needKeyframe: true, overflow: false });
+      expect(q.push(key(433))).toEqual({ accepted: true, needKeyframe: false, overflow: false });
+      expect(q.waitingForKeyframe).toBe(false);
+      const out = names(drain(q));
+      expect(out.filter((n) => n.startsWith('A'))).toHaveLength(20);
+      expect(out.filter((n) => !n.startsWith('A'))).toEqual(['K0', 'K433']);
+    });
+
+    it('counts the span from the oldest tag still queued: a socket that drains lets video in again', () => {
+      const q = new DropQueue({ maxBytes: 1e9, maxSpanMs: 100 });
+      q.push(key(0));
+      q.push(inter(33));
+      q.push(inter(66));
+      q.shift();
+      q.shift(); // the socket took K0 and I33
+      expect(q.push(inter(133)).accepted).toBe(true); // 133 - 66 ≤ 100
+    });
+  });
+
+  describe('dropVideoUntilKeyframe (the owner knows the server is too far behind)', () => {
+    it('removes queued inter frames and drops video up to the next keyframe, never audio or headers', () => {
+      const q = new DropQueue();
+      q.push(key(0));
+      q.push(inter(33));
+      q.push(aac(40));
+      q.push(inter(66));
+      expect(q.dropVideoUntilKeyframe()).toBe(true);
+      expect(q.waitingForKeyframe).toBe(true);
+      expect(q.push(inter(100)).accepted).toBe(false);
+      expect(q.push(aac(101)).accepted).toBe(true);
+      expect(q.push(avcHeader(110)).accepted).toBe(true);
+      expect(q.push(inter(133)).accepted).toBe(false);
+      expect(q.push(key(166)).accepted).toBe(true);
+      expect(q.push(inter(200)).accepted).toBe(true);
+      expect(names(drain(q))).toEqual(['K0', 'A40', 'A101', 'VH110', 'K166', 'I200']);
+      expect(q.stats()).toMatchObject({ droppedVideoFrames: 4, dropEpisodes: 1, waitingForKeyframe: false });
+    });
+
+    it('starts an episode only once while one runs', () => {
+      const q = new DropQueue();
+      expect(q.dropVideoUntilKeyframe()).toBe(true);
+      expect(q.dropVideoUntilKeyframe()).toBe(false);
+      expect(q.stats().dropEpisodes).toBe(1);
+    });
   });
 
   it('accepts a tag that exactly fills the bound', () => {

@@ -9,7 +9,7 @@ import { NginxRtmp } from '../helpers/nginx-rtmp';
 import { waitFor } from '../helpers/wait-for';
 import { decodeErrors, ffprobePackets, ffprobeStreams, makeTestFlv } from '../helpers/media-tools';
 import { FlvFilePusher } from '../../tools/flv-file-pusher';
-import { RtmpPublisher, type RtmpPublisherOptions, type RtmpPushState } from '../../src/rtmp/rtmp-publisher';
+import { DEFAULT_MAX_LAG_MS, RtmpPublisher, type RtmpPublisherOptions, type RtmpPushState } from '../../src/rtmp/rtmp-publisher';
 import { readFlvFile } from '../../src/flv/flv-file-reader';
 import { RestorePolicy } from '../../src/transponder/restore-policy';
 import type { PushRestorer } from '../../src/transponder/push-restorer';
@@ -62,6 +62,42 @@ function pusherOf(opts: ConstructorParameters<typeof FlvFilePusher>[0]): FlvFile
   const p = new FlvFilePusher(opts);
   started.push({ close: () => p.stop('test over') });
   return p;
+}
+
+/**
+ * Sends the file's media to `p` at its own pace (speed 1), looped with timestamps going on
+ * (sequence headers once), until stop(). Ended after the test whatever happens.
+ */
+function feedInRealTime(p: RtmpPublisher, tags: FlvTag[]): { stop(): void; done: Promise<void> } {
+  const media = tags.filter((t) => t.type !== FlvTagType.Script && !(t.type === FlvTagType.Video && t.data[1] === 2));
+  const first = media[0].timestamp;
+  const span = Math.max(...media.map((t) => t.timestamp)) - first + 33;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let wake: (() => void) | undefined;
+  const done = (async () => {
+    const start = performance.now();
+    for (let round = 0; !stopped; round++) {
+      for (const tag of media) {
+        if (round > 0 && isSequenceHeader(tag)) continue;
+        const ts = tag.timestamp - first + round * span;
+        const wait = start + ts - performance.now();
+        if (wait > 1) await new Promise<void>((r) => ((wake = r), (timer = setTimeout(r, wait))));
+        if (stopped) return;
+        p.send({ type: tag.type, timestamp: ts, data: tag.data });
+      }
+    }
+  })();
+  const feeder = {
+    stop(): void {
+      stopped = true;
+      clearTimeout(timer);
+      wake?.();
+    },
+    done,
+  };
+  started.push({ close: () => feeder.stop() });
+  return feeder;
 }
 
 function collectStates(p: RtmpPublisher): Array<[RtmpPushState, string]> {
@@ -303,5 +339,87 @@ describe('RtmpPublisher → nginx-rtmp', () => {
     expect(keyframeRequests).toBeGreaterThan(requestsAtStart);
     await pusher.stop();
     await running;
+  });
+
+  it('frozen for 10 s at a camera bitrate: non-key video dropped, no audio, and after the thaw it resumes at a keyframe near live', async () => {
+    const p = publisher(publisherOptions(`${nginx.url()}/frozen`));
+    let keyframeRequests = 0;
+    p.on('needKeyframe', () => keyframeRequests++);
+    await p.start();
+    const feed = feedInRealTime(p, await readTags(source)); // ~1 Mbit/s, speed 1
+    // nginx acknowledges by the window we announce: the push knows how far behind it is.
+    await waitUntil(() => p.toJSON().serverLagMs !== undefined && p.toJSON().videoFramesSent >= 60, 10_000, '2 s sent and acknowledged');
+    const before = p.toJSON();
+    const requestsBefore = keyframeRequests;
+
+    nginx.freeze();
+    const frozenAt = performance.now();
+    let maxLagMs = 0;
+    try {
+      // The freeze lasts 10 s; meanwhile audio is never dropped.
+      await waitFor(
+        () => {
+          const s = p.toJSON();
+          maxLagMs = Math.max(maxLagMs, s.serverLagMs ?? 0);
+          expect(s.audioFramesDropped).toBe(before.audioFramesDropped); // (audio before the first keyframe is never sent)
+          return performance.now() - frozenAt >= 10_000;
+        },
+        { what: 'the end of the 10 s freeze', timeoutMs: 15_000, intervalMs: 100 },
+      );
+    } finally {
+      nginx.thaw();
+    }
+    const thawedAt = performance.now();
+    const frozen = p.toJSON();
+    expect(frozen.state).toBe('publishing'); // ridden out, not taken for a loss
+    expect(frozen.lagHolds).toBeGreaterThanOrEqual(1);
+    expect(frozen.videoFramesDropped).toBeGreaterThan(before.videoFramesDropped);
+    expect(frozen.audioFramesDropped).toBe(before.audioFramesDropped);
+    expect(keyframeRequests).toBeGreaterThan(requestsBefore);
+
+    // The server reads again: the lag measured from its acknowledgements falls back under the bound.
+    await waitUntil(() => (p.toJSON().serverLagMs ?? Infinity) <= DEFAULT_MAX_LAG_MS, 10_000, 'the lag back under the bound');
+    const recoveredMs = performance.now() - thawedAt;
+    const bytesToRecover = p.toJSON().bytesSent - frozen.bytesSent;
+    const sentAtRecovery = p.toJSON().videoFramesSent;
+    const lagsAfter: number[] = [];
+    await waitFor(
+      () => {
+        const s = p.toJSON();
+        lagsAfter.push(s.serverLagMs ?? -1);
+        return s.videoFramesSent >= sentAtRecovery + 60;
+      },
+      { what: '2 s of live video after the thaw', timeoutMs: 10_000, intervalMs: 100 },
+    );
+    feed.stop();
+    await feed.done;
+    const end = p.toJSON();
+    await p.close();
+    console.log(
+      `freeze 10 s at ${before.bitrateKbps} kbit/s: lag at most ${maxLagMs} ms during the freeze; after the thaw under ${DEFAULT_MAX_LAG_MS} ms ` +
+        `in ${recoveredMs.toFixed(0)} ms (${bytesToRecover} bytes written meanwhile), then ${Math.min(...lagsAfter)}–${Math.max(...lagsAfter)} ms; ` +
+        `video dropped ${end.videoFramesDropped}, holds ${end.lagHolds}, keyframe requests ${keyframeRequests - requestsBefore}`,
+    );
+    expect(end.serverLagMs).toBeLessThanOrEqual(DEFAULT_MAX_LAG_MS);
+    expect(end.audioFramesDropped).toBe(before.audioFramesDropped);
+
+    await waitUntil(() => nginx.recordingsDone('frozen') === 1, 10_000, 'the recording closed by nginx');
+    const [file] = nginx.recordings('frozen');
+    const recorded = await readTags(file);
+    const video = recorded.filter((t) => t.type === FlvTagType.Video && !isSequenceHeader(t));
+    // Nothing the server got depends on a dropped frame: after every gap in the video
+    // (the hold, and the inter frames dropped until a keyframe) comes a keyframe.
+    let gaps = 0;
+    for (let i = 1; i < video.length; i++) {
+      if (video[i].timestamp - video[i - 1].timestamp <= 50) continue;
+      gaps++;
+      expect(isVideoKeyframe(video[i])).toBe(true);
+    }
+    expect(gaps).toBeGreaterThan(0);
+    // Audio arrived whole: every frame sent, no hole.
+    const audio = recorded.filter((t) => t.type === FlvTagType.Audio && !isSequenceHeader(t));
+    expect(audio).toHaveLength(end.audioFramesSent);
+    for (let i = 1; i < audio.length; i++) expect(audio[i].timestamp - audio[i - 1].timestamp).toBeLessThan(100);
+    expect(await decodeErrors(file)).toBe('');
   });
 });
