@@ -39,6 +39,10 @@ export interface PushStats {
   videoFramesDropped: number;
   audioFramesDropped: number;
   queuedBytes: number;
+  /** The current connection's server lag (media ms, from its acknowledgements). */
+  serverLagMs?: number;
+  /** Holds for a lagging server, over every connection. */
+  lagHolds: number;
   /** Attempts made since the push was last lost (0 while publishing). */
   restoreAttempts: number;
   /** Losses recovered from. */
@@ -47,7 +51,7 @@ export interface PushStats {
   lastError?: string;
 }
 
-type Totals = Pick<PushStats, 'bytesSent' | 'videoFramesSent' | 'audioFramesSent' | 'videoFramesDropped' | 'audioFramesDropped'>;
+type Totals = Pick<PushStats, 'bytesSent' | 'videoFramesSent' | 'audioFramesSent' | 'videoFramesDropped' | 'audioFramesDropped' | 'lagHolds'>;
 
 export class PushRestorer extends TypedEmitter<PushRestorerEvents> {
   private attempt: RtmpPublisher;
@@ -58,7 +62,7 @@ export class PushRestorer extends TypedEmitter<PushRestorerEvents> {
   private restores = 0;
   private lastError: string | undefined;
   private metadata: MetadataSource | undefined;
-  private readonly finished: Totals = { bytesSent: 0, videoFramesSent: 0, audioFramesSent: 0, videoFramesDropped: 0, audioFramesDropped: 0 };
+  private readonly finished: Totals = { bytesSent: 0, videoFramesSent: 0, audioFramesSent: 0, videoFramesDropped: 0, audioFramesDropped: 0, lagHolds: 0 };
   /** Drains of attempts still releasing (pruned as each settles). */
   private readonly drains = new Set<Promise<void>>();
 
@@ -125,6 +129,8 @@ export class PushRestorer extends TypedEmitter<PushRestorerEvents> {
       videoFramesDropped: this.finished.videoFramesDropped + a.videoFramesDropped,
       audioFramesDropped: this.finished.audioFramesDropped + a.audioFramesDropped,
       queuedBytes: a.queuedBytes,
+      serverLagMs: a.serverLagMs,
+      lagHolds: this.finished.lagHolds + a.lagHolds,
       restoreAttempts: this.restoreAttempts,
       restores: this.restores,
       connectMs: a.connectMs,
@@ -185,6 +191,7 @@ export class PushRestorer extends TypedEmitter<PushRestorerEvents> {
     this.finished.audioFramesSent += s.audioFramesSent;
     this.finished.videoFramesDropped += s.videoFramesDropped;
     this.finished.audioFramesDropped += s.audioFramesDropped;
+    this.finished.lagHolds += s.lagHolds;
     this.track(attempt.drained);
     this.attempt = this.newAttempt(attempt);
   }

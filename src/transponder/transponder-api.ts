@@ -54,6 +54,10 @@ export interface TransponderStats {
   audioFramesDropped: number;
   /** Bytes of tags waiting for a slow server (bounded; non-key video goes first). */
   queuedBytes: number;
+  /** How far behind the RTMP server is, in media ms, from its acknowledgements (absent until it acknowledges). */
+  serverLagMs?: number;
+  /** Times the push held media back because the server fell more than 2 s behind. */
+  lagHolds: number;
   /** Restore attempts made since the push was last lost (0 while publishing). */
   restoreAttempts: number;
   /** Losses of the RTMP connection recovered from. */

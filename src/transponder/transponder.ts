@@ -243,6 +243,8 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
         videoFramesDropped: push.videoFramesDropped,
         audioFramesDropped: push.audioFramesDropped,
         queuedBytes: push.queuedBytes,
+        serverLagMs: push.serverLagMs,
+        lagHolds: push.lagHolds,
         restoreAttempts: push.restoreAttempts,
         restores: push.restores,
         bufferMs: this.buffer.stats().bufferedMs,
