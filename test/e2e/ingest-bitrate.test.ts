@@ -76,7 +76,9 @@ describeWithChromium('bitrate feedback to Chromium', () => {
   });
 
   it('follows the maxBitrate the publisher asks for in publishStream', async () => {
-    const inWindow = (s: SenderStats): boolean => (s.availableOutgoingBitrate ?? 0) >= 1_100_000 && (s.availableOutgoingBitrate ?? 0) <= 1_300_000;
+    // The size is only reported once a frame was encoded: wait for it too (the rate may be there first).
+    const inWindow = (s: SenderStats): boolean =>
+      (s.availableOutgoingBitrate ?? 0) >= 1_100_000 && (s.availableOutgoingBitrate ?? 0) <= 1_300_000 && s.frameWidth !== undefined;
     const samples = await publishUntil('&name=rate2&minBitrate=800&maxBitrate=1200', inWindow, 30_000);
     console.log(`ramp to publishStream maxBitrate (1200 kbit/s):\n${show(samples)}`);
     const last = samples[samples.length - 1]!;
