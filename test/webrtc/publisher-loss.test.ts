@@ -37,8 +37,9 @@ describe('Publisher after video packets NACK could not recover', () => {
     // keyframe requests are throttled on performance.now(): the test moves it by hand
     jest.spyOn(performance, 'now').mockImplementation(() => now);
   });
-  afterEach(() => {
-    for (const p of open.splice(0)) p.close('test over');
+  afterEach(async () => {
+    // Each close returns the peer connection's release: wait for it, so nothing outlives the test.
+    await Promise.all(open.splice(0).map((p) => p.close('test over')));
     jest.restoreAllMocks();
   });
 

@@ -10,7 +10,8 @@ const options = { ...defaultPublisherOptions, ip: '127.0.0.1', ipLocal: '127.0.0
 
 describe('Publisher without a browser', () => {
   const open: Publisher[] = [];
-  afterEach(() => { for (const p of open.splice(0)) p.close('test over'); });
+  // Each close returns the peer connection's release: wait for it, so nothing outlives the test.
+  afterEach(async () => { await Promise.all(open.splice(0).map((p) => p.close('test over'))); });
 
   async function create(name = 'p'): Promise<Publisher> {
     const p = await Publisher.create({ streamName: name, offerSdp: syntheticOffer(), options, log: silentLogger });
