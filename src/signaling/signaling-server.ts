@@ -63,7 +63,11 @@ export class SignalingServer {
     }
   }
 
-  /** Closes every session (unpublishing its streams), then the listeners. Safe to call twice. */
+  /**
+   * Ends every session as a server that went away (no UNPUBLISHED, the socket cut, so
+   * pages restore their publish against the restarted server), waits for the peer
+   * connections to be released, then closes the listeners. Safe to call twice.
+   */
   close(): Promise<void> {
     this.closing ??= this.release();
     return this.closing;
@@ -71,7 +75,7 @@ export class SignalingServer {
 
   private async release(): Promise<void> {
     const sessions = [...this.sessions];
-    for (const s of sessions) s.close('server shutting down');
+    for (const s of sessions) s.goingAway('the server is stopping');
     // Every peer connection released (UDP sockets, DTLS) before the listeners go.
     await Promise.all(sessions.map((s) => s.drained));
     await Promise.all(this.servers.map(({ http, wss }) => new Promise<void>((resolve) => {

@@ -94,11 +94,30 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
 
   /** Ends the session: every stream is unpublished, the socket closed. */
   close(reason: string): void {
+    this.end(reason, false);
+  }
+
+  /**
+   * The server is going away (a stop or a rolling restart): to the page this must look
+   * like a server that went away, never like its own Stop. So no UNPUBLISHED is sent and
+   * the socket is cut without a close frame: the browser sees an abnormal close (1006),
+   * the WebSDK reports the session FAILED and its streams FAILED, and pages with
+   * auto-restore ("Stream auto restore") publish again once the server is back.
+   */
+  goingAway(reason: string): void {
+    this.end(reason, true);
+  }
+
+  private end(reason: string, serverGoingAway: boolean): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
     clearInterval(this.keepAliveTimer);
-    for (const entry of [...this.streams.values()]) this.endStream(entry, 'UNPUBLISHED', WCS_INFO.STOPPED_BY_SESSION_DISCONNECT, `session closed: ${reason}`);
-    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) {
+    for (const entry of [...this.streams.values()]) {
+      if (serverGoingAway) this.dropStream(entry, `server going away: ${reason}`);
+      else this.endStream(entry, 'UNPUBLISHED', WCS_INFO.STOPPED_BY_SESSION_DISCONNECT, `session closed: ${reason}`);
+    }
+    if (serverGoingAway) this.ws.terminate();
+    else if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) {
       try { this.ws.close(1000); } catch { /* already closing */ }
     }
     this.log.info('session closed', { session: this.id, reason });
@@ -287,6 +306,15 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
   }
 
   /** Forgets a stream, tells the client how it ended (when it can hear), closes its publisher. */
+  /** Ends a stream without telling the page (the server is going away). */
+  private dropStream(entry: StreamEntry, reason: string): void {
+    if (this.streams.get(entry.mediaSessionId) !== entry) return;
+    this.streams.delete(entry.mediaSessionId);
+    if (entry.holdsName) this.registry.release(entry.name);
+    entry.holdsName = false;
+    if (entry.publisher) this.track(entry.publisher.close(reason));
+  }
+
   private endStream(entry: StreamEntry, status: StreamStatus, info: string, reason: string): void {
     if (this.streams.get(entry.mediaSessionId) !== entry) return;
     this.streams.delete(entry.mediaSessionId);

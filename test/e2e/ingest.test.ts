@@ -179,6 +179,33 @@ describeWithChromium('WebRTC ingest with the official WebSDK in Chromium', () =>
     expect(registry.isFree('cam2')).toBe(true);
   });
 
+  it('a server that stops looks to the WebSDK like a server that went away: the stream FAILED (what "Stream auto restore" restarts on), never UNPUBLISHED', async () => {
+    // A server of its own, stopped in the middle of a publish (a rolling restart).
+    const own = new SignalingServer({
+      port: 0, host: '127.0.0.1', maxMessageBytes: 64 * 1024, maxStreamsPerSession: 4, maxStreamsTotal: 16,
+      keepAliveIntervalMs: 5000, keepAliveTimeoutMs: 15000,
+      webrtc: { ...defaultPublisherOptions, ip: '127.0.0.1', ipLocal: '127.0.0.1' },
+    }, new StreamRegistry(silentLogger), silentLogger);
+    await own.listen();
+    try {
+      const page = await browser.newPage(`${pages.url}/?server=ws://127.0.0.1:${own.ports.ws}&name=restart1&autostart=1`);
+      openPages.push(page);
+      expect((await waitForStatus(page, ['PUBLISHING', 'FAILED'])).status).toBe('PUBLISHING');
+      await own.close();
+      const state = await waitForStatus(page, ['FAILED', 'UNPUBLISHED']);
+      expect(state.status).toBe('FAILED');
+      expect(state.history).not.toContain('UNPUBLISHED');
+      // The socket was cut: the session is over too (DISCONNECTED, as after a network loss).
+      const after = await waitFor(async () => {
+        const st = await pageState(page);
+        return st.session !== 'ESTABLISHED' ? st : undefined;
+      }, { timeoutMs: 10_000, what: 'the session to end' });
+      expect(['FAILED', 'DISCONNECTED']).toContain(after.session);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('a second publish of a published name fails with the WCS info, the first keeps publishing', async () => {
     const page1 = await open('dup');
     expect((await waitForStatus(page1, ['PUBLISHING', 'FAILED'])).status).toBe('PUBLISHING');

@@ -139,6 +139,20 @@ describe('SignalingServer (WCS protocol, bad input)', () => {
     await first;
   });
 
+  it('stopping looks like a server that went away: no UNPUBLISHED, the socket cut (1006), the name freed', async () => {
+    await start();
+    const c = await client();
+    await c.connect();
+    c.publish('m1', 'cam');
+    await c.next((m) => m.message === 'setRemoteSDP');
+    c.ws.on('error', () => undefined); // the cut socket reports an error too
+    await server.close();
+    await waitFor(() => c.closedWith !== undefined, { what: 'the socket to close' });
+    expect(c.closedWith).toBe(1006); // abnormal: the WebSDK reports FAILED, not DISCONNECTED
+    expect(c.heard.filter((m) => m.message === 'notifyStreamStatusEvent').map((m) => (m.data[0] as { status: string }).status)).not.toContain('UNPUBLISHED');
+    expect(registry.isFree('cam')).toBe(true);
+  });
+
   it('answers non-JSON, wrong shapes and unknown messages with fail, and keeps serving', async () => {
     await start();
     const c = await client();
