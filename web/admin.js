@@ -113,7 +113,9 @@
     setText(row.cells.dest, maskRtmpUrl(String(t.rtmpUrl || '')), video);
     setText(row.cells.status, status, t.reason ? String(t.reason) : (stats.lastError && status !== 'PUBLISHING' ? String(stats.lastError) : ''));
     row.cells.status.className = 'status ' + status;
-    setText(row.cells.bitrate, (Number(stats.bitrateKbps) || 0) + ' kbit/s');
+    // How far behind the RTMP server is (from its acknowledgements), when it says so.
+    var lag = stats.serverLagMs;
+    setText(row.cells.bitrate, (Number(stats.bitrateKbps) || 0) + ' kbit/s', typeof lag === 'number' ? 'server ' + Math.round(lag) + ' ms behind' : '');
     setText(row.cells.frames, (Number(stats.framesSent) || 0) + ' / ' + (Number(stats.framesDropped) || 0));
     // Losses recovered from, and the attempt under way while RESTORING.
     var attempts = Number(stats.restoreAttempts) || 0;
