@@ -14,7 +14,7 @@
  */
 import { TypedEmitter } from '../util/typed-emitter';
 import type { FlvTag } from '../flv/flv-tag';
-import { RtmpPublisher, type MetadataSource, type RtmpPublisherOptions, type RtmpPushState } from '../rtmp/rtmp-publisher';
+import { RtmpPublisher, type MetadataSource, type RtmpPublisherOptions, type RtmpPublisherStats, type RtmpPushState } from '../rtmp/rtmp-publisher';
 import type { RestoreRule } from './restore-policy';
 import type { TransponderState } from './transponder-api';
 
@@ -31,23 +31,13 @@ export type PushRestorerEvents = {
   needKeyframe: [urgent: boolean];
 };
 
-export interface PushStats {
-  bytesSent: number;
-  bitrateKbps: number;
-  videoFramesSent: number;
-  audioFramesSent: number;
-  videoFramesDropped: number;
-  audioFramesDropped: number;
-  queuedBytes: number;
-  /** The current connection's server lag (media ms, from its acknowledgements). */
-  serverLagMs?: number;
-  /** Holds for a lagging server, over every connection. */
-  lagHolds: number;
+/** One connection's figures summed over every attempt, plus what restoring did. */
+export interface PushStats extends Omit<RtmpPublisherStats, 'state' | 'target' | 'lastError'> {
   /** Attempts made since the push was last lost (0 while publishing). */
   restoreAttempts: number;
   /** Losses recovered from. */
   restores: number;
-  connectMs?: number;
+  /** Why the last connection ended or failed, over every attempt. */
   lastError?: string;
 }
 

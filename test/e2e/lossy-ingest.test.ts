@@ -19,19 +19,15 @@ import { loopbackSettings } from '../helpers/loopback-settings';
 import { decodeErrors } from '../helpers/media-tools';
 import { NginxRtmp } from '../helpers/nginx-rtmp';
 import { PushApi } from '../helpers/push-api';
+import { waitForValue } from '../helpers/wait-for';
 
 jest.setTimeout(240_000);
 
 const MEDIA_PORTS = Array.from({ length: 8 }, (_, i) => 31001 + i);
 
-async function until<T>(get: () => Promise<T | undefined | false> | T | undefined | false, ms: number, what: string): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** Waits until `get` gives a value, at most `ms` (the shared deadline wait). */
+function until<T>(get: () => Promise<T | undefined | false> | T | undefined | false, ms: number, what: string): Promise<T> {
+  return waitForValue(get, { timeoutMs: ms, what, intervalMs: 100 });
 }
 
 /** bits → bytes, for slices written field by field */

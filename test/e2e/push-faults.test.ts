@@ -28,7 +28,7 @@ import { decodeErrors } from '../helpers/media-tools';
 import { NginxRtmp } from '../helpers/nginx-rtmp';
 import { ScriptedRtmpServer } from '../helpers/scripted-rtmp-server';
 import { loopbackSettings } from '../helpers/loopback-settings';
-import { waitFor, waitForValue } from '../helpers/wait-for';
+import { holdsFor, waitFor, waitForValue } from '../helpers/wait-for';
 import { PushApi, ourFfmpegs, type ErrorJson } from '../helpers/push-api';
 
 jest.setTimeout(180_000);
@@ -200,15 +200,15 @@ describeWithChromium('push faults: a relay through destination, network, browser
     // Throughout the outage the unlimited push is RESTORING and keeps making attempts.
     let attemptsAtHalf = 0;
     let attemptsAtEnd = 0;
-    while (Date.now() - outageStart < 30_000) {
+    await holdsFor(async () => {
       const t = (await api.find(forever))!;
       expect(t.status).toBe('RESTORING');
       expect(t.reason).toMatch(/restore attempt \d+ (connecting|in \d+ ms)/);
       expect(t.reason).not.toMatch(/ of /); // -1: no last attempt to count towards
       if (Date.now() - outageStart < 15_000) attemptsAtHalf = t.stats.restoreAttempts;
       attemptsAtEnd = t.stats.restoreAttempts;
-      await new Promise((r) => setTimeout(r, 250)); // the outage lasts; this only paces the checks
-    }
+      return true;
+    }, { durationMs: 30_000 - (Date.now() - outageStart), intervalMs: 250, what: 'the unlimited push RESTORING through the outage' });
     expect(attemptsAtHalf).toBeGreaterThan(0);
     expect(attemptsAtEnd).toBeGreaterThan(attemptsAtHalf);
 
@@ -241,10 +241,9 @@ describeWithChromium('push faults: a relay through destination, network, browser
     let maxQueued = 0;
     let maxRss = rssBefore;
     let windows = 0;
-    const stallStart = Date.now();
     let windowStart = Date.now();
     let steadyFrames = (await api.find(steady))!.stats.framesSent;
-    while (Date.now() - stallStart < 20_000) {
+    await holdsFor(async () => {
       const s = (await api.find(stalled))!;
       maxQueued = Math.max(maxQueued, s.stats.queuedBytes);
       maxRss = Math.max(maxRss, process.memoryUsage().rss);
@@ -260,8 +259,8 @@ describeWithChromium('push faults: a relay through destination, network, browser
         windowStart = Date.now();
         windows++;
       }
-      await new Promise((r) => setTimeout(r, 100)); // the stall lasts; this only paces the checks
-    }
+      return true;
+    }, { durationMs: 20_000, intervalMs: 100, what: 'the stalled push bounded and the healthy one moving' });
     flaky.thaw();
     const after = (await api.find(stalled))!;
     const steadyBitrate = (await api.find(steady))!.stats.bitrateKbps;
