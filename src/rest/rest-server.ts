@@ -32,6 +32,8 @@ export interface RestServerOptions {
   logger: RestLogger;
   /** More routes at the root, outside /rest-api and its auth (static pages, WHIP). */
   extraRoutes?: (app: FastifyInstance) => void;
+  /** More routes under /rest-api, behind its auth and JSON body rules (settings reload, …). */
+  extraApiRoutes?: (rest: FastifyInstance) => void;
 }
 
 // ---------------------------------------------------------------------------
@@ -168,6 +170,7 @@ export function createRestServer(opts: RestServerOptions): FastifyInstance {
       );
       if (auth.enabled) rest.addHook('onRequest', auth.hook);
       registerPushRoutes(rest, api);
+      opts.extraApiRoutes?.(rest);
     },
     { prefix: REST_PREFIX },
   );
