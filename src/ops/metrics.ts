@@ -5,9 +5,9 @@
  * ("Metrics"); labels never carry a stream key, a password or a token.
  */
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import type { StreamRegistry } from '../streams/stream-registry';
-import type { TransponderManager } from '../transponder/transponder-manager';
+import type { TransponderManagerEvents } from '../transponder/transponder-manager';
 import type { TransponderErrorCode, TransponderInfo } from '../transponder/transponder-api';
+import type { PublisherStats } from '../webrtc/publisher';
 import { pushRow, type ScrapeFrame } from './metrics-frame';
 import { registerPublisherSeries } from './metrics-publisher-series';
 import { registerPushSeries } from './metrics-push-series';
@@ -15,9 +15,25 @@ import { registerServiceSeries, type BuildInfo, type ServiceCounters } from './m
 
 export const METRIC_PREFIX = 'rtmp_transponder_';
 
+type Listener<A extends unknown[]> = (...args: A) => void;
+
+/** What the metrics read of the transponders: the TransponderManager. */
+export interface TransponderFigures {
+  findAll(): TransponderInfo[];
+  on<K extends keyof TransponderManagerEvents>(event: K, listener: Listener<TransponderManagerEvents[K]>): unknown;
+  off<K extends keyof TransponderManagerEvents>(event: K, listener: Listener<TransponderManagerEvents[K]>): unknown;
+}
+
+/** What the metrics read of the publishers: the StreamRegistry. */
+export interface PublisherFigures {
+  list(): ReadonlyArray<{ toJSON(): PublisherStats }>;
+  on(event: 'publish', listener: () => void): unknown;
+  off(event: 'publish', listener: () => void): unknown;
+}
+
 export interface MetricsSources {
-  transponders: Pick<TransponderManager, 'findAll' | 'on' | 'off'>;
-  publishers: Pick<StreamRegistry, 'list' | 'on' | 'off'>;
+  transponders: TransponderFigures;
+  publishers: PublisherFigures;
   signalingSessions: () => number;
   ffmpegProcesses: () => number;
 }
