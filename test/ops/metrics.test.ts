@@ -3,6 +3,8 @@
  * the series of an object that has gone disappear with it, that no label carries a
  * stream key or a password, and who may read GET /metrics.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { createRestServer } from '../../src/rest';
 import { destinationLabels } from '../../src/ops/metrics-destination';
 import { MetricsAuthenticator, type MetricsAuthOptions } from '../../src/ops/metrics-auth';
@@ -210,6 +212,15 @@ describe('series', () => {
     } finally {
       other.close();
     }
+  });
+
+  test('the README\'s Metrics section lists every rtmp_transponder_ metric the service has, and no other', async () => {
+    const readme = readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Metrics'), readme.indexOf('\n## ', readme.indexOf('## Metrics') + 1));
+    const documented = new Set([...section.matchAll(/^\| `(rtmp_transponder_\w+)`/gm)].map((m) => m[1]));
+    const served = new Set([...(await scrape()).keys()].filter((n) => n.startsWith('rtmp_transponder_')));
+    expect([...documented].sort()).toEqual([...served].sort());
+    expect(served.size).toBeGreaterThan(20);
   });
 
   test('process metrics (event-loop lag, heap, RSS, open fds) are there when asked for', async () => {
