@@ -5,6 +5,7 @@
 import path from 'node:path';
 import type { Settings } from './config';
 import type { RestAuthOptions } from './rest/auth';
+import type { MetricsAuthOptions } from './ops/metrics-auth';
 import type { TransponderManagerOptions } from './transponder/transponder-manager';
 import { RestorePolicy } from './transponder/restore-policy';
 import type { SignalingOptions } from './signaling/signaling-server';
@@ -70,4 +71,8 @@ export function transponderManagerOptionsFrom(s: Settings): TransponderManagerOp
 
 export function restAuthFrom(s: Settings): RestAuthOptions {
   return { disabled: s.disableRestAuth, user: s.restAuthUser, password: s.restAuthPassword, token: s.restAuthToken };
+}
+
+export function metricsAuthFrom(s: Settings): MetricsAuthOptions {
+  return { rest: restAuthFrom(s), token: s.metricsToken };
 }

@@ -9,10 +9,15 @@ import type { AddressInfo } from 'node:net';
 import type { Settings } from './config';
 import type { Logger } from './log';
 import { createRestServer, RestAuthenticator } from './rest';
+import { liveChildProcessCount } from './ffmpeg/child-process';
+import { ServiceMetrics } from './ops/metrics';
+import { MetricsAuthenticator } from './ops/metrics-auth';
+import { currentBuild } from './ops/metrics-build';
+import { registerMetricsRoute } from './ops/metrics-route';
 import { SignalingServer } from './signaling/signaling-server';
 import { StreamRegistry } from './streams/stream-registry';
 import { TransponderManager, type TransponderManagerOptions } from './transponder/transponder-manager';
-import { restAuthFrom, signalingOptionsFrom, transponderManagerOptionsFrom } from './server-options';
+import { metricsAuthFrom, restAuthFrom, signalingOptionsFrom, transponderManagerOptionsFrom } from './server-options';
 import { registerPages } from './web-pages';
 
 export interface ServiceAddresses {
@@ -29,6 +34,9 @@ export interface ServiceSeams {
 export class TransponderService {
   readonly registry: StreamRegistry;
   readonly transponders: TransponderManager;
+  readonly metrics: ServiceMetrics;
+  /** Who may read /metrics; update() it on a settings reload. */
+  readonly metricsAuth: MetricsAuthenticator;
   private readonly signaling: SignalingServer;
   private readonly http: FastifyInstance;
   private stopping: Promise<void> | undefined;
@@ -37,12 +45,18 @@ export class TransponderService {
     this.registry = new StreamRegistry(log);
     this.signaling = new SignalingServer(signalingOptionsFrom(settings), this.registry, log);
     this.transponders = new TransponderManager(this.registry, { ...transponderManagerOptionsFrom(settings), latencyProbe: seams.latencyProbe }, log);
+    this.metrics = new ServiceMetrics(
+      { transponders: this.transponders, publishers: this.registry, signalingSessions: () => this.signaling.sessionCount, ffmpegProcesses: liveChildProcessCount },
+      { build: currentBuild() },
+    );
+    this.metricsAuth = new MetricsAuthenticator(metricsAuthFrom(settings));
     this.http = createRestServer({
       api: this.transponders,
       auth: restAuthFrom(settings),
       logger: log,
       extraRoutes: (app) => {
         registerPages(app);
+        registerMetricsRoute(app, this.metrics, this.metricsAuth);
         // Publisher stats for benchmarks and operators; behind the REST credentials when they are on.
         const auth = new RestAuthenticator(restAuthFrom(settings));
         app.get('/debug/streams', { onRequest: auth.enabled ? auth.hook : [] }, async () => this.registry.list().map((p) => p.toJSON()));
@@ -66,6 +80,7 @@ export class TransponderService {
         await this.signaling.close();
         await this.transponders.close();
         await this.http.close();
+        this.metrics.close();
         this.log.info('stopped');
       })();
     }

@@ -354,6 +354,17 @@ export const SETTINGS = [
     secret: 'secret',
     example: 'a-long-random-string',
   }),
+  setting({
+    key: 'metrics_token',
+    field: 'metricsToken',
+    kind: optionalKind(stringKind({ nonEmpty: true })),
+    default: undefined,
+    comment: 'Bearer token for GET /metrics (a Prometheus scraper): when set, /metrics requires it (or the REST credentials when disable_rest_auth is false); never logged.',
+    origin: 'extension',
+    group: 'rest',
+    secret: 'secret',
+    example: 'another-long-random-string',
+  }),
 
   // ── WebRTC ──────────────────────────────────────────────────────────────────────
   setting({

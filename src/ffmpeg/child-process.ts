@@ -62,6 +62,11 @@ export type SupervisedProcessEvents = {
 const liveGroups = new Set<number>();
 let exitHookInstalled = false;
 
+/** Children of this process still running (spawned and not yet reaped): the metrics' ffmpeg gauge. */
+export function liveChildProcessCount(): number {
+  return liveGroups.size;
+}
+
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;

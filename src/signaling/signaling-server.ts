@@ -45,6 +45,11 @@ export class SignalingServer {
 
   constructor(private readonly opts: SignalingOptions, private readonly registry: StreamRegistry, private readonly log: Logger) {}
 
+  /** WebSocket sessions open now (metrics). */
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
   /** The bound ports, once listening (useful with port 0). */
   get ports(): { ws?: number; wss?: number } {
     const port = (label: string): number | undefined => {

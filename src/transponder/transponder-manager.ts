@@ -14,10 +14,12 @@ import { SoundLibrary } from './sound-files';
 import { TranscodeParamsError, transcodeParams } from './transcode-params';
 import type { LatencyProbe } from './latency-probe';
 import { Transponder, type TransponderSource } from './transponder';
+import { TypedEmitter } from '../util/typed-emitter';
 import {
   TransponderError,
   type StartupRequest,
   type TransponderApi,
+  type TransponderErrorCode,
   type TransponderFilter,
   type TransponderInfo,
 } from './transponder-api';
@@ -50,8 +52,19 @@ export interface StreamDirectory {
   on(event: 'publish', listener: (source: TransponderSource, info: { rtmpUrl?: string }) => void): unknown;
 }
 
+/** What the manager tells observers (metrics): counts that must outlive the transponders. */
+export type TransponderManagerEvents = {
+  /** A transponder was created and started. */
+  started: [TransponderInfo];
+  /** A transponder reached TERMINATED or FAILED; once per transponder. */
+  ended: [TransponderInfo];
+  /** A startup was refused with this code (REST, publishStream.rtmpUrl or auto start). */
+  refused: [TransponderErrorCode];
+};
+
 interface Entry {
   transponder: Transponder;
+  endReported?: boolean;
   sourceStreamName: string;
   rtmpUrl: string;
   options: Record<string, unknown>;
@@ -63,7 +76,7 @@ function reservationKey(streamName: string, rtmpUrl: string): string {
   return `${streamName}\u0000${rtmpUrl}`;
 }
 
-export class TransponderManager implements TransponderApi {
+export class TransponderManager extends TypedEmitter<TransponderManagerEvents> implements TransponderApi {
   private readonly entries = new Map<string, Entry>();
   /** (stream, url) keys of startups between their checks and their entry. */
   private readonly reserved = new Set<string>();
@@ -75,6 +88,7 @@ export class TransponderManager implements TransponderApi {
     private readonly opts: TransponderManagerOptions,
     private readonly log: Logger,
   ) {
+    super((event, error) => log.error('transponder manager listener threw', { event, error: String(error) }));
     this.sounds = new SoundLibrary(opts.mediaDir);
     registry.on('publish', (publisher, info) => {
       const urls = [info.rtmpUrl, opts.autoStartUrl].filter((u): u is string => typeof u === 'string' && u !== '');
@@ -87,6 +101,16 @@ export class TransponderManager implements TransponderApi {
   }
 
   async startup(req: StartupRequest): Promise<TransponderInfo> {
+    // tryStartup runs synchronously up to its first await, so its reservations stay race-free.
+    try {
+      return await this.tryStartup(req);
+    } catch (err) {
+      if (err instanceof TransponderError) this.emit('refused', err.code);
+      throw err;
+    }
+  }
+
+  private async tryStartup(req: StartupRequest): Promise<TransponderInfo> {
     if (this.closed) throw new Error('the service is stopping');
     const naming: RtmpNaming = {
       fullUrl: req.rtmpTransponderFullUrl ?? this.opts.fullUrl,
@@ -162,8 +186,15 @@ export class TransponderManager implements TransponderApi {
     };
     this.entries.set(mediaSessionId, entry);
     transponder.on('state', () => {
-      if (transponder.ended) this.onEnded(mediaSessionId, entry);
+      if (!transponder.ended) return;
+      this.onEnded(mediaSessionId, entry);
+      if (!entry.endReported) {
+        entry.endReported = true;
+        this.emit('ended', this.infoOf(mediaSessionId, entry));
+      }
     });
+    // Told before start(), which may end it at once: observers see started, then ended.
+    this.emit('started', this.infoOf(mediaSessionId, entry));
     transponder.start();
     return this.infoOf(mediaSessionId, entry);
   }

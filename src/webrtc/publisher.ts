@@ -56,6 +56,9 @@ export interface PublisherStats {
     keyframes: number;
     nacksSent: number;
     keyframeRequests: number;
+    /** Of keyframeRequests: sent as RTCP PLI, and as FIR (to a browser that negotiated only ccm fir). */
+    plisSent: number;
+    firsSent: number;
     /** losses NACK did not repair that broke the chain of references (incomplete frames, gaps before a frame) */
     unrecoveredLosses: number;
     /** frames not sent because a frame they depend on was lost: each waits for the next keyframe */
@@ -140,6 +143,8 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
   private keyframes = 0;
   private nacksSent = 0;
   private keyframeRequests = 0;
+  private plisSent = 0;
+  private firsSent = 0;
   private lastKeyframeRequestAt = -Infinity;
   private lastMediaAt = 0;
   private videoTrack?: MediaStreamTrack;
@@ -256,11 +261,13 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
     this.lastKeyframeRequestAt = now;
     this.keyframeRequests++;
     if (receiver.pliEnabled || !this.firNegotiated()) {
+      this.plisSent++;
       receiver.sendRtcpPLI(ssrc).catch(() => undefined);
       return;
     }
     // FIR for a browser that negotiated ccm fir but not nack pli.
     this.firSequence = (this.firSequence + 1) & 0xff;
+    this.firsSent++;
     receiver.dtlsTransport.sendRtcp([firPacket(receiver.rtcpSsrc, ssrc, this.firSequence)]).catch(() => undefined);
   }
 
@@ -290,6 +297,8 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
         keyframes: this.keyframes,
         nacksSent: this.nacksSent,
         keyframeRequests: this.keyframeRequests,
+        plisSent: this.plisSent,
+        firsSent: this.firsSent,
         unrecoveredLosses: this.gate.unrecoveredLosses,
         framesDroppedUntilKeyframe: this.gate.framesDropped,
         width: size?.width,

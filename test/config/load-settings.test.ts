@@ -103,6 +103,7 @@ describe('parseSettings', () => {
         'rest_auth_user',
         'rest_auth_password',
         'rest_auth_token',
+        'metrics_token',
         'ice_turn_username',
         'ice_turn_password',
       ].sort(),

@@ -195,6 +195,7 @@ describe('the settings table', () => {
       rtmp_push_auto_start_url: 'url',
       rest_auth_password: 'secret',
       rest_auth_token: 'secret',
+      metrics_token: 'secret',
       ice_turn_password: 'secret',
     });
     expect(maskValue('secret', 'hunter2')).toBe('***');

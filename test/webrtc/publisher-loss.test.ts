@@ -100,6 +100,8 @@ describe('Publisher after video packets NACK could not recover', () => {
     for (let i = 0; i < 6; i++) send(src.pFrame());
     // one urgent request for the loss; the frames dropped after it ask at the routine pace
     expect(p.toJSON().video?.keyframeRequests).toBe(2);
+    // This browser negotiated nack pli: both went out as PLI, none as FIR (the metrics' pli/fir counters).
+    expect(p.toJSON().video).toMatchObject({ plisSent: 2, firsSent: 0 });
   });
 
   it('a keyframe right after lost packets is sent when it carries its parameter sets', async () => {

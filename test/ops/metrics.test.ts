@@ -1,0 +1,307 @@
+/**
+ * The service's metrics on fakes: what each series says and with which labels, that
+ * the series of an object that has gone disappear with it, that no label carries a
+ * stream key or a password, and who may read GET /metrics.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createRestServer } from '../../src/rest';
+import { destinationLabels } from '../../src/ops/metrics-destination';
+import { MetricsAuthenticator, type MetricsAuthOptions } from '../../src/ops/metrics-auth';
+import { ServiceMetrics } from '../../src/ops/metrics';
+import { registerMetricsRoute } from '../../src/ops/metrics-route';
+import type { TransponderManagerEvents } from '../../src/transponder/transponder-manager';
+import type { TransponderInfo, TransponderState, TransponderStats } from '../../src/transponder/transponder-api';
+import type { PublisherStats } from '../../src/webrtc/publisher';
+import { TypedEmitter } from '../../src/util/typed-emitter';
+import { FakeTransponderApi, RecordingLogger, inject } from '../rest/fake-transponder-api';
+import { parsePromText, samplesOf, type PromFamily, type PromSample } from '../helpers/prom-text';
+
+class FakeTransponders extends TypedEmitter<TransponderManagerEvents> {
+  list: TransponderInfo[] = [];
+  findAll(): TransponderInfo[] {
+    return this.list;
+  }
+  tell<K extends keyof TransponderManagerEvents>(event: K, ...args: TransponderManagerEvents[K]): void {
+    this.emit(event, ...args);
+  }
+}
+
+class FakePublishers extends TypedEmitter<{ publish: [] }> {
+  list_: PublisherStats[] = [];
+  list(): Array<{ toJSON(): PublisherStats }> {
+    return this.list_.map((s) => ({ toJSON: () => s }));
+  }
+  tellPublish(): void {
+    this.emit('publish');
+  }
+}
+
+function stats(over: Partial<TransponderStats> = {}): TransponderStats {
+  return {
+    bytesSent: 0, bitrateKbps: 0, framesSent: 0, framesDropped: 0, videoFramesDropped: 0, audioFramesDropped: 0,
+    queuedBytes: 0, lagHolds: 0, restoreAttempts: 0, restores: 0, bufferMs: 0, ...over,
+  };
+}
+
+function transponder(id: string, status: TransponderState, rtmpUrl: string, over: Partial<TransponderStats> = {}): TransponderInfo {
+  return {
+    mediaSessionId: id, streamName: 'rtmp_cam1', sourceStreamName: 'cam1', rtmpUrl, width: 640, height: 360,
+    muted: false, soundEnabled: false, options: {}, status, transcoding: false, stats: stats(over), createdAt: 0,
+  };
+}
+
+function publisher(name: string): PublisherStats {
+  const track = { packets: 0, bytes: 0, lost: 0, paddingPackets: 0, frames: 0, bitrateKbps: 0 };
+  return {
+    streamName: name, state: 'flowing', bitrateLimitKbps: { min: 1, start: 1, max: 1 },
+    video: { ...track, packets: 900, bytes: 800_000, lost: 3, payloadType: 102, profileLevelId: '42e01f', keyframes: 2, nacksSent: 3, keyframeRequests: 4, plisSent: 3, firsSent: 1, unrecoveredLosses: 0, framesDroppedUntilKeyframe: 0 },
+    audio: { ...track, packets: 500, bytes: 40_000, lost: 1, payloadType: 111 },
+  };
+}
+
+let transponders: FakeTransponders;
+let publishers: FakePublishers;
+let metrics: ServiceMetrics;
+let sessions = 0;
+
+async function scrape(): Promise<Map<string, PromFamily>> {
+  return parsePromText(await metrics.scrape());
+}
+
+function one(families: Map<string, PromFamily>, name: string, labels: Record<string, string> = {}): PromSample | undefined {
+  return families.get(name)?.samples.find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+}
+
+beforeEach(() => {
+  transponders = new FakeTransponders();
+  publishers = new FakePublishers();
+  sessions = 0;
+  metrics = new ServiceMetrics(
+    { transponders, publishers, signalingSessions: () => sessions, ffmpegProcesses: () => 7 },
+    { build: { version: '9.8.7', nodeVersion: '20.1.2' }, processMetrics: false },
+  );
+});
+
+afterEach(() => {
+  metrics.close();
+});
+
+describe('destination labels', () => {
+  test.each([
+    ['rtmp://a.rtmp.youtube.com/live2/KEY-abcd-1234', 'a.rtmp.youtube.com', 'live2'],
+    ['rtmps://user:pa55word@Live-API-S.Facebook.com:443/rtmp/FB-123?s_bl=1&s_sw=0', 'live-api-s.facebook.com', 'rtmp'],
+    ['rtmp://127.0.0.1:1935/live/?user1&pass1', '127.0.0.1', 'live'],
+    ['rtmp://[::1]:1936/app/inst/KEY', '::1', 'app'],
+    ['rtmp://host/app?token=SECRET', 'host', 'app'],
+  ])('%s → host %s, app %s', (url, host, app) => {
+    expect(destinationLabels(url)).toEqual({ dest_host: host, dest_app: app });
+  });
+
+  test('a URL that cannot be read gives empty labels, never a piece of it', () => {
+    expect(destinationLabels('ftp://user:pw@host/app/KEY')).toEqual({ dest_host: '', dest_app: '' });
+  });
+});
+
+describe('series', () => {
+  test('each transponder: its state as a label, its figures, labelled with its stream and destination host and app only', async () => {
+    transponders.list = [
+      transponder('t1', 'PUBLISHING', 'rtmp://user:pw-SECRET@rtmp.example.com/live/KEY-SECRET?token=TOKEN-SECRET', {
+        bytesSent: 123456, framesSent: 900, framesDropped: 4, restores: 2, lagHolds: 1, bufferMs: 1500, queuedBytes: 2048, serverLagMs: 250,
+      }),
+      transponder('t2', 'RESTORING', 'rtmp://other.example.com/app2/KEY2-SECRET', { restoreAttempts: 3 }),
+    ];
+    const f = await scrape();
+    const t1 = { media_session_id: 't1', stream: 'cam1', dest_host: 'rtmp.example.com', dest_app: 'live' };
+    expect(f.get('rtmp_transponder_push_state')?.samples).toEqual([
+      { name: 'rtmp_transponder_push_state', labels: { ...t1, state: 'PUBLISHING' }, value: 1 },
+      { name: 'rtmp_transponder_push_state', labels: { media_session_id: 't2', stream: 'cam1', dest_host: 'other.example.com', dest_app: 'app2', state: 'RESTORING' }, value: 1 },
+    ]);
+    const expected: Array<[string, string, number]> = [
+      ['rtmp_transponder_push_sent_bytes_total', 'counter', 123456],
+      ['rtmp_transponder_push_sent_frames_total', 'counter', 900],
+      ['rtmp_transponder_push_dropped_frames_total', 'counter', 4],
+      ['rtmp_transponder_push_restores_total', 'counter', 2],
+      ['rtmp_transponder_push_lag_holds_total', 'counter', 1],
+      ['rtmp_transponder_push_output_buffer_seconds', 'gauge', 1.5],
+      ['rtmp_transponder_push_queued_bytes', 'gauge', 2048],
+      ['rtmp_transponder_push_server_lag_seconds', 'gauge', 0.25],
+      ['rtmp_transponder_push_restore_attempts', 'gauge', 0],
+    ];
+    for (const [name, type, value] of expected) {
+      expect([name, f.get(name)?.type, one(f, name, { media_session_id: 't1' })]).toEqual([name, type, { name, labels: t1, value }]);
+    }
+    expect(one(f, 'rtmp_transponder_push_restore_attempts', { media_session_id: 't2' })?.value).toBe(3);
+    // No acknowledgement from t2's server yet: no lag series rather than a made-up 0.
+    expect(one(f, 'rtmp_transponder_push_server_lag_seconds', { media_session_id: 't2' })).toBeUndefined();
+    expect(samplesOf(f, 'rtmp_transponder_transponders').filter((s) => s.name === 'rtmp_transponder_transponders').map((s) => [s.labels.state, s.value])).toEqual([
+      ['PENDING', 0], ['CONNECTING', 0], ['PUBLISHING', 1], ['RESTORING', 1], ['TERMINATED', 0], ['FAILED', 0],
+    ]);
+  });
+
+  test('no label value anywhere holds a stream key, a user, a password or a query', async () => {
+    transponders.list = [transponder('t1', 'PUBLISHING', 'rtmps://USERNAME:PASSWORD@host.example.com:4443/app/STREAMKEY?QUERYTOKEN=QUERYVALUE')];
+    const f = await scrape();
+    const values = samplesOf(f).flatMap((s) => Object.values(s.labels)).join('\n');
+    for (const secret of ['USERNAME', 'PASSWORD', 'STREAMKEY', 'QUERYTOKEN', 'QUERYVALUE', '4443']) expect(values).not.toContain(secret);
+    expect(values).toContain('host.example.com');
+  });
+
+  test('the series of a transponder or publisher that has gone disappear at the next scrape', async () => {
+    transponders.list = [transponder('t1', 'FAILED', 'rtmp://h/live/k'), transponder('t2', 'PUBLISHING', 'rtmp://h/live/k2')];
+    publishers.list_ = [publisher('cam1'), publisher('cam2')];
+    const before = samplesOf(await scrape(), 'rtmp_transponder_').length;
+    transponders.list = [transponders.list[1]];
+    publishers.list_ = [publishers.list_[1]];
+    const f = await scrape();
+    const ids = new Set(samplesOf(f, 'rtmp_transponder_push_').map((s) => s.labels.media_session_id));
+    expect([...ids]).toEqual(['t2']);
+    expect(new Set(samplesOf(f, 'rtmp_transponder_publisher_').map((s) => s.labels.stream))).toEqual(new Set(['cam2']));
+    // 9 push series left with t1 (no server lag yet) and 9 with cam1 (3 incoming × 2 tracks, 3 feedback)
+    expect(samplesOf(f, 'rtmp_transponder_').length).toBe(before - 9 - 9);
+  });
+
+  test('each publisher: RTP counters per track, incoming, and the NACK/PLI/FIR it sent, outgoing', async () => {
+    publishers.list_ = [publisher('cam1')];
+    const f = await scrape();
+    const rows = (name: string) => f.get(name)?.samples.map((s) => [s.labels.stream, s.labels.kind, s.labels.direction, s.value]);
+    expect(rows('rtmp_transponder_publisher_packets_total')).toEqual([['cam1', 'video', 'incoming', 900], ['cam1', 'audio', 'incoming', 500]]);
+    expect(rows('rtmp_transponder_publisher_bytes_total')).toEqual([['cam1', 'video', 'incoming', 800_000], ['cam1', 'audio', 'incoming', 40_000]]);
+    expect(rows('rtmp_transponder_publisher_packets_lost_total')).toEqual([['cam1', 'video', 'incoming', 3], ['cam1', 'audio', 'incoming', 1]]);
+    expect(rows('rtmp_transponder_publisher_nack_total')).toEqual([['cam1', 'video', 'outgoing', 3]]);
+    expect(rows('rtmp_transponder_publisher_pli_total')).toEqual([['cam1', 'video', 'outgoing', 3]]);
+    expect(rows('rtmp_transponder_publisher_fir_total')).toEqual([['cam1', 'video', 'outgoing', 1]]);
+    expect(one(f, 'rtmp_transponder_publishers')?.value).toBe(1);
+  });
+
+  test('service counters survive the objects they count; gauges read sessions, ffmpeg children and the build', async () => {
+    const info = transponder('t1', 'PENDING', 'rtmp://h/live/k');
+    transponders.tell('started', info);
+    transponders.tell('started', info);
+    transponders.tell('ended', { ...info, status: 'FAILED' });
+    transponders.tell('refused', 'LIMIT_REACHED');
+    publishers.tellPublish();
+    sessions = 4;
+    const f = await scrape();
+    expect(one(f, 'rtmp_transponder_transponders_started_total')?.value).toBe(2);
+    expect(f.get('rtmp_transponder_transponders_ended_total')?.samples.map((s) => [s.labels.state, s.value])).toEqual([['TERMINATED', 0], ['FAILED', 1]]);
+    expect(f.get('rtmp_transponder_transponder_refusals_total')?.samples).toEqual([{ name: 'rtmp_transponder_transponder_refusals_total', labels: { code: 'LIMIT_REACHED' }, value: 1 }]);
+    expect(one(f, 'rtmp_transponder_publishes_total')?.value).toBe(1);
+    expect(one(f, 'rtmp_transponder_signaling_sessions')?.value).toBe(4);
+    expect(one(f, 'rtmp_transponder_ffmpeg_processes')?.value).toBe(7);
+    expect(f.get('rtmp_transponder_build_info')?.samples).toEqual([{ name: 'rtmp_transponder_build_info', labels: { version: '9.8.7', node_version: '20.1.2' }, value: 1 }]);
+  });
+
+  test('after close() events are no longer counted', async () => {
+    metrics.close();
+    transponders.tell('started', transponder('t1', 'PENDING', 'rtmp://h/live/k'));
+    expect(transponders.listenerCount('started')).toBe(0);
+    expect(publishers.listenerCount('publish')).toBe(0);
+    expect(one(await scrape(), 'rtmp_transponder_transponders_started_total')?.value).toBe(0);
+  });
+
+  test('two services in one process keep their own registries', async () => {
+    const other = new ServiceMetrics(
+      { transponders: new FakeTransponders(), publishers: new FakePublishers(), signalingSessions: () => 0, ffmpegProcesses: () => 0 },
+      { build: { version: 'x', nodeVersion: 'y' }, processMetrics: false },
+    );
+    try {
+      transponders.tell('started', transponder('t1', 'PENDING', 'rtmp://h/live/k'));
+      expect(one(parsePromText(await other.scrape()), 'rtmp_transponder_transponders_started_total')?.value).toBe(0);
+      expect(one(await scrape(), 'rtmp_transponder_transponders_started_total')?.value).toBe(1);
+    } finally {
+      other.close();
+    }
+  });
+
+  test('the README\'s Metrics section lists every rtmp_transponder_ metric the service has, and no other', async () => {
+    const readme = readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Metrics'), readme.indexOf('\n## ', readme.indexOf('## Metrics') + 1));
+    const documented = new Set([...section.matchAll(/^\| `(rtmp_transponder_\w+)`/gm)].map((m) => m[1]));
+    const served = new Set([...(await scrape()).keys()].filter((n) => n.startsWith('rtmp_transponder_')));
+    expect([...documented].sort()).toEqual([...served].sort());
+    expect(served.size).toBeGreaterThan(20);
+  });
+
+  test('process metrics (event-loop lag, heap, RSS, open fds) are there when asked for', async () => {
+    const withProcess = new ServiceMetrics(
+      { transponders: new FakeTransponders(), publishers: new FakePublishers(), signalingSessions: () => 0, ffmpegProcesses: () => 0 },
+      { build: { version: 'x', nodeVersion: 'y' } },
+    );
+    try {
+      const f = parsePromText(await withProcess.scrape());
+      for (const name of ['nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes', 'process_resident_memory_bytes', 'process_open_fds']) {
+        expect([name, f.has(name)]).toEqual([name, true]);
+      }
+    } finally {
+      withProcess.close();
+    }
+  });
+});
+
+describe('GET /metrics', () => {
+  const REST = { disabled: false, user: 'admin', password: 'rest-password', token: 'rest-token' };
+  const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
+  let app: ReturnType<typeof createRestServer> | undefined;
+
+  function serve(options: MetricsAuthOptions) {
+    const auth = new MetricsAuthenticator(options);
+    app = createRestServer({
+      api: new FakeTransponderApi(),
+      auth: options.rest,
+      logger: new RecordingLogger(),
+      extraRoutes: (a) => registerMetricsRoute(a, metrics, auth),
+    });
+    return { auth, get: (authorization?: string) => inject(app!, { method: 'GET', url: '/metrics', headers: authorization ? { authorization } : {} }) };
+  }
+
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  test('open when REST auth is off and no metrics_token is set: the text format 0.0.4', async () => {
+    const res = await serve({ rest: { disabled: true } }).get();
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(parsePromText(res.body).has('rtmp_transponder_build_info')).toBe(true);
+  });
+
+  test('with REST auth on: 401 without credentials, 200 with the REST Basic or bearer credentials', async () => {
+    const { get } = serve({ rest: REST });
+    const refused = await get();
+    expect(refused.statusCode).toBe(401);
+    expect(refused.headers['www-authenticate']).toBe('Basic realm="rtmp-transponder"');
+    expect(JSON.parse(refused.body)).toMatchObject({ code: 'UNAUTHORIZED' });
+    expect((await get(basic('admin', 'wrong'))).statusCode).toBe(401);
+    expect((await get(basic('admin', 'rest-password'))).statusCode).toBe(200);
+    expect((await get('Bearer rest-token')).statusCode).toBe(200);
+  });
+
+  test('with REST auth on and metrics_token set: the metrics token is accepted as well', async () => {
+    const { get } = serve({ rest: REST, token: 'metrics-token' });
+    expect((await get()).statusCode).toBe(401);
+    expect((await get('Bearer metrics-token')).statusCode).toBe(200);
+    expect((await get('Bearer metrics-tokenX')).statusCode).toBe(401);
+    expect((await get(basic('admin', 'rest-password'))).statusCode).toBe(200);
+  });
+
+  test('with REST auth off and metrics_token set: only the metrics token, with a Bearer challenge', async () => {
+    const { get } = serve({ rest: { disabled: true }, token: 'metrics-token' });
+    const refused = await get();
+    expect(refused.statusCode).toBe(401);
+    expect(refused.headers['www-authenticate']).toBe('Bearer realm="rtmp-transponder"');
+    expect((await get(basic('admin', 'rest-password'))).statusCode).toBe(401);
+    expect((await get('Bearer metrics-token')).statusCode).toBe(200);
+  });
+
+  test('update() (a settings reload) changes who may read at once; a bad update changes nothing', async () => {
+    const { auth, get } = serve({ rest: { disabled: true }, token: 'old-token' });
+    auth.update({ rest: { disabled: true }, token: 'new-token' });
+    expect((await get('Bearer old-token')).statusCode).toBe(401);
+    expect((await get('Bearer new-token')).statusCode).toBe(200);
+    expect(() => auth.update({ rest: { disabled: false } })).toThrow(/neither a user and password nor a token/);
+    expect((await get('Bearer new-token')).statusCode).toBe(200);
+    expect((await get()).statusCode).toBe(401);
+  });
+});
