@@ -28,6 +28,8 @@ const SECURING_A_PUBLIC_SERVER = [
   '#     bind_address=127.0.0.1 when only that proxy should reach the ports.',
   '#  5. WebSocket limits: ws_max_sessions_per_ip, ws_max_messages_per_second,',
   '#     max_streams_per_session, max_streams_total.',
+  '#  Behind a proxy every client has the proxy\'s address: set rest_auth_max_failures=0',
+  '#  and ws_max_sessions_per_ip=0, and limit per client at the proxy instead.',
 ];
 
 const HEADER = [
