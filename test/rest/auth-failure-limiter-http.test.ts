@@ -127,6 +127,17 @@ describe('REST auth failure limiter over real HTTP', () => {
     expect(service!.authFailures.stats).toMatchObject({ failures: 200, evictions: 150 });
   });
 
+  it('update() changes credentials and limits live (settings reload)', async () => {
+    const port = await start({ restAuthMaxFailures: 5 });
+    service!.restAuth.update({ disabled: false, token: 'new-token' });
+    expect((await request(port, '127.0.0.2', FIND_ALL, RIGHT)).status).toBe(401);
+    expect((await request(port, '127.0.0.2', FIND_ALL, 'Bearer new-token')).status).toBe(404);
+    service!.authFailures.update({ maxFailures: 1, windowMs: 60_000, maxAddresses: 100 });
+    expect((await request(port, '127.0.0.2', FIND_ALL, 'Bearer new-token')).status).toBe(429);
+    service!.restAuth.update({ disabled: true });
+    expect((await request(port, '127.0.0.3', FIND_ALL)).status).toBe(404);
+  });
+
   it('rest_auth_max_failures=0 turns the limiter off', async () => {
     const port = await start({ restAuthMaxFailures: 0 });
     for (let i = 0; i < 30; i++) expect((await request(port, '127.0.0.2', FIND_ALL, WRONG)).status).toBe(401);

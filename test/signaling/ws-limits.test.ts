@@ -131,6 +131,16 @@ describe('WebSocket limits', () => {
       expect(next.closeCode).toBeUndefined();
     });
 
+    it('updateLimits raises the limit live (settings reload): the next session is accepted', async () => {
+      const port = await start({ maxSessionsPerAddress: 1 });
+      await (await open(port, '127.0.0.2')).connect();
+      const refused = await open(port, '127.0.0.2');
+      await refused.hear((m) => m.message === 'fail', 'fail');
+      server!.updateLimits({ maxSessionsPerAddress: 2 });
+      await (await open(port, '127.0.0.2')).connect();
+      expect(server!.refusals.sessionsPerAddress).toBe(1);
+    });
+
     it('unset (or 0) leaves sessions unlimited', async () => {
       const port = await start({ maxSessionsPerAddress: 0 });
       const many = await Promise.all(Array.from({ length: 30 }, () => open(port, '127.0.0.2')));
