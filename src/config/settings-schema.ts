@@ -377,7 +377,7 @@ export const SETTINGS = [
     field: 'restAuthFailureMaxAddresses',
     kind: integerKind({ min: 1 }),
     default: 10000,
-    comment: 'Client addresses the REST failure limiter tracks at once (about 100 bytes each); more evict the oldest.',
+    comment: 'Client addresses the REST failure limiter tracks at once (about 150 bytes each); more evict the oldest.',
     origin: 'extension',
     group: 'rest',
   }),

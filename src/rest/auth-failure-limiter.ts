@@ -10,16 +10,19 @@
  *   Authorization header is no guess (every page load starts with one).
  * - A success resets nothing: an admin polling from behind the same NAT as a guesser
  *   must not refill the guesser's budget. Other addresses are never touched.
- * - Memory is bounded: at most `maxAddresses` entries. Entries sit in a Map in the order
- *   their windows started, which is the order they expire in: expired ones are pruned
- *   from the front, and when the table is full the oldest window is evicted (it is the
- *   one closest to its end anyway). A guesser with more addresses than the table holds
- *   can push its own entries out: that is what a real rate limiter in front is for
+ * - Memory is bounded: at most `maxAddresses` entries. Besides the Map by address, a
+ *   queue holds the entries in the order their windows started, which is the order they
+ *   expire in: expired ones are pruned from its front, and when the table is full the
+ *   oldest window is evicted (it is the one closest to its end anyway). (Not the Map's own
+ *   order: V8 leaves deleted slots at a Map's front until it rehashes, so taking its first
+ *   key after many deletions walks them all.) A guesser with more addresses than the table
+ *   holds can push its own entries out: that is what a real rate limiter in front is for
  *   (README, "Securing a public server").
  *
  * In-memory and per process: a restart forgets every count.
  */
 import { systemClock, type Clock } from '../util/clock';
+import { Fifo } from '../util/fifo';
 
 export interface AuthFailureLimiterOptions {
   /** Wrong credentials allowed per address within one window; 0 turns the limiter off. */
@@ -41,12 +44,15 @@ export interface AuthFailureLimiterStats {
 }
 
 interface Entry {
+  address: string;
   windowStart: number;
   failures: number;
 }
 
 export class AuthFailureLimiter {
   private readonly entries = new Map<string, Entry>();
+  /** Every entry in the Map, oldest window first; may also hold entries the Map dropped as expired. */
+  private readonly byAge = new Fifo<Entry>();
   private opts: AuthFailureLimiterOptions;
   readonly stats: AuthFailureLimiterStats = { failures: 0, refused: 0, evictions: 0 };
 
@@ -73,7 +79,11 @@ export class AuthFailureLimiter {
   /** New limits, live (settings reload). Counts kept; a smaller table sheds its oldest entries. */
   update(options: AuthFailureLimiterOptions): void {
     this.opts = AuthFailureLimiter.checked(options);
-    if (!this.enabled) this.entries.clear();
+    if (!this.enabled) {
+      this.entries.clear();
+      this.byAge.clear();
+    }
+    this.pruneExpired();
     while (this.entries.size > this.opts.maxAddresses) this.evictOldest();
   }
 
@@ -100,7 +110,9 @@ export class AuthFailureLimiter {
     }
     this.pruneExpired();
     if (this.entries.size >= this.opts.maxAddresses) this.evictOldest();
-    this.entries.set(address, { windowStart: this.clock.now(), failures: 1 });
+    const created: Entry = { address, windowStart: this.clock.now(), failures: 1 };
+    this.entries.set(address, created);
+    this.byAge.push(created);
   }
 
   /** The entry of `address` if its window is still open; an expired one is dropped. */
@@ -112,19 +124,23 @@ export class AuthFailureLimiter {
     return undefined;
   }
 
-  /** Drops expired entries from the front (the Map is ordered by window start). */
+  /**
+   * Drops expired entries from the front of the queue. Entries the Map already dropped
+   * (expired when their address came back) are expired too, so they go here as well:
+   * after a prune the queue holds exactly the Map's entries.
+   */
   private pruneExpired(): void {
     const now = this.clock.now();
-    for (const [address, entry] of this.entries) {
-      if (now - entry.windowStart < this.opts.windowMs) break;
-      this.entries.delete(address);
+    for (let oldest = this.byAge.peek(); oldest && now - oldest.windowStart >= this.opts.windowMs; oldest = this.byAge.peek()) {
+      this.byAge.shift();
+      if (this.entries.get(oldest.address) === oldest) this.entries.delete(oldest.address);
     }
   }
 
   private evictOldest(): void {
-    const first = this.entries.keys().next();
-    if (first.done) return;
-    this.entries.delete(first.value);
+    const oldest = this.byAge.shift();
+    if (!oldest) return;
+    if (this.entries.get(oldest.address) === oldest) this.entries.delete(oldest.address);
     this.stats.evictions++;
   }
 }

@@ -78,7 +78,7 @@ export class SignalingServer {
    * New limits, live: the per-address and message limits apply to open sessions at their
    * next message or new session; stream limits to the next publish of new sessions.
    */
-  updateLimits(limits: SignalingLimits): void {
+  updateLimits(limits: Partial<SignalingLimits>): void {
     this.opts = { ...this.opts, ...limits };
   }
 

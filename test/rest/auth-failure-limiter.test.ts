@@ -79,6 +79,33 @@ describe('AuthFailureLimiter', () => {
     expect(l.trackedAddresses).toBe(2);
   });
 
+  test('an address whose window ended starts a new one, queued behind the others: eviction follows window age', () => {
+    const l = limiter(2, 1_000, 3);
+    l.recordFailure('a');
+    clock.advance(500);
+    l.recordFailure('b');
+    clock.advance(600); // a's window ended, b's has not
+    expect(l.retryAfterMs('a')).toBe(0); // drops a's old entry
+    l.recordFailure('a'); // a new window for a, now the newest
+    l.recordFailure('c');
+    l.recordFailure('d'); // full: evicts b, the oldest live window
+    expect(l.trackedAddresses).toBe(3);
+    expect(l.stats.evictions).toBe(1);
+    expect(l.retryAfterMs('b')).toBe(0); // evicted, its count gone
+    l.recordFailure('a');
+    expect(l.retryAfterMs('a')).toBeGreaterThan(0); // a's new window kept its count
+  });
+
+  test('churn through a full table keeps it at its size and every live count right', () => {
+    const l = limiter(3, 10_000, 100);
+    for (let i = 0; i < 20_000; i++) {
+      l.recordFailure(`x${i % 150}`);
+      clock.advance(1);
+    }
+    expect(l.trackedAddresses).toBe(100);
+    expect(l.stats.failures).toBe(20_000);
+  });
+
   test('maxFailures 0 turns it off: nothing tracked, nothing refused', () => {
     const l = limiter(0);
     for (let i = 0; i < 100; i++) l.recordFailure('a');
