@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { Settings } from './config';
 import type { RestAuthOptions } from './rest/auth';
-import type { MetricsAuthOptions } from './ops/metrics-auth';
+import type { AuthFailureLimiterOptions } from './rest/auth-failure-limiter';
 import type { TransponderManagerOptions } from './transponder/transponder-manager';
 import { RestorePolicy } from './transponder/restore-policy';
 import type { SignalingOptions } from './signaling/signaling-server';
@@ -43,6 +43,9 @@ export function signalingOptionsFrom(s: Settings): SignalingOptions {
     keepAliveIntervalMs: keepAliveOn ? s.keepAliveServerInterval : 24 * 3600 * 1000,
     keepAliveTimeoutMs: keepAliveOn ? s.keepAliveServerInterval * s.keepAliveProbes : 24 * 3600 * 1000,
     webrtc: publisherOptionsFrom(s),
+    maxSessionsPerAddress: s.wsMaxSessionsPerIp,
+    maxMessagesPerSecond: s.wsMaxMessagesPerSecond,
+    messageBurst: s.wsMessageBurst,
   };
 }
 
@@ -73,6 +76,6 @@ export function restAuthFrom(s: Settings): RestAuthOptions {
   return { disabled: s.disableRestAuth, user: s.restAuthUser, password: s.restAuthPassword, token: s.restAuthToken };
 }
 
-export function metricsAuthFrom(s: Settings): MetricsAuthOptions {
-  return { rest: restAuthFrom(s), token: s.metricsToken };
+export function authFailureLimiterOptionsFrom(s: Settings): AuthFailureLimiterOptions {
+  return { maxFailures: s.restAuthMaxFailures, windowMs: s.restAuthFailureWindow, maxAddresses: s.restAuthFailureMaxAddresses };
 }

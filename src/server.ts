@@ -8,16 +8,18 @@ import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { Settings } from './config';
 import type { Logger } from './log';
+import { exposureWarning, isLoopbackBindAddress } from './access/exposure-warning';
 import { createRestServer, RestAuthenticator } from './rest';
 import { liveChildProcessCount } from './ffmpeg/child-process';
 import { ServiceMetrics } from './ops/metrics';
 import { MetricsAuthenticator } from './ops/metrics-auth';
 import { currentBuild } from './ops/metrics-build';
 import { registerMetricsRoute } from './ops/metrics-route';
+import { AuthFailureLimiter } from './rest/auth-failure-limiter';
 import { SignalingServer } from './signaling/signaling-server';
 import { StreamRegistry } from './streams/stream-registry';
 import { TransponderManager, type TransponderManagerOptions } from './transponder/transponder-manager';
-import { metricsAuthFrom, restAuthFrom, signalingOptionsFrom, transponderManagerOptionsFrom } from './server-options';
+import { authFailureLimiterOptionsFrom, restAuthFrom, signalingOptionsFrom, transponderManagerOptionsFrom } from './server-options';
 import { registerPages } from './web-pages';
 
 export interface ServiceAddresses {
@@ -37,7 +39,11 @@ export class TransponderService {
   readonly metrics: ServiceMetrics;
   /** Who may read /metrics; update() it on a settings reload. */
   readonly metricsAuth: MetricsAuthenticator;
-  private readonly signaling: SignalingServer;
+  /** Public for metrics: `signaling.refusals` counts what the WebSocket limits refused. */
+  readonly signaling: SignalingServer;
+  /** One authentication, with one failure limiter, for /rest-api, /debug and the admin data. */
+  readonly restAuth: RestAuthenticator;
+  readonly authFailures: AuthFailureLimiter;
   private readonly http: FastifyInstance;
   private stopping: Promise<void> | undefined;
 
@@ -45,21 +51,23 @@ export class TransponderService {
     this.registry = new StreamRegistry(log);
     this.signaling = new SignalingServer(signalingOptionsFrom(settings), this.registry, log);
     this.transponders = new TransponderManager(this.registry, { ...transponderManagerOptionsFrom(settings), latencyProbe: seams.latencyProbe }, log);
+    this.authFailures = new AuthFailureLimiter(authFailureLimiterOptionsFrom(settings));
+    this.restAuth = new RestAuthenticator(restAuthFrom(settings), this.authFailures);
     this.metrics = new ServiceMetrics(
       { transponders: this.transponders, publishers: this.registry, signalingSessions: () => this.signaling.sessionCount, ffmpegProcesses: liveChildProcessCount },
       { build: currentBuild() },
     );
-    this.metricsAuth = new MetricsAuthenticator(metricsAuthFrom(settings));
+    this.metricsAuth = new MetricsAuthenticator(this.restAuth, settings.metricsToken, this.authFailures);
     this.http = createRestServer({
       api: this.transponders,
       auth: restAuthFrom(settings),
+      authenticator: this.restAuth,
       logger: log,
       extraRoutes: (app) => {
         registerPages(app);
         registerMetricsRoute(app, this.metrics, this.metricsAuth);
-        // Publisher stats for benchmarks and operators; behind the REST credentials when they are on.
-        const auth = new RestAuthenticator(restAuthFrom(settings));
-        app.get('/debug/streams', { onRequest: auth.enabled ? auth.hook : [] }, async () => this.registry.list().map((p) => p.toJSON()));
+        // Publisher stats for benchmarks and operators; behind the REST credentials (and their limiter) when they are on.
+        app.get('/debug/streams', { onRequest: this.restAuth.hook }, async () => this.registry.list().map((p) => p.toJSON()));
       },
     });
   }
@@ -69,6 +77,14 @@ export class TransponderService {
     await this.http.listen({ port: this.settings.httpPort, host: this.settings.bindAddress });
     const addresses: ServiceAddresses = { http: (this.http.server.address() as AddressInfo).port, ...this.signaling.ports };
     this.log.info('rtmp-transponder started', { ...addresses });
+    const warning = exposureWarning({
+      listensBeyondLoopback: !isLoopbackBindAddress(this.settings.bindAddress),
+      restAuth: !this.settings.disableRestAuth,
+      // INTEGRATOR: true when rest_hook_url (or any rest_hook_url.<appKey>) or publish_token is set,
+      // once those settings land (issue 12, the access/ engineer's part).
+      publishAuth: false,
+    });
+    if (warning) this.log.warn(warning);
     return addresses;
   }
 

@@ -223,7 +223,9 @@
       }
     }).then(function () {
       inFlight = null;
-      schedule();
+      // While the API asks for credentials, wait for the user's: polling with wrong ones
+      // would spend this address's failure budget (429 for a while) with nobody typing.
+      if (!state.authRequired) schedule();
     });
     return inFlight;
   }

@@ -4,31 +4,25 @@
  * - REST auth on: the REST credentials (Basic or the REST bearer token);
  * - metrics_token set: `Authorization: Bearer <metrics_token>` as well — and then it is
  *   required even when the REST API is open, so a scraper's token protects the figures.
- * Reloadable: update() takes the new settings; requests after it use them.
+ * Wrong credentials count against the same per-address failure budget as the REST API's.
+ * Reloadable: the REST authenticator updates itself; update() takes a new metrics_token.
  */
-import { RestAuthenticator, WWW_AUTHENTICATE, type RestAuthOptions } from '../rest/auth';
-
-export interface MetricsAuthOptions {
-  rest: RestAuthOptions;
-  /** metrics_token: a bearer token accepted for /metrics only. */
-  token?: string;
-}
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { credentialsHook, RestAuthenticator, WWW_AUTHENTICATE } from '../rest/auth';
+import type { AuthFailureLimiter } from '../rest/auth-failure-limiter';
 
 export class MetricsAuthenticator {
-  private rest!: RestAuthenticator;
   private token: RestAuthenticator | undefined;
 
-  constructor(options: MetricsAuthOptions) {
-    this.update(options);
+  /** `rest`: the service's one REST authenticator (shared, so reloads reach both). */
+  constructor(private readonly rest: RestAuthenticator, token: string | undefined, private readonly limiter?: AuthFailureLimiter) {
+    this.update(token);
   }
 
-  /** Takes new settings (a reload); throws, changing nothing, when REST auth is on without credentials. */
-  update(options: MetricsAuthOptions): void {
-    const rest = new RestAuthenticator(options.rest);
+  /** A new metrics_token (a reload); undefined removes it. */
+  update(token: string | undefined): void {
     // A RestAuthenticator holding only the token: the same equal-time bearer check.
-    const token = options.token ? new RestAuthenticator({ disabled: false, token: options.token }) : undefined;
-    this.rest = rest;
-    this.token = token;
+    this.token = token ? new RestAuthenticator({ disabled: false, token }) : undefined;
   }
 
   /** true when nothing is asked of a scraper. */
@@ -47,4 +41,11 @@ export class MetricsAuthenticator {
   get challenge(): string {
     return this.rest.enabled ? WWW_AUTHENTICATE : 'Bearer realm="rtmp-transponder"';
   }
+
+  readonly hook: (request: FastifyRequest, reply: FastifyReply) => Promise<void> = credentialsHook({
+    open: () => this.open,
+    check: (authorization) => this.check(authorization),
+    challenge: () => this.challenge,
+    limiter: () => this.limiter,
+  });
 }

@@ -3,7 +3,6 @@
  * MetricsAuthenticator (the REST credentials when REST auth is on, metrics_token when set).
  */
 import type { FastifyInstance } from 'fastify';
-import { RestError } from '../rest/errors';
 import type { MetricsAuthenticator } from './metrics-auth';
 import type { ServiceMetrics } from './metrics';
 
@@ -11,11 +10,7 @@ export const METRICS_PATH = '/metrics';
 
 export function registerMetricsRoute(app: FastifyInstance, metrics: ServiceMetrics, auth: MetricsAuthenticator): void {
   app.get(METRICS_PATH, {
-    onRequest: async (request, reply) => {
-      if (auth.check(request.headers.authorization)) return;
-      reply.header('WWW-Authenticate', auth.challenge);
-      throw new RestError('UNAUTHORIZED');
-    },
+    onRequest: auth.hook,
   }, async (_request, reply) => {
     const text = await metrics.scrape();
     return reply.type(metrics.contentType).header('cache-control', 'no-store').send(text);

@@ -1,10 +1,14 @@
 /**
  * REST authentication (disable_rest_auth=false): HTTP Basic with the configured user and
  * password, or `Authorization: Bearer <token>`. Comparisons take the same time whatever
- * the input, and nothing here logs: the header is a secret.
+ * the input, and nothing here logs: the header is a secret. Wrong credentials are counted
+ * per client address by an AuthFailureLimiter when one is given: past its budget the
+ * address is answered 429 with Retry-After, before any comparison.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { addressGroup } from '../util/address-group';
+import type { AuthFailureLimiter } from './auth-failure-limiter';
 import { RestError } from './errors';
 
 export const AUTH_REALM = 'rtmp-transponder';
@@ -30,27 +34,39 @@ function sameSecret(given: string, expected: string): boolean {
 
 /** Decides whether an `Authorization` header value grants access. */
 export class RestAuthenticator {
-  private readonly basic?: { user: string; password: string };
-  private readonly token?: string;
+  private basic?: { user: string; password: string };
+  private token?: string;
+  private current!: RestAuthOptions;
 
-  constructor(readonly options: RestAuthOptions) {
-    if (options.user && options.password !== undefined && options.password !== '') {
-      this.basic = { user: options.user, password: options.password };
-    }
-    if (options.token) this.token = options.token;
-    if (!options.disabled && !this.basic && !this.token) {
+  /** `limiter`: counts wrong credentials per address; none leaves guessing unthrottled. */
+  constructor(options: RestAuthOptions, private readonly limiter?: AuthFailureLimiter) {
+    this.update(options);
+  }
+
+  get options(): RestAuthOptions {
+    return this.current;
+  }
+
+  /** New credentials, live (settings reload); throws and keeps the old ones when unusable. */
+  update(options: RestAuthOptions): void {
+    const basic = options.user && options.password !== undefined && options.password !== '' ? { user: options.user, password: options.password } : undefined;
+    const token = options.token ? options.token : undefined;
+    if (!options.disabled && !basic && !token) {
       // Refuse to start rather than run a REST API nobody can use (or everybody can).
       throw new Error('REST authentication is enabled (disable_rest_auth=false) but neither a user and password nor a token is configured');
     }
+    this.current = { ...options };
+    this.basic = basic;
+    this.token = token;
   }
 
   get enabled(): boolean {
-    return !this.options.disabled;
+    return !this.current.disabled;
   }
 
   /** true when the request may go on. */
   check(authorization: string | undefined): boolean {
-    if (this.options.disabled) return true;
+    if (this.current.disabled) return true;
     if (typeof authorization !== 'string') return false;
     const m = /^\s*([A-Za-z]+)\s+(\S+)\s*$/.exec(authorization);
     if (!m) return false;
@@ -72,10 +88,49 @@ export class RestAuthenticator {
     return userOk && passwordOk;
   }
 
-  /** A fastify onRequest hook: 401 with a Basic challenge unless the request is allowed. */
-  readonly hook = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    if (this.check(request.headers.authorization)) return;
-    reply.header('WWW-Authenticate', WWW_AUTHENTICATE);
+  /**
+   * A fastify onRequest hook: lets the request go on when auth is off or its credentials
+   * are right; 429 with Retry-After when its address spent its failure budget (nothing
+   * compared); otherwise 401 with a Basic challenge, counting the failure when the
+   * request presented credentials.
+   */
+  readonly hook = credentialsHook({
+    open: () => this.current.disabled,
+    check: (authorization) => this.check(authorization),
+    challenge: () => WWW_AUTHENTICATE,
+    limiter: () => this.limiter,
+  });
+}
+
+/** What credentialsHook asks of an authenticator. */
+export interface CredentialsRule {
+  /** true: nothing is asked of anyone. */
+  open(): boolean;
+  check(authorization: string | undefined): boolean;
+  /** The WWW-Authenticate value of a 401. */
+  challenge(): string;
+  limiter(): AuthFailureLimiter | undefined;
+}
+
+/**
+ * The one onRequest hook for every route behind credentials (the REST API, /debug,
+ * /metrics), so each shares the failure limiter: a guesser cannot move to another path.
+ */
+export function credentialsHook(rule: CredentialsRule): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  return async (request, reply) => {
+    if (rule.open()) return;
+    const limiter = rule.limiter();
+    const address = addressGroup(request.ip);
+    const waitMs = limiter?.retryAfterMs(address) ?? 0;
+    if (waitMs > 0) {
+      const seconds = Math.ceil(waitMs / 1000);
+      reply.header('Retry-After', String(seconds));
+      throw new RestError('TOO_MANY_AUTH_FAILURES', `Too many failed authentications from this address: retry in ${seconds} s`);
+    }
+    const authorization = request.headers.authorization;
+    if (rule.check(authorization)) return;
+    if (authorization !== undefined) limiter?.recordFailure(address);
+    reply.header('WWW-Authenticate', rule.challenge());
     throw new RestError('UNAUTHORIZED');
   };
 }

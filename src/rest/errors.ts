@@ -13,6 +13,7 @@ export type HttpErrorCode =
   | 'BODY_TOO_LARGE'
   | 'BAD_REQUEST'
   | 'UNAUTHORIZED'
+  | 'TOO_MANY_AUTH_FAILURES'
   | 'ROUTE_NOT_FOUND'
   | 'INTERNAL_ERROR';
 
@@ -59,6 +60,8 @@ export const ERROR_CATALOGUE: Readonly<Record<RestErrorCode, CatalogueEntry>> = 
   BODY_TOO_LARGE: { status: 400, message: 'The body is larger than the limit' },
   BAD_REQUEST: { status: 400, message: 'Bad request' },
   UNAUTHORIZED: { status: 401, message: 'Authentication required' },
+  // Sent with Retry-After by the failure limiter (auth-failure-limiter.ts).
+  TOO_MANY_AUTH_FAILURES: { status: 429, message: 'Too many failed authentications from this address' },
   ROUTE_NOT_FOUND: { status: 404, message: 'No such route' },
   INTERNAL_ERROR: { status: 500, message: 'Internal error' },
 };
@@ -69,6 +72,7 @@ const REASONS: Readonly<Record<number, string>> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   409: 'Conflict',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };

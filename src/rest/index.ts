@@ -24,3 +24,4 @@ export {
   toTransponderJson,
   type TransponderJson,
 } from './schemas';
+export { AuthFailureLimiter, type AuthFailureLimiterOptions, type AuthFailureLimiterStats } from './auth-failure-limiter';

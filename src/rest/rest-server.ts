@@ -29,6 +29,11 @@ export interface RestLogger {
 export interface RestServerOptions {
   api: TransponderApi;
   auth: RestAuthOptions;
+  /**
+   * The authenticator to use instead of one made from `auth`: the service shares one (and
+   * its failure limiter) between /rest-api and the other routes behind the same credentials.
+   */
+  authenticator?: RestAuthenticator;
   logger: RestLogger;
   /** More routes at the root, outside /rest-api and its auth (static pages, WHIP). */
   extraRoutes?: (app: FastifyInstance) => void;
@@ -113,7 +118,7 @@ function parseJsonBody(request: FastifyRequest, text: string): unknown {
 export function createRestServer(opts: RestServerOptions): FastifyInstance {
   const { api, logger } = opts;
   // Throws at once when auth is on but no credential is configured.
-  const auth = new RestAuthenticator(opts.auth);
+  const auth = opts.authenticator ?? new RestAuthenticator(opts.auth);
   const errorCodes = new WeakMap<FastifyRequest, string>();
 
   const app = Fastify({
@@ -168,7 +173,9 @@ export function createRestServer(opts: RestServerOptions): FastifyInstance {
       rest.addContentTypeParser('*', { parseAs: 'string', bodyLimit: REST_BODY_LIMIT }, async (request: FastifyRequest, body: string | Buffer) =>
         parseJsonBody(request, typeof body === 'string' ? body : body.toString('utf8')),
       );
-      if (auth.enabled) rest.addHook('onRequest', auth.hook);
+      // Always installed: the hook itself lets everything through while auth is off, so a
+      // reload may turn auth on or off.
+      rest.addHook('onRequest', auth.hook);
       registerPushRoutes(rest, api);
       opts.extraApiRoutes?.(rest);
     },

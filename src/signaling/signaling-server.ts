@@ -5,8 +5,13 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../log';
 import type { StreamRegistry } from '../streams/stream-registry';
+import { addressGroup } from '../util/address-group';
 import type { PublisherOptions } from '../webrtc/publisher-options';
+import { MessageRateLimit, messageRateInfo, type MessageRateOptions } from './message-rate-limit';
+import { SessionsPerAddress, sessionsPerAddressInfo } from './sessions-per-address';
+import { SignalingRefusals, type RefusalCounts } from './signaling-refusals';
 import { SignalingSession } from './signaling-session';
+import { encodeMessage } from './wcs-protocol';
 
 export interface SignalingOptions {
   /** `ws.port` (8080 as WCS); 0 picks a free port */
@@ -22,7 +27,19 @@ export interface SignalingOptions {
   keepAliveIntervalMs: number;
   keepAliveTimeoutMs: number;
   webrtc: PublisherOptions;
+  /** Sessions one client address (IPv6: its /64) may hold; more are told `fail` and closed (1008). Unset or 0: no limit. */
+  maxSessionsPerAddress?: number;
+  /** Messages per second per session (token bucket); unset or 0: no limit. */
+  maxMessagesPerSecond?: number;
+  /** The bucket's size: messages a session may send at once; defaults to twice the rate. */
+  messageBurst?: number;
 }
+
+/** The limits a settings reload may change while sessions are open (see `updateLimits`). */
+export type SignalingLimits = Pick<SignalingOptions, 'maxSessionsPerAddress' | 'maxMessagesPerSecond' | 'messageBurst' | 'maxStreamsPerSession' | 'maxStreamsTotal'>;
+
+/** Close code of a session refused at once: "policy violation". */
+export const REFUSED_SESSION_CLOSE_CODE = 1008;
 
 /** Frames above this are refused by ws itself (close 1009); between maxMessageBytes and this we answer `fail`. */
 function hardFrameLimit(maxMessageBytes: number): number {
@@ -42,8 +59,33 @@ export class SignalingServer {
   private readonly servers: Array<{ http: Server; wss: WebSocketServer; label: string }> = [];
   /** Set by the first close(); every later call awaits the same release. */
   private closing: Promise<void> | undefined;
+  private opts: SignalingOptions;
+  private readonly perAddress: SessionsPerAddress;
+  private readonly refusalLog: SignalingRefusals;
 
-  constructor(private readonly opts: SignalingOptions, private readonly registry: StreamRegistry, private readonly log: Logger) {}
+  constructor(opts: SignalingOptions, private readonly registry: StreamRegistry, private readonly log: Logger) {
+    this.opts = { ...opts };
+    this.perAddress = new SessionsPerAddress(() => this.opts.maxSessionsPerAddress ?? 0);
+    this.refusalLog = new SignalingRefusals(log);
+  }
+
+  /** What the limits refused since start, by kind (read by metrics; never reset). */
+  get refusals(): RefusalCounts {
+    return this.refusalLog.counts;
+  }
+
+  /**
+   * New limits, live: the per-address and message limits apply to open sessions at their
+   * next message or new session; stream limits to the next publish of new sessions.
+   */
+  updateLimits(limits: Partial<SignalingLimits>): void {
+    this.opts = { ...this.opts, ...limits };
+  }
+
+  private messageRate(): MessageRateOptions {
+    const perSecond = this.opts.maxMessagesPerSecond ?? 0;
+    return { perSecond, burst: this.opts.messageBurst ?? Math.max(1, perSecond * 2) };
+  }
 
   /** WebSocket sessions open now (metrics). */
   get sessionCount(): number {
@@ -119,6 +161,12 @@ export class SignalingServer {
       return;
     }
     const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
+    const address = addressGroup(req.socket.remoteAddress);
+    if (!this.perAddress.tryOpen(address)) {
+      this.refuseSession(ws, address);
+      return;
+    }
+    const messageRate = new MessageRateLimit(() => this.messageRate());
     const session = new SignalingSession(ws, this.registry, this.opts.webrtc, {
       maxMessageBytes: this.opts.maxMessageBytes,
       maxStreamsPerSession: this.opts.maxStreamsPerSession,
@@ -126,8 +174,27 @@ export class SignalingServer {
       keepAliveIntervalMs: this.opts.keepAliveIntervalMs,
       keepAliveTimeoutMs: this.opts.keepAliveTimeoutMs,
       totalStreams: () => this.totalStreams(),
+      admitMessage: () => messageRate.admit(),
+      messageRateInfo: () => messageRateInfo(this.messageRate()),
+      refused: (kind, fields) => this.refusalLog.record(kind, { address, ...fields }),
     }, this.log, remote);
     this.sessions.add(session);
-    session.on('close', () => this.sessions.delete(session));
+    session.on('close', () => {
+      this.sessions.delete(session);
+      this.perAddress.closed(address);
+    });
+  }
+
+  /**
+   * A session over the per-address limit: WCS's `fail` for `connection` first, so a page
+   * can show why (the WebSDK hands it to its WARN callback), then a close with 1008; the
+   * WebSDK reports the session DISCONNECTED.
+   */
+  private refuseSession(ws: WebSocket, address: string): void {
+    const max = this.opts.maxSessionsPerAddress ?? 0;
+    const info = sessionsPerAddressInfo(max);
+    this.refusalLog.record('sessionsPerAddress', { address, limit: max });
+    ws.send(encodeMessage('fail', { apiMethod: 'connection', info }), () => undefined);
+    ws.close(REFUSED_SESSION_CLOSE_CODE, 'Too many sessions from this address');
   }
 }

@@ -7,6 +7,8 @@ import type { PublisherOptions } from '../webrtc/publisher-options';
 import { TypedEmitter } from '../util/typed-emitter';
 import { SdpError } from '../webrtc/sdp-offer';
 import { parseRtmpUrl, redactRtmpUrl } from '../rtmp/rtmp-url';
+import type { MessageAdmission } from './message-rate-limit';
+import type { RefusalKind } from './signaling-refusals';
 import {
   encodeMessage,
   encodeSetRemoteSdp,
@@ -27,6 +29,12 @@ export interface SessionLimits {
   keepAliveTimeoutMs: number;
   /** streams (being set up or live) across every session */
   totalStreams: () => number;
+  /** Admits each message before it is read (message-rate-limit.ts); unset admits all. */
+  admitMessage?: () => MessageAdmission;
+  /** The `fail` info for a refused message. */
+  messageRateInfo?: () => string;
+  /** Told of each refusal by a limit, for counts and the log. */
+  refused?: (kind: RefusalKind, fields: Record<string, unknown>) => void;
 }
 
 type SessionState = 'new' | 'established' | 'closed';
@@ -137,6 +145,12 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
   private onFrame(data: RawData, isBinary: boolean): void {
     if (this.closed) return;
     this.lastHeardAt = Date.now();
+    const admission = this.limits.admitMessage?.() ?? 'admit';
+    if (admission !== 'admit') {
+      this.limits.refused?.('messageRate', { session: this.id });
+      if (admission === 'refuse-and-tell') this.sendFail('unknown', this.limits.messageRateInfo?.() ?? 'Too many messages');
+      return;
+    }
     try {
       const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer | ArrayBuffer).byteLength;
       if (size > this.limits.maxMessageBytes) {
@@ -226,8 +240,14 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
     };
     if (this.state !== 'established') return refuse(WCS_INFO.SESSION_NOT_READY);
     if (this.streams.has(req.mediaSessionId)) return refuse(WCS_INFO.MEDIASESSION_ID_ALREADY_IN_USE);
-    if (this.streams.size >= this.limits.maxStreamsPerSession) return refuse(`Limit of ${this.limits.maxStreamsPerSession} streams per session reached`);
-    if (this.limits.totalStreams() >= this.limits.maxStreamsTotal) return refuse(`Server limit of ${this.limits.maxStreamsTotal} streams reached`);
+    if (this.streams.size >= this.limits.maxStreamsPerSession) {
+      this.limits.refused?.('streamsPerSession', { session: this.id, limit: this.limits.maxStreamsPerSession });
+      return refuse(`Limit of ${this.limits.maxStreamsPerSession} streams per session reached`);
+    }
+    if (this.limits.totalStreams() >= this.limits.maxStreamsTotal) {
+      this.limits.refused?.('streamsTotal', { session: this.id, limit: this.limits.maxStreamsTotal });
+      return refuse(`Server limit of ${this.limits.maxStreamsTotal} streams reached`);
+    }
     if (req.rtmpUrl !== undefined) {
       // The same rules as /push/startup; the error names the problem, never the key.
       try {

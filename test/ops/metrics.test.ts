@@ -7,7 +7,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRestServer } from '../../src/rest';
 import { destinationLabels } from '../../src/ops/metrics-destination';
-import { MetricsAuthenticator, type MetricsAuthOptions } from '../../src/ops/metrics-auth';
+import { MetricsAuthenticator } from '../../src/ops/metrics-auth';
+import { RestAuthenticator, type RestAuthOptions } from '../../src/rest/auth';
+import { AuthFailureLimiter } from '../../src/rest/auth-failure-limiter';
 import { ServiceMetrics } from '../../src/ops/metrics';
 import { registerMetricsRoute } from '../../src/ops/metrics-route';
 import type { TransponderManagerEvents } from '../../src/transponder/transponder-manager';
@@ -244,15 +246,17 @@ describe('GET /metrics', () => {
   const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
   let app: ReturnType<typeof createRestServer> | undefined;
 
-  function serve(options: MetricsAuthOptions) {
-    const auth = new MetricsAuthenticator(options);
+  function serve(options: { rest: RestAuthOptions; token?: string; limiter?: AuthFailureLimiter }) {
+    const rest = new RestAuthenticator(options.rest, options.limiter);
+    const auth = new MetricsAuthenticator(rest, options.token, options.limiter);
     app = createRestServer({
       api: new FakeTransponderApi(),
       auth: options.rest,
+      authenticator: rest,
       logger: new RecordingLogger(),
       extraRoutes: (a) => registerMetricsRoute(a, metrics, auth),
     });
-    return { auth, get: (authorization?: string) => inject(app!, { method: 'GET', url: '/metrics', headers: authorization ? { authorization } : {} }) };
+    return { auth, rest, get: (authorization?: string) => inject(app!, { method: 'GET', url: '/metrics', headers: authorization ? { authorization } : {} }) };
   }
 
   afterEach(async () => {
@@ -296,12 +300,24 @@ describe('GET /metrics', () => {
   });
 
   test('update() (a settings reload) changes who may read at once; a bad update changes nothing', async () => {
-    const { auth, get } = serve({ rest: { disabled: true }, token: 'old-token' });
-    auth.update({ rest: { disabled: true }, token: 'new-token' });
+    const { auth, rest, get } = serve({ rest: { disabled: true }, token: 'old-token' });
+    auth.update('new-token');
     expect((await get('Bearer old-token')).statusCode).toBe(401);
     expect((await get('Bearer new-token')).statusCode).toBe(200);
-    expect(() => auth.update({ rest: { disabled: false } })).toThrow(/neither a user and password nor a token/);
+    expect(() => rest.update({ disabled: false })).toThrow(/neither a user and password nor a token/);
     expect((await get('Bearer new-token')).statusCode).toBe(200);
     expect((await get()).statusCode).toBe(401);
+  });
+
+  test('wrong credentials on /metrics spend the same per-address budget as the REST API: a guesser cannot move to /metrics', async () => {
+    const limiter = new AuthFailureLimiter({ maxFailures: 2, windowMs: 60_000, maxAddresses: 10 });
+    const { get } = serve({ rest: REST, limiter });
+    expect((await get(basic('admin', 'guess1'))).statusCode).toBe(401);
+    expect((await get('Bearer guess2')).statusCode).toBe(401);
+    const blocked = await get(basic('admin', 'rest-password'));
+    expect(blocked.statusCode).toBe(429);
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+    const rest = await inject(app!, { method: 'POST', url: '/rest-api/push/find_all', headers: { authorization: basic('admin', 'rest-password') } });
+    expect(rest.statusCode).toBe(429);
   });
 });
