@@ -12,8 +12,9 @@ import { createRestServer, RestAuthenticator } from './rest';
 import { SignalingServer } from './signaling/signaling-server';
 import { StreamRegistry } from './streams/stream-registry';
 import { TransponderManager, type TransponderManagerOptions } from './transponder/transponder-manager';
-import { restAuthFrom, signalingOptionsFrom, transponderManagerOptionsFrom } from './server-options';
+import { destinationRulesFrom, ownPortsFrom, restAuthFrom, signalingOptionsFrom, transponderManagerOptionsFrom } from './server-options';
 import { registerPages } from './web-pages';
+import { DestinationGuard } from './access';
 
 export interface ServiceAddresses {
   http: number;
@@ -29,6 +30,8 @@ export interface ServiceSeams {
 export class TransponderService {
   readonly registry: StreamRegistry;
   readonly transponders: TransponderManager;
+  /** Where pushes may go: every startup and every (re)connect asks it. */
+  readonly destinations: DestinationGuard;
   private readonly signaling: SignalingServer;
   private readonly http: FastifyInstance;
   private stopping: Promise<void> | undefined;
@@ -36,7 +39,16 @@ export class TransponderService {
   constructor(private readonly settings: Settings, private readonly log: Logger, seams: ServiceSeams = {}) {
     this.registry = new StreamRegistry(log);
     this.signaling = new SignalingServer(signalingOptionsFrom(settings), this.registry, log);
-    this.transponders = new TransponderManager(this.registry, { ...transponderManagerOptionsFrom(settings), latencyProbe: seams.latencyProbe }, log);
+    this.destinations = new DestinationGuard({
+      ...destinationRulesFrom(settings),
+      bindAddress: settings.bindAddress,
+      ownPorts: () => this.ownPorts(),
+    });
+    this.transponders = new TransponderManager(
+      this.registry,
+      { ...transponderManagerOptionsFrom(settings), resolve: this.destinations.resolver, latencyProbe: seams.latencyProbe },
+      log,
+    );
     this.http = createRestServer({
       api: this.transponders,
       auth: restAuthFrom(settings),
@@ -56,6 +68,17 @@ export class TransponderService {
     const addresses: ServiceAddresses = { http: (this.http.server.address() as AddressInfo).port, ...this.signaling.ports };
     this.log.info('rtmp-transponder started', { ...addresses });
     return addresses;
+  }
+
+  /** The ports of the settings and, once listening, the ports actually bound (port 0 picks one). */
+  private ownPorts(): number[] {
+    const bound: number[] = [];
+    const http = this.http.server.address();
+    if (http && typeof http === 'object') bound.push(http.port);
+    const ws = this.signaling.ports;
+    if (ws.ws !== undefined) bound.push(ws.ws);
+    if (ws.wss !== undefined) bound.push(ws.wss);
+    return [...new Set([...ownPortsFrom(this.settings), ...bound])];
   }
 
   /** Ends every publisher and push, then the listeners. Idempotent. */

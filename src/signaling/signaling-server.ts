@@ -22,6 +22,8 @@ export interface SignalingOptions {
   keepAliveIntervalMs: number;
   keepAliveTimeoutMs: number;
   webrtc: PublisherOptions;
+  /** rtmp_push_from_client: whether publishStream may carry an rtmpUrl (default true, as WCS). */
+  rtmpPushFromClient?: boolean;
 }
 
 /** Frames above this are refused by ws itself (close 1009); between maxMessageBytes and this we answer `fail`. */
@@ -42,8 +44,16 @@ export class SignalingServer {
   private readonly servers: Array<{ http: Server; wss: WebSocketServer; label: string }> = [];
   /** Set by the first close(); every later call awaits the same release. */
   private closing: Promise<void> | undefined;
+  private pushFromClient: boolean;
 
-  constructor(private readonly opts: SignalingOptions, private readonly registry: StreamRegistry, private readonly log: Logger) {}
+  constructor(private readonly opts: SignalingOptions, private readonly registry: StreamRegistry, private readonly log: Logger) {
+    this.pushFromClient = opts.rtmpPushFromClient ?? true;
+  }
+
+  /** Settings that apply to the next publish of every session (a reload). */
+  update(opts: { rtmpPushFromClient: boolean }): void {
+    this.pushFromClient = opts.rtmpPushFromClient;
+  }
 
   /** The bound ports, once listening (useful with port 0). */
   get ports(): { ws?: number; wss?: number } {
@@ -121,6 +131,7 @@ export class SignalingServer {
       keepAliveIntervalMs: this.opts.keepAliveIntervalMs,
       keepAliveTimeoutMs: this.opts.keepAliveTimeoutMs,
       totalStreams: () => this.totalStreams(),
+      rtmpPushFromClient: () => this.pushFromClient,
     }, this.log, remote);
     this.sessions.add(session);
     session.on('close', () => this.sessions.delete(session));

@@ -27,6 +27,8 @@ export interface SessionLimits {
   keepAliveTimeoutMs: number;
   /** streams (being set up or live) across every session */
   totalStreams: () => number;
+  /** rtmp_push_from_client: false refuses a publishStream that carries an rtmpUrl. */
+  rtmpPushFromClient: () => boolean;
 }
 
 type SessionState = 'new' | 'established' | 'closed';
@@ -43,6 +45,10 @@ interface StreamEntry {
 }
 
 export type SignalingSessionEvents = { close: [string] };
+
+/** The FAILED info of a publishStream with rtmpUrl when rtmp_push_from_client=false. */
+export const RTMP_URL_FROM_CLIENT_DISABLED =
+  'Relaying to rtmpUrl from the client is disabled on this server (rtmp_push_from_client=false): publish without rtmpUrl; relays are started through the REST API';
 
 /** The browser's close reasons become WCS's info texts. */
 function failureInfo(reason: string): string {
@@ -228,6 +234,11 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
     if (this.streams.has(req.mediaSessionId)) return refuse(WCS_INFO.MEDIASESSION_ID_ALREADY_IN_USE);
     if (this.streams.size >= this.limits.maxStreamsPerSession) return refuse(`Limit of ${this.limits.maxStreamsPerSession} streams per session reached`);
     if (this.limits.totalStreams() >= this.limits.maxStreamsTotal) return refuse(`Server limit of ${this.limits.maxStreamsTotal} streams reached`);
+    if (req.rtmpUrl !== undefined && !this.limits.rtmpPushFromClient()) {
+      // The whole publish fails, before any peer connection: a page that asked for a relay
+      // and showed PUBLISHING while nothing reached the RTMP server would mislead its user.
+      return refuse(RTMP_URL_FROM_CLIENT_DISABLED);
+    }
     if (req.rtmpUrl !== undefined) {
       // The same rules as /push/startup; the error names the problem, never the key.
       try {
