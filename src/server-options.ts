@@ -10,6 +10,7 @@ import type { TransponderManagerOptions } from './transponder/transponder-manage
 import { RestorePolicy } from './transponder/restore-policy';
 import type { SignalingOptions } from './signaling/signaling-server';
 import type { PublisherOptions } from './webrtc/publisher-options';
+import type { DestinationRules } from './access';
 import { defaultPublisherOptions } from './webrtc/publisher-options';
 
 export function publisherOptionsFrom(s: Settings): PublisherOptions {
@@ -46,7 +47,25 @@ export function signalingOptionsFrom(s: Settings): SignalingOptions {
     maxSessionsPerAddress: s.wsMaxSessionsPerIp,
     maxMessagesPerSecond: s.wsMaxMessagesPerSecond,
     messageBurst: s.wsMessageBurst,
+    rtmpPushFromClient: s.rtmpPushFromClient,
   };
+}
+
+/** The destination guard's rules (reloadable: DestinationGuard.update takes the same). */
+export function destinationRulesFrom(s: Settings): DestinationRules {
+  return {
+    allowedNetworks: s.rtmpPushAllowedNetworks,
+    deniedNetworks: s.rtmpPushDeniedNetworks,
+    allowedPorts: s.rtmpPushAllowedPorts,
+    allowedHosts: s.rtmpPushAllowedHosts,
+  };
+}
+
+/** The ports the service listens on by its settings (the bound ones are added once listening). */
+export function ownPortsFrom(s: Settings): number[] {
+  const ports = [s.httpPort, s.wsPort];
+  if (s.wssCertFile && s.wssKeyFile) ports.push(s.wssPort);
+  return ports.filter((p) => p > 0);
 }
 
 export function transponderManagerOptionsFrom(s: Settings): TransponderManagerOptions {

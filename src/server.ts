@@ -19,8 +19,9 @@ import { AuthFailureLimiter } from './rest/auth-failure-limiter';
 import { SignalingServer } from './signaling/signaling-server';
 import { StreamRegistry } from './streams/stream-registry';
 import { TransponderManager, type TransponderManagerOptions } from './transponder/transponder-manager';
-import { authFailureLimiterOptionsFrom, restAuthFrom, signalingOptionsFrom, transponderManagerOptionsFrom } from './server-options';
+import { authFailureLimiterOptionsFrom, destinationRulesFrom, ownPortsFrom, restAuthFrom, signalingOptionsFrom, transponderManagerOptionsFrom } from './server-options';
 import { registerPages } from './web-pages';
+import { DestinationGuard } from './access';
 
 export interface ServiceAddresses {
   http: number;
@@ -44,13 +45,24 @@ export class TransponderService {
   /** One authentication, with one failure limiter, for /rest-api, /debug and the admin data. */
   readonly restAuth: RestAuthenticator;
   readonly authFailures: AuthFailureLimiter;
+  /** Where pushes may go: every startup and every (re)connect asks it. */
+  readonly destinations: DestinationGuard;
   private readonly http: FastifyInstance;
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly settings: Settings, private readonly log: Logger, seams: ServiceSeams = {}) {
     this.registry = new StreamRegistry(log);
     this.signaling = new SignalingServer(signalingOptionsFrom(settings), this.registry, log);
-    this.transponders = new TransponderManager(this.registry, { ...transponderManagerOptionsFrom(settings), latencyProbe: seams.latencyProbe }, log);
+    this.destinations = new DestinationGuard({
+      ...destinationRulesFrom(settings),
+      bindAddress: settings.bindAddress,
+      ownPorts: () => this.ownPorts(),
+    });
+    this.transponders = new TransponderManager(
+      this.registry,
+      { ...transponderManagerOptionsFrom(settings), resolve: this.destinations.resolver, latencyProbe: seams.latencyProbe },
+      log,
+    );
     this.authFailures = new AuthFailureLimiter(authFailureLimiterOptionsFrom(settings));
     this.restAuth = new RestAuthenticator(restAuthFrom(settings), this.authFailures);
     this.metrics = new ServiceMetrics(
@@ -86,6 +98,17 @@ export class TransponderService {
     });
     if (warning) this.log.warn(warning);
     return addresses;
+  }
+
+  /** The ports of the settings and, once listening, the ports actually bound (port 0 picks one). */
+  private ownPorts(): number[] {
+    const bound: number[] = [];
+    const http = this.http.server.address();
+    if (http && typeof http === 'object') bound.push(http.port);
+    const ws = this.signaling.ports;
+    if (ws.ws !== undefined) bound.push(ws.ws);
+    if (ws.wss !== undefined) bound.push(ws.wss);
+    return [...new Set([...ownPortsFrom(this.settings), ...bound])];
   }
 
   /** Ends every publisher and push, then the listeners. Idempotent. */

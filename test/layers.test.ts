@@ -16,6 +16,8 @@ const ALLOWED: Record<string, string[]> = {
   flv: ['amf0', 'util'],
   rtmp: ['amf0', 'flv', 'util'],
   ffmpeg: ['media', 'flv', 'util'],
+  // Who may do what: judges requests, knows nothing of transponders, REST or signaling.
+  access: ['rtmp', 'util'],
 };
 
 function sourceFiles(dir: string): string[] {

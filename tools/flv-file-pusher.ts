@@ -106,13 +106,14 @@ export class FlvFilePusher {
   /** Starts the push; resolves on the first NetStream.Publish.Start, rejects with why it failed. */
   private published(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const onState = (state: string, reason: string): void => {
+      const onState = (state: string, reason: string, detail: string): void => {
         if (state === 'PUBLISHING') {
           this.push.off('state', onState);
           resolve();
         } else if (state === 'FAILED' || state === 'TERMINATED') {
           this.push.off('state', onState);
-          reject(new Error(reason));
+          // An operator's tool: the detail behind the failure class (the socket error) too.
+          reject(new Error(detail && detail !== reason ? `${reason} (${detail})` : reason));
         }
       };
       this.push.on('state', onState);

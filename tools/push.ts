@@ -109,8 +109,11 @@ async function main(): Promise<number> {
   }
   const publisher = pusher.push;
   say(`push: connecting to ${redactRtmpUrl(args.url)}`);
-  publisher.on('state', (state, reason) => {
-    if (state === 'RESTORING' || (state === 'PUBLISHING' && reason !== 'NetStream.Publish.Start')) say(`push: ${state.toLowerCase()}: ${reason}`);
+  // The operator's own tool: it prints the detail behind each failure class (the socket
+  // error, the server's description), which the service keeps for its log.
+  const withDetail = (reason: string, detail: string | undefined): string => (detail && detail !== reason ? `${reason} (${detail})` : reason);
+  publisher.on('state', (state, reason, detail) => {
+    if (state === 'RESTORING' || (state === 'PUBLISHING' && reason !== 'NetStream.Publish.Start')) say(`push: ${state.toLowerCase()}: ${withDetail(reason, detail)}`);
   });
   const progress = setInterval(() => {
     const s = publisher.toJSON();
@@ -123,7 +126,7 @@ async function main(): Promise<number> {
     await pusher.run((ms) => say(`push: NetStream.Publish.Start after ${ms} ms`));
     const failed = publisher.state === 'FAILED';
     await pusher.stop('end of file');
-    if (failed) throw new Error(publisher.toJSON().lastError ?? 'push failed');
+    if (failed) throw new Error(withDetail(publisher.toJSON().lastError ?? 'push failed', publisher.lastErrorDetail));
     const s = publisher.toJSON();
     console.log(`push: done: ${(pusher.mediaMs / 1000).toFixed(1)} s of media, ${s.bytesSent} bytes, ${s.videoFramesSent} video and ${s.audioFramesSent} audio frames, ${s.videoFramesDropped} dropped`);
     return 0;

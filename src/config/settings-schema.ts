@@ -9,7 +9,9 @@
  */
 import {
   booleanKind,
+  cidrKind,
   durationMsKind,
+  hostPatternKind,
   enumKind,
   executableKind,
   iceUrlKind,
@@ -35,6 +37,7 @@ export type SettingSecrecy = 'secret' | 'url';
 
 export const SETTING_GROUPS = {
   rtmp: 'RTMP republishing',
+  destinations: 'Where RTMP pushes may go (destination guard)',
   restore: 'Restoring a lost RTMP connection',
   outBuffer: 'RTMP output buffer',
   keyframes: 'Keyframe requests to the publishing browser',
@@ -146,6 +149,53 @@ export const SETTINGS = [
     group: 'rtmp',
     secret: 'url',
     example: 'rtmp://127.0.0.1:1935/live',
+  }),
+
+  // ── Destination guard (src/access/destination-guard.ts) ────────────────────────
+  setting({
+    key: 'rtmp_push_from_client',
+    field: 'rtmpPushFromClient',
+    kind: booleanKind(),
+    default: true,
+    comment: 'Let pages choose a relay with publishStream rtmpUrl (as WCS); false fails such a publish, so only the REST API (set disable_rest_auth=false on a public server) chooses destinations.',
+    origin: 'extension',
+    group: 'destinations',
+  }),
+  setting({
+    key: 'rtmp_push_allowed_networks',
+    field: 'rtmpPushAllowedNetworks',
+    kind: listKind(cidrKind(), 'a comma-separated list of networks such as 203.0.113.0/24,2001:db8::/32'),
+    default: [],
+    comment: 'Networks RTMP pushes may reach, judged on every address the host resolves to, at startup and each reconnect; empty allows any not denied.',
+    origin: 'extension',
+    group: 'destinations',
+  }),
+  setting({
+    key: 'rtmp_push_denied_networks',
+    field: 'rtmpPushDeniedNetworks',
+    kind: listKind(cidrKind(), 'a comma-separated list of networks such as 10.0.0.0/8,127.0.0.0/8'),
+    default: [],
+    comment: 'Networks added to the built-in denials (link-local 169.254.0.0/16 and fe80::/10, cloud metadata, the service\'s own ports); e.g. 10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,127.0.0.0/8,::1/128,fc00::/7 keeps pushes off the inside network.',
+    origin: 'extension',
+    group: 'destinations',
+  }),
+  setting({
+    key: 'rtmp_push_allowed_ports',
+    field: 'rtmpPushAllowedPorts',
+    kind: listKind(portKind(), 'a comma-separated list of ports such as 1935,443'),
+    default: [],
+    comment: 'Ports RTMP pushes may reach (e.g. 1935,443); empty allows any.',
+    origin: 'extension',
+    group: 'destinations',
+  }),
+  setting({
+    key: 'rtmp_push_allowed_hosts',
+    field: 'rtmpPushAllowedHosts',
+    kind: listKind(hostPatternKind(), 'a comma-separated list of host names or *.domain patterns'),
+    default: [],
+    comment: 'Host names RTMP pushes may name, exact or *.domain (e.g. *.rtmp.youtube.com,live-api-s.facebook.com); empty allows any.',
+    origin: 'extension',
+    group: 'destinations',
   }),
 
   // ── Restore ─────────────────────────────────────────────────────────────────────

@@ -8,6 +8,8 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { executableProblem } from '../util/executable';
+import { CidrError, formatCidr, parseCidr } from '../access/network-list';
+import { HostPatternError, parseHostPattern } from '../access/host-patterns';
 
 export interface ValueKind<T> {
   /** Parses the (unescaped) property text; on failure the issue message says what was expected. */
@@ -160,6 +162,38 @@ export function rtmpUrlKind(): ValueKind<string> {
     (text) => {
       const t = text.trim();
       return parseUrl(t, ['rtmp:', 'rtmps:']) ? ok(t) : fail();
+    },
+    (v) => v,
+  );
+}
+
+/** A network in CIDR notation (10.0.0.0/8, fd00::/8) or one address; kept as written, normalized to address/prefix. */
+export function cidrKind(): ValueKind<string> {
+  return kind(
+    'a network such as 10.0.0.0/8 or fd00::/8',
+    (text) => {
+      try {
+        return ok(formatCidr(parseCidr(text)));
+      } catch (err) {
+        if (err instanceof CidrError) return fail();
+        throw err;
+      }
+    },
+    (v) => v,
+  );
+}
+
+/** A host name or a *.domain pattern (rtmp_push_allowed_hosts), in lower case. */
+export function hostPatternKind(): ValueKind<string> {
+  return kind(
+    'a host name or a *.domain pattern',
+    (text) => {
+      try {
+        return ok(parseHostPattern(text));
+      } catch (err) {
+        if (err instanceof HostPatternError) return fail();
+        throw err;
+      }
     },
     (v) => v,
   );

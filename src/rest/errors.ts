@@ -27,6 +27,8 @@ export interface ErrorBody {
   message: string;
   /** The request field at fault (dotted path, e.g. `options.soundFile`), when there is one. */
   field?: string;
+  /** DESTINATION_REFUSED: the destination guard's rule that refused the rtmpUrl. */
+  rule?: string;
 }
 
 interface CatalogueEntry {
@@ -40,6 +42,8 @@ export const ERROR_CATALOGUE: Readonly<Record<RestErrorCode, CatalogueEntry>> = 
   INVALID_RTMP_URL: { status: 400, message: 'rtmpUrl is not a valid rtmp:// or rtmps:// URL' },
   // WCS answers 400 when the host "cannot be resolved by DNS".
   RTMP_HOST_NOT_FOUND: { status: 400, message: 'The RTMP host cannot be resolved' },
+  // The destination guard (src/access/destination-guard.ts) refused it; `rule` names the rule.
+  DESTINATION_REFUSED: { status: 400, message: 'The destination is refused' },
   INVALID_PARAMETER: { status: 400, message: 'Invalid parameter' },
   STREAM_NOT_FOUND: { status: 404, message: 'Stream not found' },
   TRANSPONDER_NOT_FOUND: { status: 404, message: 'Transponder not found' },
@@ -112,10 +116,11 @@ const FASTIFY_CODES: Readonly<Record<string, HttpErrorCode>> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'BAD_JSON',
 };
 
-function reply(code: RestErrorCode, message: string, field?: string, unexpected = false): ErrorReply {
+function reply(code: RestErrorCode, message: string, field?: string, unexpected = false, rule?: string): ErrorReply {
   const status = ERROR_CATALOGUE[code].status;
   const body: ErrorBody = { error: reasonPhrase(status), code, message };
   if (field !== undefined) body.field = field;
+  if (rule !== undefined) body.rule = rule;
   return { status, body, unexpected };
 }
 
@@ -132,7 +137,7 @@ export function toErrorReply(err: unknown): ErrorReply {
   if (err instanceof TransponderError) {
     // A code outside the catalogue is a bug in the implementation, not the client's fault.
     if (!isKnownCode(err.code)) return reply('INTERNAL_ERROR', ERROR_CATALOGUE.INTERNAL_ERROR.message, undefined, true);
-    return reply(err.code, err.message || ERROR_CATALOGUE[err.code].message, err.field);
+    return reply(err.code, err.message || ERROR_CATALOGUE[err.code].message, err.field, false, err.rule);
   }
   if (err instanceof Error) {
     const e = err as Error & { code?: unknown; statusCode?: unknown };

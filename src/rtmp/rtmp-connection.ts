@@ -23,6 +23,8 @@ import {
 import { commandMessage, decodeCommand, type RtmpCommand } from './command-messages';
 import { MessageType, UserControlEvent } from './message-types';
 import type { Amf0Value } from '../amf0';
+import { DestinationNotFoundError, DestinationRefusedError, type DestinationResolver } from './destination';
+import { PushFailure } from './push-failure';
 
 export interface RtmpConnectionOptions {
   host: string;
@@ -42,6 +44,12 @@ export interface RtmpConnectionOptions {
   signal?: AbortSignal;
   /** The Window Acknowledgement Size we announce: the server acknowledges every this many bytes. */
   ackWindowBytes?: number;
+  /**
+   * Resolves and judges the host (the service's destination guard), giving the address
+   * to connect to; without it the socket resolves the host itself. Its own deadline is
+   * timeoutMs too. A DestinationRefusedError it throws is passed on as is.
+   */
+  resolve?: DestinationResolver;
 }
 
 export type RtmpConnectionEvents = {
@@ -50,7 +58,8 @@ export type RtmpConnectionEvents = {
   drain: [];
   /** The server acknowledged our bytes: how many it has received (uint32, wraps), counted after the handshake. */
   acknowledgement: [sequenceNumber: number];
-  close: [reason: string];
+  /** `reason` is for callers (a failure class), `detail` for the log. */
+  close: [reason: string, detail: string];
 };
 
 /** Chunk stream ids as FMLE/ffmpeg use them: 3 for commands, 4 audio, 6 video, 5 data. */
@@ -64,8 +73,13 @@ const DEFAULT_CHUNK_SIZE = 4096;
  */
 export const DEFAULT_ACK_WINDOW_BYTES = 32 * 1024;
 
+/** `message` is the failure class shown to callers; `detail` says what happened, for the log. */
 export class RtmpConnectionError extends Error {
   override readonly name = 'RtmpConnectionError';
+
+  constructor(message: string, readonly detail: string = message) {
+    super(message);
+  }
 }
 
 /** The owner cancelled (its AbortSignal fired); the message is the signal's reason. */
@@ -115,13 +129,55 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
     return this.socket.writableLength;
   }
 
-  /** Opens the socket and completes the handshake, or rejects with a clear reason. */
-  static open(opts: RtmpConnectionOptions): Promise<RtmpConnection> {
+  /**
+   * Resolves the host (through `opts.resolve` when given), opens the socket and completes
+   * the handshake, or rejects with a failure class (RtmpConnectionError, its detail for
+   * the log), a DestinationRefusedError, or RtmpAbortError.
+   */
+  static async open(opts: RtmpConnectionOptions): Promise<RtmpConnection> {
+    const signal = opts.signal;
+    if (signal?.aborted) throw new RtmpAbortError(abortReason(signal));
+    const address = opts.resolve ? await RtmpConnection.resolveAddress(opts, opts.resolve) : opts.host;
+    return RtmpConnection.connect(opts, address);
+  }
+
+  /** The resolver's answer, within the deadline and cancelled by the signal. */
+  private static resolveAddress(opts: RtmpConnectionOptions, resolver: DestinationResolver): Promise<string> {
+    const signal = opts.signal;
+    const where = `${opts.host}:${opts.port}`;
+    return new Promise<string>((resolve, reject) => {
+      let settled = false;
+      const settle = (fn: () => void): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        fn();
+      };
+      const timer = setTimeout(
+        () => settle(() => reject(new RtmpConnectionError(PushFailure.timedOut, `resolving ${opts.host} took longer than ${opts.timeoutMs} ms`))),
+        opts.timeoutMs,
+      );
+      const onAbort = (): void => settle(() => reject(new RtmpAbortError(abortReason(signal!))));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      resolver({ scheme: opts.tls ? 'rtmps' : 'rtmp', host: opts.host, port: opts.port }, signal).then(
+        (address) => settle(() => resolve(address)),
+        (err: unknown) => settle(() => {
+          if (err instanceof DestinationRefusedError) reject(err);
+          else if (err instanceof DestinationNotFoundError) reject(new RtmpConnectionError(PushFailure.hostNotFound, err.detail));
+          else reject(new RtmpConnectionError(PushFailure.cannotConnect, `resolving ${where}: ${(err as Error).message}`));
+        }),
+      );
+    });
+  }
+
+  private static connect(opts: RtmpConnectionOptions, address: string): Promise<RtmpConnection> {
     const signal = opts.signal;
     if (signal?.aborted) return Promise.reject(new RtmpAbortError(abortReason(signal)));
+    const where = `${opts.host}:${opts.port}${address !== opts.host ? ` (${address})` : ''}`;
     return new Promise((resolve, reject) => {
       // Binding the local address (rtmp_publisher_ip) happens on the TCP socket; TLS rides on it.
-      const tcp = net.connect({ host: opts.host, port: opts.port, localAddress: opts.localAddress });
+      const tcp = net.connect({ host: address, port: opts.port, localAddress: opts.localAddress });
       const socket: net.Socket = opts.tls
         ? tls.connect({
             socket: tcp,
@@ -134,7 +190,10 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
       socket.setNoDelay(true);
       const handshake = new ClientHandshake(() => Date.now());
       let settled = false;
-      const timer = setTimeout(() => fail(new RtmpConnectionError(`no RTMP handshake with ${opts.host}:${opts.port} within ${opts.timeoutMs} ms`)), opts.timeoutMs);
+      const timer = setTimeout(
+        () => fail(new RtmpConnectionError(PushFailure.timedOut, `no RTMP handshake with ${where} within ${opts.timeoutMs} ms`)),
+        opts.timeoutMs,
+      );
 
       const onAbort = (): void => fail(new RtmpAbortError(abortReason(signal!)));
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -164,11 +223,11 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
           conn.start(opts.chunkSize ?? DEFAULT_CHUNK_SIZE, step.rest);
           resolve(conn);
         } catch (err) {
-          fail(new RtmpConnectionError(`RTMP handshake failed: ${(err as Error).message}`));
+          fail(new RtmpConnectionError(PushFailure.notRtmp, `RTMP handshake with ${where} failed: ${(err as Error).message}`));
         }
       };
-      const onError = (err: Error): void => fail(new RtmpConnectionError(describeSocketError(err, opts)));
-      const onClose = (): void => fail(new RtmpConnectionError(`${opts.host}:${opts.port} closed the connection during the handshake`));
+      const onError = (err: Error): void => fail(socketError(err, opts, where));
+      const onClose = (): void => fail(new RtmpConnectionError(PushFailure.notRtmp, `${where} closed the connection during the handshake`));
       socket.once(opts.tls ? 'secureConnect' : 'connect', () => socket.write(handshake.start()));
       socket.on('data', onData);
       socket.on('error', onError);
@@ -179,8 +238,8 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
   private start(chunkSize: number, rest: Buffer | undefined): void {
     this.socket.on('data', (data: Buffer) => this.onData(data));
     this.socket.on('drain', () => this.emit('drain'));
-    this.socket.on('error', (err: Error) => this.close(`socket error: ${err.message}`));
-    this.socket.on('close', () => this.close('the server closed the connection'));
+    this.socket.on('error', (err: Error) => this.close(PushFailure.connectionLost, `socket error: ${err.message}`));
+    this.socket.on('close', () => this.close(PushFailure.serverClosed));
     this.writeMessage(setChunkSizeMessage(chunkSize));
     this.encoder.setChunkSize(chunkSize);
     this.writeMessage(windowAckSizeMessage(this.ackWindowBytes));
@@ -211,13 +270,13 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
   }
 
   /** Ends the connection at once; pending calls reject with the reason. Idempotent. */
-  close(reason: string): void {
+  close(reason: string, detail: string = reason): void {
     if (this.closeReason !== undefined) return;
     this.closeReason = reason;
-    for (const call of this.pending.values()) call.reject(new RtmpConnectionError(reason));
+    for (const call of this.pending.values()) call.reject(new RtmpConnectionError(reason, detail));
     this.pending.clear();
     this.socket.destroy();
-    this.emit('close', reason);
+    this.emit('close', reason, detail);
   }
 
   /** Lets queued bytes reach the server, then closes (a clean unpublish). */
@@ -239,7 +298,7 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
     try {
       messages = this.decoder.push(data);
     } catch (err) {
-      this.close(`protocol error from the server: ${(err as Error).message}`);
+      this.close(PushFailure.protocolError, `protocol error from the server: ${(err as Error).message}`);
       return;
     }
     for (const msg of messages) {
@@ -271,7 +330,7 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
           this.onControl(msg);
       }
     } catch (err) {
-      this.close(`protocol error from the server: ${(err as Error).message}`);
+      this.close(PushFailure.protocolError, `protocol error from the server: ${(err as Error).message}`);
     }
   }
 
@@ -349,23 +408,22 @@ export function statusInfo(cmd: RtmpCommand): { code: string; description: strin
   return { code: '', description: '', level: '' };
 }
 
-function describeSocketError(err: Error, opts: RtmpConnectionOptions): string {
+/** A socket error as its failure class, the error itself as the detail. */
+function socketError(err: Error, opts: RtmpConnectionOptions, where: string): RtmpConnectionError {
   const code = (err as NodeJS.ErrnoException).code;
-  const where = `${opts.host}:${opts.port}`;
+  const detail = `${where}: ${code ?? ''} ${err.message}`.replace(/\s+/g, ' ');
   switch (code) {
-    case 'ECONNREFUSED':
-      return `connection refused by ${where}`;
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return `host ${opts.host} not found in DNS`;
+      return new RtmpConnectionError(PushFailure.hostNotFound, detail);
     case 'ETIMEDOUT':
-      return `connection to ${where} timed out`;
+      return new RtmpConnectionError(PushFailure.timedOut, detail);
     case 'EADDRNOTAVAIL':
-      return `cannot bind the local address ${opts.localAddress ?? ''}`;
+      return new RtmpConnectionError(PushFailure.localAddress, `${detail} (local address ${opts.localAddress ?? 'unset'})`);
     default:
       if (opts.tls && /certificate|self[- ]signed|CERT_|unable to verify/i.test(`${code ?? ''} ${err.message}`)) {
-        return `TLS certificate of ${opts.host} not trusted: ${err.message}`;
+        return new RtmpConnectionError(PushFailure.tlsUntrusted, detail);
       }
-      return `cannot connect to ${where}: ${err.message}`;
+      return new RtmpConnectionError(PushFailure.cannotConnect, detail);
   }
 }

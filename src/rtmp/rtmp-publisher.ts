@@ -15,7 +15,9 @@
  * Terminal states are absorbing. Tags sent before publishing are kept by the timeline
  * (the run since the latest keyframe) and go out when publishing starts.
  *
- * It never logs: owners listen to `state`. Reasons never contain the password or the key.
+ * It never logs: owners listen to `state`. Reasons never contain the password or the key,
+ * and name the failure class only (push-failure.ts); each state change also carries the
+ * detail, for the owner's log.
  */
 import { TypedEmitter } from '../util/typed-emitter';
 import type { Amf0Object } from '../amf0';
@@ -28,6 +30,8 @@ import { DropQueue, isDroppable } from './drop-queue';
 import { ServerLagGate } from './server-lag-gate';
 import { AckTracker } from './ack-tracker';
 import { PushTimeline, type TimelineItem } from './push-timeline';
+import { DestinationRefusedError, type DestinationResolver } from './destination';
+import { PushFailure, detailOf } from './push-failure';
 import { FlvTagType, isSequenceHeader, type FlvTag } from '../flv/flv-tag';
 import { onMetaDataValues, type StreamMetadata } from '../flv/metadata';
 
@@ -46,6 +50,8 @@ export interface RtmpPublisherOptions {
   tls?: { ca?: string | Buffer; rejectUnauthorized?: boolean };
   /** Whether video is expected: then the connection starts on a keyframe. */
   hasVideo: boolean;
+  /** Resolves and judges the host before each connection (the destination guard); see RtmpConnectionOptions.resolve. */
+  resolve?: DestinationResolver;
   /** Deadline for each step of connecting (TCP + handshake, each command). Default 10 s. */
   timeoutMs?: number;
   /** Bound of the tags waiting for a slow server (DropQueue). Default 8 MiB. */
@@ -70,7 +76,8 @@ export interface RtmpPublisherOptions {
 }
 
 export type RtmpPublisherEvents = {
-  state: [state: RtmpPushState, reason: string];
+  /** `reason` is shown to callers (a failure class at most); `detail` is for the log. */
+  state: [state: RtmpPushState, reason: string, detail: string];
   /** The source should send a keyframe now (waiting to start, or frames dropped). */
   needKeyframe: [];
 };
@@ -106,8 +113,13 @@ export const DEFAULT_MAX_LAG_MS = 2000;
 /** While a connection waits for its first keyframe, the source is asked again this often. */
 const KEYFRAME_REQUEST_INTERVAL_MS = 1000;
 
+/** `message` is shown to callers; `detail` says what happened, for the log. */
 export class RtmpPublishError extends Error {
   override readonly name = 'RtmpPublishError';
+
+  constructor(message: string, readonly detail: string = message) {
+    super(message);
+  }
 }
 
 export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
@@ -124,6 +136,8 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
   private readonly acks = new AckTracker({ windowBytes: DEFAULT_ACK_WINDOW_BYTES });
   private current: RtmpPushState = 'idle';
   private reason = '';
+  private detail = '';
+  private refused = false;
   private conn: RtmpConnection | undefined;
   private streamId = 0;
   private metadata: MetadataSource | undefined;
@@ -158,8 +172,18 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
     return this.reason;
   }
 
+  /** What happened, for the log (the reason, or more than callers may see). */
+  get stateDetail(): string {
+    return this.detail;
+  }
+
   get closed(): boolean {
     return this.current === 'closed' || this.current === 'lost' || this.current === 'failed';
+  }
+
+  /** false when it failed in a way a new attempt would fail too (the destination guard refused it). */
+  get retryable(): boolean {
+    return !this.refused;
   }
 
   /** Resolves when everything the attempt held (socket, timers) is released. */
@@ -194,18 +218,19 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
       await this.createAndPublish(conn);
       this.throwIfAborted();
     } catch (err) {
-      conn?.close((err as Error).message);
+      conn?.close((err as Error).message, detailOf(err));
       if (this.closed) throw new RtmpAbortError(this.reason);
       const reason = (err as Error).message;
-      this.end('failed', reason);
-      throw new RtmpPublishError(reason);
+      if (err instanceof DestinationRefusedError) this.refused = true;
+      this.end('failed', reason, detailOf(err));
+      throw new RtmpPublishError(reason, detailOf(err));
     }
     this.connectMs = this.now() - started;
-    conn.on('close', (reason) => this.end('lost', reason));
+    conn.on('close', (reason, detail) => this.end('lost', reason, detail));
     conn.on('drain', () => this.flushQueue());
     conn.on('acknowledgement', (sequenceNumber) => this.onAcknowledgement(conn, sequenceNumber));
     conn.on('command', (cmd) => {
-      if (cmd.name === 'close') conn.close('the server closed the stream');
+      if (cmd.name === 'close') conn.close('the RTMP server closed the stream');
     });
     this.setState('publishing', 'NetStream.Publish.Start');
     if (conn.closed) {
@@ -308,6 +333,7 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
         ca: this.opts.tls?.ca,
         rejectUnauthorized: this.opts.tls?.rejectUnauthorized,
         localAddress: this.opts.localAddress,
+        resolve: this.opts.resolve,
         timeoutMs: this.timeoutMs,
         signal: this.abort.signal,
       });
@@ -319,7 +345,7 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
         if (err instanceof RtmpAbortError) throw err;
         const reply = err instanceof RtmpCallError ? parseAdobeAuthReply(err.description) : undefined;
         const next = this.nextAuthQuery(reply);
-        if (next === undefined) throw new RtmpPublishError(this.describeConnectError(err as Error, reply));
+        if (next === undefined) throw new RtmpPublishError(this.describeConnectError(err as Error, reply), detailOf(err));
         authQuery = next;
       }
     }
@@ -337,7 +363,8 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
   private describeConnectError(err: Error, reply: AdobeAuthReply | undefined): string {
     if (reply?.kind === 'failed') return `authentication refused by the server (${reply.reason})`;
     if (reply && !this.target.credentials) return 'the server requires authentication: put user:password@ in the URL';
-    if (err instanceof RtmpCallError) return `connect rejected: ${err.message}`;
+    // The server's code tells the user what to fix; its description (free text) goes to the log.
+    if (err instanceof RtmpCallError) return `the RTMP server refused connect${err.code ? ` (${err.code})` : ''}`;
     return err.message;
   }
 
@@ -368,12 +395,12 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
           resolve();
         } else if (info.level === 'error' || /Publish\.(BadName|Denied|Failed)|Rejected/.test(info.code)) {
           cleanup();
-          reject(new RtmpPublishError(`publish refused: ${info.code}${info.description ? ` (${info.description})` : ''}`));
+          reject(new RtmpPublishError(`publish refused: ${info.code}`, `publish refused: ${info.code}${info.description ? ` (${info.description})` : ''}`));
         }
       };
-      const onClose = (reason: string): void => {
+      const onClose = (reason: string, detail: string): void => {
         cleanup();
-        reject(new RtmpPublishError(`the server closed the connection before NetStream.Publish.Start (publish refused?): ${reason}`));
+        reject(new RtmpPublishError(`the RTMP server closed the connection before NetStream.Publish.Start (publish refused?)`, detail));
       };
       const cleanup = (): void => {
         conn.off('command', onCommand);
@@ -394,7 +421,7 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     const cancelled = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new RtmpPublishError(`no answer to ${what} within ${this.timeoutMs} ms`)), this.timeoutMs);
+      timer = setTimeout(() => reject(new RtmpPublishError(PushFailure.timedOut, `no answer to ${what} within ${this.timeoutMs} ms`)), this.timeoutMs);
       onAbort = (): void => {
         const reason = abortReason(signal);
         conn.close(reason);
@@ -437,7 +464,7 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
     if (result.needKeyframe && !holding) this.emit('needKeyframe');
     this.flushQueue();
     if (this.queue.bytes > this.maxQueueBytes * 2) {
-      this.conn?.close(`the server reads too slowly: ${this.queue.bytes} bytes waiting`);
+      this.conn?.close(`the RTMP server reads too slowly: ${this.queue.bytes} bytes waiting`);
     }
   }
 
@@ -529,9 +556,9 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
   }
 
   /** The connection ended on its own (lost) or never published (failed). */
-  private end(state: 'lost' | 'failed', reason: string): void {
+  private end(state: 'lost' | 'failed', reason: string, detail = reason): void {
     if (this.closed) return;
-    this.setState(state, reason);
+    this.setState(state, reason, detail);
     this.stopKeyframeRequests();
     this.abort.abort(reason);
     const conn = this.conn;
@@ -543,10 +570,11 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
     this.queue.clear();
   }
 
-  private setState(state: RtmpPushState, reason: string): void {
+  private setState(state: RtmpPushState, reason: string, detail = reason): void {
     if (this.closed) return;
     this.current = state;
     this.reason = reason;
-    this.emit('state', state, reason);
+    this.detail = detail;
+    this.emit('state', state, reason, detail);
   }
 }

@@ -33,6 +33,8 @@ export interface SignalingOptions {
   maxMessagesPerSecond?: number;
   /** The bucket's size: messages a session may send at once; defaults to twice the rate. */
   messageBurst?: number;
+  /** rtmp_push_from_client: whether publishStream may carry an rtmpUrl (default true, as WCS). */
+  rtmpPushFromClient?: boolean;
 }
 
 /** The limits a settings reload may change while sessions are open (see `updateLimits`). */
@@ -90,6 +92,11 @@ export class SignalingServer {
   /** WebSocket sessions open now (metrics). */
   get sessionCount(): number {
     return this.sessions.size;
+  }
+
+  /** Settings that apply to the next publish of every session (a reload). */
+  update(opts: { rtmpPushFromClient: boolean }): void {
+    this.opts = { ...this.opts, rtmpPushFromClient: opts.rtmpPushFromClient };
   }
 
   /** The bound ports, once listening (useful with port 0). */
@@ -177,6 +184,7 @@ export class SignalingServer {
       admitMessage: () => messageRate.admit(),
       messageRateInfo: () => messageRateInfo(this.messageRate()),
       refused: (kind, fields) => this.refusalLog.record(kind, { address, ...fields }),
+      rtmpPushFromClient: () => this.opts.rtmpPushFromClient ?? true,
     }, this.log, remote);
     this.sessions.add(session);
     session.on('close', () => {

@@ -35,6 +35,8 @@ export interface SessionLimits {
   messageRateInfo?: () => string;
   /** Told of each refusal by a limit, for counts and the log. */
   refused?: (kind: RefusalKind, fields: Record<string, unknown>) => void;
+  /** rtmp_push_from_client: false refuses a publishStream that carries an rtmpUrl. */
+  rtmpPushFromClient: () => boolean;
 }
 
 type SessionState = 'new' | 'established' | 'closed';
@@ -51,6 +53,10 @@ interface StreamEntry {
 }
 
 export type SignalingSessionEvents = { close: [string] };
+
+/** The FAILED info of a publishStream with rtmpUrl when rtmp_push_from_client=false. */
+export const RTMP_URL_FROM_CLIENT_DISABLED =
+  'Relaying to rtmpUrl from the client is disabled on this server (rtmp_push_from_client=false): publish without rtmpUrl; relays are started through the REST API';
 
 /** The browser's close reasons become WCS's info texts. */
 function failureInfo(reason: string): string {
@@ -247,6 +253,11 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
     if (this.limits.totalStreams() >= this.limits.maxStreamsTotal) {
       this.limits.refused?.('streamsTotal', { session: this.id, limit: this.limits.maxStreamsTotal });
       return refuse(`Server limit of ${this.limits.maxStreamsTotal} streams reached`);
+    }
+    if (req.rtmpUrl !== undefined && !this.limits.rtmpPushFromClient()) {
+      // The whole publish fails, before any peer connection: a page that asked for a relay
+      // and showed PUBLISHING while nothing reached the RTMP server would mislead its user.
+      return refuse(RTMP_URL_FROM_CLIENT_DISABLED);
     }
     if (req.rtmpUrl !== undefined) {
       // The same rules as /push/startup; the error names the problem, never the key.

@@ -11,6 +11,9 @@
  * The next attempt exists from the moment of the loss, so it keeps the run since the
  * latest keyframe while it waits and starts on a picture at once. Each attempt starting
  * to connect asks the source for a keyframe without delay (urgent).
+ *
+ * A restore refused by the destination guard (the host now resolves to a denied address)
+ * ends FAILED at once: every further attempt would be refused the same way.
  */
 import { TypedEmitter } from '../util/typed-emitter';
 import type { FlvTag } from '../flv/flv-tag';
@@ -26,7 +29,8 @@ export interface PushRestorerOptions {
 }
 
 export type PushRestorerEvents = {
-  state: [state: TransponderState, reason: string];
+  /** `reason` is shown to callers; `detail` (what happened underneath) is for the log. */
+  state: [state: TransponderState, reason: string, detail: string];
   /** The source should send a keyframe; `urgent` when a connection is starting now. */
   needKeyframe: [urgent: boolean];
 };
@@ -51,6 +55,7 @@ export class PushRestorer extends TypedEmitter<PushRestorerEvents> {
   private restoreAttempts = 0;
   private restores = 0;
   private lastError: string | undefined;
+  private lastDetail: string | undefined;
   private metadata: MetadataSource | undefined;
   private readonly finished: Totals = { bytesSent: 0, videoFramesSent: 0, audioFramesSent: 0, videoFramesDropped: 0, audioFramesDropped: 0, lagHolds: 0 };
   /** Drains of attempts still releasing (pruned as each settles). */
@@ -72,6 +77,11 @@ export class PushRestorer extends TypedEmitter<PushRestorerEvents> {
 
   get closed(): boolean {
     return this.current === 'TERMINATED' || this.current === 'FAILED';
+  }
+
+  /** The detail of the last error (the socket error behind "cannot connect …"), for logs and the push CLI. */
+  get lastErrorDetail(): string | undefined {
+    return this.lastDetail;
   }
 
   /** The published name at the server (e.g. rtmp_cam1), never the URL. */
@@ -101,9 +111,9 @@ export class PushRestorer extends TypedEmitter<PushRestorerEvents> {
    * connect, or FCUnpublish and deleteStream) and timers are released after. Returns the
    * drain. A second call, or one after FAILED, changes nothing.
    */
-  close(reason: string, state: 'TERMINATED' | 'FAILED' = 'TERMINATED'): Promise<void> {
+  close(reason: string, state: 'TERMINATED' | 'FAILED' = 'TERMINATED', detail = reason): Promise<void> {
     if (!this.closed) {
-      this.setState(state, reason);
+      this.setState(state, reason, detail);
       this.release(reason);
     }
     return Promise.all([...this.drains]).then(() => undefined);
@@ -134,7 +144,7 @@ export class PushRestorer extends TypedEmitter<PushRestorerEvents> {
     const attempt = new RtmpPublisher(this.opts.attempt);
     if (previous) attempt.inheritHeaders(previous.headers());
     if (this.metadata) attempt.setMetadata(this.metadata);
-    attempt.on('state', (state, reason) => this.onAttemptState(attempt, state, reason));
+    attempt.on('state', (state, reason, detail) => this.onAttemptState(attempt, state, reason, detail));
     attempt.on('needKeyframe', () => this.emit('needKeyframe', false));
     return attempt;
   }
@@ -144,7 +154,7 @@ export class PushRestorer extends TypedEmitter<PushRestorerEvents> {
     attempt.start().catch(() => undefined /* its state event carries the reason */);
   }
 
-  private onAttemptState(attempt: RtmpPublisher, state: RtmpPushState, reason: string): void {
+  private onAttemptState(attempt: RtmpPublisher, state: RtmpPushState, reason: string, detail: string): void {
     if (attempt !== this.attempt || this.closed) return;
     switch (state) {
       case 'publishing': {
@@ -156,17 +166,19 @@ export class PushRestorer extends TypedEmitter<PushRestorerEvents> {
       }
       case 'lost':
         this.lastError = reason;
+        this.lastDetail = detail;
         this.retire(attempt);
-        this.scheduleRestore(reason);
+        this.scheduleRestore(reason, detail);
         return;
       case 'failed':
         this.lastError = reason;
-        if (this.current === 'CONNECTING') {
-          this.close(reason, 'FAILED').catch(() => undefined);
+        this.lastDetail = detail;
+        if (this.current === 'CONNECTING' || !attempt.retryable) {
+          this.close(reason, 'FAILED', detail).catch(() => undefined);
           return;
         }
         this.retire(attempt);
-        this.scheduleRestore(reason);
+        this.scheduleRestore(reason, detail);
         return;
       default:
         return;
@@ -186,15 +198,15 @@ export class PushRestorer extends TypedEmitter<PushRestorerEvents> {
     this.attempt = this.newAttempt(attempt);
   }
 
-  private scheduleRestore(reason: string): void {
+  private scheduleRestore(reason: string, detail: string): void {
     const delay = this.opts.restore.nextDelay(this.restoreAttempts);
     if (delay === undefined) {
-      const why = this.opts.restore.enabled ? `${reason}; gave up after ${this.restoreAttempts} restore attempts` : reason;
-      this.close(why, 'FAILED').catch(() => undefined);
+      const gaveUp = this.opts.restore.enabled ? `; gave up after ${this.restoreAttempts} restore attempts` : '';
+      this.close(`${reason}${gaveUp}`, 'FAILED', `${detail}${gaveUp}`).catch(() => undefined);
       return;
     }
     const n = this.restoreAttempts + 1;
-    this.setState('RESTORING', `${reason}; restore attempt ${n}${this.ofAttempts()} in ${delay} ms`);
+    this.setState('RESTORING', `${reason}; restore attempt ${n}${this.ofAttempts()} in ${delay} ms`, detail);
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (this.closed) return;
@@ -222,11 +234,11 @@ export class PushRestorer extends TypedEmitter<PushRestorerEvents> {
     this.drains.add(settled);
   }
 
-  private setState(state: TransponderState, reason: string): void {
+  private setState(state: TransponderState, reason: string, detail = reason): void {
     if (this.closed) return;
     if (state === this.current && reason === this.why) return;
     this.current = state;
     this.why = reason;
-    this.emit('state', state, reason);
+    this.emit('state', state, reason, detail);
   }
 }

@@ -114,6 +114,7 @@ export interface TransponderApi {
 export type TransponderErrorCode =
   | 'INVALID_RTMP_URL'
   | 'RTMP_HOST_NOT_FOUND'
+  | 'DESTINATION_REFUSED'
   | 'INVALID_PARAMETER'
   | 'STREAM_NOT_FOUND'
   | 'TRANSPONDER_NOT_FOUND'
@@ -136,6 +137,8 @@ export class TransponderError extends Error {
     message: string,
     /** The request field at fault, e.g. `rtmpUrl` or `options.soundFile`. */
     readonly field?: string,
+    /** DESTINATION_REFUSED: the destination guard's rule that refused, e.g. `rtmp_push_denied_networks`. */
+    readonly rule?: string,
   ) {
     super(message);
   }

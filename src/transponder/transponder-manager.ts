@@ -5,9 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import dns from 'node:dns/promises';
-import net from 'node:net';
 import type { Logger } from '../log';
-import { parseRtmpUrl, redactRtmpUrl, RtmpUrlError, type RtmpNaming } from '../rtmp/rtmp-url';
+import { parseRtmpUrl, redactRtmpUrl, RtmpUrlError, type RtmpNaming, type RtmpTarget } from '../rtmp/rtmp-url';
+import { DestinationRefusedError, type DestinationResolver } from '../rtmp/destination';
 import type { RestoreRule } from './restore-policy';
 import type { OutputBufferOptions } from './output-buffer';
 import { SoundLibrary } from './sound-files';
@@ -40,8 +40,12 @@ export interface TransponderManagerOptions {
   keepEndedMs: number;
   maxTransponders: number;
   tls?: { ca?: string | Buffer; rejectUnauthorized?: boolean };
-  /** Host name lookup; tests may replace it. */
-  lookup?: (host: string) => Promise<unknown>;
+  /**
+   * The destination guard: judges a destination after DNS resolution, at startup and at
+   * every (re)connect of every transponder. Absent: hosts are only resolved (tests that
+   * do not test the guard).
+   */
+  resolve?: DestinationResolver;
   /** Measuring seam (the relay benchmark): a latency probe for a new transponder. Never set by the product. */
   latencyProbe?: (mediaSessionId: string) => LatencyProbe | undefined;
 }
@@ -117,9 +121,9 @@ export class TransponderManager extends TypedEmitter<TransponderManagerEvents> i
       streamName: req.streamName,
       prefix: this.opts.streamNamePrefix,
     };
-    let host: string;
+    let target: RtmpTarget;
     try {
-      host = parseRtmpUrl(req.rtmpUrl, naming).host;
+      target = parseRtmpUrl(req.rtmpUrl, naming);
     } catch (err) {
       if (err instanceof RtmpUrlError) throw new TransponderError('INVALID_RTMP_URL', err.message, 'rtmpUrl');
       throw err;
@@ -139,7 +143,7 @@ export class TransponderManager extends TypedEmitter<TransponderManagerEvents> i
     }
     this.reserved.add(key);
     try {
-      await this.checkHost(host);
+      await this.checkDestination(target);
       const sound = req.options?.action === 'sound_on' ? await this.sounds.load(req.options.soundFile) : undefined;
       if (this.closed) throw new Error('the service is stopping');
       const publisher = this.registry.get(req.streamName);
@@ -168,6 +172,7 @@ export class TransponderManager extends TypedEmitter<TransponderManagerEvents> i
       sendMetadata: this.opts.sendMetadata,
       localAddress: this.opts.localAddress,
       tls: this.opts.tls,
+      resolve: this.opts.resolve,
       restore: this.opts.restore,
       outputBuffer: this.opts.outputBuffer,
       transcode,
@@ -258,13 +263,21 @@ export class TransponderManager extends TypedEmitter<TransponderManagerEvents> i
     }
   }
 
-  private async checkHost(host: string): Promise<void> {
-    if (net.isIP(host)) return;
-    const lookup = this.opts.lookup ?? ((h: string) => dns.lookup(h));
+  /**
+   * The destination guard's verdict before anything is created (it judges again at each
+   * connect). A refusal names the rule, never the address the host resolved to; that
+   * goes to the log.
+   */
+  private async checkDestination(target: RtmpTarget): Promise<void> {
+    const resolve = this.opts.resolve ?? resolveOnly;
     try {
-      await lookup(host);
-    } catch {
-      throw new TransponderError('RTMP_HOST_NOT_FOUND', `rtmpUrl host "${host}" cannot be resolved in DNS`, 'rtmpUrl');
+      await resolve({ scheme: target.scheme, host: target.host, port: target.port });
+    } catch (err) {
+      if (err instanceof DestinationRefusedError) {
+        this.log.warn('destination refused', { host: target.host, port: target.port, rule: err.rule, detail: err.detail });
+        throw new TransponderError('DESTINATION_REFUSED', `rtmpUrl ${err.message}`, 'rtmpUrl', err.rule);
+      }
+      throw new TransponderError('RTMP_HOST_NOT_FOUND', `rtmpUrl host "${target.host}" cannot be resolved in DNS`, 'rtmpUrl');
     }
   }
 
@@ -318,3 +331,6 @@ export class TransponderManager extends TypedEmitter<TransponderManagerEvents> i
     return info;
   }
 }
+
+/** Without a guard: the host is only resolved (a literal address is its own answer). */
+const resolveOnly: DestinationResolver = async ({ host }) => (await dns.lookup(host)).address;

@@ -13,6 +13,7 @@ import { aacRawTag, aacSequenceHeaderTag } from '../flv/audio-tag';
 import type { FlvTag } from '../flv/flv-tag';
 import { FlvTagType, isSequenceHeader } from '../flv/flv-tag';
 import { redactRtmpUrl, type RtmpNaming } from '../rtmp/rtmp-url';
+import type { DestinationResolver } from '../rtmp/destination';
 import type { AudioFrame, VideoFrame } from '../media';
 import { AudioTrack } from './audio-track';
 import { Interleaver } from './interleaver';
@@ -54,6 +55,8 @@ export interface TransponderOptions {
   sendMetadata: boolean;
   localAddress?: string;
   tls?: { ca?: string | Buffer; rejectUnauthorized?: boolean };
+  /** Resolves and judges the host at every (re)connect: the destination guard. */
+  resolve?: DestinationResolver;
   restore: RestoreRule;
   outputBuffer: OutputBufferOptions;
   transcode?: TranscodeParams;
@@ -137,6 +140,7 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
         sendMetadata: opts.sendMetadata,
         localAddress: opts.localAddress,
         tls: opts.tls,
+        resolve: opts.resolve,
         hasVideo: opts.source.hasVideo(),
         onTagWritten: probe ? (type, ts, at) => probe.tagOut(type === FlvTagType.Video ? 'video' : 'audio', ts, at) : undefined,
       },
@@ -165,9 +169,9 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
     }
     this.audio.on('aac', (frame) => this.interleaver.push(aacRawTag(Math.max(0, Math.round(frame.pts)), frame.raw)));
     this.audio.on('close', (reason) => void this.close(`the AAC encoder stopped: ${reason}`, 'FAILED'));
-    this.push.on('state', (state, reason) => {
-      if (state === 'TERMINATED' || state === 'FAILED') void this.close(reason, state);
-      else this.setState(state, reason);
+    this.push.on('state', (state, reason, detail) => {
+      if (state === 'TERMINATED' || state === 'FAILED') void this.close(reason, state, detail);
+      else this.setState(state, reason, detail);
     });
     this.push.on('needKeyframe', (urgent) => this.opts.source.requestKeyframe({ urgent }));
   }
@@ -259,9 +263,9 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
    * children and its timers are released. Returns the drain. The first call decides the
    * state; later calls (also from children ending because of this one) change nothing.
    */
-  close(reason: string, state: 'TERMINATED' | 'FAILED' = 'TERMINATED'): Promise<void> {
+  close(reason: string, state: 'TERMINATED' | 'FAILED' = 'TERMINATED', detail = reason): Promise<void> {
     if (this.drain) return this.drain;
-    this.setState(state, reason);
+    this.setState(state, reason, detail);
     const source = this.opts.source;
     source.off('video', this.onVideo);
     source.off('audio', this.onAudio);
@@ -299,14 +303,18 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
     this.log.info('video format', { mediaSessionId: this.mediaSessionId, width: format.width, height: format.height });
   }
 
-  /** The one place the state changes: logged with its reason, terminal states absorbing. */
-  private setState(state: TransponderState, reason: string): void {
+  /**
+   * The one place the state changes: logged with its reason (and the detail behind it,
+   * which callers never see), terminal states absorbing.
+   */
+  private setState(state: TransponderState, reason: string, detail = reason): void {
     if (this.ended) return;
     if (this.current === state && this.reason === reason) return;
     const from = this.current;
     this.current = state;
     this.reason = reason;
-    const fields = { mediaSessionId: this.mediaSessionId, stream: this.opts.source.streamName, url: redactRtmpUrl(this.opts.rtmpUrl), from, reason };
+    const fields: Record<string, unknown> = { mediaSessionId: this.mediaSessionId, stream: this.opts.source.streamName, url: redactRtmpUrl(this.opts.rtmpUrl), from, reason };
+    if (detail !== reason) fields.detail = detail;
     if (state === 'FAILED') this.log.warn(`transponder ${state}`, fields);
     else this.log.info(`transponder ${state}`, fields);
     this.emit('state', state, reason);

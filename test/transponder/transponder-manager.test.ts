@@ -49,10 +49,12 @@ function makeManager(maxTransponders: number): TransponderManager {
       mediaDir: path.join(__dirname, '../../media'),
       keepEndedMs: 60_000,
       maxTransponders,
-      // A name lookup that takes a while: the await every startup makes before creating.
-      lookup: async () => {
-        lookups++;
+      // A destination check that takes a while: the await every startup makes before
+      // creating (counted there: each connect checks again, with its attempt's signal).
+      resolve: async (_dest, signal) => {
+        if (signal === undefined) lookups++;
         await new Promise((r) => setTimeout(r, 20));
+        return '127.0.0.1';
       },
     },
     silentLogger,
@@ -129,7 +131,8 @@ describe('TransponderManager', () => {
     const { mediaSessionId } = await manager.startup({ streamName: 'cam1', rtmpUrl: `rtmp://127.0.0.1:${port}/live` });
     await waitFor(() => manager.findAll()[0].status === 'FAILED', { what: 'failed' });
     await manager.terminate(mediaSessionId);
-    expect(manager.findAll()[0]).toMatchObject({ status: 'FAILED', reason: expect.stringMatching(/connection refused/) });
+    // The failure class only: whether the port was closed, silent or not RTMP is for the log.
+    expect(manager.findAll()[0]).toMatchObject({ status: 'FAILED', reason: 'cannot connect to the RTMP server' });
     server = new ScriptedRtmpServer();
     await server.listen();
   });
