@@ -13,6 +13,8 @@
  *     },
  *   }, async (request) => …);
  *
+ * A text answer (e.g. /metrics) names its media type, and is sent as it is:
+ *   response: { 200: { description: 'Prometheus text', content: { 'text/plain': { schema: z.string() } } } }
  * Routes without a schema (pages, static files) stay out of the document.
  */
 import type {

@@ -155,7 +155,12 @@ describe('routes added through extraRoutes and extraApiRoutes', () => {
         );
       },
       extraRoutes: (app) => {
-        app.get('/metrics-like', { schema: { tags: ['operations'], response: { 200: z.string() } } }, async () => 'x 1');
+        // A text answer (Prometheus' format) is documented with its media type and sent as it is.
+        app.get(
+          '/metrics-like',
+          { schema: { tags: ['operations'], response: { 200: { description: 'Metrics', content: { 'text/plain': { schema: z.string() } } } } } },
+          async (_req, reply) => reply.type('text/plain; version=0.0.4').send('x_total 1\n'),
+        );
         app.get('/page.html', async (_req, reply) => reply.type('text/html').send('<p>hi</p>'));
       },
     });
@@ -168,6 +173,7 @@ describe('routes added through extraRoutes and extraApiRoutes', () => {
     expect(reload?.security).toEqual([{ basicAuth: [] }, { bearerAuth: [] }, {}]);
     const metrics = operation(doc, '/metrics-like', 'get');
     expect(statuses(metrics)).toEqual([200]);
+    expect(Object.keys((metrics?.responses[200] as OpenAPIV3.ResponseObject).content ?? {})).toEqual(['text/plain']);
     expect(metrics?.security).toBeUndefined();
     expect(doc.paths['/page.html']).toBeUndefined();
     await expect(SwaggerParser.validate(structuredClone(doc) as never)).resolves.toBeDefined();
@@ -180,6 +186,12 @@ describe('routes added through extraRoutes and extraApiRoutes', () => {
     const good = await inject(h.app, { method: 'POST', url: '/rest-api/settings/reload' });
     expect(good.statusCode).toBe(200);
     expect(good.json()).toEqual({ changed: ['log_level'] });
+  });
+
+  test('a text answer is sent as it is, not as a JSON string', async () => {
+    const res = await inject(h.app, { method: 'GET', url: '/metrics-like' });
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.body).toBe('x_total 1\n');
   });
 });
 
