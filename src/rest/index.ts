@@ -1,4 +1,4 @@
-/** Public surface of the REST API (/rest-api/push/*). */
+/** Public surface of the REST API (/rest-api/push/*, its OpenAPI document and docs page). */
 export { createRestServer, scrubSecrets, REST_PREFIX, REST_BODY_LIMIT, type RestServerOptions, type RestLogger } from './rest-server';
 export { RestAuthenticator, AUTH_REALM, WWW_AUTHENTICATE, type RestAuthOptions } from './auth';
 export {
@@ -11,17 +11,28 @@ export {
   type HttpErrorCode,
   type RestErrorCode,
 } from './errors';
-export { registerPushRoutes, PUSH_PATHS, type PushPath } from './push-routes';
+export { registerPushRoutes, PUSH_PATHS, PUSH_TAG, type PushPath } from './push-routes';
+export { OPENAPI_PATH, DOCS_PATH } from './api-docs';
+export {
+  apiResponses,
+  emptyAnswer,
+  ErrorBodySchema,
+  API_ERROR_CODES,
+  BODY_ERROR_CODES,
+  type ZodFastifyInstance,
+} from './route-schemas';
 export {
   StartupBody,
   FindBody,
   FindAllBody,
   SessionBody,
   SoundOnBody,
+  TransponderSchema,
+  TransponderStatsSchema,
   LIMITS,
   parseBody,
-  validationError,
   toTransponderJson,
   type TransponderJson,
 } from './schemas';
 export { AuthFailureLimiter, type AuthFailureLimiterOptions, type AuthFailureLimiterStats } from './auth-failure-limiter';
+export { validationError, zodValidationError, fromProviderValidation } from './validation-error';

@@ -1,25 +1,24 @@
 /**
- * The WCS republishing methods, /push/*: every route names its body schema beside its
- * handler, validates before it touches the transponder layer (bad input changes nothing),
- * and answers like WCS: a transponder or a list of them, or 200 with an empty body.
+ * The WCS republishing methods, /push/*: every route declares its body and its answers
+ * per status beside its handler (fastify validates the body with the zod type provider
+ * before the handler runs, so bad input changes nothing), and answers like WCS: a
+ * transponder or a list of them, or 200 with an empty body.
  */
-import type { FastifyInstance } from 'fastify';
-import type { z } from 'zod';
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
 import type { TransponderApi } from '../transponder/transponder-api';
-import { RestError } from './errors';
+import { RestError, type RestErrorCode } from './errors';
+import { apiResponses, BODY_ERROR_CODES, emptyAnswer, type ZodFastifyInstance } from './route-schemas';
 import {
   FindAllBody,
   FindBody,
   SessionBody,
   SoundOnBody,
   StartupBody,
-  parseBody,
   toTransponderJson,
+  TransponderSchema,
   type TransponderJson,
 } from './schemas';
-
-/** What a handler gives back: a body to send as JSON, or nothing for an empty 200. */
-type Answer = TransponderJson | TransponderJson[] | void;
 
 /** The route paths, relative to the /rest-api prefix. */
 export const PUSH_PATHS = [
@@ -34,22 +33,49 @@ export const PUSH_PATHS = [
 ] as const;
 export type PushPath = (typeof PUSH_PATHS)[number];
 
+export const PUSH_TAG = 'push';
+
+const NewTransponder = TransponderSchema.describe('The new transponder, as find shows it');
+const TransponderList = z.array(TransponderSchema).min(1).describe('The transponders, in the order they were created');
+const Done = emptyAnswer('Done; the body is empty');
+
+/** What a method answers with 200. */
+type OkSchema = typeof TransponderSchema | typeof TransponderList | typeof Done;
+
+interface PushRoute<B extends z.ZodType, A extends OkSchema> {
+  url: PushPath;
+  summary: string;
+  body: B;
+  ok: A;
+  /** The catalogue codes the method answers besides the body and auth errors. */
+  errors: readonly RestErrorCode[];
+  /** Gives the 200 answer; nothing (void) for an empty body. */
+  handler: (body: z.output<B>) => Promise<z.output<A> | void> | z.output<A> | void;
+}
+
 /**
- * Registers one POST route whose body is parsed with `schema`; a failed parse is a 400
- * naming the field, raised before the handler runs.
+ * Registers one POST route. A body that fails its schema is a 400 naming the field,
+ * raised by fastify before the handler runs (rest-server.ts maps it to our error).
  */
-function post<S extends z.ZodType>(
-  app: FastifyInstance,
-  url: PushPath,
-  schema: S,
-  handler: (body: z.output<S>) => Promise<Answer> | Answer,
-): void {
-  app.post(url, async (request, reply) => {
-    const body = parseBody(schema, request.body);
-    const answer = await handler(body);
-    if (answer === undefined) return reply.code(200).send();
-    return reply.code(200).send(answer);
-  });
+function post<B extends z.ZodType, A extends OkSchema>(app: ZodFastifyInstance, route: PushRoute<B, A>): void {
+  app.post(
+    route.url,
+    {
+      schema: {
+        tags: [PUSH_TAG],
+        summary: route.summary,
+        body: route.body,
+        response: apiResponses({ 200: route.ok }, [...route.errors, ...BODY_ERROR_CODES]),
+      },
+    },
+    async (request, reply: FastifyReply) => {
+      // The answer's type is held to the 200 schema by PushRoute.handler (the reply is
+      // untyped here: fastify's typing of it does not follow the generic schema).
+      const answer = await route.handler(request.body as z.output<B>);
+      if (answer === undefined) return reply.code(200).send();
+      return reply.code(200).send(answer);
+    },
+  );
 }
 
 function nonEmpty(list: TransponderJson[], message: string): TransponderJson[] {
@@ -57,31 +83,85 @@ function nonEmpty(list: TransponderJson[], message: string): TransponderJson[] {
   return list;
 }
 
+/** Errors of a method that names a transponder that may have ended. */
+const CHANGE_ERRORS = ['INVALID_PARAMETER', 'TRANSPONDER_NOT_FOUND', 'TRANSPONDER_ENDED'] as const satisfies readonly RestErrorCode[];
+const SOUND_FILE_ERRORS = ['SOUND_FILE_NOT_FOUND', 'SOUND_FILE_OUTSIDE_MEDIA_DIR', 'BAD_SOUND_FILE'] as const satisfies readonly RestErrorCode[];
+
 /** Adds the /push/* routes to `app` (registered under the /rest-api prefix by the server). */
-export function registerPushRoutes(app: FastifyInstance, api: TransponderApi): void {
-  post(app, '/push/startup', StartupBody, async (req) => toTransponderJson(await api.startup(req)));
-
-  post(app, '/push/find', FindBody, (filter) => nonEmpty(api.find(filter).map(toTransponderJson), 'Transponder not found'));
-
-  post(app, '/push/find_all', FindAllBody, () => nonEmpty(api.findAll().map(toTransponderJson), 'Not found any transponder'));
-
-  post(app, '/push/terminate', SessionBody, async ({ mediaSessionId }) => {
-    await api.terminate(mediaSessionId);
+export function registerPushRoutes(app: ZodFastifyInstance, api: TransponderApi): void {
+  post(app, {
+    url: '/push/startup',
+    summary: 'Start relaying a published stream to an RTMP or RTMPS server',
+    body: StartupBody,
+    ok: NewTransponder,
+    errors: ['INVALID_PARAMETER', 'INVALID_RTMP_URL', 'RTMP_HOST_NOT_FOUND', 'DESTINATION_REFUSED', 'STREAM_NOT_FOUND', 'TRANSPONDER_EXISTS', 'LIMIT_REACHED', ...SOUND_FILE_ERRORS],
+    handler: async (req) => toTransponderJson(await api.startup(req)),
   });
 
-  post(app, '/push/mute', SessionBody, ({ mediaSessionId }) => {
-    api.mute(mediaSessionId);
+  post(app, {
+    url: '/push/find',
+    summary: 'The transponders of a stream, of an rtmpUrl, or both',
+    body: FindBody,
+    ok: TransponderList,
+    errors: ['INVALID_PARAMETER', 'TRANSPONDER_NOT_FOUND'],
+    handler: (filter) => nonEmpty(api.find(filter).map(toTransponderJson), 'Transponder not found'),
   });
 
-  post(app, '/push/unmute', SessionBody, ({ mediaSessionId }) => {
-    api.unmute(mediaSessionId);
+  post(app, {
+    url: '/push/find_all',
+    summary: 'Every transponder, ended ones for a while included',
+    body: FindAllBody,
+    ok: TransponderList,
+    errors: ['TRANSPONDER_NOT_FOUND'],
+    handler: () => nonEmpty(api.findAll().map(toTransponderJson), 'Not found any transponder'),
   });
 
-  post(app, '/push/sound_on', SoundOnBody, async ({ mediaSessionId, soundFile, loop }) => {
-    await api.soundOn(mediaSessionId, soundFile, loop);
+  post(app, {
+    url: '/push/terminate',
+    summary: 'End a transponder (answers once it is TERMINATED; one already ended keeps its state)',
+    body: SessionBody,
+    ok: Done,
+    errors: ['INVALID_PARAMETER', 'TRANSPONDER_NOT_FOUND'],
+    handler: async ({ mediaSessionId }) => {
+      await api.terminate(mediaSessionId);
+    },
   });
 
-  post(app, '/push/sound_off', SessionBody, ({ mediaSessionId }) => {
-    api.soundOff(mediaSessionId);
+  post(app, {
+    url: '/push/mute',
+    summary: 'Mute the audio of a transponder',
+    body: SessionBody,
+    ok: Done,
+    errors: CHANGE_ERRORS,
+    handler: ({ mediaSessionId }) => api.mute(mediaSessionId),
+  });
+
+  post(app, {
+    url: '/push/unmute',
+    summary: 'Unmute the audio of a transponder',
+    body: SessionBody,
+    ok: Done,
+    errors: CHANGE_ERRORS,
+    handler: ({ mediaSessionId }) => api.unmute(mediaSessionId),
+  });
+
+  post(app, {
+    url: '/push/sound_on',
+    summary: 'Mix a WAV file from the media directory into the audio of a transponder',
+    body: SoundOnBody,
+    ok: Done,
+    errors: [...CHANGE_ERRORS, ...SOUND_FILE_ERRORS],
+    handler: async ({ mediaSessionId, soundFile, loop }) => {
+      await api.soundOn(mediaSessionId, soundFile, loop);
+    },
+  });
+
+  post(app, {
+    url: '/push/sound_off',
+    summary: 'Stop the mixed-in sound of a transponder',
+    body: SessionBody,
+    ok: Done,
+    errors: CHANGE_ERRORS,
+    handler: ({ mediaSessionId }) => api.soundOff(mediaSessionId),
   });
 }

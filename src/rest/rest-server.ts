@@ -1,7 +1,9 @@
 /**
  * The HTTP server of the REST API: fastify with /rest-api/push/* behind optional auth,
  * GET /health, one error handler over the catalogue in errors.ts, and one log line per
- * request. Bodies are read here, so every client error has the same JSON shape.
+ * request. Bodies are read here, so every client error has the same JSON shape. Routes
+ * declare zod schemas (fastify-type-provider-zod): fastify validates bodies with them,
+ * and the OpenAPI document at /rest-api/openapi.json is generated from them (api-docs.ts).
  *
  * Body rules (WCS clients differ, so we are lenient where it is harmless):
  * - `Content-Type: application/json` with or without parameters (charset must be UTF-8),
@@ -10,11 +12,16 @@
  * - the body must be a JSON object of at most 64 KB.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { redactRtmpUrlsInText } from '../rtmp/redact-rtmp-url';
 import type { TransponderApi } from '../transponder/transponder-api';
+import { registerApiDocsRoutes, registerOpenApi } from './api-docs';
 import { RestAuthenticator, type RestAuthOptions } from './auth';
 import { RestError, toErrorReply, type ErrorBody } from './errors';
 import { registerPushRoutes } from './push-routes';
+import type { ZodFastifyInstance } from './route-schemas';
+import { fromProviderValidation } from './validation-error';
 
 export const REST_PREFIX = '/rest-api';
 export const REST_BODY_LIMIT = 64 * 1024;
@@ -35,10 +42,16 @@ export interface RestServerOptions {
    */
   authenticator?: RestAuthenticator;
   logger: RestLogger;
-  /** More routes at the root, outside /rest-api and its auth (static pages, WHIP). */
-  extraRoutes?: (app: FastifyInstance) => void;
-  /** More routes under /rest-api, behind its auth and JSON body rules (settings reload, …). */
-  extraApiRoutes?: (rest: FastifyInstance) => void;
+  /**
+   * More routes at the root, outside /rest-api and its auth (static pages, WHIP, /metrics).
+   * A route that declares a zod schema lands in the OpenAPI document (route-schemas.ts).
+   */
+  extraRoutes?: (app: ZodFastifyInstance) => void;
+  /**
+   * More routes under /rest-api, behind its auth and JSON body rules (settings reload, …);
+   * declare their zod schemas, with `apiResponses` for the error answers, to document them.
+   */
+  extraApiRoutes?: (rest: ZodFastifyInstance) => void;
 }
 
 // ---------------------------------------------------------------------------
@@ -114,6 +127,9 @@ function parseJsonBody(request: FastifyRequest, text: string): unknown {
 
 // ---------------------------------------------------------------------------
 
+/** GET /health: the service answers. */
+const HealthAnswer = z.object({ status: z.literal('ok') }).describe('The service is up');
+
 /** Creates the server (not listening yet: call `listen` or `inject`). */
 export function createRestServer(opts: RestServerOptions): FastifyInstance {
   const { api, logger } = opts;
@@ -129,9 +145,13 @@ export function createRestServer(opts: RestServerOptions): FastifyInstance {
     // A browser keeps idle connections open; closing must not wait for them.
     forceCloseConnections: true,
   });
+  // Every route's schemas are zod: bodies are validated and answers serialized with them.
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerOpenApi(app, REST_PREFIX);
 
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const { status, body, unexpected } = toErrorReply(err);
+    const { status, body, unexpected } = toErrorReply(fromProviderValidation(err, request) ?? err);
     if (unexpected) {
       logger.error('REST request failed', {
         method: request.method,
@@ -140,7 +160,9 @@ export function createRestServer(opts: RestServerOptions): FastifyInstance {
       });
     }
     errorCodes.set(request, body.code);
-    return reply.code(status).type('application/json; charset=utf-8').send(body);
+    // The body comes from the catalogue: send it as it is rather than through the route's
+    // error schema, so an error answer can never turn into a serialization failure.
+    return reply.code(status).type('application/json; charset=utf-8').serializer(JSON.stringify).send(body);
   });
 
   app.setNotFoundHandler((request, reply) => {
@@ -164,25 +186,39 @@ export function createRestServer(opts: RestServerOptions): FastifyInstance {
     else logger.info('http', fields);
   });
 
-  app.get('/health', async () => ({ status: 'ok' }));
+  // Routes are declared once the document generator has loaded, so it sees every one.
+  app.after(() => {
+    const zapp = app.withTypeProvider<ZodTypeProvider>();
+    zapp.get(
+      '/health',
+      { schema: { tags: ['operations'], summary: 'Whether the service answers', response: { 200: HealthAnswer } } },
+      async () => ({ status: 'ok' as const }),
+    );
 
-  app.register(
-    async (rest) => {
-      // Parsers are scoped to this plugin: routes added through extraRoutes keep fastify's.
-      rest.removeAllContentTypeParsers();
-      rest.addContentTypeParser('*', { parseAs: 'string', bodyLimit: REST_BODY_LIMIT }, async (request: FastifyRequest, body: string | Buffer) =>
-        parseJsonBody(request, typeof body === 'string' ? body : body.toString('utf8')),
-      );
-      // Always installed: the hook itself lets everything through while auth is off, so a
-      // reload may turn auth on or off.
-      rest.addHook('onRequest', auth.hook);
-      registerPushRoutes(rest, api);
-      opts.extraApiRoutes?.(rest);
-    },
-    { prefix: REST_PREFIX },
-  );
+    zapp.register(
+      async (rest) => {
+        // Parsers are scoped to this plugin: routes added through extraRoutes keep fastify's.
+        rest.removeAllContentTypeParsers();
+        rest.addContentTypeParser('*', { parseAs: 'string', bodyLimit: REST_BODY_LIMIT }, async (request: FastifyRequest, body: string | Buffer) =>
+          parseJsonBody(request, typeof body === 'string' ? body : body.toString('utf8')),
+        );
+        // An absent or empty body counts as {}: find_all is often sent with none, and a
+        // route's schema then names the first missing field rather than "no body".
+        rest.addHook('preValidation', async (request) => {
+          if (request.body === undefined && request.routeOptions.schema?.body !== undefined) request.body = {};
+        });
+        // Always installed: the hook itself lets everything through while auth is off, so a
+        // reload may turn auth on or off.
+        rest.addHook('onRequest', auth.hook);
+        registerPushRoutes(rest, api);
+        registerApiDocsRoutes(rest, REST_PREFIX);
+        opts.extraApiRoutes?.(rest);
+      },
+      { prefix: REST_PREFIX },
+    );
 
-  opts.extraRoutes?.(app);
+    opts.extraRoutes?.(zapp);
+  });
   return app;
 }
 

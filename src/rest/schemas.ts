@@ -1,7 +1,7 @@
 /**
- * zod schemas of the /rest-api/push/* request bodies (validation and types from one
- * source), the translation of a zod failure into our error, and the JSON shape of a
- * transponder in answers.
+ * zod schemas of the /rest-api/push/* request bodies and answers: validation, types and
+ * the OpenAPI document from one source. A failed parse becomes our error in
+ * validation-error.ts.
  *
  * Conventions, chosen to match what WCS clients send:
  * - unknown fields are dropped (WCS ignores them); a known field of the wrong type is a 400;
@@ -18,8 +18,8 @@ import type {
   TransponderState,
   TransponderStats,
 } from '../transponder/transponder-api';
-import { checkPictureSize, TRANSCODE_REQUEST_FIELDS } from '../transponder/transcode-params';
-import { RestError } from './errors';
+import { checkPictureSize, TRANSCODE_LIMITS, TRANSCODE_REQUEST_FIELDS, type TranscodeField } from '../transponder/transcode-params';
+import { zodValidationError } from './validation-error';
 
 export const LIMITS = {
   streamNameLength: 256,
@@ -38,15 +38,34 @@ function optional<T extends z.ZodType>(schema: T) {
 const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
 
 const streamName = z.string().min(1).max(LIMITS.streamNameLength).regex(NO_CONTROL, 'contains control characters');
-const mediaSessionId = z.string().min(1).max(LIMITS.mediaSessionIdLength).regex(NO_CONTROL, 'contains control characters');
+const mediaSessionId = z
+  .string()
+  .min(1)
+  .max(LIMITS.mediaSessionIdLength)
+  .regex(NO_CONTROL, 'contains control characters')
+  .describe('The transponder, as startup and find answer it');
 const rtmpUrl = z.string().min(1).max(LIMITS.rtmpUrlLength);
-const soundFile = z.string().min(1).max(LIMITS.soundFileLength).regex(NO_CONTROL, 'contains control characters');
+const soundFile = z
+  .string()
+  .min(1)
+  .max(LIMITS.soundFileLength)
+  .regex(NO_CONTROL, 'contains control characters')
+  .describe('A WAV file (16-bit PCM) inside the media directory');
+
+/**
+ * A transcode field of the transponder's one schema, described for the document from the
+ * same bounds (a description changes nothing of the validation).
+ */
+function transcodeField(field: TranscodeField) {
+  const { min, max, unit } = TRANSCODE_LIMITS[field];
+  return TRANSCODE_REQUEST_FIELDS[field].describe(`An integer from ${min} to ${max} ${unit}; 0 or null: not set`);
+}
 
 const StartupOptionsSchema = z
   .object({
-    action: optional(z.enum(['mute', 'sound_on'])),
-    soundFile: optional(soundFile),
-    loop: optional(z.boolean()),
+    action: optional(z.enum(['mute', 'sound_on'])).describe('mute: start muted; sound_on: mix soundFile in from the start'),
+    soundFile: optional(soundFile).describe('Required with action sound_on'),
+    loop: optional(z.boolean()).describe('With sound_on: play the file in a loop (default false)'),
   })
   .superRefine((o, ctx) => {
     if (o.action === 'sound_on' && o.soundFile === undefined) {
@@ -61,12 +80,18 @@ const StartupOptionsSchema = z
 
 export const StartupBody = z
   .object({
-    streamName,
-    rtmpUrl,
-    rtmpTransponderFullUrl: optional(z.boolean()),
-    rtmpFlashVersion: optional(z.string().max(LIMITS.flashVersionLength).regex(NO_CONTROL, 'contains control characters')),
+    streamName: streamName.describe('The published stream to relay'),
+    rtmpUrl: rtmpUrl.describe('rtmp:// or rtmps:// destination: the application URL, or with rtmpTransponderFullUrl the full URL with the stream name (key)'),
+    rtmpTransponderFullUrl: optional(z.boolean()).describe('true: rtmpUrl ends with the stream name; default: the rtmp_transponder_full_url setting'),
+    rtmpFlashVersion: optional(z.string().max(LIMITS.flashVersionLength).regex(NO_CONTROL, 'contains control characters')).describe(
+      'flashVer sent in the RTMP connect command',
+    ),
     // The transcode fields and their bounds are the transponder's one schema.
-    ...TRANSCODE_REQUEST_FIELDS,
+    width: transcodeField('width'),
+    height: transcodeField('height'),
+    fps: transcodeField('fps'),
+    bitrate: transcodeField('bitrate'),
+    keyFrameInterval: transcodeField('keyFrameInterval'),
     options: optional(StartupOptionsSchema),
   })
   .superRefine((b, ctx) => {
@@ -94,7 +119,10 @@ export const StartupBody = z
   });
 
 export const FindBody = z
-  .object({ streamName: optional(z.string().max(LIMITS.streamNameLength)), rtmpUrl: optional(z.string().max(LIMITS.rtmpUrlLength)) })
+  .object({
+    streamName: optional(z.string().max(LIMITS.streamNameLength)).describe('The source stream; empty or absent: any'),
+    rtmpUrl: optional(z.string().max(LIMITS.rtmpUrlLength)).describe('The rtmpUrl given at startup; empty or absent: any'),
+  })
   .transform((b): TransponderFilter => {
     const filter: TransponderFilter = {};
     // WCS clients send "" for "any": an empty string filters nothing.
@@ -111,88 +139,78 @@ export const SessionBody = z.object({ mediaSessionId });
 export const SoundOnBody = z.object({
   mediaSessionId,
   soundFile,
-  loop: optional(z.boolean()).transform((v) => v ?? false),
+  loop: optional(z.boolean())
+    .transform((v) => v ?? false)
+    .describe('Play the file in a loop (default false)'),
 });
 
-// ---------------------------------------------------------------------------
-// zod failure → our error
-
-/** The first problem of a failed parse, as a 400 naming the field; never echoes the value. */
-export function validationError(error: z.ZodError): RestError {
-  const issue = error.issues[0];
-  if (!issue) return new RestError('INVALID_PARAMETER', 'Invalid body');
-  const field = issue.path.map(String).join('.');
-  const name = field || 'body';
-  // Every rtmpUrl problem (missing, wrong type, bad shape) gets the one code clients test for.
-  const code = issue.path[0] === 'rtmpUrl' ? 'INVALID_RTMP_URL' : 'INVALID_PARAMETER';
-  return new RestError(code, describeIssue(name, issue), field || undefined);
-}
-
-function describeIssue(name: string, issue: z.core.$ZodIssue): string {
-  switch (issue.code) {
-    case 'invalid_type':
-      if (issue.input === undefined) return `${name} is required`;
-      if (issue.expected === 'int') return `${name} must be an integer`;
-      if (issue.expected === 'number' && typeof issue.input === 'number') return `${name} must be a finite number`;
-      return `${name} must be ${article(issue.expected)} ${issue.expected}, not ${describeType(issue.input)}`;
-    case 'too_small':
-      if (issue.origin === 'string') return issue.minimum === 1 ? `${name} must not be empty` : `${name} must have at least ${issue.minimum} characters`;
-      return `${name} must be at least ${issue.minimum}`;
-    case 'too_big':
-      if (issue.origin === 'string') return `${name} must have at most ${issue.maximum} characters`;
-      return `${name} must be at most ${issue.maximum}`;
-    case 'invalid_value':
-      return `${name} must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'invalid_format':
-      return `${name} ${issue.message}`;
-    case 'custom':
-      return issue.message;
-    default:
-      return `${name} is invalid`;
-  }
-}
-
-function article(word: string): string {
-  return /^[aeiou]/i.test(word) ? 'an' : 'a';
-}
-
-function describeType(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  const t = typeof v;
-  return `${article(t)} ${t}`;
-}
-
 /**
- * Parses a request body with a route's schema. A missing body counts as `{}`, so the
+ * Parses a value with a schema outside a route's declared body (a route's own body is
+ * validated by fastify before its handler runs). A missing value counts as `{}`, so the
  * answer names the first required field rather than "no body".
  */
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
-  const r = schema.safeParse(body ?? {}, { reportInput: true });
-  if (!r.success) throw validationError(r.error);
+  const input = body ?? {};
+  const r = schema.safeParse(input);
+  if (!r.success) throw zodValidationError(r.error, input);
   return r.data;
 }
 
 // ---------------------------------------------------------------------------
 // Answers
 
-/** A transponder as the API shows it: the WCS fields first, in WCS order, then ours. */
-export interface TransponderJson {
-  mediaSessionId: string;
-  streamName: string;
-  rtmpUrl: string;
-  width: number;
-  height: number;
-  muted: boolean;
-  soundEnabled: boolean;
-  options: Record<string, unknown>;
-  status: TransponderState;
-  transcoding: boolean;
-  sourceStreamName?: string;
-  createdAt: number;
-  reason?: string;
-  stats: TransponderStats;
-}
+/** Compile-time check that a schema and an interface have the same fields, of the same types. */
+type SameShape<A, B> = [A, keyof A] extends [B, keyof B] ? ([B, keyof B] extends [A, keyof A] ? true : false) : false;
+
+const TRANSPONDER_STATES = ['PENDING', 'CONNECTING', 'PUBLISHING', 'RESTORING', 'TERMINATED', 'FAILED'] as const;
+const TransponderStateSchema = z
+  .enum(TRANSPONDER_STATES)
+  .describe('PENDING → CONNECTING → PUBLISHING ⇄ RESTORING → TERMINATED | FAILED; TERMINATED and FAILED never change again');
+true satisfies SameShape<z.output<typeof TransponderStateSchema>, TransponderState>;
+
+const count = () => z.number().int().nonnegative();
+
+export const TransponderStatsSchema = z
+  .object({
+    bytesSent: count(),
+    bitrateKbps: z.number().nonnegative(),
+    framesSent: count(),
+    framesDropped: count(),
+    videoFramesDropped: count().describe('Of framesDropped: non-key video frames given up for a slow server'),
+    audioFramesDropped: count().describe('Of framesDropped: audio frames'),
+    queuedBytes: count().describe('Bytes of tags waiting for a slow server'),
+    serverLagMs: z.number().optional().describe('How far behind the RTMP server is, in media ms, from its acknowledgements (absent until it acknowledges)'),
+    lagHolds: count().describe('Times the push held media back because the server fell more than 2 s behind'),
+    restoreAttempts: count().describe('Restore attempts in the current outage (0 while publishing)'),
+    restores: count().describe('Losses of the RTMP connection recovered from'),
+    bufferMs: z.number().nonnegative().describe('Output buffer level'),
+    lastError: z.string().optional(),
+  })
+  .meta({ id: 'TransponderStats' });
+true satisfies SameShape<z.output<typeof TransponderStatsSchema>, TransponderStats>;
+
+/** A transponder as the API shows it: the WCS fields first, in WCS order, then ours (the serializer keeps this order). */
+export const TransponderSchema = z
+  .object({
+    mediaSessionId: z.string(),
+    streamName: z.string().describe('The name published at the RTMP server, e.g. rtmp_cam1'),
+    rtmpUrl: z.string(),
+    width: z.number(),
+    height: z.number(),
+    muted: z.boolean(),
+    soundEnabled: z.boolean(),
+    options: z.record(z.string(), z.unknown()).describe('The startup options'),
+    status: TransponderStateSchema,
+    transcoding: z.boolean(),
+    sourceStreamName: z.string().optional().describe('The published (source) stream, e.g. cam1'),
+    createdAt: z.number().describe('Epoch milliseconds'),
+    reason: z.string().optional().describe('Why it ended, or the last problem while RESTORING'),
+    stats: TransponderStatsSchema,
+  })
+  .meta({ id: 'Transponder', description: 'A transponder: one stream relayed to one RTMP URL' });
+true satisfies SameShape<z.output<typeof TransponderSchema>, TransponderInfo>;
+
+export type TransponderJson = z.output<typeof TransponderSchema>;
 
 export function toTransponderJson(info: TransponderInfo): TransponderJson {
   const json: TransponderJson = {
