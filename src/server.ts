@@ -5,14 +5,17 @@
  * transponders end), transponders (every ffmpeg awaited), then HTTP.
  */
 import type { FastifyInstance } from 'fastify';
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { PublishAccess } from './access';
 import type { Settings } from './config';
 import type { Logger } from './log';
 import { createRestServer, RestAuthenticator } from './rest';
 import { SignalingServer } from './signaling/signaling-server';
 import { StreamRegistry } from './streams/stream-registry';
 import { TransponderManager, type TransponderManagerOptions } from './transponder/transponder-manager';
-import { restAuthFrom, signalingOptionsFrom, transponderManagerOptionsFrom } from './server-options';
+import { publishAccessOptionsFrom, restAuthFrom, signalingOptionsFrom, transponderManagerOptionsFrom } from './server-options';
 import { registerPages } from './web-pages';
 
 export interface ServiceAddresses {
@@ -29,14 +32,24 @@ export interface ServiceSeams {
 export class TransponderService {
   readonly registry: StreamRegistry;
   readonly transponders: TransponderManager;
+  /** Who may publish: publish token, REST hooks (update() it when settings are reloaded). */
+  readonly access: PublishAccess;
+  /** This node in REST hook bodies, as WCS names nodes: "<id>@<address>". */
+  readonly nodeId: string;
   private readonly signaling: SignalingServer;
   private readonly http: FastifyInstance;
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly settings: Settings, private readonly log: Logger, seams: ServiceSeams = {}) {
     this.registry = new StreamRegistry(log);
-    this.signaling = new SignalingServer(signalingOptionsFrom(settings), this.registry, log);
-    this.transponders = new TransponderManager(this.registry, { ...transponderManagerOptionsFrom(settings), latencyProbe: seams.latencyProbe }, log);
+    this.nodeId = `${randomBytes(16).toString('base64url')}@${settings.ip ?? hostname()}`;
+    this.access = new PublishAccess(publishAccessOptionsFrom(settings, this.nodeId), log);
+    this.signaling = new SignalingServer({ ...signalingOptionsFrom(settings), access: this.access }, this.registry, log);
+    this.transponders = new TransponderManager(this.registry, {
+      ...transponderManagerOptionsFrom(settings),
+      latencyProbe: seams.latencyProbe,
+      onTransponder: (transponder, relay) => this.access.watchTransponder(transponder, relay),
+    }, log);
     this.http = createRestServer({
       api: this.transponders,
       auth: restAuthFrom(settings),
@@ -65,6 +78,8 @@ export class TransponderService {
         this.log.info('stopping', { reason });
         await this.signaling.close();
         await this.transponders.close();
+        // After the transponders, so their last states are queued; then every hook request ends.
+        this.access.close();
         await this.http.close();
         this.log.info('stopped');
       })();

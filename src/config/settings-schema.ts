@@ -87,6 +87,10 @@ export const DEFAULT_RTMP_FLASH_VER = 'FMLE/3.0 (compatible; FMSc/1.0)';
 export const KEEP_ALIVE_ALGORITHMS = ['HIGH_LEVEL', 'INTERNAL', 'NONE'] as const;
 export type KeepAliveAlgorithm = (typeof KEEP_ALIVE_ALGORITHMS)[number];
 
+/** rest_hook_hash_algorithm: md5 is WCS's signature, sha256 ours. */
+export const HOOK_HASH_ALGORITHMS = ['md5', 'sha256'] as const;
+export type HookHashAlgorithmName = (typeof HOOK_HASH_ALGORITHMS)[number];
+
 export const SETTINGS = [
   // ── RTMP republishing ───────────────────────────────────────────────────────────
   setting({
@@ -571,10 +575,10 @@ export const SETTINGS = [
     secret: 'secret',
     example: 'a-long-random-string',
   }),
-  setting({
+  setting<'restHookHashAlgorithm', HookHashAlgorithmName>({
     key: 'rest_hook_hash_algorithm',
     field: 'restHookHashAlgorithm',
-    kind: enumKind(['md5', 'sha256']),
+    kind: enumKind(HOOK_HASH_ALGORITHMS),
     default: 'md5',
     comment: 'md5: the WCS signature (Authorization: WCS <hex>); sha256: HMAC-SHA256 instead (Authorization: HMAC-SHA256 <hex>).',
     origin: 'extension',

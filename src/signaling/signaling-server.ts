@@ -6,6 +6,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../log';
 import type { StreamRegistry } from '../streams/stream-registry';
 import type { PublisherOptions } from '../webrtc/publisher-options';
+import { OPEN_SESSION_ACCESS, type SessionAccess } from '../access/session-access';
 import { SignalingSession } from './signaling-session';
 
 export interface SignalingOptions {
@@ -22,6 +23,8 @@ export interface SignalingOptions {
   keepAliveIntervalMs: number;
   keepAliveTimeoutMs: number;
   webrtc: PublisherOptions;
+  /** Decides each session and publish (publish token, REST hooks); none admits all. */
+  access?: { openSession(sessionId: string): SessionAccess };
 }
 
 /** Frames above this are refused by ws itself (close 1009); between maxMessageBytes and this we answer `fail`. */
@@ -121,7 +124,7 @@ export class SignalingServer {
       keepAliveIntervalMs: this.opts.keepAliveIntervalMs,
       keepAliveTimeoutMs: this.opts.keepAliveTimeoutMs,
       totalStreams: () => this.totalStreams(),
-    }, this.log, remote);
+    }, this.log, remote, (sessionId) => this.opts.access?.openSession(sessionId) ?? OPEN_SESSION_ACCESS);
     this.sessions.add(session);
     session.on('close', () => this.sessions.delete(session));
   }

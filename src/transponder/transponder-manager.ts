@@ -42,6 +42,8 @@ export interface TransponderManagerOptions {
   lookup?: (host: string) => Promise<unknown>;
   /** Measuring seam (the relay benchmark): a latency probe for a new transponder. Never set by the product. */
   latencyProbe?: (mediaSessionId: string) => LatencyProbe | undefined;
+  /** Told of each new transponder before it starts, so its every state can be followed (REST hooks). */
+  onTransponder?: (transponder: Transponder, relay: { streamName: string; rtmpUrl: string }) => void;
 }
 
 /** What the manager needs of the published streams: the StreamRegistry, or a fake in tests. */
@@ -164,6 +166,7 @@ export class TransponderManager implements TransponderApi {
     transponder.on('state', () => {
       if (transponder.ended) this.onEnded(mediaSessionId, entry);
     });
+    this.opts.onTransponder?.(transponder, { streamName: req.streamName, rtmpUrl: req.rtmpUrl });
     transponder.start();
     return this.infoOf(mediaSessionId, entry);
   }

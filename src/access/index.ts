@@ -1,0 +1,8 @@
+/** Who may publish and where to: the publish token, WCS REST hooks. */
+export { PublishAccess, type PublishAccessOptions } from './publish-access';
+export { OPEN_SESSION_ACCESS, type SessionAccess, type PublishFields, type Admission, type PublishAdmission } from './session-access';
+export { EVERY_APP_KEY, type RestHookOptions } from './rest-hooks/rest-hook-client';
+export { RESTRICTED_ACCESS, DEFAULT_APP_KEY } from './rest-hooks/session-hooks';
+export { TOKEN_MISSING, TOKEN_WRONG } from './publish-token';
+export type { HookHashAlgorithm } from './rest-hooks/hook-signature';
+export type { WatchedTransponder } from './rest-hooks/transponder-status-events';
