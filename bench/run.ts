@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick] [-- egress ingest relay pipeline]
+ * npm run bench [-- --quick] [-- egress ingest relay pipeline hooks]
  *
  * Runs the benchmarks in a private network namespace (loopback only) and prints one
  * markdown report. Figures go into closing notes; nothing here is asserted.
@@ -7,6 +7,7 @@
 import { reexecIsolatedOrContinue, networkIsolated } from './lib/netns';
 import { renderSection, type BenchSection } from './lib/report';
 import { runEgressBench } from './egress';
+import { runHooksBench } from './hooks';
 import { runIngestBench } from './ingest';
 import { runPipelineBench } from './pipeline';
 import { runRelayBench } from './relay';
@@ -18,6 +19,7 @@ const BENCHES: Record<string, Bench> = {
   ingest: runIngestBench,
   relay: runRelayBench,
   pipeline: runPipelineBench,
+  hooks: runHooksBench,
 };
 
 async function main(): Promise<void> {

@@ -4,6 +4,8 @@
  */
 import path from 'node:path';
 import type { Settings } from './config';
+import { EVERY_APP_KEY, type PublishAccessOptions } from './access';
+import { EVERY_SUFFIX } from './config/value-kinds';
 import type { RestAuthOptions } from './rest/auth';
 import type { AuthFailureLimiterOptions } from './rest/auth-failure-limiter';
 import type { TransponderManagerOptions } from './transponder/transponder-manager';
@@ -97,4 +99,21 @@ export function restAuthFrom(s: Settings): RestAuthOptions {
 
 export function authFailureLimiterOptionsFrom(s: Settings): AuthFailureLimiterOptions {
   return { maxFailures: s.restAuthMaxFailures, windowMs: s.restAuthFailureWindow, maxAddresses: s.restAuthFailureMaxAddresses };
+}
+
+/** Who may publish: publish_token, rest_hook_* (rest_hook_url.<appKey> per application key). */
+export function publishAccessOptionsFrom(s: Settings, nodeId: string): PublishAccessOptions {
+  const urls = new Map<string, string>();
+  for (const [suffix, url] of Object.entries(s.restHookUrls)) urls.set(suffix === EVERY_SUFFIX ? EVERY_APP_KEY : suffix, url);
+  return {
+    nodeId,
+    publishToken: s.publishToken,
+    hooks: {
+      urls,
+      signing: s.restHookSendHash && s.restHookSecretKey !== undefined ? { key: s.restHookSecretKey, algorithm: s.restHookHashAlgorithm } : undefined,
+      timeoutMs: s.restHookTimeout,
+      maxInFlight: s.restHookMaxInFlight,
+      eventAttempts: s.restHookEventAttempts,
+    },
+  };
 }

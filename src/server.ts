@@ -5,7 +5,10 @@
  * transponders end), transponders (every ffmpeg awaited), then HTTP.
  */
 import type { FastifyInstance } from 'fastify';
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { PublishAccess } from './access';
 import type { Settings } from './config';
 import type { Logger } from './log';
 import { exposureWarning, isLoopbackBindAddress } from './access/exposure-warning';
@@ -19,7 +22,7 @@ import { AuthFailureLimiter } from './rest/auth-failure-limiter';
 import { SignalingServer } from './signaling/signaling-server';
 import { StreamRegistry } from './streams/stream-registry';
 import { TransponderManager, type TransponderManagerOptions } from './transponder/transponder-manager';
-import { authFailureLimiterOptionsFrom, destinationRulesFrom, ownPortsFrom, restAuthFrom, signalingOptionsFrom, transponderManagerOptionsFrom } from './server-options';
+import { authFailureLimiterOptionsFrom, destinationRulesFrom, ownPortsFrom, publishAccessOptionsFrom, restAuthFrom, signalingOptionsFrom, transponderManagerOptionsFrom } from './server-options';
 import { registerPages } from './web-pages';
 import { DestinationGuard } from './access';
 
@@ -47,12 +50,18 @@ export class TransponderService {
   readonly authFailures: AuthFailureLimiter;
   /** Where pushes may go: every startup and every (re)connect asks it. */
   readonly destinations: DestinationGuard;
+  /** Who may publish: publish token, REST hooks (update() it when settings are reloaded). */
+  readonly access: PublishAccess;
+  /** This node in REST hook bodies, as WCS names nodes: "<id>@<address>". */
+  readonly nodeId: string;
   private readonly http: FastifyInstance;
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly settings: Settings, private readonly log: Logger, seams: ServiceSeams = {}) {
     this.registry = new StreamRegistry(log);
-    this.signaling = new SignalingServer(signalingOptionsFrom(settings), this.registry, log);
+    this.nodeId = `${randomBytes(16).toString('base64url')}@${settings.ip ?? hostname()}`;
+    this.access = new PublishAccess(publishAccessOptionsFrom(settings, this.nodeId), log);
+    this.signaling = new SignalingServer({ ...signalingOptionsFrom(settings), access: this.access }, this.registry, log);
     this.destinations = new DestinationGuard({
       ...destinationRulesFrom(settings),
       bindAddress: settings.bindAddress,
@@ -60,7 +69,12 @@ export class TransponderService {
     });
     this.transponders = new TransponderManager(
       this.registry,
-      { ...transponderManagerOptionsFrom(settings), resolve: this.destinations.resolver, latencyProbe: seams.latencyProbe },
+      {
+        ...transponderManagerOptionsFrom(settings),
+        resolve: this.destinations.resolver,
+        latencyProbe: seams.latencyProbe,
+        onTransponder: (transponder, relay) => this.access.watchTransponder(transponder, relay),
+      },
       log,
     );
     this.authFailures = new AuthFailureLimiter(authFailureLimiterOptionsFrom(settings));
@@ -92,9 +106,7 @@ export class TransponderService {
     const warning = exposureWarning({
       listensBeyondLoopback: !isLoopbackBindAddress(this.settings.bindAddress),
       restAuth: !this.settings.disableRestAuth,
-      // INTEGRATOR: true when rest_hook_url (or any rest_hook_url.<appKey>) or publish_token is set,
-      // once those settings land (issue 12, the access/ engineer's part).
-      publishAuth: false,
+      publishAuth: this.access.authenticatesPublishers,
     });
     if (warning) this.log.warn(warning);
     return addresses;
@@ -118,6 +130,8 @@ export class TransponderService {
         this.log.info('stopping', { reason });
         await this.signaling.close();
         await this.transponders.close();
+        // After the transponders, so their last states are queued; then every hook request ends.
+        this.access.close();
         await this.http.close();
         this.metrics.close();
         this.log.info('stopped');

@@ -16,8 +16,9 @@ const ALLOWED: Record<string, string[]> = {
   flv: ['amf0', 'util'],
   rtmp: ['amf0', 'flv', 'util'],
   ffmpeg: ['media', 'flv', 'util'],
-  // Who may do what: judges requests, knows nothing of transponders, REST or signaling.
-  access: ['rtmp', 'util'],
+  // Who may do what: judges requests and tells backends (its log lines through the Logger seam);
+  // knows nothing of transponders, REST or signaling.
+  access: ['rtmp', 'util', 'log'],
 };
 
 function sourceFiles(dir: string): string[] {

@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 
 import { parseProperties, PropertiesSyntaxError, type PropertyEntry } from './properties-parser';
+import { suffixRecord, type SuffixedValueKind } from './value-kinds';
 import {
   crossFieldIssues,
   defaultSettings,
@@ -42,6 +43,18 @@ export interface LoadedSettings {
 interface Chosen {
   spec: SettingSpec;
   entry: PropertyEntry;
+  /** For `key.<suffix>` of a suffixed setting. */
+  suffix?: string;
+}
+
+const SUFFIXED_SPECS = SETTINGS.filter((s): s is typeof s & { suffixed: true } => (s as SettingSpec).suffixed === true) as readonly SettingSpec[];
+
+/** `rest_hook_url.myApp` → the rest_hook_url spec and `myApp`. */
+function suffixedSpecOf(key: string): { spec: SettingSpec; suffix: string } | undefined {
+  for (const spec of SUFFIXED_SPECS) {
+    if (key.length > spec.key.length + 1 && key.startsWith(`${spec.key}.`)) return { spec, suffix: key.slice(spec.key.length + 1) };
+  }
+  return undefined;
 }
 
 function quoted(spec: SettingSpec, text: string): string {
@@ -68,6 +81,16 @@ export function parseSettings(text: string, sourceName: string): LoadedSettings 
 
   for (const entry of entries) {
     const spec: SettingSpec | undefined = SPEC_BY_KEY.get(entry.key);
+    const suffixed = spec === undefined ? suffixedSpecOf(entry.key) : undefined;
+    if (suffixed !== undefined) {
+      // One setting per suffix: a suffix set twice warns like any key set twice.
+      const previous = chosen.get(entry.key);
+      if (previous !== undefined) {
+        warnings.push(`${sourceName}:${entry.line}: ${entry.key} is set again (first at line ${previous.entry.line}); the value from line ${entry.line} is used`);
+      }
+      chosen.set(entry.key, { spec: suffixed.spec, entry, suffix: suffixed.suffix });
+      continue;
+    }
     if (spec === undefined) {
       const first = firstUnknownLine.get(entry.key);
       if (first === undefined) firstUnknownLine.set(entry.key, entry.line);
@@ -87,9 +110,14 @@ export function parseSettings(text: string, sourceName: string): LoadedSettings 
 
   const problems: string[] = [];
   const values = defaultSettings() as Record<string, unknown>;
-  for (const { spec, entry } of chosen.values()) {
-    const result = spec.kind.schema.safeParse(entry.value);
-    if (result.success) {
+  for (const { spec, entry, suffix } of chosen.values()) {
+    const kind = suffix === undefined ? spec.kind : (spec.kind as SuffixedValueKind<unknown>).item;
+    const result = kind.schema.safeParse(entry.value);
+    if (result.success && spec.suffixed) {
+      // The plain key and each `key.<suffix>` add to one record, whatever their order.
+      const own = suffix === undefined ? (result.data as Record<string, unknown>) : { [suffix]: result.data };
+      values[spec.field] = suffixRecord({ ...(values[spec.field] as Record<string, unknown>), ...own });
+    } else if (result.success) {
       values[spec.field] = result.data;
     } else {
       const why = result.error.issues[0]?.message ?? `expected ${spec.kind.expected}`;

@@ -14,6 +14,7 @@ import {
   hostPatternKind,
   enumKind,
   executableKind,
+  httpUrlKind,
   iceUrlKind,
   integerKind,
   ipAddressKind,
@@ -22,6 +23,8 @@ import {
   portKind,
   rtmpUrlKind,
   stringKind,
+  suffixedKind,
+  suffixRecord,
   type ValueKind,
 } from './value-kinds';
 import { redactRtmpUrl } from '../rtmp/redact-rtmp-url';
@@ -46,6 +49,7 @@ export const SETTING_GROUPS = {
   webrtc: 'WebRTC ingest',
   signaling: 'WebSocket signaling',
   media: 'Media processing',
+  hooks: 'Who may publish: REST hooks to your backend, publish token',
 } as const;
 
 export type SettingGroup = keyof typeof SETTING_GROUPS;
@@ -66,6 +70,11 @@ export interface SettingSpec<F extends string = string, T = unknown> {
   readonly secret?: SettingSecrecy;
   /** For settings unset by default: the value shown, commented out, in the shipped file. */
   readonly example?: string;
+  /**
+   * Also read as `key.<suffix>` (one value per suffix: `rest_hook_url.<appKey>`); the
+   * kind is then a suffixedKind and the value a record from suffix to item.
+   */
+  readonly suffixed?: true;
 }
 
 /** Keeps each entry's field name and value type literal so `Settings` can be inferred. */
@@ -80,6 +89,10 @@ export const DEFAULT_RTMP_FLASH_VER = 'FMLE/3.0 (compatible; FMSc/1.0)';
 
 export const KEEP_ALIVE_ALGORITHMS = ['HIGH_LEVEL', 'INTERNAL', 'NONE'] as const;
 export type KeepAliveAlgorithm = (typeof KEEP_ALIVE_ALGORITHMS)[number];
+
+/** rest_hook_hash_algorithm: md5 is WCS's signature, sha256 ours. */
+export const HOOK_HASH_ALGORITHMS = ['md5', 'sha256'] as const;
+export type HookHashAlgorithmName = (typeof HOOK_HASH_ALGORITHMS)[number];
 
 export const SETTINGS = [
   // ── RTMP republishing ───────────────────────────────────────────────────────────
@@ -645,6 +658,85 @@ export const SETTINGS = [
     group: 'media',
     example: '/usr/bin/ffmpeg',
   }),
+
+  // ── Who may publish ─────────────────────────────────────────────────────────────
+  setting({
+    key: 'rest_hook_url',
+    field: 'restHookUrls',
+    kind: suffixedKind(httpUrlKind()),
+    default: Object.freeze(suffixRecord<string>({})),
+    comment: 'Backend asked before every connection and publish, as WCS REST hooks (POST <url>/connect, <url>/publishStream, ...), for every application key; rest_hook_url.<appKey>=URL sets it for one key (createSession({appKey}), default defaultApp). Empty: no hooks.',
+    origin: 'extension',
+    group: 'hooks',
+    suffixed: true,
+  }),
+  setting({
+    key: 'rest_hook_send_hash',
+    field: 'restHookSendHash',
+    kind: booleanKind(),
+    default: false,
+    comment: 'Sign every hook request: Authorization: WCS <HMAC-MD5 of the body, hex> with rest_hook_secret_key; the backend answers 403 to a wrong one.',
+    origin: 'wcs',
+    group: 'hooks',
+  }),
+  setting({
+    key: 'rest_hook_secret_key',
+    field: 'restHookSecretKey',
+    kind: optionalKind(stringKind({ raw: true, nonEmpty: true })),
+    default: undefined,
+    comment: 'Key of the hook signature (rest_hook_send_hash); never logged.',
+    origin: 'wcs',
+    group: 'hooks',
+    secret: 'secret',
+    example: 'a-long-random-string',
+  }),
+  setting<'restHookHashAlgorithm', HookHashAlgorithmName>({
+    key: 'rest_hook_hash_algorithm',
+    field: 'restHookHashAlgorithm',
+    kind: enumKind(HOOK_HASH_ALGORITHMS),
+    default: 'md5',
+    comment: 'md5: the WCS signature (Authorization: WCS <hex>); sha256: HMAC-SHA256 instead (Authorization: HMAC-SHA256 <hex>).',
+    origin: 'extension',
+    group: 'hooks',
+  }),
+  setting({
+    key: 'rest_hook_timeout',
+    field: 'restHookTimeout',
+    kind: durationMsKind({ min: 100, max: 120_000 }),
+    default: 5000,
+    comment: 'How long a hook request may take; a connect that times out is declined, a publishStream follows restOnError.',
+    origin: 'extension',
+    group: 'hooks',
+  }),
+  setting({
+    key: 'rest_hook_max_in_flight',
+    field: 'restHookMaxInFlight',
+    kind: integerKind({ min: 1, max: 1000 }),
+    default: 32,
+    comment: 'Hook requests open at once; more wait their turn (connect and publishStream before events).',
+    origin: 'extension',
+    group: 'hooks',
+  }),
+  setting({
+    key: 'rest_hook_event_attempts',
+    field: 'restHookEventAttempts',
+    kind: integerKind({ min: 1, max: 20 }),
+    default: 5,
+    comment: 'Tries of each event (StreamStatusEvent, ...) the backend did not take (no answer, 5xx), with a doubling pause from 500 ms; then it is dropped with a log line.',
+    origin: 'extension',
+    group: 'hooks',
+  }),
+  setting({
+    key: 'publish_token',
+    field: 'publishToken',
+    kind: optionalKind(stringKind({ raw: true, nonEmpty: true })),
+    default: undefined,
+    comment: 'When set, a page must connect with createSession({custom: {token: "<this>"}}) or its session is refused; for small setups without a backend. Never logged.',
+    origin: 'extension',
+    group: 'hooks',
+    secret: 'secret',
+    example: 'a-long-random-string',
+  }),
 ] as const;
 
 type SettingsTable = typeof SETTINGS;
@@ -747,6 +839,10 @@ export function crossFieldIssues(s: Settings): CrossFieldIssue[] {
       keys: ['disable_rest_auth', 'rest_auth_user', 'rest_auth_password', 'rest_auth_token'],
       message: 'is false but no credentials are set: set rest_auth_user and rest_auth_password, or rest_auth_token',
     });
+  }
+
+  if (s.restHookSendHash && s.restHookSecretKey === undefined) {
+    issues.push({ keys: ['rest_hook_send_hash', 'rest_hook_secret_key'], message: 'is true but rest_hook_secret_key is not set' });
   }
 
   const turnParts = [s.iceTurnServer, s.iceTurnUsername, s.iceTurnPassword];

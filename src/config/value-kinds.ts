@@ -183,6 +183,18 @@ export function cidrKind(): ValueKind<string> {
   );
 }
 
+/** http:// or https:// with a host (a REST hook backend); the path is kept as written. */
+export function httpUrlKind(): ValueKind<string> {
+  return kind(
+    'an http:// or https:// URL with a host',
+    (text) => {
+      const t = text.trim();
+      return parseUrl(t, ['http:', 'https:']) ? ok(t) : fail();
+    },
+    (v) => v,
+  );
+}
+
 /** A host name or a *.domain pattern (rtmp_push_allowed_hosts), in lower case. */
 export function hostPatternKind(): ValueKind<string> {
   return kind(
@@ -197,6 +209,40 @@ export function hostPatternKind(): ValueKind<string> {
     },
     (v) => v,
   );
+}
+
+/** The key under which a suffixed setting keeps the value of its plain key (`rest_hook_url`). */
+export const EVERY_SUFFIX = '*';
+
+/**
+ * A setting read from its plain key for every case and from `key.<suffix>` for one case
+ * (`rest_hook_url` and `rest_hook_url.<appKey>`): the value is a record from suffix to
+ * item, the plain key's value under EVERY_SUFFIX. The record has no prototype, so a
+ * suffix such as `__proto__` is just a name. This kind parses the plain key's text; the
+ * loader parses each `key.<suffix>` line with `item`.
+ */
+export interface SuffixedValueKind<T> extends ValueKind<Readonly<Record<string, T>>> {
+  readonly item: ValueKind<T>;
+}
+
+export function suffixedKind<T>(item: ValueKind<T>): SuffixedValueKind<T> {
+  const base = kind<Readonly<Record<string, T>>>(
+    item.expected,
+    (text) => {
+      if (text.trim().length === 0) return ok(suffixRecord({}));
+      const r = item.schema.safeParse(text);
+      return r.success ? ok(suffixRecord({ [EVERY_SUFFIX]: r.data })) : fail(r.error.issues[0]?.message);
+    },
+    (v) => (v[EVERY_SUFFIX] === undefined ? '' : item.format(v[EVERY_SUFFIX] as T)),
+  );
+  return { ...base, item };
+}
+
+/** A prototype-less copy of `entries` (see SuffixedValueKind). */
+export function suffixRecord<T>(entries: Readonly<Record<string, T>>): Record<string, T> {
+  const out = Object.create(null) as Record<string, T>;
+  for (const [k, v] of Object.entries(entries)) out[k] = v;
+  return out;
 }
 
 /** ICE server URL (RFC 7064 / 7065): `stun:host[:port]`, `turn:host[:port][?transport=udp|tcp]`. */

@@ -10,6 +10,7 @@ import type { PublisherOptions } from '../webrtc/publisher-options';
 import { MessageRateLimit, messageRateInfo, type MessageRateOptions } from './message-rate-limit';
 import { SessionsPerAddress, sessionsPerAddressInfo } from './sessions-per-address';
 import { SignalingRefusals, type RefusalCounts } from './signaling-refusals';
+import { OPEN_SESSION_ACCESS, type SessionAccess } from '../access/session-access';
 import { SignalingSession } from './signaling-session';
 import { encodeMessage } from './wcs-protocol';
 
@@ -35,6 +36,8 @@ export interface SignalingOptions {
   messageBurst?: number;
   /** rtmp_push_from_client: whether publishStream may carry an rtmpUrl (default true, as WCS). */
   rtmpPushFromClient?: boolean;
+  /** Decides each session and publish (publish token, REST hooks); none admits all. */
+  access?: { openSession(sessionId: string): SessionAccess };
 }
 
 /** The limits a settings reload may change while sessions are open (see `updateLimits`). */
@@ -185,7 +188,7 @@ export class SignalingServer {
       messageRateInfo: () => messageRateInfo(this.messageRate()),
       refused: (kind, fields) => this.refusalLog.record(kind, { address, ...fields }),
       rtmpPushFromClient: () => this.opts.rtmpPushFromClient ?? true,
-    }, this.log, remote);
+    }, this.log, remote, (sessionId) => this.opts.access?.openSession(sessionId) ?? OPEN_SESSION_ACCESS);
     this.sessions.add(session);
     session.on('close', () => {
       this.sessions.delete(session);

@@ -9,7 +9,9 @@ import { SdpError } from '../webrtc/sdp-offer';
 import { parseRtmpUrl, redactRtmpUrl } from '../rtmp/rtmp-url';
 import type { MessageAdmission } from './message-rate-limit';
 import type { RefusalKind } from './signaling-refusals';
+import { OPEN_SESSION_ACCESS, type PublishAdmission, type SessionAccess } from '../access/session-access';
 import {
+  encodeConnectionFailed,
   encodeMessage,
   encodeSetRemoteSdp,
   mediaSessionIdOf,
@@ -39,7 +41,8 @@ export interface SessionLimits {
   rtmpPushFromClient: () => boolean;
 }
 
-type SessionState = 'new' | 'established' | 'closed';
+/** `connecting`: the connection is being decided (publish token, REST hook connect). */
+type SessionState = 'new' | 'connecting' | 'established' | 'closed';
 
 /** One publish of this session, from publishStream until it ends. */
 interface StreamEntry {
@@ -80,6 +83,9 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
   private lastHeardAt = Date.now();
   private readonly keepAliveTimer: NodeJS.Timeout;
   private badInputLogged = false;
+  /** Publishes being decided by access control (mediaSessionId → whether the page stopped it meanwhile). */
+  private readonly admitting = new Map<string, { cancelled: boolean }>();
+  private readonly access: SessionAccess;
 
   constructor(
     private readonly ws: WebSocket,
@@ -88,8 +94,10 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
     private readonly limits: SessionLimits,
     private readonly log: Logger,
     remote: string,
+    openAccess: (sessionId: string) => SessionAccess = () => OPEN_SESSION_ACCESS,
   ) {
     super((event, error) => log.error('session listener threw', { session: this.id, event, error: String(error) }));
+    this.access = openAccess(this.id);
     this.log.info('session opened', { session: this.id, remote });
     ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
     ws.on('close', (code) => this.close(`socket closed (${code})`));
@@ -103,7 +111,7 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
 
   /** Streams of this session, being set up or live. */
   get streamCount(): number {
-    return this.streams.size;
+    return this.streams.size + this.admitting.size;
   }
 
   /** Ends the session: every stream is unpublished, the socket closed. */
@@ -130,6 +138,7 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
       if (serverGoingAway) this.dropStream(entry, `server going away: ${reason}`);
       else this.endStream(entry, 'UNPUBLISHED', WCS_INFO.STOPPED_BY_SESSION_DISCONNECT, `session closed: ${reason}`);
     }
+    this.access.close(reason);
     if (serverGoingAway) this.ws.terminate();
     else if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) {
       try { this.ws.close(1000); } catch { /* already closing */ }
@@ -184,7 +193,10 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
   private dispatch(msg: WcsMessage): void {
     switch (msg.message) {
       case 'connection':
-        this.onConnection(msg.data);
+        this.onConnection(msg.data).catch((error: unknown) => {
+          this.log.error('connection handling failed', { session: this.id, error: String(error) });
+          this.close('connection handling failed');
+        });
         return;
       case 'ping':
         this.send(encodeMessage('pong', null));
@@ -210,12 +222,21 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
     }
   }
 
-  private onConnection(data: unknown[]): void {
+  private async onConnection(data: unknown[]): Promise<void> {
     if (this.state !== 'new') {
       this.sendFail('connection', 'Session is already established');
       return;
     }
     const cfg = (typeof data[0] === 'object' && data[0] !== null ? data[0] : {}) as Record<string, unknown>;
+    this.state = 'connecting';
+    const admission = await this.access.connect(cfg);
+    if (this.closed) return;
+    if (!admission.ok) {
+      // As WCS: the reason first (the WebSDK hands it to SESSION_STATUS.WARN), then the close.
+      this.send(encodeConnectionFailed(admission.info));
+      this.close(`connection declined: ${admission.info}`);
+      return;
+    }
     this.state = 'established';
     const pick = (k: string): unknown => (typeof cfg[k] === 'string' || typeof cfg[k] === 'boolean' || typeof cfg[k] === 'number' ? cfg[k] : undefined);
     // WCS answers with the client's own connection config plus the session's identity;
@@ -239,14 +260,14 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
       this.badInput(parsed.error, 'publishStream', parsed.mediaSessionId, parsed.name);
       return;
     }
-    const req = parsed.req;
+    let req = parsed.req;
     const refuse = (info: string): void => {
       this.log.warn('publish refused', { session: this.id, stream: req.name, info });
       this.sendStatus(req.mediaSessionId, req.name, 'FAILED', info);
     };
     if (this.state !== 'established') return refuse(WCS_INFO.SESSION_NOT_READY);
-    if (this.streams.has(req.mediaSessionId)) return refuse(WCS_INFO.MEDIASESSION_ID_ALREADY_IN_USE);
-    if (this.streams.size >= this.limits.maxStreamsPerSession) {
+    if (this.streams.has(req.mediaSessionId) || this.admitting.has(req.mediaSessionId)) return refuse(WCS_INFO.MEDIASESSION_ID_ALREADY_IN_USE);
+    if (this.streamCount >= this.limits.maxStreamsPerSession) {
       this.limits.refused?.('streamsPerSession', { session: this.id, limit: this.limits.maxStreamsPerSession });
       return refuse(`Limit of ${this.limits.maxStreamsPerSession} streams per session reached`);
     }
@@ -257,8 +278,31 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
     if (req.rtmpUrl !== undefined && !this.limits.rtmpPushFromClient()) {
       // The whole publish fails, before any peer connection: a page that asked for a relay
       // and showed PUBLISHING while nothing reached the RTMP server would mislead its user.
+      // Checked on the page's own request: a REST hook backend may still set an rtmpUrl.
       return refuse(RTMP_URL_FROM_CLIENT_DISABLED);
     }
+    const offerSdp = req.sdp;
+    if (!offerSdp) return refuse('SDP offer is missing in publishStream');
+    // Access control (REST hook publishStream) decides before any peer connection exists,
+    // and may change the name or the rtmpUrl: both are checked below as the page's own.
+    const admitting = { cancelled: false };
+    this.admitting.set(req.mediaSessionId, admitting);
+    let admission: PublishAdmission;
+    try {
+      admission = await this.access.publish(req);
+    } catch (error) {
+      this.log.error('publish access check failed', { session: this.id, stream: req.name, error: String(error) });
+      admission = { ok: false, info: WCS_INFO.FAILED_BY_ERROR };
+    } finally {
+      this.admitting.delete(req.mediaSessionId);
+    }
+    if (this.closed) return;
+    if (admitting.cancelled) {
+      this.sendStatus(req.mediaSessionId, req.name, 'UNPUBLISHED', WCS_INFO.STOPPED_BY_PUBLISHER_STOP);
+      return;
+    }
+    if (!admission.ok) return refuse(admission.info);
+    req = { ...admission.publish, sdp: offerSdp };
     if (req.rtmpUrl !== undefined) {
       // The same rules as /push/startup; the error names the problem, never the key.
       try {
@@ -267,7 +311,6 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
         return refuse((err as Error).message);
       }
     }
-    if (!req.sdp) return refuse('SDP offer is missing in publishStream');
     if (!this.registry.reserve(req.name)) return refuse(WCS_INFO.STREAM_NAME_ALREADY_IN_USE);
 
     const entry: StreamEntry = {
@@ -286,11 +329,11 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
     };
     this.streams.set(req.mediaSessionId, entry);
     this.log.info('publish', { session: this.id, stream: req.name, rtmpUrl: req.rtmpUrl ? redactRtmpUrl(req.rtmpUrl) : undefined });
-    this.log.debug('publish offer', { session: this.id, stream: req.name, sdp: req.sdp });
+    this.log.debug('publish offer', { session: this.id, stream: req.name, sdp: offerSdp });
 
     let publisher: Publisher;
     try {
-      publisher = await Publisher.create({ streamName: req.name, offerSdp: req.sdp, options: this.webrtc, bitrate: entry.info.bitrate, log: this.log });
+      publisher = await Publisher.create({ streamName: req.name, offerSdp, options: this.webrtc, bitrate: entry.info.bitrate, log: this.log });
     } catch (error) {
       const info = error instanceof SdpError ? `Bad SDP: ${error.message}` : WCS_INFO.FAILED_BY_ERROR;
       if (!(error instanceof SdpError)) this.log.error('publisher setup failed', { session: this.id, stream: req.name, error: String(error) });
@@ -329,10 +372,17 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
     const o = data[0] as Record<string, unknown> | undefined;
     const name = typeof o?.name === 'string' ? o.name : undefined;
     const entry = (id && this.streams.get(id)) || [...this.streams.values()].find((e) => e.name === name);
+    const pending = id ? this.admitting.get(id) : undefined;
+    if (!entry && pending && id) {
+      pending.cancelled = true;
+      this.access.unpublishRequested(id);
+      return;
+    }
     if (!entry) {
       this.sendFail('unPublishStream', `No stream ${name ?? id ?? ''} is published in this session`);
       return;
     }
+    this.access.unpublishRequested(entry.mediaSessionId);
     this.endStream(entry, 'UNPUBLISHED', WCS_INFO.STOPPED_BY_PUBLISHER_STOP, 'unpublished by the client');
   }
 
@@ -380,6 +430,7 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
   }
 
   private sendStatus(mediaSessionId: string, name: string | undefined, status: StreamStatus, info?: string): void {
+    this.access.streamStatus(mediaSessionId, status, info);
     this.send(encodeMessage('notifyStreamStatusEvent', { mediaSessionId, name, published: true, status, info }));
   }
 

@@ -46,6 +46,11 @@ export function encodeMessage(message: string, payload: unknown): string {
   return JSON.stringify({ message, data: [payload] });
 }
 
+/** WCS's answer to a declined connection: the WebSDK passes it to SESSION_STATUS.WARN before the socket closes. */
+export function encodeConnectionFailed(info: string): string {
+  return encodeMessage('fail', { status: 'FAILED', info, apiMethod: 'ConnectionStatusEvent' });
+}
+
 /** setRemoteSDP is the one message whose data is two values, not one object. */
 export function encodeSetRemoteSdp(mediaSessionId: string, sdp: string): string {
   return JSON.stringify({ message: 'setRemoteSDP', data: [mediaSessionId, sdp] });
@@ -62,6 +67,8 @@ export interface PublishRequest {
   record: boolean;
   hasAudio?: boolean;
   hasVideo?: boolean;
+  /** the page's own object (createStream({custom})), passed to the REST hooks */
+  custom?: Record<string, unknown>;
 }
 
 export type PublishParse = { ok: true; req: PublishRequest } | { ok: false; mediaSessionId?: string; name?: string; error: string };
@@ -97,6 +104,7 @@ export function parsePublish(data: unknown[]): PublishParse {
       record: r.record === true,
       hasAudio: typeof r.hasAudio === 'boolean' ? r.hasAudio : undefined,
       hasVideo: typeof r.hasVideo === 'boolean' ? r.hasVideo : undefined,
+      custom: typeof r.custom === 'object' && r.custom !== null && !Array.isArray(r.custom) ? (r.custom as Record<string, unknown>) : undefined,
     },
   };
 }

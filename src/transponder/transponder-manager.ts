@@ -48,6 +48,8 @@ export interface TransponderManagerOptions {
   resolve?: DestinationResolver;
   /** Measuring seam (the relay benchmark): a latency probe for a new transponder. Never set by the product. */
   latencyProbe?: (mediaSessionId: string) => LatencyProbe | undefined;
+  /** Told of each new transponder before it starts, so its every state can be followed (REST hooks). */
+  onTransponder?: (transponder: Transponder, relay: { streamName: string; rtmpUrl: string }) => void;
 }
 
 /** What the manager needs of the published streams: the StreamRegistry, or a fake in tests. */
@@ -198,6 +200,7 @@ export class TransponderManager extends TypedEmitter<TransponderManagerEvents> i
         this.emit('ended', this.infoOf(mediaSessionId, entry));
       }
     });
+    this.opts.onTransponder?.(transponder, { streamName: req.streamName, rtmpUrl: req.rtmpUrl });
     // Told before start(), which may end it at once: observers see started, then ended.
     this.emit('started', this.infoOf(mediaSessionId, entry));
     transponder.start();

@@ -74,6 +74,7 @@ describe('parseSettings', () => {
     'a port number from 1 to 65535': '70000',
     'an IPv4 or IPv6 address': 'not-an-ip',
     'an rtmp:// or rtmps:// URL with a host': 'http://example.com/live',
+    'an http:// or https:// URL with a host': 'ftp://example.com/hooks',
     'a non-empty text': '',
     'an executable file (a path, or a command on PATH)': '/nonexistent/bin/ffmpeg',
   };
@@ -106,6 +107,8 @@ describe('parseSettings', () => {
         'metrics_token',
         'ice_turn_username',
         'ice_turn_password',
+        'rest_hook_secret_key',
+        'publish_token',
       ].sort(),
     );
   });
