@@ -668,6 +668,8 @@ export const SETTINGS = [
     comment: 'Backend asked before every connection and publish, as WCS REST hooks (POST <url>/connect, <url>/publishStream, ...), for every application key; rest_hook_url.<appKey>=URL sets it for one key (createSession({appKey}), default defaultApp). Empty: no hooks.',
     origin: 'extension',
     group: 'hooks',
+    // Shown as scheme, host, port and first path element: a backend URL may carry credentials or a token.
+    secret: 'url',
     suffixed: true,
   }),
   setting({

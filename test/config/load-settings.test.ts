@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { describeSettings, loadSettings, parseSettings, SettingsError } from '../../src/config/load-settings';
 import { renderDefaultProperties } from '../../src/config/render-properties';
-import { defaultSettings, SETTINGS, type SettingSpec } from '../../src/config/settings-schema';
+import { defaultSettings, maskValue, SETTINGS, type SettingSpec } from '../../src/config/settings-schema';
 
 const SPECS = SETTINGS as readonly SettingSpec[];
 const SRC = 'flashphoner.properties';
@@ -117,7 +117,7 @@ describe('parseSettings', () => {
     const err = settingsError(() => parseSettings(`# first\n\n${key}=${bad}\n`, SRC));
     expect(err.problems).toHaveLength(1);
     // An RTMP URL setting is shown as redactRtmpUrl shows it: here, all of it is harmless.
-    const shown = spec.secret === 'url' ? 'http://example.com/live' : bad;
+    const shown = spec.secret === 'url' ? maskValue('url', bad) : bad;
     expect(err.problems[0]).toMatch(new RegExp(`^flashphoner\\.properties:3: ${key.replace(/\./g, '\\.')} = "${shown.replace(/[.*?/]/g, '\\$&')}": expected `));
   });
 

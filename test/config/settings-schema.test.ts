@@ -193,6 +193,7 @@ describe('the settings table', () => {
     const secrecy = Object.fromEntries(SPECS.filter((s) => s.secret).map((s) => [s.key, s.secret]));
     expect(secrecy).toEqual({
       rtmp_push_auto_start_url: 'url',
+      rest_hook_url: 'url',
       rest_auth_password: 'secret',
       rest_auth_token: 'secret',
       metrics_token: 'secret',
