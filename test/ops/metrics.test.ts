@@ -320,4 +320,12 @@ describe('GET /metrics', () => {
     const rest = await inject(app!, { method: 'POST', url: '/rest-api/push/find_all', headers: { authorization: basic('admin', 'rest-password') } });
     expect(rest.statusCode).toBe(429);
   });
+
+  test('GET /metrics is in the OpenAPI document: a text answer, and the auth errors it can give', async () => {
+    serve({ rest: { disabled: true } });
+    const res = await inject(app!, { method: 'GET', url: '/rest-api/openapi.json' });
+    const op = JSON.parse(res.body).paths['/metrics']?.get;
+    expect(Object.keys(op.responses).sort()).toEqual(['200', '401', '429', '500']);
+    expect(Object.keys(op.responses['200'].content)).toEqual(['text/plain']);
+  });
 });
