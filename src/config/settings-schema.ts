@@ -18,7 +18,9 @@ import {
   listKind,
   optionalKind,
   portKind,
-  rtmpUrlKind,
+  pemCertificateFileKind,
+  rtmpUrlListKind,
+  splitRtmpUrlList,
   stringKind,
   type ValueKind,
 } from './value-kinds';
@@ -33,6 +35,15 @@ export type SettingOrigin = 'wcs' | 'extension';
  */
 export type SettingSecrecy = 'secret' | 'url';
 
+/**
+ * What a reload (SIGHUP, POST /rest-api/settings/reload) does with a changed value:
+ * `live` applies it at once without touching running pushes (it governs what starts
+ * after: new pushes, new losses, new sessions, each request); `restart` reports the
+ * change and keeps the running value until the service restarts (ports, addresses, TLS
+ * files: what listeners and sockets were opened with).
+ */
+export type SettingReload = 'live' | 'restart';
+
 export const SETTING_GROUPS = {
   rtmp: 'RTMP republishing',
   restore: 'Restoring a lost RTMP connection',
@@ -42,6 +53,7 @@ export const SETTING_GROUPS = {
   rest: 'REST API',
   webrtc: 'WebRTC ingest',
   signaling: 'WebSocket signaling',
+  logging: 'Logging',
   media: 'Media processing',
 } as const;
 
@@ -63,6 +75,7 @@ export interface SettingSpec<F extends string = string, T = unknown> {
   readonly secret?: SettingSecrecy;
   /** For settings unset by default: the value shown, commented out, in the shipped file. */
   readonly example?: string;
+  readonly reload: SettingReload;
 }
 
 /** Keeps each entry's field name and value type literal so `Settings` can be inferred. */
@@ -78,6 +91,9 @@ export const DEFAULT_RTMP_FLASH_VER = 'FMLE/3.0 (compatible; FMSc/1.0)';
 export const KEEP_ALIVE_ALGORITHMS = ['HIGH_LEVEL', 'INTERNAL', 'NONE'] as const;
 export type KeepAliveAlgorithm = (typeof KEEP_ALIVE_ALGORITHMS)[number];
 
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
+
 export const SETTINGS = [
   // ── RTMP republishing ───────────────────────────────────────────────────────────
   setting({
@@ -88,6 +104,7 @@ export const SETTINGS = [
     comment: 'Prefix added to the published stream name to form the RTMP stream name (unless rtmp_transponder_full_url is true); empty for none.',
     origin: 'wcs',
     group: 'rtmp',
+    reload: 'live',
   }),
   setting({
     key: 'rtmp_transponder_full_url',
@@ -97,6 +114,7 @@ export const SETTINGS = [
     comment: 'true: rtmpUrl already ends with the RTMP stream name (e.g. a YouTube stream key) and is used as is; false: the prefixed stream name is appended.',
     origin: 'wcs',
     group: 'rtmp',
+    reload: 'live',
   }),
   setting({
     key: 'rtmp_publisher_ip',
@@ -106,6 +124,7 @@ export const SETTINGS = [
     comment: 'Local address outgoing RTMP connections are made from; unset lets the OS choose.',
     origin: 'wcs',
     group: 'rtmp',
+    reload: 'live',
     example: '192.0.2.10',
   }),
   setting({
@@ -116,6 +135,7 @@ export const SETTINGS = [
     comment: 'Send @setDataFrame/onMetaData (size, codecs, rates) before the media; YouTube and Facebook want it.',
     origin: 'wcs',
     group: 'rtmp',
+    reload: 'live',
   }),
   setting({
     key: 'rtmp_flash_ver_subscriber',
@@ -125,6 +145,7 @@ export const SETTINGS = [
     comment: `flashVer sent in the RTMP connect command; unset sends "${DEFAULT_RTMP_FLASH_VER}". A /push/startup rtmpFlashVersion overrides it per push.`,
     origin: 'wcs',
     group: 'rtmp',
+    reload: 'live',
     example: 'LNX 76.219.189.0',
   }),
   setting({
@@ -135,17 +156,40 @@ export const SETTINGS = [
     comment: 'Republish every stream published over WebRTC to rtmp_push_auto_start_url as soon as it starts.',
     origin: 'wcs',
     group: 'rtmp',
+    reload: 'live',
   }),
   setting({
     key: 'rtmp_push_auto_start_url',
     field: 'rtmpPushAutoStartUrl',
-    kind: optionalKind(rtmpUrlKind()),
-    default: undefined,
-    comment: 'RTMP/RTMPS server for rtmp_push_auto_start; required when that is true.',
+    kind: rtmpUrlListKind(),
+    default: [],
+    comment: 'RTMP/RTMPS server for rtmp_push_auto_start; required when that is true. Several, separated by commas, relay each stream to every one of them (a rtmp-transponder extension; a comma starts a new URL only before rtmp:// or rtmps://).',
     origin: 'wcs',
     group: 'rtmp',
+    reload: 'live',
     secret: 'url',
     example: 'rtmp://127.0.0.1:1935/live',
+  }),
+  setting({
+    key: 'rtmp_push_ca_file',
+    field: 'rtmpPushCaFile',
+    kind: optionalKind(pemCertificateFileKind()),
+    default: undefined,
+    comment: 'PEM file of CA certificates trusted for rtmps:// pushes in addition to the built-in ones (a private server\'s CA); read at start and at each reload.',
+    origin: 'extension',
+    group: 'rtmp',
+    reload: 'live',
+    example: '/etc/rtmp-transponder/private-ca.pem',
+  }),
+  setting({
+    key: 'rtmp_push_tls_verify',
+    field: 'rtmpPushTlsVerify',
+    kind: booleanKind(),
+    default: true,
+    comment: 'Verify the certificate of rtmps:// servers; false accepts any certificate (a man in the middle could read the stream key) and logs a warning at every push.',
+    origin: 'extension',
+    group: 'rtmp',
+    reload: 'live',
   }),
 
   // ── Restore ─────────────────────────────────────────────────────────────────────
@@ -157,6 +201,7 @@ export const SETTINGS = [
     comment: 'Reconnect to the RTMP server and publish again when the RTMP connection is lost while the WebRTC stream still runs.',
     origin: 'wcs',
     group: 'restore',
+    reload: 'live',
   }),
   setting({
     key: 'rtmp_push_restore_attempts',
@@ -166,6 +211,7 @@ export const SETTINGS = [
     comment: 'Reconnect attempts before the push ends as FAILED; -1 tries forever (-1 is a rtmp-transponder extension).',
     origin: 'wcs',
     group: 'restore',
+    reload: 'live',
   }),
   setting({
     key: 'rtmp_push_restore_interval_ms',
@@ -176,6 +222,7 @@ export const SETTINGS = [
     comment: 'Pause between reconnect attempts, in milliseconds (rtmp_push_restore_interval is read too).',
     origin: 'wcs',
     group: 'restore',
+    reload: 'live',
   }),
 
   // ── Output buffer ───────────────────────────────────────────────────────────────
@@ -187,6 +234,7 @@ export const SETTINGS = [
     comment: 'Buffer outgoing RTMP media and send it at an even pace; off passes frames straight through (lowest latency).',
     origin: 'wcs',
     group: 'outBuffer',
+    reload: 'live',
   }),
   setting({
     key: 'rtmp_out_buffer_start_size',
@@ -196,6 +244,7 @@ export const SETTINGS = [
     comment: 'Media (ms) collected before sending starts; must not exceed rtmp_out_buffer_initial_size.',
     origin: 'wcs',
     group: 'outBuffer',
+    reload: 'live',
   }),
   setting({
     key: 'rtmp_out_buffer_initial_size',
@@ -205,6 +254,7 @@ export const SETTINGS = [
     comment: 'Largest amount of media (ms) the buffer holds.',
     origin: 'wcs',
     group: 'outBuffer',
+    reload: 'live',
   }),
   setting({
     key: 'rtmp_out_buffer_polling_time',
@@ -214,6 +264,7 @@ export const SETTINGS = [
     comment: 'How often (ms) the buffer is checked for media due to be sent.',
     origin: 'wcs',
     group: 'outBuffer',
+    reload: 'live',
   }),
   setting({
     key: 'rtmp_out_buffer_max_bufferings_allowed',
@@ -223,6 +274,7 @@ export const SETTINGS = [
     comment: 'How many times the buffer may refill after running dry before it passes media straight through; -1 is unlimited.',
     origin: 'wcs',
     group: 'outBuffer',
+    reload: 'live',
   }),
 
   // ── Keyframes ───────────────────────────────────────────────────────────────────
@@ -234,6 +286,7 @@ export const SETTINGS = [
     comment: 'Ask the browser for a keyframe every periodic_fir_request_interval. WCS ships false; we ship true because RTMP services reject streams with rare keyframes.',
     origin: 'wcs',
     group: 'keyframes',
+    reload: 'live',
   }),
   setting({
     key: 'periodic_fir_request_interval',
@@ -243,6 +296,7 @@ export const SETTINGS = [
     comment: 'Keyframe request period in ms. WCS uses 5000; we use 2000 so keyframes stay well inside YouTube\'s 4 s maximum.',
     origin: 'wcs',
     group: 'keyframes',
+    reload: 'live',
   }),
   setting({
     key: 'rtcp_pli_request_interval',
@@ -252,6 +306,7 @@ export const SETTINGS = [
     comment: 'Smallest gap (ms) between two keyframe requests (PLI) to one publisher, whatever asks for them.',
     origin: 'wcs',
     group: 'keyframes',
+    reload: 'live',
   }),
 
   // ── Ports ───────────────────────────────────────────────────────────────────────
@@ -263,6 +318,7 @@ export const SETTINGS = [
     comment: 'WebSocket signaling port for the WebSDK (ws://host:8080).',
     origin: 'wcs',
     group: 'ports',
+    reload: 'restart',
   }),
   setting({
     key: 'wss.port',
@@ -272,6 +328,7 @@ export const SETTINGS = [
     comment: 'Secure WebSocket signaling port (wss://host:8443); listens only when wss_cert_file and wss_key_file are set.',
     origin: 'wcs',
     group: 'ports',
+    reload: 'restart',
   }),
   setting({
     key: 'http.port',
@@ -281,6 +338,7 @@ export const SETTINGS = [
     comment: 'HTTP port of the REST API (/rest-api/push/...) and the web pages.',
     origin: 'wcs',
     group: 'ports',
+    reload: 'restart',
   }),
   setting({
     key: 'bind_address',
@@ -290,6 +348,7 @@ export const SETTINGS = [
     comment: 'Address the ws, wss and HTTP listeners bind to; 127.0.0.1 keeps them local.',
     origin: 'extension',
     group: 'ports',
+    reload: 'restart',
   }),
   setting({
     key: 'wss_cert_file',
@@ -299,6 +358,7 @@ export const SETTINGS = [
     comment: 'PEM certificate chain for wss (WCS uses a Java keystore instead); set together with wss_key_file.',
     origin: 'extension',
     group: 'ports',
+    reload: 'restart',
     example: '/etc/rtmp-transponder/fullchain.pem',
   }),
   setting({
@@ -309,6 +369,7 @@ export const SETTINGS = [
     comment: 'PEM private key for wss; set together with wss_cert_file.',
     origin: 'extension',
     group: 'ports',
+    reload: 'restart',
     example: '/etc/rtmp-transponder/privkey.pem',
   }),
 
@@ -321,6 +382,7 @@ export const SETTINGS = [
     comment: 'true: the REST API answers anyone who can reach http.port (as WCS ships); false: it requires the credentials below.',
     origin: 'wcs',
     group: 'rest',
+    reload: 'live',
   }),
   setting({
     key: 'rest_auth_user',
@@ -330,6 +392,7 @@ export const SETTINGS = [
     comment: 'HTTP Basic user name accepted when disable_rest_auth is false; set together with rest_auth_password.',
     origin: 'extension',
     group: 'rest',
+    reload: 'live',
     example: 'admin',
   }),
   setting({
@@ -340,6 +403,7 @@ export const SETTINGS = [
     comment: 'HTTP Basic password for rest_auth_user; never logged.',
     origin: 'extension',
     group: 'rest',
+    reload: 'live',
     secret: 'secret',
     example: 'change-me',
   }),
@@ -351,6 +415,7 @@ export const SETTINGS = [
     comment: 'Bearer token accepted when disable_rest_auth is false (Authorization: Bearer <token>); never logged.',
     origin: 'extension',
     group: 'rest',
+    reload: 'live',
     secret: 'secret',
     example: 'a-long-random-string',
   }),
@@ -364,6 +429,7 @@ export const SETTINGS = [
     comment: 'Address announced to browsers in ICE candidates (the public address behind NAT); unset announces the local interface addresses.',
     origin: 'wcs',
     group: 'webrtc',
+    reload: 'restart',
     example: '203.0.113.5',
   }),
   setting({
@@ -374,6 +440,7 @@ export const SETTINGS = [
     comment: 'Local address the WebRTC media sockets bind to; unset uses every interface.',
     origin: 'wcs',
     group: 'webrtc',
+    reload: 'restart',
     example: '10.0.0.5',
   }),
   setting({
@@ -384,6 +451,7 @@ export const SETTINGS = [
     comment: 'First UDP port for WebRTC media; open media_port_from..media_port_to in the firewall.',
     origin: 'wcs',
     group: 'webrtc',
+    reload: 'restart',
   }),
   setting({
     key: 'media_port_to',
@@ -393,6 +461,7 @@ export const SETTINGS = [
     comment: 'Last UDP port for WebRTC media.',
     origin: 'wcs',
     group: 'webrtc',
+    reload: 'restart',
   }),
   setting({
     key: 'webrtc_cc_min_bitrate',
@@ -402,6 +471,7 @@ export const SETTINGS = [
     comment: 'Publisher video bitrate (bit/s) below which the server stops asking the browser to lower it.',
     origin: 'wcs',
     group: 'webrtc',
+    reload: 'live',
   }),
   setting({
     key: 'webrtc_cc_max_bitrate',
@@ -411,6 +481,7 @@ export const SETTINGS = [
     comment: 'Publisher video bitrate (bit/s) above which the server asks the browser to lower it (REMB).',
     origin: 'wcs',
     group: 'webrtc',
+    reload: 'live',
   }),
   setting({
     key: 'ice_stun_servers',
@@ -420,6 +491,7 @@ export const SETTINGS = [
     comment: 'STUN servers the server asks for its public address when ip is unset; empty for none.',
     origin: 'extension',
     group: 'webrtc',
+    reload: 'restart',
   }),
   setting({
     key: 'ice_turn_server',
@@ -429,6 +501,7 @@ export const SETTINGS = [
     comment: 'TURN server for relayed media when direct UDP cannot work; set with ice_turn_username and ice_turn_password.',
     origin: 'extension',
     group: 'webrtc',
+    reload: 'restart',
     example: 'turn:turn.example.com:3478?transport=udp',
   }),
   setting({
@@ -439,6 +512,7 @@ export const SETTINGS = [
     comment: 'User name for ice_turn_server.',
     origin: 'extension',
     group: 'webrtc',
+    reload: 'restart',
     example: 'transponder',
   }),
   setting({
@@ -449,6 +523,7 @@ export const SETTINGS = [
     comment: 'Password for ice_turn_server; never logged.',
     origin: 'extension',
     group: 'webrtc',
+    reload: 'restart',
     secret: 'secret',
     example: 'change-me',
   }),
@@ -463,6 +538,7 @@ export const SETTINGS = [
     comment: 'WebSocket keep-alive: HIGH_LEVEL sends WCS ping/pong messages, INTERNAL WebSocket ping frames, NONE nothing.',
     origin: 'wcs',
     group: 'signaling',
+    reload: 'live',
   }),
   setting({
     key: 'keep_alive.server_interval',
@@ -472,6 +548,7 @@ export const SETTINGS = [
     comment: 'Period (ms) of server pings; the WebSDK pingInterval option should match.',
     origin: 'wcs',
     group: 'signaling',
+    reload: 'live',
   }),
   setting({
     key: 'keep_alive.probes',
@@ -481,6 +558,7 @@ export const SETTINGS = [
     comment: 'Missed pongs in a row after which the session is closed; the WebSDK receiveProbes option should match.',
     origin: 'wcs',
     group: 'signaling',
+    reload: 'live',
   }),
   setting({
     key: 'ws_max_message_size',
@@ -490,6 +568,7 @@ export const SETTINGS = [
     comment: 'Largest signaling message accepted, in bytes; bigger ones close the session (an SDP offer is a few kB).',
     origin: 'extension',
     group: 'signaling',
+    reload: 'restart',
   }),
   setting({
     key: 'max_streams_per_session',
@@ -499,6 +578,7 @@ export const SETTINGS = [
     comment: 'Streams one WebSocket session may publish at once; more are refused with FAILED.',
     origin: 'extension',
     group: 'signaling',
+    reload: 'live',
   }),
   setting({
     key: 'max_streams_total',
@@ -508,6 +588,19 @@ export const SETTINGS = [
     comment: 'Streams the whole server accepts at once; more are refused with FAILED.',
     origin: 'extension',
     group: 'signaling',
+    reload: 'live',
+  }),
+
+  // ── Logging ─────────────────────────────────────────────────────────────────────
+  setting<'logLevel', LogLevelName>({
+    key: 'log_level',
+    field: 'logLevel',
+    kind: enumKind(LOG_LEVELS),
+    default: 'info',
+    comment: 'Least severe log lines written: debug, info, warn or error.',
+    origin: 'extension',
+    group: 'logging',
+    reload: 'live',
   }),
 
   // ── Media processing ────────────────────────────────────────────────────────────
@@ -519,6 +612,7 @@ export const SETTINGS = [
     comment: 'Directory of the WAV files that /push/sound_on plays, relative to the working directory unless absolute.',
     origin: 'extension',
     group: 'media',
+    reload: 'live',
   }),
   setting({
     key: 'ffmpeg_path',
@@ -528,6 +622,7 @@ export const SETTINGS = [
     comment: 'ffmpeg executable to run (checked at start); unset uses the one bundled with @ffmpeg-installer/ffmpeg.',
     origin: 'extension',
     group: 'media',
+    reload: 'live',
     example: '/usr/bin/ffmpeg',
   }),
 ] as const;
@@ -562,7 +657,7 @@ export const SPEC_BY_KEY: ReadonlyMap<string, AnySettingSpec> = new Map(
 export function maskValue(secrecy: SettingSecrecy | undefined, text: string): string {
   if (secrecy === undefined || text.length === 0) return text;
   if (secrecy === 'secret') return '***';
-  return redactRtmpUrl(text.trim());
+  return splitRtmpUrlList(text).map(redactRtmpUrl).join(',');
 }
 
 /** A rule between settings that one value alone cannot express; `keys[0]` is blamed. */
@@ -601,7 +696,7 @@ export function crossFieldIssues(s: Settings): CrossFieldIssue[] {
     issues.push({ keys: [given, missing], message: `needs ${missing} too: wss needs both a certificate and a key` });
   }
 
-  if (s.rtmpPushAutoStart && s.rtmpPushAutoStartUrl === undefined) {
+  if (s.rtmpPushAutoStart && s.rtmpPushAutoStartUrl.length === 0) {
     issues.push({
       keys: ['rtmp_push_auto_start', 'rtmp_push_auto_start_url'],
       message: 'is true but rtmp_push_auto_start_url is not set (expected an rtmp:// or rtmps:// URL)',

@@ -28,7 +28,8 @@ export interface RestLogger {
 
 export interface RestServerOptions {
   api: TransponderApi;
-  auth: RestAuthOptions;
+  /** The credentials, or an authenticator the owner keeps to change them while running (settings reload). */
+  auth: RestAuthOptions | RestAuthenticator;
   logger: RestLogger;
   /** More routes at the root, outside /rest-api and its auth (static pages, WHIP). */
   extraRoutes?: (app: FastifyInstance) => void;
@@ -113,7 +114,7 @@ function parseJsonBody(request: FastifyRequest, text: string): unknown {
 export function createRestServer(opts: RestServerOptions): FastifyInstance {
   const { api, logger } = opts;
   // Throws at once when auth is on but no credential is configured.
-  const auth = new RestAuthenticator(opts.auth);
+  const auth = opts.auth instanceof RestAuthenticator ? opts.auth : new RestAuthenticator(opts.auth);
   const errorCodes = new WeakMap<FastifyRequest, string>();
 
   const app = Fastify({
@@ -168,7 +169,8 @@ export function createRestServer(opts: RestServerOptions): FastifyInstance {
       rest.addContentTypeParser('*', { parseAs: 'string', bodyLimit: REST_BODY_LIMIT }, async (request: FastifyRequest, body: string | Buffer) =>
         parseJsonBody(request, typeof body === 'string' ? body : body.toString('utf8')),
       );
-      if (auth.enabled) rest.addHook('onRequest', auth.hook);
+      // Always hooked: auth may be turned on while running; the hook lets everything through while it is off.
+      rest.addHook('onRequest', auth.hook);
       registerPushRoutes(rest, api);
       opts.extraApiRoutes?.(rest);
     },

@@ -43,7 +43,22 @@ export class SignalingServer {
   /** Set by the first close(); every later call awaits the same release. */
   private closing: Promise<void> | undefined;
 
-  constructor(private readonly opts: SignalingOptions, private readonly registry: StreamRegistry, private readonly log: Logger) {}
+  private opts: SignalingOptions;
+
+  constructor(opts: SignalingOptions, private readonly registry: StreamRegistry, private readonly log: Logger) {
+    this.opts = opts;
+  }
+
+  /**
+   * New options (settings reload). The stream limits apply to every session from its next
+   * publish; keep-alive and WebRTC options (bitrates, keyframe requests) to sessions that
+   * connect after. The listeners (ports, host, TLS) and the message size limit stay as
+   * they were opened: those need a restart.
+   */
+  update(next: SignalingOptions): void {
+    const { port, host, tls, maxMessageBytes } = this.opts;
+    this.opts = { ...next, port, host, tls, maxMessageBytes };
+  }
 
   /** The bound ports, once listening (useful with port 0). */
   get ports(): { ws?: number; wss?: number } {
@@ -114,12 +129,15 @@ export class SignalingServer {
       return;
     }
     const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
-    const session = new SignalingSession(ws, this.registry, this.opts.webrtc, {
-      maxMessageBytes: this.opts.maxMessageBytes,
-      maxStreamsPerSession: this.opts.maxStreamsPerSession,
-      maxStreamsTotal: this.opts.maxStreamsTotal,
-      keepAliveIntervalMs: this.opts.keepAliveIntervalMs,
-      keepAliveTimeoutMs: this.opts.keepAliveTimeoutMs,
+    const o = this.opts;
+    const current = (): SignalingOptions => this.opts;
+    const session = new SignalingSession(ws, this.registry, o.webrtc, {
+      maxMessageBytes: o.maxMessageBytes,
+      // Read at each publish, so a reload changes them for sessions already open.
+      get maxStreamsPerSession() { return current().maxStreamsPerSession; },
+      get maxStreamsTotal() { return current().maxStreamsTotal; },
+      keepAliveIntervalMs: o.keepAliveIntervalMs,
+      keepAliveTimeoutMs: o.keepAliveTimeoutMs,
       totalStreams: () => this.totalStreams(),
     }, this.log, remote);
     this.sessions.add(session);

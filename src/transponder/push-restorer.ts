@@ -21,8 +21,11 @@ import type { TransponderState } from './transponder-api';
 export interface PushRestorerOptions {
   /** What each attempt is made with. */
   attempt: RtmpPublisherOptions;
-  /** When to try again after a loss. */
-  restore: RestoreRule;
+  /**
+   * When to try again after a loss: a rule, or a getter asked as each loss begins (so a
+   * settings reload governs later losses and never changes an outage under way).
+   */
+  restore: RestoreRule | (() => RestoreRule);
 }
 
 export type PushRestorerEvents = {
@@ -49,6 +52,8 @@ export class PushRestorer extends TypedEmitter<PushRestorerEvents> {
   private why = 'created';
   private timer: NodeJS.Timeout | undefined;
   private restoreAttempts = 0;
+  /** The rule of the loss under way, fixed when it began. */
+  private lossRule: RestoreRule | undefined;
   private restores = 0;
   private lastError: string | undefined;
   private metadata: MetadataSource | undefined;
@@ -186,10 +191,19 @@ export class PushRestorer extends TypedEmitter<PushRestorerEvents> {
     this.attempt = this.newAttempt(attempt);
   }
 
+  private ruleOfThisLoss(): RestoreRule {
+    if (this.restoreAttempts === 0 || this.lossRule === undefined) {
+      const r = this.opts.restore;
+      this.lossRule = typeof r === 'function' ? r() : r;
+    }
+    return this.lossRule;
+  }
+
   private scheduleRestore(reason: string): void {
-    const delay = this.opts.restore.nextDelay(this.restoreAttempts);
+    const rule = this.ruleOfThisLoss();
+    const delay = rule.nextDelay(this.restoreAttempts);
     if (delay === undefined) {
-      const why = this.opts.restore.enabled ? `${reason}; gave up after ${this.restoreAttempts} restore attempts` : reason;
+      const why = rule.enabled ? `${reason}; gave up after ${this.restoreAttempts} restore attempts` : reason;
       this.close(why, 'FAILED').catch(() => undefined);
       return;
     }
@@ -205,7 +219,7 @@ export class PushRestorer extends TypedEmitter<PushRestorerEvents> {
   }
 
   private ofAttempts(): string {
-    const attempts = this.opts.restore.attempts;
+    const attempts = (this.lossRule ?? this.ruleOfThisLoss()).attempts;
     return attempts >= 0 ? ` of ${attempts}` : '';
   }
 

@@ -54,7 +54,8 @@ export interface TransponderOptions {
   sendMetadata: boolean;
   localAddress?: string;
   tls?: { ca?: string | Buffer; rejectUnauthorized?: boolean };
-  restore: RestoreRule;
+  /** A rule, or a getter asked as each loss begins (settings reload). */
+  restore: RestoreRule | (() => RestoreRule);
   outputBuffer: OutputBufferOptions;
   transcode?: TranscodeParams;
   ffmpegPath?: string;
