@@ -105,14 +105,14 @@ export class SettingsReloader {
     const loaded = await loadSettings(this.file);
     const next = liveSettings(this.running, loaded.settings);
     const diff = diffSettings(this.running, loaded.settings);
-    if (diff.live.length > 0) {
-      try {
-        this.apply(next, diff);
-      } catch (err) {
-        throw new SettingsError(this.file, [`${this.file}: not applied: ${(err as Error).message}`]);
-      }
-      this.running = next;
+    // Applied even when no value changed: files named by a setting (rtmp_push_ca_file)
+    // are read again, so a renewed CA needs only a reload.
+    try {
+      this.apply(next, diff);
+    } catch (err) {
+      throw new SettingsError(this.file, [`${this.file}: not applied: ${(err as Error).message}`]);
     }
+    this.running = next;
     return { file: this.file, applied: diff.live, restartRequired: diff.restart, warnings: loaded.warnings };
   }
 }
