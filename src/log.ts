@@ -14,7 +14,12 @@ const ORDER: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 }
 
 /** One line per event: ISO time, level, message, then the fields as JSON. */
 export class ConsoleLogger implements Logger {
-  constructor(private readonly level: LogLevel = 'info', private readonly prefix = '') {}
+  constructor(private level: LogLevel = 'info', private readonly prefix = '') {}
+
+  /** Changes the least severe level written (log_level on a settings reload). */
+  setLevel(level: LogLevel): void {
+    this.level = level;
+  }
 
   debug(msg: string, fields?: Record<string, unknown>): void { this.write('debug', msg, fields); }
   info(msg: string, fields?: Record<string, unknown>): void { this.write('info', msg, fields); }

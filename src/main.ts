@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   for (const warning of loaded.warnings) log.warn(warning);
   log.info('settings', { file: loaded.sourceName, ...describeSettings(loaded.settings) });
 
-  const service = new TransponderService(loaded.settings, log);
+  const service = new TransponderService(loaded.settings, log, { settingsFile: args.config, onLogLevel: (level) => log.setLevel(level) });
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (++signals > 1) {
@@ -75,6 +75,10 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // SIGHUP re-reads the settings file; the service logs what changed or why nothing did.
+  process.on('SIGHUP', () => {
+    service.reloadSettings().catch(() => undefined);
+  });
   try {
     await service.start();
   } catch (err) {

@@ -2,6 +2,7 @@
  * Settings (flashphoner.properties) → the plain typed options each part takes.
  * The only place that knows both the WCS setting names and the parts' options.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Settings } from './config';
 import { EVERY_APP_KEY, type PublishAccessOptions } from './access';
@@ -87,7 +88,8 @@ export function transponderManagerOptionsFrom(s: Settings): TransponderManagerOp
     },
     ffmpegPath: s.ffmpegPath,
     mediaDir: path.resolve(s.mediaDir),
-    autoStartUrl: s.rtmpPushAutoStart ? s.rtmpPushAutoStartUrl : undefined,
+    autoStartUrls: s.rtmpPushAutoStart ? s.rtmpPushAutoStartUrl : [],
+    tls: rtmpsTlsFrom(s),
     keepEndedMs: 60_000,
     maxTransponders: s.maxStreamsTotal * 4,
   };
@@ -116,4 +118,21 @@ export function publishAccessOptionsFrom(s: Settings, nodeId: string): PublishAc
       eventAttempts: s.restHookEventAttempts,
     },
   };
+}
+
+/**
+ * TLS of rtmps:// pushes. rtmp_push_ca_file adds CAs to the built-in ones; since giving
+ * Node a CA list replaces its default store (where NODE_EXTRA_CA_CERTS went), the
+ * certificates of NODE_EXTRA_CA_CERTS are added again here. Reads the files: throws
+ * when one cannot be read (the settings loader checked the CA file already).
+ */
+export function rtmpsTlsFrom(s: Settings): TransponderManagerOptions['tls'] {
+  if (s.rtmpPushCaFile === undefined && s.rtmpPushTlsVerify) return undefined;
+  const pems: string[] = [];
+  if (s.rtmpPushCaFile !== undefined) {
+    const extra = process.env.NODE_EXTRA_CA_CERTS;
+    if (extra) pems.push(readFileSync(extra, 'latin1'));
+    pems.push(readFileSync(s.rtmpPushCaFile, 'latin1'));
+  }
+  return { ca: pems.length > 0 ? pems.join('\n') : undefined, rejectUnauthorized: s.rtmpPushTlsVerify };
 }

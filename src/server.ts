@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { PublishAccess } from './access';
-import type { Settings } from './config';
+import { SettingsError, SettingsReloader, type LogLevelName, type ReloadOutcome, type Settings } from './config';
 import type { Logger } from './log';
 import { exposureWarning, isLoopbackBindAddress } from './access/exposure-warning';
 import { createRestServer, RestAuthenticator } from './rest';
@@ -22,6 +22,7 @@ import { AuthFailureLimiter } from './rest/auth-failure-limiter';
 import { SignalingServer } from './signaling/signaling-server';
 import { StreamRegistry } from './streams/stream-registry';
 import { TransponderManager, type TransponderManagerOptions } from './transponder/transponder-manager';
+import { registerSettingsRoutes } from './rest/settings-routes';
 import { authFailureLimiterOptionsFrom, destinationRulesFrom, ownPortsFrom, publishAccessOptionsFrom, restAuthFrom, signalingOptionsFrom, transponderManagerOptionsFrom } from './server-options';
 import { registerPages } from './web-pages';
 import { DestinationGuard } from './access';
@@ -32,9 +33,13 @@ export interface ServiceAddresses {
   wss?: number;
 }
 
-/** Seams for measuring in-process (the relay benchmark); main.ts passes none. */
+/** Seams for measuring in-process (the relay benchmark), and what the caller owns: the settings file, the logger's level. */
 export interface ServiceSeams {
   latencyProbe?: TransponderManagerOptions['latencyProbe'];
+  /** The properties file the settings came from: SIGHUP and POST /rest-api/settings/reload re-read it. */
+  settingsFile?: string;
+  /** Called when a reload changes log_level (the logger belongs to the caller). */
+  onLogLevel?: (level: LogLevelName) => void;
 }
 
 export class TransponderService {
@@ -55,6 +60,10 @@ export class TransponderService {
   /** This node in REST hook bodies, as WCS names nodes: "<id>@<address>". */
   readonly nodeId: string;
   private readonly http: FastifyInstance;
+  private readonly reloader: SettingsReloader | undefined;
+  private readonly onLogLevel: ServiceSeams['onLogLevel'];
+  /** As last set from the settings (the hook is called on a change only: --log-level stands until the file changes it). */
+  private logLevel: LogLevelName;
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly settings: Settings, private readonly log: Logger, seams: ServiceSeams = {}) {
@@ -84,10 +93,12 @@ export class TransponderService {
       { build: currentBuild() },
     );
     this.metricsAuth = new MetricsAuthenticator(this.restAuth, settings.metricsToken, this.authFailures);
+    this.onLogLevel = seams.onLogLevel;
+    this.logLevel = settings.logLevel;
+    this.reloader = seams.settingsFile === undefined ? undefined : new SettingsReloader(seams.settingsFile, settings, (next) => this.applySettings(next));
     this.http = createRestServer({
       api: this.transponders,
-      auth: restAuthFrom(settings),
-      authenticator: this.restAuth,
+      auth: this.restAuth,
       logger: log,
       extraRoutes: (app) => {
         registerPages(app);
@@ -95,7 +106,69 @@ export class TransponderService {
         // Publisher stats for benchmarks and operators; behind the REST credentials (and their limiter) when they are on.
         app.get('/debug/streams', { onRequest: this.restAuth.hook }, async () => this.registry.list().map((p) => p.toJSON()));
       },
+      extraApiRoutes: (rest) => {
+        registerSettingsRoutes(rest, {
+          reload: this.reloader === undefined ? undefined : () => this.reloadSettings(),
+          problemsOf: (err) => (err instanceof SettingsError ? err.problems : undefined),
+        });
+      },
     });
+  }
+
+  /**
+   * Re-reads the settings file (SIGHUP, POST /rest-api/settings/reload) and applies what
+   * can change live; logs what was applied, what needs a restart, or why nothing changed.
+   * Rejects with a SettingsError when the file cannot be used.
+   */
+  async reloadSettings(): Promise<ReloadOutcome> {
+    if (this.reloader === undefined) throw new Error('this service was started without a settings file');
+    let outcome: ReloadOutcome;
+    try {
+      outcome = await this.reloader.reload();
+    } catch (err) {
+      const problems = err instanceof SettingsError ? err.problems : [(err as Error).message];
+      this.log.error('settings not reloaded: nothing changed', { file: this.reloader.file, problems });
+      throw err;
+    }
+    for (const warning of outcome.warnings) this.log.warn(warning);
+    this.log.info('settings reloaded', { file: outcome.file, applied: outcome.applied });
+    if (outcome.restartRequired.length > 0) {
+      this.log.warn('settings changed in the file need a restart; the running values stay', { restartRequired: outcome.restartRequired });
+    }
+    return outcome;
+  }
+
+  /**
+   * Puts new settings in force without touching running pushes: REST credentials for the
+   * next request, limits at the next publish, and for what starts after — pushes (URL
+   * naming, output buffer, TLS, auto start), losses (restore policy), signaling sessions
+   * (keep-alive, bitrates, keyframe requests). Listeners keep the ports and addresses they
+   * were opened with. Throws having changed nothing when a part cannot take the values.
+   */
+  applySettings(next: Settings): void {
+    // Everything that can throw comes first (reading the CA file, checking credentials and
+    // lists), so a refused reload changes nothing.
+    const manager = transponderManagerOptionsFrom(next);
+    const signaling = { ...signalingOptionsFrom(next), access: this.access };
+    const access = publishAccessOptionsFrom(next, this.nodeId);
+    DestinationGuard.validate(destinationRulesFrom(next));
+    AuthFailureLimiter.validate(authFailureLimiterOptionsFrom(next));
+    new RestAuthenticator(restAuthFrom(next));
+    this.restAuth.update(restAuthFrom(next));
+    this.destinations.update(destinationRulesFrom(next));
+    this.authFailures.update(authFailureLimiterOptionsFrom(next));
+    this.metricsAuth.update(next.metricsToken);
+    this.access.update(access);
+    this.transponders.update(manager);
+    this.signaling.update(signaling);
+    if (next.logLevel !== this.logLevel) {
+      this.logLevel = next.logLevel;
+      try {
+        this.onLogLevel?.(next.logLevel);
+      } catch (err) {
+        this.log.warn('log level not changed', { error: (err as Error).message });
+      }
+    }
   }
 
   async start(): Promise<ServiceAddresses> {

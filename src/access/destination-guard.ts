@@ -123,6 +123,11 @@ export class DestinationGuard {
     this.lookup = opts.lookup ?? systemLookup;
   }
 
+  /** Throws as update() would, changing nothing (a reload checks every part before it applies any). */
+  static validate(rules: DestinationRules): void {
+    compile(rules);
+  }
+
   /** New settings (a reload): checked whole before they replace the old ones. */
   update(rules: DestinationRules): void {
     this.rules = compile(rules);

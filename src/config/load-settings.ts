@@ -7,6 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 
+import { decodePropertiesFile } from './properties-encoding';
 import { parseProperties, PropertiesSyntaxError, type PropertyEntry } from './properties-parser';
 import { suffixRecord, type SuffixedValueKind } from './value-kinds';
 import {
@@ -146,11 +147,15 @@ export function parseSettings(text: string, sourceName: string): LoadedSettings 
   return { settings, ignoredKeys: [...ignored], warnings, sourceName };
 }
 
-/** Reads and parses a settings file (UTF-8). A missing or unreadable file is a SettingsError naming the path. */
+/**
+ * Reads and parses a settings file: UTF-8 when its bytes are valid UTF-8, else ISO-8859-1
+ * as Java reads it (properties-encoding.ts). A missing or unreadable file is a
+ * SettingsError naming the path.
+ */
 export async function loadSettings(path: string): Promise<LoadedSettings> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = decodePropertiesFile(await readFile(path)).text;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String(err);

@@ -43,15 +43,26 @@ const HEADER = [
   '# Each setting below is set to its default; commented-out lines are unset by default',
   '# and show an example. Times are in milliseconds.',
   '#',
+  '# Changed while running, the file is read again on SIGHUP (kill -HUP <pid>) or',
+  '# POST /rest-api/settings/reload: settings marked [restart] (ports, addresses, TLS',
+  '# files of the listeners) keep their running value until the next start; all others',
+  '# apply at once to what starts after (new pushes, losses, sessions, requests).',
+  '#',
   '# Generated from src/config/settings-schema.ts by tools/gen-properties.ts.',
   '#',
   ...SECURING_A_PUBLIC_SERVER,
 ];
 
+/** Unset by default (or an empty list): the shipped file shows the example, commented out. */
+export function isShownAsExample(spec: SettingSpec): boolean {
+  const emptyList = Array.isArray(spec.default) && spec.default.length === 0;
+  return spec.default === undefined || (emptyList && spec.example !== undefined);
+}
+
 function entryLines(spec: SettingSpec): string[] {
-  const marker = spec.origin === 'extension' ? '[extension] ' : '';
+  const marker = `${spec.origin === 'extension' ? '[extension] ' : ''}${spec.reload === 'restart' ? '[restart] ' : ''}`;
   const lines = [`# ${marker}${spec.comment}`];
-  if (spec.default === undefined) {
+  if (isShownAsExample(spec)) {
     lines.push(`#${formatPropertyLine(spec.key, spec.example ?? '')}`);
   } else {
     lines.push(formatPropertyLine(spec.key, spec.kind.format(spec.default)));

@@ -21,7 +21,9 @@ import {
   listKind,
   optionalKind,
   portKind,
-  rtmpUrlKind,
+  pemCertificateFileKind,
+  rtmpUrlListKind,
+  splitRtmpUrlList,
   stringKind,
   suffixedKind,
   suffixRecord,
@@ -38,6 +40,15 @@ export type SettingOrigin = 'wcs' | 'extension';
  */
 export type SettingSecrecy = 'secret' | 'url';
 
+/**
+ * What a reload (SIGHUP, POST /rest-api/settings/reload) does with a changed value:
+ * `live` applies it at once without touching running pushes (it governs what starts
+ * after: new pushes, new losses, new sessions, each request); `restart` reports the
+ * change and keeps the running value until the service restarts (ports, addresses, TLS
+ * files: what listeners and sockets were opened with).
+ */
+export type SettingReload = 'live' | 'restart';
+
 export const SETTING_GROUPS = {
   rtmp: 'RTMP republishing',
   destinations: 'Where RTMP pushes may go (destination guard)',
@@ -48,6 +59,7 @@ export const SETTING_GROUPS = {
   rest: 'REST API',
   webrtc: 'WebRTC ingest',
   signaling: 'WebSocket signaling',
+  logging: 'Logging',
   media: 'Media processing',
   hooks: 'Who may publish: REST hooks to your backend, publish token',
 } as const;
@@ -75,6 +87,7 @@ export interface SettingSpec<F extends string = string, T = unknown> {
    * kind is then a suffixedKind and the value a record from suffix to item.
    */
   readonly suffixed?: true;
+  readonly reload: SettingReload;
 }
 
 /** Keeps each entry's field name and value type literal so `Settings` can be inferred. */
@@ -93,6 +106,8 @@ export type KeepAliveAlgorithm = (typeof KEEP_ALIVE_ALGORITHMS)[number];
 /** rest_hook_hash_algorithm: md5 is WCS's signature, sha256 ours. */
 export const HOOK_HASH_ALGORITHMS = ['md5', 'sha256'] as const;
 export type HookHashAlgorithmName = (typeof HOOK_HASH_ALGORITHMS)[number];
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
 
 export const SETTINGS = [
   // ── RTMP republishing ───────────────────────────────────────────────────────────
@@ -104,6 +119,7 @@ export const SETTINGS = [
     comment: 'Prefix added to the published stream name to form the RTMP stream name (unless rtmp_transponder_full_url is true); empty for none.',
     origin: 'wcs',
     group: 'rtmp',
+    reload: 'live',
   }),
   setting({
     key: 'rtmp_transponder_full_url',
@@ -113,6 +129,7 @@ export const SETTINGS = [
     comment: 'true: rtmpUrl already ends with the RTMP stream name (e.g. a YouTube stream key) and is used as is; false: the prefixed stream name is appended.',
     origin: 'wcs',
     group: 'rtmp',
+    reload: 'live',
   }),
   setting({
     key: 'rtmp_publisher_ip',
@@ -122,6 +139,7 @@ export const SETTINGS = [
     comment: 'Local address outgoing RTMP connections are made from; unset lets the OS choose.',
     origin: 'wcs',
     group: 'rtmp',
+    reload: 'live',
     example: '192.0.2.10',
   }),
   setting({
@@ -132,6 +150,7 @@ export const SETTINGS = [
     comment: 'Send @setDataFrame/onMetaData (size, codecs, rates) before the media; YouTube and Facebook want it.',
     origin: 'wcs',
     group: 'rtmp',
+    reload: 'live',
   }),
   setting({
     key: 'rtmp_flash_ver_subscriber',
@@ -141,6 +160,7 @@ export const SETTINGS = [
     comment: `flashVer sent in the RTMP connect command; unset sends "${DEFAULT_RTMP_FLASH_VER}". A /push/startup rtmpFlashVersion overrides it per push.`,
     origin: 'wcs',
     group: 'rtmp',
+    reload: 'live',
     example: 'LNX 76.219.189.0',
   }),
   setting({
@@ -151,17 +171,40 @@ export const SETTINGS = [
     comment: 'Republish every stream published over WebRTC to rtmp_push_auto_start_url as soon as it starts.',
     origin: 'wcs',
     group: 'rtmp',
+    reload: 'live',
   }),
   setting({
     key: 'rtmp_push_auto_start_url',
     field: 'rtmpPushAutoStartUrl',
-    kind: optionalKind(rtmpUrlKind()),
-    default: undefined,
-    comment: 'RTMP/RTMPS server for rtmp_push_auto_start; required when that is true.',
+    kind: rtmpUrlListKind(),
+    default: [],
+    comment: 'RTMP/RTMPS server for rtmp_push_auto_start; required when that is true. Several, separated by commas, relay each stream to every one of them (a rtmp-transponder extension; a comma starts a new URL only before rtmp:// or rtmps://).',
     origin: 'wcs',
     group: 'rtmp',
+    reload: 'live',
     secret: 'url',
     example: 'rtmp://127.0.0.1:1935/live',
+  }),
+  setting({
+    key: 'rtmp_push_ca_file',
+    field: 'rtmpPushCaFile',
+    kind: optionalKind(pemCertificateFileKind()),
+    default: undefined,
+    comment: 'PEM file of CA certificates trusted for rtmps:// pushes in addition to the built-in ones (a private server\'s CA); read at start and at each reload.',
+    origin: 'extension',
+    group: 'rtmp',
+    reload: 'live',
+    example: '/etc/rtmp-transponder/private-ca.pem',
+  }),
+  setting({
+    key: 'rtmp_push_tls_verify',
+    field: 'rtmpPushTlsVerify',
+    kind: booleanKind(),
+    default: true,
+    comment: 'Verify the certificate of rtmps:// servers; false accepts any certificate (a man in the middle could read the stream key) and logs a warning at every push.',
+    origin: 'extension',
+    group: 'rtmp',
+    reload: 'live',
   }),
 
   // ── Destination guard (src/access/destination-guard.ts) ────────────────────────
@@ -173,6 +216,7 @@ export const SETTINGS = [
     comment: 'Let pages choose a relay with publishStream rtmpUrl (as WCS); false fails such a publish, so only the REST API (set disable_rest_auth=false on a public server) chooses destinations.',
     origin: 'extension',
     group: 'destinations',
+    reload: 'live',
   }),
   setting({
     key: 'rtmp_push_allowed_networks',
@@ -182,6 +226,7 @@ export const SETTINGS = [
     comment: 'Networks RTMP pushes may reach, judged on every address the host resolves to, at startup and each reconnect; empty allows any not denied.',
     origin: 'extension',
     group: 'destinations',
+    reload: 'live',
   }),
   setting({
     key: 'rtmp_push_denied_networks',
@@ -191,6 +236,7 @@ export const SETTINGS = [
     comment: 'Networks added to the built-in denials (link-local 169.254.0.0/16 and fe80::/10, cloud metadata, the service\'s own ports); e.g. 10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,127.0.0.0/8,::1/128,fc00::/7 keeps pushes off the inside network.',
     origin: 'extension',
     group: 'destinations',
+    reload: 'live',
   }),
   setting({
     key: 'rtmp_push_allowed_ports',
@@ -200,6 +246,7 @@ export const SETTINGS = [
     comment: 'Ports RTMP pushes may reach (e.g. 1935,443); empty allows any.',
     origin: 'extension',
     group: 'destinations',
+    reload: 'live',
   }),
   setting({
     key: 'rtmp_push_allowed_hosts',
@@ -209,6 +256,7 @@ export const SETTINGS = [
     comment: 'Host names RTMP pushes may name, exact or *.domain (e.g. *.rtmp.youtube.com,live-api-s.facebook.com); empty allows any.',
     origin: 'extension',
     group: 'destinations',
+    reload: 'live',
   }),
 
   // ── Restore ─────────────────────────────────────────────────────────────────────
@@ -220,6 +268,7 @@ export const SETTINGS = [
     comment: 'Reconnect to the RTMP server and publish again when the RTMP connection is lost while the WebRTC stream still runs.',
     origin: 'wcs',
     group: 'restore',
+    reload: 'live',
   }),
   setting({
     key: 'rtmp_push_restore_attempts',
@@ -229,6 +278,7 @@ export const SETTINGS = [
     comment: 'Reconnect attempts before the push ends as FAILED; -1 tries forever (-1 is a rtmp-transponder extension).',
     origin: 'wcs',
     group: 'restore',
+    reload: 'live',
   }),
   setting({
     key: 'rtmp_push_restore_interval_ms',
@@ -239,6 +289,7 @@ export const SETTINGS = [
     comment: 'Pause between reconnect attempts, in milliseconds (rtmp_push_restore_interval is read too).',
     origin: 'wcs',
     group: 'restore',
+    reload: 'live',
   }),
 
   // ── Output buffer ───────────────────────────────────────────────────────────────
@@ -250,6 +301,7 @@ export const SETTINGS = [
     comment: 'Buffer outgoing RTMP media and send it at an even pace; off passes frames straight through (lowest latency).',
     origin: 'wcs',
     group: 'outBuffer',
+    reload: 'live',
   }),
   setting({
     key: 'rtmp_out_buffer_start_size',
@@ -259,6 +311,7 @@ export const SETTINGS = [
     comment: 'Media (ms) collected before sending starts; must not exceed rtmp_out_buffer_initial_size.',
     origin: 'wcs',
     group: 'outBuffer',
+    reload: 'live',
   }),
   setting({
     key: 'rtmp_out_buffer_initial_size',
@@ -268,6 +321,7 @@ export const SETTINGS = [
     comment: 'Largest amount of media (ms) the buffer holds.',
     origin: 'wcs',
     group: 'outBuffer',
+    reload: 'live',
   }),
   setting({
     key: 'rtmp_out_buffer_polling_time',
@@ -277,6 +331,7 @@ export const SETTINGS = [
     comment: 'How often (ms) the buffer is checked for media due to be sent.',
     origin: 'wcs',
     group: 'outBuffer',
+    reload: 'live',
   }),
   setting({
     key: 'rtmp_out_buffer_max_bufferings_allowed',
@@ -286,6 +341,7 @@ export const SETTINGS = [
     comment: 'How many times the buffer may refill after running dry before it passes media straight through; -1 is unlimited.',
     origin: 'wcs',
     group: 'outBuffer',
+    reload: 'live',
   }),
 
   // ── Keyframes ───────────────────────────────────────────────────────────────────
@@ -297,6 +353,7 @@ export const SETTINGS = [
     comment: 'Ask the browser for a keyframe every periodic_fir_request_interval. WCS ships false; we ship true because RTMP services reject streams with rare keyframes.',
     origin: 'wcs',
     group: 'keyframes',
+    reload: 'live',
   }),
   setting({
     key: 'periodic_fir_request_interval',
@@ -306,6 +363,7 @@ export const SETTINGS = [
     comment: 'Keyframe request period in ms. WCS uses 5000; we use 2000 so keyframes stay well inside YouTube\'s 4 s maximum.',
     origin: 'wcs',
     group: 'keyframes',
+    reload: 'live',
   }),
   setting({
     key: 'rtcp_pli_request_interval',
@@ -315,6 +373,7 @@ export const SETTINGS = [
     comment: 'Smallest gap (ms) between two keyframe requests (PLI) to one publisher, whatever asks for them.',
     origin: 'wcs',
     group: 'keyframes',
+    reload: 'live',
   }),
 
   // ── Ports ───────────────────────────────────────────────────────────────────────
@@ -326,6 +385,7 @@ export const SETTINGS = [
     comment: 'WebSocket signaling port for the WebSDK (ws://host:8080).',
     origin: 'wcs',
     group: 'ports',
+    reload: 'restart',
   }),
   setting({
     key: 'wss.port',
@@ -335,6 +395,7 @@ export const SETTINGS = [
     comment: 'Secure WebSocket signaling port (wss://host:8443); listens only when wss_cert_file and wss_key_file are set.',
     origin: 'wcs',
     group: 'ports',
+    reload: 'restart',
   }),
   setting({
     key: 'http.port',
@@ -344,6 +405,7 @@ export const SETTINGS = [
     comment: 'HTTP port of the REST API (/rest-api/push/...) and the web pages.',
     origin: 'wcs',
     group: 'ports',
+    reload: 'restart',
   }),
   setting({
     key: 'bind_address',
@@ -353,6 +415,7 @@ export const SETTINGS = [
     comment: 'Address the ws, wss and HTTP listeners bind to; 127.0.0.1 keeps them local.',
     origin: 'extension',
     group: 'ports',
+    reload: 'restart',
   }),
   setting({
     key: 'wss_cert_file',
@@ -362,6 +425,7 @@ export const SETTINGS = [
     comment: 'PEM certificate chain for wss (WCS uses a Java keystore instead); set together with wss_key_file.',
     origin: 'extension',
     group: 'ports',
+    reload: 'restart',
     example: '/etc/rtmp-transponder/fullchain.pem',
   }),
   setting({
@@ -372,6 +436,7 @@ export const SETTINGS = [
     comment: 'PEM private key for wss; set together with wss_cert_file.',
     origin: 'extension',
     group: 'ports',
+    reload: 'restart',
     example: '/etc/rtmp-transponder/privkey.pem',
   }),
 
@@ -384,6 +449,7 @@ export const SETTINGS = [
     comment: 'true: the REST API answers anyone who can reach http.port (as WCS ships); false: it requires the credentials below.',
     origin: 'wcs',
     group: 'rest',
+    reload: 'live',
   }),
   setting({
     key: 'rest_auth_user',
@@ -393,6 +459,7 @@ export const SETTINGS = [
     comment: 'HTTP Basic user name accepted when disable_rest_auth is false; set together with rest_auth_password.',
     origin: 'extension',
     group: 'rest',
+    reload: 'live',
     example: 'admin',
   }),
   setting({
@@ -403,6 +470,7 @@ export const SETTINGS = [
     comment: 'HTTP Basic password for rest_auth_user; never logged.',
     origin: 'extension',
     group: 'rest',
+    reload: 'live',
     secret: 'secret',
     example: 'change-me',
   }),
@@ -414,6 +482,7 @@ export const SETTINGS = [
     comment: 'Bearer token accepted when disable_rest_auth is false (Authorization: Bearer <token>); never logged.',
     origin: 'extension',
     group: 'rest',
+    reload: 'live',
     secret: 'secret',
     example: 'a-long-random-string',
   }),
@@ -425,6 +494,7 @@ export const SETTINGS = [
     comment: 'Bearer token for GET /metrics (a Prometheus scraper): when set, /metrics requires it (or the REST credentials when disable_rest_auth is false); never logged.',
     origin: 'extension',
     group: 'rest',
+    reload: 'live',
     secret: 'secret',
     example: 'another-long-random-string',
   }),
@@ -436,6 +506,7 @@ export const SETTINGS = [
     comment: 'Wrong REST credentials one client address (IPv6: its /64) may send per rest_auth_failure_window; past that it gets 429 with Retry-After until the window ends. 0 turns this off.',
     origin: 'extension',
     group: 'rest',
+    reload: 'live',
   }),
   setting({
     key: 'rest_auth_failure_window',
@@ -445,6 +516,7 @@ export const SETTINGS = [
     comment: 'Window (ms) for rest_auth_max_failures, from an address\'s first wrong credential.',
     origin: 'extension',
     group: 'rest',
+    reload: 'live',
   }),
   setting({
     key: 'rest_auth_failure_max_addresses',
@@ -454,6 +526,7 @@ export const SETTINGS = [
     comment: 'Client addresses the REST failure limiter tracks at once (about 150 bytes each); more evict the oldest.',
     origin: 'extension',
     group: 'rest',
+    reload: 'live',
   }),
 
   // ── WebRTC ──────────────────────────────────────────────────────────────────────
@@ -465,6 +538,7 @@ export const SETTINGS = [
     comment: 'Address announced to browsers in ICE candidates (the public address behind NAT); unset announces the local interface addresses.',
     origin: 'wcs',
     group: 'webrtc',
+    reload: 'restart',
     example: '203.0.113.5',
   }),
   setting({
@@ -475,6 +549,7 @@ export const SETTINGS = [
     comment: 'Local address the WebRTC media sockets bind to; unset uses every interface.',
     origin: 'wcs',
     group: 'webrtc',
+    reload: 'restart',
     example: '10.0.0.5',
   }),
   setting({
@@ -485,6 +560,7 @@ export const SETTINGS = [
     comment: 'First UDP port for WebRTC media; open media_port_from..media_port_to in the firewall.',
     origin: 'wcs',
     group: 'webrtc',
+    reload: 'restart',
   }),
   setting({
     key: 'media_port_to',
@@ -494,6 +570,7 @@ export const SETTINGS = [
     comment: 'Last UDP port for WebRTC media.',
     origin: 'wcs',
     group: 'webrtc',
+    reload: 'restart',
   }),
   setting({
     key: 'webrtc_cc_min_bitrate',
@@ -503,6 +580,7 @@ export const SETTINGS = [
     comment: 'Publisher video bitrate (bit/s) below which the server stops asking the browser to lower it.',
     origin: 'wcs',
     group: 'webrtc',
+    reload: 'live',
   }),
   setting({
     key: 'webrtc_cc_max_bitrate',
@@ -512,6 +590,7 @@ export const SETTINGS = [
     comment: 'Publisher video bitrate (bit/s) above which the server asks the browser to lower it (REMB).',
     origin: 'wcs',
     group: 'webrtc',
+    reload: 'live',
   }),
   setting({
     key: 'ice_stun_servers',
@@ -521,6 +600,7 @@ export const SETTINGS = [
     comment: 'STUN servers the server asks for its public address when ip is unset; empty for none.',
     origin: 'extension',
     group: 'webrtc',
+    reload: 'restart',
   }),
   setting({
     key: 'ice_turn_server',
@@ -530,6 +610,7 @@ export const SETTINGS = [
     comment: 'TURN server for relayed media when direct UDP cannot work; set with ice_turn_username and ice_turn_password.',
     origin: 'extension',
     group: 'webrtc',
+    reload: 'restart',
     example: 'turn:turn.example.com:3478?transport=udp',
   }),
   setting({
@@ -540,6 +621,7 @@ export const SETTINGS = [
     comment: 'User name for ice_turn_server.',
     origin: 'extension',
     group: 'webrtc',
+    reload: 'restart',
     example: 'transponder',
   }),
   setting({
@@ -550,6 +632,7 @@ export const SETTINGS = [
     comment: 'Password for ice_turn_server; never logged.',
     origin: 'extension',
     group: 'webrtc',
+    reload: 'restart',
     secret: 'secret',
     example: 'change-me',
   }),
@@ -564,6 +647,7 @@ export const SETTINGS = [
     comment: 'WebSocket keep-alive: HIGH_LEVEL sends WCS ping/pong messages, INTERNAL WebSocket ping frames, NONE nothing.',
     origin: 'wcs',
     group: 'signaling',
+    reload: 'live',
   }),
   setting({
     key: 'keep_alive.server_interval',
@@ -573,6 +657,7 @@ export const SETTINGS = [
     comment: 'Period (ms) of server pings; the WebSDK pingInterval option should match.',
     origin: 'wcs',
     group: 'signaling',
+    reload: 'live',
   }),
   setting({
     key: 'keep_alive.probes',
@@ -582,6 +667,7 @@ export const SETTINGS = [
     comment: 'Missed pongs in a row after which the session is closed; the WebSDK receiveProbes option should match.',
     origin: 'wcs',
     group: 'signaling',
+    reload: 'live',
   }),
   setting({
     key: 'ws_max_message_size',
@@ -591,6 +677,7 @@ export const SETTINGS = [
     comment: 'Largest signaling message accepted, in bytes; bigger ones close the session (an SDP offer is a few kB).',
     origin: 'extension',
     group: 'signaling',
+    reload: 'restart',
   }),
   setting({
     key: 'max_streams_per_session',
@@ -600,6 +687,7 @@ export const SETTINGS = [
     comment: 'Streams one WebSocket session may publish at once; more are refused with FAILED.',
     origin: 'extension',
     group: 'signaling',
+    reload: 'live',
   }),
   setting({
     key: 'max_streams_total',
@@ -609,6 +697,19 @@ export const SETTINGS = [
     comment: 'Streams the whole server accepts at once; more are refused with FAILED.',
     origin: 'extension',
     group: 'signaling',
+    reload: 'live',
+  }),
+
+  // ── Logging ─────────────────────────────────────────────────────────────────────
+  setting<'logLevel', LogLevelName>({
+    key: 'log_level',
+    field: 'logLevel',
+    kind: enumKind(LOG_LEVELS),
+    default: 'info',
+    comment: 'Least severe log lines written: debug, info, warn or error.',
+    origin: 'extension',
+    group: 'logging',
+    reload: 'live',
   }),
   setting({
     key: 'ws_max_sessions_per_ip',
@@ -618,6 +719,7 @@ export const SETTINGS = [
     comment: 'WebSocket sessions one client address (IPv6: its /64) may hold at once; more get a fail and are closed (1008). 0 for no limit.',
     origin: 'extension',
     group: 'signaling',
+    reload: 'live',
   }),
   setting({
     key: 'ws_max_messages_per_second',
@@ -627,6 +729,7 @@ export const SETTINGS = [
     comment: 'Signaling messages per second one session may send on average (the WebSDK sends a few); more are dropped and answered with fail. 0 for no limit.',
     origin: 'extension',
     group: 'signaling',
+    reload: 'live',
   }),
   setting({
     key: 'ws_message_burst',
@@ -636,6 +739,7 @@ export const SETTINGS = [
     comment: 'Messages a session may send at once above ws_max_messages_per_second before the limit applies.',
     origin: 'extension',
     group: 'signaling',
+    reload: 'live',
   }),
 
   // ── Media processing ────────────────────────────────────────────────────────────
@@ -647,6 +751,7 @@ export const SETTINGS = [
     comment: 'Directory of the WAV files that /push/sound_on plays, relative to the working directory unless absolute.',
     origin: 'extension',
     group: 'media',
+    reload: 'live',
   }),
   setting({
     key: 'ffmpeg_path',
@@ -656,6 +761,7 @@ export const SETTINGS = [
     comment: 'ffmpeg executable to run (checked at start); unset uses the one bundled with @ffmpeg-installer/ffmpeg.',
     origin: 'extension',
     group: 'media',
+    reload: 'live',
     example: '/usr/bin/ffmpeg',
   }),
 
@@ -668,6 +774,7 @@ export const SETTINGS = [
     comment: 'Backend asked before every connection and publish, as WCS REST hooks (POST <url>/connect, <url>/publishStream, ...), for every application key; rest_hook_url.<appKey>=URL sets it for one key (createSession({appKey}), default defaultApp). Empty: no hooks.',
     origin: 'extension',
     group: 'hooks',
+    reload: 'live',
     // Shown as scheme, host, port and first path element: a backend URL may carry credentials or a token.
     secret: 'url',
     suffixed: true,
@@ -680,6 +787,7 @@ export const SETTINGS = [
     comment: 'Sign every hook request: Authorization: WCS <HMAC-MD5 of the body, hex> with rest_hook_secret_key; the backend answers 403 to a wrong one.',
     origin: 'wcs',
     group: 'hooks',
+    reload: 'live',
   }),
   setting({
     key: 'rest_hook_secret_key',
@@ -689,6 +797,7 @@ export const SETTINGS = [
     comment: 'Key of the hook signature (rest_hook_send_hash); never logged.',
     origin: 'wcs',
     group: 'hooks',
+    reload: 'live',
     secret: 'secret',
     example: 'a-long-random-string',
   }),
@@ -700,6 +809,7 @@ export const SETTINGS = [
     comment: 'md5: the WCS signature (Authorization: WCS <hex>); sha256: HMAC-SHA256 instead (Authorization: HMAC-SHA256 <hex>).',
     origin: 'extension',
     group: 'hooks',
+    reload: 'live',
   }),
   setting({
     key: 'rest_hook_timeout',
@@ -709,6 +819,7 @@ export const SETTINGS = [
     comment: 'How long a hook request may take; a connect that times out is declined, a publishStream follows restOnError.',
     origin: 'extension',
     group: 'hooks',
+    reload: 'live',
   }),
   setting({
     key: 'rest_hook_max_in_flight',
@@ -718,6 +829,7 @@ export const SETTINGS = [
     comment: 'Hook requests open at once; more wait their turn (connect and publishStream before events).',
     origin: 'extension',
     group: 'hooks',
+    reload: 'live',
   }),
   setting({
     key: 'rest_hook_event_attempts',
@@ -727,6 +839,7 @@ export const SETTINGS = [
     comment: 'Tries of each event (StreamStatusEvent, ...) the backend did not take (no answer, 5xx), with a doubling pause from 500 ms; then it is dropped with a log line.',
     origin: 'extension',
     group: 'hooks',
+    reload: 'live',
   }),
   setting({
     key: 'publish_token',
@@ -736,6 +849,7 @@ export const SETTINGS = [
     comment: 'When set, a page must connect with createSession({custom: {token: "<this>"}}) or its session is refused; for small setups without a backend. Never logged.',
     origin: 'extension',
     group: 'hooks',
+    reload: 'live',
     secret: 'secret',
     example: 'a-long-random-string',
   }),
@@ -771,7 +885,7 @@ export const SPEC_BY_KEY: ReadonlyMap<string, AnySettingSpec> = new Map(
 export function maskValue(secrecy: SettingSecrecy | undefined, text: string): string {
   if (secrecy === undefined || text.length === 0) return text;
   if (secrecy === 'secret') return '***';
-  return redactRtmpUrl(text.trim());
+  return splitRtmpUrlList(text).map(redactRtmpUrl).join(',');
 }
 
 /** A rule between settings that one value alone cannot express; `keys[0]` is blamed. */
@@ -810,7 +924,7 @@ export function crossFieldIssues(s: Settings): CrossFieldIssue[] {
     issues.push({ keys: [given, missing], message: `needs ${missing} too: wss needs both a certificate and a key` });
   }
 
-  if (s.rtmpPushAutoStart && s.rtmpPushAutoStartUrl === undefined) {
+  if (s.rtmpPushAutoStart && s.rtmpPushAutoStartUrl.length === 0) {
     issues.push({
       keys: ['rtmp_push_auto_start', 'rtmp_push_auto_start_url'],
       message: 'is true but rtmp_push_auto_start_url is not set (expected an rtmp:// or rtmps:// URL)',

@@ -5,6 +5,7 @@
  * Each kind is a zod schema from string to value plus the words used when a value is
  * wrong ("expected an integer >= -1"), so error messages and the checks cannot drift.
  */
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { executableProblem } from '../util/executable';
@@ -243,6 +244,64 @@ export function suffixRecord<T>(entries: Readonly<Record<string, T>>): Record<st
   const out = Object.create(null) as Record<string, T>;
   for (const [k, v] of Object.entries(entries)) out[k] = v;
   return out;
+}
+
+/**
+ * Splits a list of RTMP URLs. RFC 3986 allows a bare comma inside a URL (in the path and
+ * the query), so a comma separates two URLs only where the next one begins with
+ * `rtmp://` or `rtmps://`; any other comma stays part of its URL.
+ */
+export function splitRtmpUrlList(text: string): string[] {
+  return text
+    .split(/,(?=\s*rtmps?:\/\/)/i)
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
+}
+
+/** One or more rtmp:// or rtmps:// URLs (see splitRtmpUrlList); empty text is the empty list. */
+export function rtmpUrlListKind(): ValueKind<string[]> {
+  const one = rtmpUrlKind();
+  return kind(
+    'rtmp:// or rtmps:// URLs with a host, separated by commas',
+    (text) => {
+      const out: string[] = [];
+      const items = splitRtmpUrlList(text);
+      for (const [i, item] of items.entries()) {
+        if (!one.schema.safeParse(item).success) {
+          const which = items.length > 1 ? ` (URL ${i + 1} of ${items.length})` : '';
+          return fail(`expected ${one.expected}${which}`);
+        }
+        out.push(item);
+      }
+      return ok(out);
+    },
+    (v) => v.join(','),
+  );
+}
+
+/**
+ * A PEM file holding at least one certificate, read when the settings are read (so a
+ * missing or wrong file refuses the start or the reload, named with its line).
+ */
+export function pemCertificateFileKind(): ValueKind<string> {
+  const expected = 'a readable PEM file with at least one certificate';
+  return kind(
+    expected,
+    (text) => {
+      const t = text.trim();
+      if (t.length === 0) return fail();
+      let pem: string;
+      try {
+        pem = readFileSync(t, 'latin1');
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : 'cannot be read';
+        return fail(`expected ${expected}: ${why}`);
+      }
+      return pem.includes('-----BEGIN CERTIFICATE-----') ? ok(t) : fail(`expected ${expected}: no "BEGIN CERTIFICATE" block`);
+    },
+    (v) => v,
+  );
 }
 
 /** ICE server URL (RFC 7064 / 7065): `stun:host[:port]`, `turn:host[:port][?transport=udp|tcp]`. */

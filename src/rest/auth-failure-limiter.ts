@@ -60,6 +60,11 @@ export class AuthFailureLimiter {
     this.opts = AuthFailureLimiter.checked(options);
   }
 
+  /** Throws as update() would, changing nothing (a reload checks every part before it applies any). */
+  static validate(o: AuthFailureLimiterOptions): void {
+    AuthFailureLimiter.checked(o);
+  }
+
   private static checked(o: AuthFailureLimiterOptions): AuthFailureLimiterOptions {
     if (!Number.isInteger(o.maxFailures) || o.maxFailures < 0) throw new RangeError('maxFailures must be an integer >= 0');
     if (!(o.windowMs > 0)) throw new RangeError('windowMs must be > 0');

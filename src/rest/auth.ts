@@ -32,32 +32,38 @@ function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-/** Decides whether an `Authorization` header value grants access. */
+interface Credentials {
+  disabled: boolean;
+  basic?: { user: string; password: string };
+  token?: string;
+}
+
+function credentialsOf(options: RestAuthOptions): Credentials {
+  const basic = options.user && options.password !== undefined && options.password !== '' ? { user: options.user, password: options.password } : undefined;
+  const token = options.token ? options.token : undefined;
+  if (!options.disabled && !basic && !token) {
+    // Refuse rather than run a REST API nobody can use (or everybody can).
+    throw new Error('REST authentication is enabled (disable_rest_auth=false) but neither a user and password nor a token is configured');
+  }
+  return { disabled: options.disabled, basic, token };
+}
+
+/**
+ * Decides whether an `Authorization` header value grants access. `update` swaps the
+ * credentials while the server runs (settings reload): each request is checked against
+ * the ones in force when it arrives.
+ */
 export class RestAuthenticator {
-  private basic?: { user: string; password: string };
-  private token?: string;
-  private current!: RestAuthOptions;
+  private current: Credentials;
 
   /** `limiter`: counts wrong credentials per address; none leaves guessing unthrottled. */
   constructor(options: RestAuthOptions, private readonly limiter?: AuthFailureLimiter) {
-    this.update(options);
+    this.current = credentialsOf(options);
   }
 
-  get options(): RestAuthOptions {
-    return this.current;
-  }
-
-  /** New credentials, live (settings reload); throws and keeps the old ones when unusable. */
+  /** New credentials for the next requests; throws (keeping the old ones) when they are unusable. */
   update(options: RestAuthOptions): void {
-    const basic = options.user && options.password !== undefined && options.password !== '' ? { user: options.user, password: options.password } : undefined;
-    const token = options.token ? options.token : undefined;
-    if (!options.disabled && !basic && !token) {
-      // Refuse to start rather than run a REST API nobody can use (or everybody can).
-      throw new Error('REST authentication is enabled (disable_rest_auth=false) but neither a user and password nor a token is configured');
-    }
-    this.current = { ...options };
-    this.basic = basic;
-    this.token = token;
+    this.current = credentialsOf(options);
   }
 
   get enabled(): boolean {
@@ -66,25 +72,27 @@ export class RestAuthenticator {
 
   /** true when the request may go on. */
   check(authorization: string | undefined): boolean {
-    if (this.current.disabled) return true;
+    const { disabled, token } = this.current;
+    if (disabled) return true;
     if (typeof authorization !== 'string') return false;
     const m = /^\s*([A-Za-z]+)\s+(\S+)\s*$/.exec(authorization);
     if (!m) return false;
     const scheme = m[1].toLowerCase();
     if (scheme === 'basic') return this.checkBasic(m[2]);
-    if (scheme === 'bearer') return this.token !== undefined && sameSecret(m[2], this.token);
+    if (scheme === 'bearer') return token !== undefined && sameSecret(m[2], token);
     return false;
   }
 
   private checkBasic(encoded: string): boolean {
-    if (!this.basic) return false;
+    const basic = this.current.basic;
+    if (!basic) return false;
     if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) return false;
     const decoded = Buffer.from(encoded, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon < 0) return false;
     // Both compared every time, so a right user name does not answer faster.
-    const userOk = sameSecret(decoded.slice(0, colon), this.basic.user);
-    const passwordOk = sameSecret(decoded.slice(colon + 1), this.basic.password);
+    const userOk = sameSecret(decoded.slice(0, colon), basic.user);
+    const passwordOk = sameSecret(decoded.slice(colon + 1), basic.password);
     return userOk && passwordOk;
   }
 

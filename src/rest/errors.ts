@@ -15,6 +15,8 @@ export type HttpErrorCode =
   | 'UNAUTHORIZED'
   | 'TOO_MANY_AUTH_FAILURES'
   | 'ROUTE_NOT_FOUND'
+  | 'SETTINGS_INVALID'
+  | 'RELOAD_UNAVAILABLE'
   | 'INTERNAL_ERROR';
 
 export type RestErrorCode = TransponderErrorCode | HttpErrorCode;
@@ -67,6 +69,10 @@ export const ERROR_CATALOGUE: Readonly<Record<RestErrorCode, CatalogueEntry>> = 
   // Sent with Retry-After by the failure limiter (auth-failure-limiter.ts).
   TOO_MANY_AUTH_FAILURES: { status: 429, message: 'Too many failed authentications from this address' },
   ROUTE_NOT_FOUND: { status: 404, message: 'No such route' },
+  // POST /settings/reload: the file on disk cannot be used; the running settings stay.
+  SETTINGS_INVALID: { status: 422, message: 'The settings file is invalid: nothing was changed' },
+  // The service was started without a settings file to re-read (an embedded service).
+  RELOAD_UNAVAILABLE: { status: 409, message: 'This service was started without a settings file' },
   INTERNAL_ERROR: { status: 500, message: 'Internal error' },
 };
 
@@ -76,6 +82,7 @@ const REASONS: Readonly<Record<number, string>> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   409: 'Conflict',
+  422: 'Unprocessable Entity',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',

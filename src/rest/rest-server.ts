@@ -35,12 +35,8 @@ export interface RestLogger {
 
 export interface RestServerOptions {
   api: TransponderApi;
-  auth: RestAuthOptions;
-  /**
-   * The authenticator to use instead of one made from `auth`: the service shares one (and
-   * its failure limiter) between /rest-api and the other routes behind the same credentials.
-   */
-  authenticator?: RestAuthenticator;
+  /** The credentials, or an authenticator the owner keeps to change them while running (settings reload). */
+  auth: RestAuthOptions | RestAuthenticator;
   logger: RestLogger;
   /**
    * More routes at the root, outside /rest-api and its auth (static pages, WHIP, /metrics).
@@ -134,7 +130,7 @@ const HealthAnswer = z.object({ status: z.literal('ok') }).describe('The service
 export function createRestServer(opts: RestServerOptions): FastifyInstance {
   const { api, logger } = opts;
   // Throws at once when auth is on but no credential is configured.
-  const auth = opts.authenticator ?? new RestAuthenticator(opts.auth);
+  const auth = opts.auth instanceof RestAuthenticator ? opts.auth : new RestAuthenticator(opts.auth);
   const errorCodes = new WeakMap<FastifyRequest, string>();
 
   const app = Fastify({

@@ -97,9 +97,16 @@ export class SignalingServer {
     return this.sessions.size;
   }
 
-  /** Settings that apply to the next publish of every session (a reload). */
-  update(opts: { rtmpPushFromClient: boolean }): void {
-    this.opts = { ...this.opts, rtmpPushFromClient: opts.rtmpPushFromClient };
+  /**
+   * New options (settings reload). The stream limits, the per-address and message limits and
+   * rtmp_push_from_client apply to every session from its next message or publish; keep-alive
+   * and WebRTC options (bitrates, keyframe requests) to sessions that connect after. The
+   * listeners (ports, host, TLS) and the message size limit stay as they were opened: those
+   * need a restart.
+   */
+  update(next: SignalingOptions): void {
+    const { port, host, tls, maxMessageBytes } = this.opts;
+    this.opts = { ...next, port, host, tls, maxMessageBytes };
   }
 
   /** The bound ports, once listening (useful with port 0). */
@@ -177,12 +184,15 @@ export class SignalingServer {
       return;
     }
     const messageRate = new MessageRateLimit(() => this.messageRate());
-    const session = new SignalingSession(ws, this.registry, this.opts.webrtc, {
-      maxMessageBytes: this.opts.maxMessageBytes,
-      maxStreamsPerSession: this.opts.maxStreamsPerSession,
-      maxStreamsTotal: this.opts.maxStreamsTotal,
-      keepAliveIntervalMs: this.opts.keepAliveIntervalMs,
-      keepAliveTimeoutMs: this.opts.keepAliveTimeoutMs,
+    const o = this.opts;
+    const current = (): SignalingOptions => this.opts;
+    const session = new SignalingSession(ws, this.registry, o.webrtc, {
+      maxMessageBytes: o.maxMessageBytes,
+      // Read at each publish, so a reload changes them for sessions already open.
+      get maxStreamsPerSession() { return current().maxStreamsPerSession; },
+      get maxStreamsTotal() { return current().maxStreamsTotal; },
+      keepAliveIntervalMs: o.keepAliveIntervalMs,
+      keepAliveTimeoutMs: o.keepAliveTimeoutMs,
       totalStreams: () => this.totalStreams(),
       admitMessage: () => messageRate.admit(),
       messageRateInfo: () => messageRateInfo(this.messageRate()),

@@ -24,8 +24,11 @@ import type { TransponderState } from './transponder-api';
 export interface PushRestorerOptions {
   /** What each attempt is made with. */
   attempt: RtmpPublisherOptions;
-  /** When to try again after a loss. */
-  restore: RestoreRule;
+  /**
+   * When to try again after a loss: a rule, or a getter asked as each loss begins (so a
+   * settings reload governs later losses and never changes an outage under way).
+   */
+  restore: RestoreRule | (() => RestoreRule);
 }
 
 export type PushRestorerEvents = {
@@ -53,6 +56,8 @@ export class PushRestorer extends TypedEmitter<PushRestorerEvents> {
   private why = 'created';
   private timer: NodeJS.Timeout | undefined;
   private restoreAttempts = 0;
+  /** The rule of the loss under way, fixed when it began. */
+  private lossRule: RestoreRule | undefined;
   private restores = 0;
   private lastError: string | undefined;
   private lastDetail: string | undefined;
@@ -198,10 +203,19 @@ export class PushRestorer extends TypedEmitter<PushRestorerEvents> {
     this.attempt = this.newAttempt(attempt);
   }
 
+  private ruleOfThisLoss(): RestoreRule {
+    if (this.restoreAttempts === 0 || this.lossRule === undefined) {
+      const r = this.opts.restore;
+      this.lossRule = typeof r === 'function' ? r() : r;
+    }
+    return this.lossRule;
+  }
+
   private scheduleRestore(reason: string, detail: string): void {
-    const delay = this.opts.restore.nextDelay(this.restoreAttempts);
+    const rule = this.ruleOfThisLoss();
+    const delay = rule.nextDelay(this.restoreAttempts);
     if (delay === undefined) {
-      const gaveUp = this.opts.restore.enabled ? `; gave up after ${this.restoreAttempts} restore attempts` : '';
+      const gaveUp = rule.enabled ? `; gave up after ${this.restoreAttempts} restore attempts` : '';
       this.close(`${reason}${gaveUp}`, 'FAILED', `${detail}${gaveUp}`).catch(() => undefined);
       return;
     }
@@ -217,7 +231,7 @@ export class PushRestorer extends TypedEmitter<PushRestorerEvents> {
   }
 
   private ofAttempts(): string {
-    const attempts = this.opts.restore.attempts;
+    const attempts = (this.lossRule ?? this.ruleOfThisLoss()).attempts;
     return attempts >= 0 ? ` of ${attempts}` : '';
   }
 

@@ -34,11 +34,12 @@ export interface TransponderManagerOptions {
   outputBuffer: OutputBufferOptions;
   ffmpegPath?: string;
   mediaDir: string;
-  /** rtmp_push_auto_start / rtmp_push_auto_start_url */
-  autoStartUrl?: string;
+  /** rtmp_push_auto_start / rtmp_push_auto_start_url: every new stream is relayed to each. */
+  autoStartUrls?: readonly string[];
   /** How long an ended transponder stays visible in find/find_all. */
   keepEndedMs: number;
   maxTransponders: number;
+  /** For rtmps:// pushes: CAs trusted besides the built-in ones; rejectUnauthorized false skips verification (warned at each push). */
   tls?: { ca?: string | Buffer; rejectUnauthorized?: boolean };
   /**
    * The destination guard: judges a destination after DNS resolution, at startup and at
@@ -82,28 +83,44 @@ function reservationKey(streamName: string, rtmpUrl: string): string {
   return `${streamName}\u0000${rtmpUrl}`;
 }
 
+/** What a settings reload may change: everything but the measuring seams. */
+export type TransponderManagerLiveOptions = Omit<TransponderManagerOptions, 'resolve' | 'latencyProbe' | 'onTransponder'>;
+
 export class TransponderManager extends TypedEmitter<TransponderManagerEvents> implements TransponderApi {
   private readonly entries = new Map<string, Entry>();
   /** (stream, url) keys of startups between their checks and their entry. */
   private readonly reserved = new Set<string>();
-  private readonly sounds: SoundLibrary;
+  private sounds: SoundLibrary;
+  private opts: TransponderManagerOptions;
   private closed = false;
 
   constructor(
     private readonly registry: StreamDirectory,
-    private readonly opts: TransponderManagerOptions,
+    opts: TransponderManagerOptions,
     private readonly log: Logger,
   ) {
     super((event, error) => log.error('transponder manager listener threw', { event, error: String(error) }));
+    this.opts = opts;
     this.sounds = new SoundLibrary(opts.mediaDir);
     registry.on('publish', (publisher, info) => {
-      const urls = [info.rtmpUrl, opts.autoStartUrl].filter((u): u is string => typeof u === 'string' && u !== '');
+      // Each destination its own startup: one refused never stops the others.
+      const urls = [info.rtmpUrl, ...(this.opts.autoStartUrls ?? [])].filter((u): u is string => typeof u === 'string' && u !== '');
       for (const rtmpUrl of new Set(urls)) {
         this.startup({ streamName: publisher.streamName, rtmpUrl }).catch((err: Error) =>
           this.log.warn('automatic transponder not started', { stream: publisher.streamName, url: redactRtmpUrl(rtmpUrl), error: err.message }),
         );
       }
     });
+  }
+
+  /**
+   * New options (settings reload) for what starts from now on: startups, auto start,
+   * the limit, and the restore policy of losses that begin after this call. Running
+   * transponders keep their connection, pipeline and output buffer.
+   */
+  update(next: TransponderManagerLiveOptions): void {
+    if (next.mediaDir !== this.opts.mediaDir) this.sounds = new SoundLibrary(next.mediaDir);
+    this.opts = { ...next, resolve: this.opts.resolve, latencyProbe: this.opts.latencyProbe, onTransponder: this.opts.onTransponder };
   }
 
   async startup(req: StartupRequest): Promise<TransponderInfo> {
@@ -175,7 +192,8 @@ export class TransponderManager extends TypedEmitter<TransponderManagerEvents> i
       localAddress: this.opts.localAddress,
       tls: this.opts.tls,
       resolve: this.opts.resolve,
-      restore: this.opts.restore,
+      // Asked at each loss, so a reloaded policy governs the losses that begin after it.
+      restore: () => this.opts.restore,
       outputBuffer: this.opts.outputBuffer,
       transcode,
       ffmpegPath: this.opts.ffmpegPath,
@@ -184,6 +202,12 @@ export class TransponderManager extends TypedEmitter<TransponderManagerEvents> i
     });
     if (req.options?.action === 'mute') transponder.mute();
     if (sound && req.options?.action === 'sound_on') transponder.soundOn(sound, req.options.loop);
+    if (this.opts.tls?.rejectUnauthorized === false && /^rtmps:/i.test(req.rtmpUrl)) {
+      this.log.warn('rtmps certificate NOT verified (rtmp_push_tls_verify=false): anyone on the path can read this stream', {
+        mediaSessionId,
+        url: redactRtmpUrl(req.rtmpUrl),
+      });
+    }
     const entry: Entry = {
       transponder,
       sourceStreamName: req.streamName,

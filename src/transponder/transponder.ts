@@ -57,7 +57,8 @@ export interface TransponderOptions {
   tls?: { ca?: string | Buffer; rejectUnauthorized?: boolean };
   /** Resolves and judges the host at every (re)connect: the destination guard. */
   resolve?: DestinationResolver;
-  restore: RestoreRule;
+  /** A rule, or a getter asked as each loss begins (settings reload). */
+  restore: RestoreRule | (() => RestoreRule);
   outputBuffer: OutputBufferOptions;
   transcode?: TranscodeParams;
   ffmpegPath?: string;

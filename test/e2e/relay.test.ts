@@ -381,7 +381,7 @@ describeWithChromium('rtmp_push_auto_start', () => {
     const nginx = await NginxRtmp.start();
     const settings: Settings = await loopbackSettings({
       rtmpPushAutoStart: true,
-      rtmpPushAutoStartUrl: nginx.url(),
+      rtmpPushAutoStartUrl: [nginx.url()],
     });
     const service = new TransponderService(settings, silentLogger);
     const browser = new ChromiumBrowser();

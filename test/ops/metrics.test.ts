@@ -251,8 +251,7 @@ describe('GET /metrics', () => {
     const auth = new MetricsAuthenticator(rest, options.token, options.limiter);
     app = createRestServer({
       api: new FakeTransponderApi(),
-      auth: options.rest,
-      authenticator: rest,
+      auth: rest,
       logger: new RecordingLogger(),
       extraRoutes: (a) => registerMetricsRoute(a, metrics, auth),
     });

@@ -240,6 +240,20 @@ describe('SignalingServer (WCS protocol, bad input)', () => {
     expect((await a.status('a1')).info).toBe('MediaSessionId is already in use');
   });
 
+  it('update (a settings reload) changes the stream limits of sessions already open, at their next publish', async () => {
+    await start({ maxStreamsPerSession: 1 });
+    const a = await client();
+    await a.connect();
+    a.publish('a1', 'n1');
+    a.publish('a2', 'n2');
+    expect(await a.status('a2')).toMatchObject({ status: 'FAILED', info: 'Limit of 1 streams per session reached' });
+    server.update({ ...base, maxStreamsPerSession: 2, maxStreamsTotal: 10 });
+    a.publish('a3', 'n3');
+    a.publish('a4', 'n4');
+    // a3 was accepted (the limit is now 2): a4 is the one refused, with the new figure.
+    expect(await a.status('a4')).toMatchObject({ status: 'FAILED', info: 'Limit of 2 streams per session reached' });
+  });
+
   it('a closed socket unpublishes its streams and frees their names', async () => {
     await start();
     const c = await client();
