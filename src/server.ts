@@ -21,6 +21,7 @@ import { registerMetricsRoute } from './ops/metrics-route';
 import { AuthFailureLimiter } from './rest/auth-failure-limiter';
 import { SignalingServer } from './signaling/signaling-server';
 import { StreamRegistry } from './streams/stream-registry';
+import { StreamCatalog } from './streams/stream-catalog';
 import { TransponderManager, type TransponderManagerOptions } from './transponder/transponder-manager';
 import { authFailureLimiterOptionsFrom, destinationRulesFrom, ownPortsFrom, publishAccessOptionsFrom, restAuthFrom, signalingOptionsFrom, transponderManagerOptionsFrom } from './server-options';
 import { registerPages } from './web-pages';
@@ -86,6 +87,7 @@ export class TransponderService {
     this.metricsAuth = new MetricsAuthenticator(this.restAuth, settings.metricsToken, this.authFailures);
     this.http = createRestServer({
       api: this.transponders,
+      streams: new StreamCatalog(this.registry),
       auth: restAuthFrom(settings),
       authenticator: this.restAuth,
       logger: log,
