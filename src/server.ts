@@ -21,6 +21,7 @@ import { registerMetricsRoute } from './ops/metrics-route';
 import { AuthFailureLimiter } from './rest/auth-failure-limiter';
 import { SignalingServer } from './signaling/signaling-server';
 import { StreamRegistry } from './streams/stream-registry';
+import { StreamCatalog } from './streams/stream-catalog';
 import { TransponderManager, type TransponderManagerOptions } from './transponder/transponder-manager';
 import { registerSettingsRoutes } from './rest/settings-routes';
 import { authFailureLimiterOptionsFrom, destinationRulesFrom, ownPortsFrom, publishAccessOptionsFrom, restAuthFrom, signalingOptionsFrom, transponderManagerOptionsFrom } from './server-options';
@@ -98,6 +99,7 @@ export class TransponderService {
     this.reloader = seams.settingsFile === undefined ? undefined : new SettingsReloader(seams.settingsFile, settings, (next) => this.applySettings(next));
     this.http = createRestServer({
       api: this.transponders,
+      streams: new StreamCatalog(this.registry),
       auth: this.restAuth,
       logger: log,
       extraRoutes: (app) => {

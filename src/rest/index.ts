@@ -1,4 +1,4 @@
-/** Public surface of the REST API (/rest-api/push/*, its OpenAPI document and docs page). */
+/** Public surface of the REST API (/rest-api/push/*, /rest-api/stream/*, its OpenAPI document and docs page). */
 export { createRestServer, scrubSecrets, REST_PREFIX, REST_BODY_LIMIT, type RestServerOptions, type RestLogger } from './rest-server';
 export { RestAuthenticator, AUTH_REALM, WWW_AUTHENTICATE, type RestAuthOptions } from './auth';
 export {
@@ -12,6 +12,8 @@ export {
   type RestErrorCode,
 } from './errors';
 export { registerPushRoutes, PUSH_PATHS, PUSH_TAG, type PushPath } from './push-routes';
+export { registerStreamRoutes, STREAM_PATHS, STREAM_TAG, type StreamPath } from './stream-routes';
+export { StreamSchema, StreamMetricsSchema, toStreamJson, streamMetrics, matchesStreamFilter, type StreamJson, type StreamMetricsJson, type StreamFilter } from './stream-schemas';
 export { OPENAPI_PATH, DOCS_PATH } from './api-docs';
 export {
   apiResponses,

@@ -15,11 +15,13 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { redactRtmpUrlsInText } from '../rtmp/redact-rtmp-url';
+import type { StreamApi } from '../streams/stream-api';
 import type { TransponderApi } from '../transponder/transponder-api';
 import { registerApiDocsRoutes, registerOpenApi } from './api-docs';
 import { RestAuthenticator, type RestAuthOptions } from './auth';
 import { RestError, toErrorReply, type ErrorBody } from './errors';
 import { registerPushRoutes } from './push-routes';
+import { registerStreamRoutes } from './stream-routes';
 import type { ZodFastifyInstance } from './route-schemas';
 import { fromProviderValidation } from './validation-error';
 
@@ -35,6 +37,8 @@ export interface RestLogger {
 
 export interface RestServerOptions {
   api: TransponderApi;
+  /** The published streams, for /rest-api/stream/*; without it those routes do not exist. */
+  streams?: StreamApi;
   /** The credentials, or an authenticator the owner keeps to change them while running (settings reload). */
   auth: RestAuthOptions | RestAuthenticator;
   logger: RestLogger;
@@ -207,6 +211,7 @@ export function createRestServer(opts: RestServerOptions): FastifyInstance {
         // reload may turn auth on or off.
         rest.addHook('onRequest', auth.hook);
         registerPushRoutes(rest, api);
+        if (opts.streams) registerStreamRoutes(rest, opts.streams);
         registerApiDocsRoutes(rest, REST_PREFIX);
         opts.extraApiRoutes?.(rest);
       },

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { WebSocket, RawData } from 'ws';
 import type { Logger } from '../log';
 import type { PublishInfo, StreamRegistry } from '../streams/stream-registry';
+import { REST_TERMINATE_REASON } from '../streams/stream-termination';
 import { Publisher } from '../webrtc/publisher';
 import type { PublisherOptions } from '../webrtc/publisher-options';
 import { TypedEmitter } from '../util/typed-emitter';
@@ -348,7 +349,10 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
     entry.publisher = publisher;
     publisher.on('flowing', () => this.onFlowing(entry));
     publisher.on('close', (reason) => {
-      if (this.streams.get(entry.mediaSessionId) === entry) this.endStream(entry, 'FAILED', failureInfo(reason), reason);
+      if (this.streams.get(entry.mediaSessionId) !== entry) return;
+      // An administrator's terminate is a stop, as WCS reports it; anything else failed.
+      if (reason === REST_TERMINATE_REASON) this.endStream(entry, 'UNPUBLISHED', WCS_INFO.STOPPED_BY_REST_TERMINATE, reason);
+      else this.endStream(entry, 'FAILED', failureInfo(reason), reason);
     });
     this.log.debug('publish answer', { session: this.id, stream: req.name, sdp: publisher.answerSdp });
     this.send(encodeSetRemoteSdp(req.mediaSessionId, publisher.answerSdp));

@@ -15,6 +15,7 @@ export const WCS_INFO = {
   FAILED_BY_ERROR: 'Failed by error',
   STOPPED_BY_SESSION_DISCONNECT: 'Stopped by session disconnect',
   STOPPED_BY_PUBLISHER_STOP: 'Stopped by publisher stop',
+  STOPPED_BY_REST_TERMINATE: 'Stopped by rest /terminate',
   STOPPED_BY_USER: 'Stopped by user',
 } as const;
 

@@ -14,6 +14,14 @@ export interface PublishInfo {
   record: boolean;
 }
 
+/** One published stream as the registry holds it (read-only for its readers). */
+export interface PublishedEntry {
+  readonly publisher: Publisher;
+  readonly info: PublishInfo;
+  /** Epoch ms when it became visible (started publishing). */
+  readonly publishedAt: number;
+}
+
 export type StreamRegistryEvents = {
   publish: [Publisher, PublishInfo];
   unpublish: [Publisher, string];
@@ -25,7 +33,7 @@ export type StreamRegistryEvents = {
  * its media flows and leaves by itself when it closes.
  */
 export class StreamRegistry extends TypedEmitter<StreamRegistryEvents> {
-  private readonly publishers = new Map<string, { publisher: Publisher; info: PublishInfo }>();
+  private readonly publishers = new Map<string, PublishedEntry>();
   private readonly reserved = new Set<string>();
 
   constructor(log?: Logger) {
@@ -42,6 +50,11 @@ export class StreamRegistry extends TypedEmitter<StreamRegistryEvents> {
 
   list(): Publisher[] {
     return [...this.publishers.values()].map((e) => e.publisher);
+  }
+
+  /** Every published stream with what its publish said, in the order they started. */
+  entries(): PublishedEntry[] {
+    return [...this.publishers.values()];
   }
 
   /** True when the name is neither published nor being set up. */
@@ -66,7 +79,7 @@ export class StreamRegistry extends TypedEmitter<StreamRegistryEvents> {
     if (publisher.closed) throw new Error(`publisher ${name} is closed`);
     if (this.publishers.has(name)) throw new Error(`stream ${name} is already published`);
     this.reserved.delete(name);
-    this.publishers.set(name, { publisher, info });
+    this.publishers.set(name, { publisher, info, publishedAt: Date.now() });
     publisher.once('close', (reason) => {
       if (this.publishers.get(name)?.publisher !== publisher) return;
       this.publishers.delete(name);

@@ -65,6 +65,8 @@ export interface PublisherStats {
     framesDroppedUntilKeyframe: number;
     width?: number;
     height?: number;
+    /** frames sent on in the last second (measured once a second, as bitrateKbps) */
+    fps: number;
   };
   audio?: TrackStats & { payloadType: number };
   bitrateLimitKbps: { min: number; start: number; max: number };
@@ -153,7 +155,8 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
   private firSequence = 0;
   private readonly attachedTracks = new Set<MediaStreamTrack>();
   private readonly pipelineStops: Array<() => void> = [];
-  private lastRateSample = { at: performance.now(), video: 0, audio: 0 };
+  private lastRateSample = { at: performance.now(), video: 0, audio: 0, videoFrames: 0 };
+  private videoFps = 0;
 
   private constructor(
     private readonly pc: RTCPeerConnection,
@@ -303,6 +306,7 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
         framesDroppedUntilKeyframe: this.gate.framesDropped,
         width: size?.width,
         height: size?.height,
+        fps: this.videoFps,
       };
     }
     if (this.choice.audio) stats.audio = { ...this.audioStats, payloadType: this.choice.audio.payloadType };
@@ -433,7 +437,7 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
     this.emit('video', frame);
   }
 
-  /** Once a second: bitrate stats, REMB, and the media timeout. */
+  /** Once a second: bitrate and frame rate, REMB, and the media timeout. */
   private tick(): void {
     if (this.closed) return;
     const now = performance.now();
@@ -441,8 +445,9 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
     if (seconds > 0) {
       this.videoStats.bitrateKbps = Math.round(((this.videoStats.bytes - this.lastRateSample.video) * 8) / seconds / 1000);
       this.audioStats.bitrateKbps = Math.round(((this.audioStats.bytes - this.lastRateSample.audio) * 8) / seconds / 1000);
+      this.videoFps = Math.round((this.videoStats.frames - this.lastRateSample.videoFrames) / seconds);
     }
-    this.lastRateSample = { at: now, video: this.videoStats.bytes, audio: this.audioStats.bytes };
+    this.lastRateSample = { at: now, video: this.videoStats.bytes, audio: this.audioStats.bytes, videoFrames: this.videoStats.frames };
     if (this.stateValue === 'connected' || this.stateValue === 'flowing') {
       this.sendRemb();
       if (now - this.lastMediaAt > this.options.mediaTimeoutMs) this.close(`no media for ${this.options.mediaTimeoutMs} ms`);

@@ -6,6 +6,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { createRestServer, type RestServerOptions } from '../../src/rest';
+import { FakeStreamApi } from './fake-stream-api';
 import {
   TransponderError,
   type StartupRequest,
@@ -133,14 +134,16 @@ export class RecordingLogger {
 export interface Harness {
   app: FastifyInstance;
   api: FakeTransponderApi;
+  streams: FakeStreamApi;
   logger: RecordingLogger;
 }
 
 export function makeServer(overrides: Partial<RestServerOptions> = {}): Harness {
   const api = new FakeTransponderApi();
+  const streams = new FakeStreamApi();
   const logger = new RecordingLogger();
-  const app = createRestServer({ api, logger, auth: { disabled: true }, ...overrides });
-  return { app, api, logger };
+  const app = createRestServer({ api, streams, logger, auth: { disabled: true }, ...overrides });
+  return { app, api, streams, logger };
 }
 
 export interface InjectOptions {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import type { OpenAPIV3 } from 'openapi-types';
 import { z } from 'zod';
-import { apiResponses, BODY_ERROR_CODES, ERROR_CATALOGUE, PUSH_PATHS, type RestErrorCode } from '../../src/rest';
+import { apiResponses, BODY_ERROR_CODES, ERROR_CATALOGUE, PUSH_PATHS, STREAM_PATHS, type RestErrorCode } from '../../src/rest';
 import { inject, makeServer, type Harness } from './fake-transponder-api';
 import { registerSettingsRoutes } from '../../src/rest/settings-routes';
 
@@ -74,6 +74,17 @@ describe('GET /rest-api/openapi.json', () => {
       basicAuth: expect.objectContaining({ type: 'http', scheme: 'basic' }),
       bearerAuth: expect.objectContaining({ type: 'http', scheme: 'bearer' }),
     });
+  });
+
+  test('documents every stream method with its body, its answers (404 when none) and the REST credentials', async () => {
+    const doc = await getDocument(h.app);
+    for (const path of STREAM_PATHS) {
+      const op = operation(doc, `/rest-api${path}`, 'post');
+      expect(op?.tags).toEqual(['stream']);
+      expect(statuses(op)).toEqual([200, 400, 401, 404, 429, 500]);
+      expect(documentedCodes(op, 404)).toEqual(['STREAM_NOT_FOUND']);
+      expect(op?.security).toEqual([{ basicAuth: [] }, { bearerAuth: [] }, {}]);
+    }
   });
 
   test('the transcode fields are described from the bounds of the transponder', async () => {
@@ -208,17 +219,22 @@ interface ReadmeRow {
 const README = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
 const STATUS = /\b[1-5]\d\d\b/g;
 
-/** The rows of the `| POST /rest-api/… | body | answer |` table: routes of the first cell, statuses of the last. */
+/**
+ * The rows of every `| POST /rest-api/… | body | answer |` table (push/*, stream/*): routes
+ * of the first cell, statuses of the last.
+ */
 function readmeTable(): ReadmeRow[] {
   const lines = README.split('\n');
-  const header = lines.findIndex((l) => l.startsWith('| `POST /rest-api/…`'));
-  expect(header).toBeGreaterThanOrEqual(0);
+  const headers = lines.flatMap((l, i) => (l.startsWith('| `POST /rest-api/…`') ? [i] : []));
+  expect(headers.length).toBeGreaterThanOrEqual(2);
   const rows: ReadmeRow[] = [];
-  for (const line of lines.slice(header + 2)) {
-    if (!line.startsWith('|')) break;
-    const cells = line.split('|').slice(1, -1);
-    const routes = [...cells[0].matchAll(/`(push\/\w+)`/g)].map((m) => `/rest-api/${m[1]}`);
-    rows.push({ routes, statuses: [...cells[cells.length - 1].matchAll(STATUS)].map((m) => Number(m[0])) });
+  for (const header of headers) {
+    for (const line of lines.slice(header + 2)) {
+      if (!line.startsWith('|')) break;
+      const cells = line.split('|').slice(1, -1);
+      const routes = [...cells[0].matchAll(/`((?:push|stream)\/\w+)`/g)].map((m) => `/rest-api/${m[1]}`);
+      rows.push({ routes, statuses: [...cells[cells.length - 1].matchAll(STATUS)].map((m) => Number(m[0])) });
+    }
   }
   return rows;
 }
@@ -235,7 +251,7 @@ describe("the README's REST API table", () => {
     h = makeServer();
   });
 
-  test('is found and names every push method once', () => {
+  test('is found and names every push and stream method once', () => {
     const routes = readmeTable().flatMap((r) => r.routes);
     expect(routes.length).toBeGreaterThan(0);
     expect(new Set(routes).size).toBe(routes.length);
@@ -255,12 +271,12 @@ describe("the README's REST API table", () => {
     }
   });
 
-  test('every push route and status of the document is in it', async () => {
+  test('every push and stream route and status of the document is in it', async () => {
     const doc = await getDocument(h.app);
     const rows = readmeTable();
-    const pushPaths = Object.keys(doc.paths).filter((p) => p.startsWith('/rest-api/push/'));
-    expect(pushPaths.sort()).toEqual(PUSH_PATHS.map((p) => `/rest-api${p}`).sort());
-    for (const path of pushPaths) {
+    const apiPaths = Object.keys(doc.paths).filter((p) => p.startsWith('/rest-api/push/') || p.startsWith('/rest-api/stream/'));
+    expect(apiPaths.sort()).toEqual([...PUSH_PATHS, ...STREAM_PATHS].map((p) => `/rest-api${p}`).sort());
+    for (const path of apiPaths) {
       const row = rows.find((r) => r.routes.includes(path));
       expect([path, row !== undefined]).toEqual([path, true]);
       const listed = new Set([...(row?.statuses ?? []), ...readmeCommonStatuses()]);
