@@ -43,6 +43,7 @@ export const SETTING_GROUPS = {
   webrtc: 'WebRTC ingest',
   signaling: 'WebSocket signaling',
   media: 'Media processing',
+  lifecycle: 'Starting and stopping',
 } as const;
 
 export type SettingGroup = keyof typeof SETTING_GROUPS;
@@ -529,6 +530,17 @@ export const SETTINGS = [
     origin: 'extension',
     group: 'media',
     example: '/usr/bin/ffmpeg',
+  }),
+
+  // ── Starting and stopping ───────────────────────────────────────────────────────
+  setting({
+    key: 'shutdown_timeout',
+    field: 'shutdownTimeout',
+    kind: durationMsKind({ min: 0 }),
+    default: 10_000,
+    comment: 'On SIGTERM/SIGINT, how long pushes get to end cleanly (FCUnpublish, ffmpeg flushed) before what remains is torn down and the process exits 0.',
+    origin: 'extension',
+    group: 'lifecycle',
   }),
 ] as const;
 

@@ -34,6 +34,8 @@ export interface RestServerOptions {
   extraRoutes?: (app: FastifyInstance) => void;
   /** More routes under /rest-api, behind its auth and JSON body rules (settings reload, …). */
   extraApiRoutes?: (rest: FastifyInstance) => void;
+  /** GET /health's answer (503 while starting or stopping); without it, always 200 `{status: 'ok'}`. */
+  health?: () => { statusCode: number; body: { status: string } };
 }
 
 // ---------------------------------------------------------------------------
@@ -146,7 +148,7 @@ export function createRestServer(opts: RestServerOptions): FastifyInstance {
 
   app.addHook('onResponse', async (request, reply) => {
     const path = pathOf(request);
-    if (path === '/health' && reply.statusCode === 200) return; // probes every few seconds would drown the log
+    if ((path === '/health' || path === '/ready') && reply.statusCode === 200) return; // probes every few seconds would drown the log
     const fields: Record<string, unknown> = {
       method: request.method,
       path,
@@ -159,7 +161,10 @@ export function createRestServer(opts: RestServerOptions): FastifyInstance {
     else logger.info('http', fields);
   });
 
-  app.get('/health', async () => ({ status: 'ok' }));
+  app.get('/health', async (_request, reply) => {
+    const { statusCode, body } = opts.health?.() ?? { statusCode: 200, body: { status: 'ok' } };
+    return reply.code(statusCode).header('cache-control', 'no-store').send(body);
+  });
 
   app.register(
     async (rest) => {
