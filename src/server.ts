@@ -55,6 +55,8 @@ export class TransponderService {
   private readonly http: FastifyInstance;
   private current: ServiceState = 'starting';
   private stopping: Promise<StopReport> | undefined;
+  /** The HTTP listen of start(), which a stop that comes meanwhile lets finish before closing. */
+  private httpListening: Promise<unknown> | undefined;
 
   constructor(private readonly settings: Settings, private readonly log: Logger, seams: ServiceSeams = {}) {
     this.registry = new StreamRegistry(log);
@@ -80,7 +82,8 @@ export class TransponderService {
   }
 
   async start(): Promise<ServiceAddresses> {
-    await this.http.listen({ port: this.settings.httpPort, host: this.settings.bindAddress });
+    this.httpListening = this.http.listen({ port: this.settings.httpPort, host: this.settings.bindAddress });
+    await this.httpListening;
     this.refuseIfStopped();
     await this.signaling.listen();
     this.refuseIfStopped();
@@ -111,6 +114,7 @@ export class TransponderService {
     ];
     const remaining = await releasedBy(releases, deadlineMs);
     if (remaining.length > 0) this.log.warn('shutdown_timeout passed: tearing down what remains', { deadlineMs, remaining });
+    await this.httpListening?.catch(() => undefined);
     await this.http.close();
     this.current = 'stopped';
     this.log.info('stopped', { clean: remaining.length === 0 });
