@@ -140,6 +140,9 @@ async function measure(mode: Mode, opts: Options, nginx: NginxRtmp): Promise<{ i
     if (!res.ok) throw new Error(`startup: ${res.status} ${await res.text()}`);
     await sleep(opts.relaySeconds * 1000);
     const relay = footprint(proc.pid!);
+    const found = await fetch(`http://127.0.0.1:${http}/rest-api/push/find_all`, { method: 'POST' });
+    const states = ((await found.json()) as Array<{ status: string }>).map((t) => t.status);
+    if (states.join() !== 'PUBLISHING') throw new Error(`${mode}: the relay is not PUBLISHING (${states.join() || 'none'})`);
     return { idle, relay };
   } finally {
     publisher?.close('bench over');
