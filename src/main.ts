@@ -1,10 +1,12 @@
 /**
  * CLI entry: `npm start [-- --config FILE] [--log-level debug|info|warn|error]`.
  * Loads the properties file (refusing to start on a wrong value, named with its
- * line), starts the service, and stops it cleanly on SIGINT/SIGTERM.
+ * line), starts the service, and stops it cleanly on SIGINT/SIGTERM within
+ * `shutdown_timeout`. Runs the same under tsx (`npm start`) and compiled
+ * (`node dist/src/main.js`, `npm run start:prod`).
  */
 import { loadSettings, describeSettings, SettingsError } from './config';
-import { ConsoleLogger, type LogLevel } from './log';
+import { ConsoleLogger, type LogLevel, type Logger } from './log';
 import { TransponderService } from './server';
 
 interface CliArgs {
@@ -59,12 +61,34 @@ async function main(): Promise<void> {
   log.info('settings', { file: loaded.sourceName, ...describeSettings(loaded.settings) });
 
   const service = new TransponderService(loaded.settings, log, { settingsFile: args.config, onLogLevel: (level) => log.setLevel(level) });
-  let signals = 0;
+  stopOnSignals(service, log);
+  // SIGHUP re-reads the settings file; the service logs what changed or why nothing did.
+  process.on('SIGHUP', () => {
+    service.reloadSettings().catch(() => undefined);
+  });
+  try {
+    await service.start();
+  } catch (err) {
+    if (service.state !== 'starting') return; // a signal stopped it while starting: that stop exits
+    log.error('cannot start', { error: (err as Error).message });
+    await service.stop('start failed');
+    process.exit(1);
+  }
+}
+
+/**
+ * SIGTERM/SIGINT: the first stops the service (no new sessions, publishes or pushes;
+ * pushes end cleanly within shutdown_timeout, then what remains is torn down) and exits
+ * 0; a second one exits at once with 1. Other signals (SIGHUP) are handled elsewhere.
+ */
+function stopOnSignals(service: TransponderService, log: Logger): void {
+  let received = false;
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (++signals > 1) {
+    if (received) {
       log.warn('second signal: exiting at once', { signal });
       process.exit(1);
     }
+    received = true;
     service.stop(signal).then(
       () => process.exit(0),
       (err: Error) => {
@@ -75,17 +99,6 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  // SIGHUP re-reads the settings file; the service logs what changed or why nothing did.
-  process.on('SIGHUP', () => {
-    service.reloadSettings().catch(() => undefined);
-  });
-  try {
-    await service.start();
-  } catch (err) {
-    log.error('cannot start', { error: (err as Error).message });
-    await service.stop('start failed');
-    process.exit(1);
-  }
 }
 
 void main();

@@ -1,8 +1,16 @@
 /**
  * Wires the parts together; nothing else knows all of them. Owns the stream
  * registry, the WebSocket signaling, the transponders and the HTTP server (REST API,
- * pages, health), and stops them in order: signaling (publishers end, so their
- * transponders end), transponders (every ffmpeg awaited), then HTTP.
+ * pages, probes), and the service's one lifecycle state (src/service-health.ts):
+ *
+ * - start: HTTP first, so /health answers 503 "starting" while the rest comes up, then
+ *   signaling; serving once every listener is up.
+ * - stop: no new sessions, publishes or pushes from its first moment; every push ends
+ *   cleanly (FCUnpublish, deleteStream, ffmpeg flushed) while the pages' sessions go
+ *   away as in a network loss; all of it bounded by `shutdown_timeout`, after which what
+ *   remains is left to the process exit (sockets reset, ffmpeg groups SIGKILLed by
+ *   src/ffmpeg/child-process.ts's exit hook). HTTP closes last, so /health answers 503
+ *   "stopping" throughout.
  */
 import type { FastifyInstance } from 'fastify';
 import { randomBytes } from 'node:crypto';
@@ -27,6 +35,8 @@ import { registerSettingsRoutes } from './rest/settings-routes';
 import { authFailureLimiterOptionsFrom, destinationRulesFrom, ownPortsFrom, publishAccessOptionsFrom, restAuthFrom, signalingOptionsFrom, transponderManagerOptionsFrom } from './server-options';
 import { registerPages } from './web-pages';
 import { DestinationGuard } from './access';
+import { registerReadyRoute } from './health-routes';
+import { healthAnswer, readyAnswer, type ServiceState } from './service-health';
 
 export interface ServiceAddresses {
   http: number;
@@ -41,6 +51,18 @@ export interface ServiceSeams {
   settingsFile?: string;
   /** Called when a reload changes log_level (the logger belongs to the caller). */
   onLogLevel?: (level: LogLevelName) => void;
+}
+
+/** How a stop went: `remaining` names the parts still releasing when `shutdown_timeout` passed. */
+export interface StopReport {
+  clean: boolean;
+  remaining: string[];
+}
+
+/** The parts of a stop, each named for the report. */
+interface Release {
+  part: string;
+  done: Promise<unknown>;
 }
 
 export class TransponderService {
@@ -65,7 +87,12 @@ export class TransponderService {
   private readonly onLogLevel: ServiceSeams['onLogLevel'];
   /** As last set from the settings (the hook is called on a change only: --log-level stands until the file changes it). */
   private logLevel: LogLevelName;
-  private stopping: Promise<void> | undefined;
+  private current: ServiceState = 'starting';
+  private stopping: Promise<StopReport> | undefined;
+  /** The HTTP listen of start(), which a stop that comes meanwhile lets finish before closing. */
+  private httpListening: Promise<unknown> | undefined;
+  /** shutdown_timeout, live: a reload changes the deadline of a later stop. */
+  private shutdownTimeoutMs: number;
 
   constructor(private readonly settings: Settings, private readonly log: Logger, seams: ServiceSeams = {}) {
     this.registry = new StreamRegistry(log);
@@ -96,15 +123,18 @@ export class TransponderService {
     this.metricsAuth = new MetricsAuthenticator(this.restAuth, settings.metricsToken, this.authFailures);
     this.onLogLevel = seams.onLogLevel;
     this.logLevel = settings.logLevel;
+    this.shutdownTimeoutMs = settings.shutdownTimeout;
     this.reloader = seams.settingsFile === undefined ? undefined : new SettingsReloader(seams.settingsFile, settings, (next) => this.applySettings(next));
     this.http = createRestServer({
       api: this.transponders,
       streams: new StreamCatalog(this.registry),
       auth: this.restAuth,
       logger: log,
+      health: () => healthAnswer(this.current),
       extraRoutes: (app) => {
         registerPages(app);
         registerMetricsRoute(app, this.metrics, this.metricsAuth);
+        registerReadyRoute(app, () => readyAnswer(this.current, this.signaling.streamLoad));
         // Publisher stats for benchmarks and operators; behind the REST credentials (and their limiter) when they are on.
         app.get('/debug/streams', { onRequest: this.restAuth.hook }, async () => this.registry.list().map((p) => p.toJSON()));
       },
@@ -163,6 +193,7 @@ export class TransponderService {
     this.access.update(access);
     this.transponders.update(manager);
     this.signaling.update(signaling);
+    this.shutdownTimeoutMs = next.shutdownTimeout;
     if (next.logLevel !== this.logLevel) {
       this.logLevel = next.logLevel;
       try {
@@ -173,10 +204,18 @@ export class TransponderService {
     }
   }
 
+  get state(): ServiceState {
+    return this.current;
+  }
+
   async start(): Promise<ServiceAddresses> {
+    this.httpListening = this.http.listen({ port: this.settings.httpPort, host: this.settings.bindAddress });
+    await this.httpListening;
+    this.refuseIfStopped();
     await this.signaling.listen();
-    await this.http.listen({ port: this.settings.httpPort, host: this.settings.bindAddress });
+    this.refuseIfStopped();
     const addresses: ServiceAddresses = { http: (this.http.server.address() as AddressInfo).port, ...this.signaling.ports };
+    this.current = 'serving';
     this.log.info('rtmp-transponder started', { ...addresses });
     const warning = exposureWarning({
       listensBeyondLoopback: !isLoopbackBindAddress(this.settings.bindAddress),
@@ -198,20 +237,53 @@ export class TransponderService {
     return [...new Set([...ownPortsFrom(this.settings), ...bound])];
   }
 
-  /** Ends every publisher and push, then the listeners. Idempotent. */
-  stop(reason = 'shutdown'): Promise<void> {
-    if (!this.stopping) {
-      this.stopping = (async () => {
-        this.log.info('stopping', { reason });
-        await this.signaling.close();
-        await this.transponders.close();
-        // After the transponders, so their last states are queued; then every hook request ends.
-        this.access.close();
-        await this.http.close();
-        this.metrics.close();
-        this.log.info('stopped');
-      })();
-    }
+  /**
+   * Ends every push and publisher within `shutdown_timeout`, then the HTTP server.
+   * Idempotent: every call returns the first stop's report.
+   */
+  stop(reason = 'shutdown'): Promise<StopReport> {
+    this.stopping ??= this.release(reason);
     return this.stopping;
   }
+
+  private async release(reason: string): Promise<StopReport> {
+    this.current = 'stopping';
+    const deadlineMs = this.shutdownTimeoutMs;
+    this.log.info('stopping', { reason, deadlineMs });
+    // The transponders first, so each push ends with the service's reason (not "the
+    // published stream ended"); then the sessions go away, refusing new ones at once.
+    const releases: Release[] = [
+      { part: 'transponders', done: this.transponders.close() },
+      { part: 'signaling', done: this.signaling.close() },
+    ];
+    const remaining = await releasedBy(releases, deadlineMs);
+    if (remaining.length > 0) this.log.warn('shutdown_timeout passed: tearing down what remains', { deadlineMs, remaining });
+    // After the transponders, so their last states are queued; then every hook request ends.
+    this.access.close();
+    await this.httpListening?.catch(() => undefined);
+    await this.http.close();
+    this.metrics.close();
+    this.current = 'stopped';
+    this.log.info('stopped', { clean: remaining.length === 0 });
+    return { clean: remaining.length === 0, remaining };
+  }
+
+  /** A stop that came while starting wins: the start goes no further. */
+  private refuseIfStopped(): void {
+    if (this.current !== 'starting') throw new Error('the service was stopped while starting');
+  }
+}
+
+/** Waits for every release or the deadline, whichever comes first; names the parts not released. */
+async function releasedBy(releases: readonly Release[], deadlineMs: number): Promise<string[]> {
+  const released = new Set<string>();
+  const all = Promise.allSettled(releases.map(({ part, done }) => done.finally(() => released.add(part))));
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)));
+  try {
+    await Promise.race([all, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+  return releases.map((r) => r.part).filter((part) => !released.has(part));
 }

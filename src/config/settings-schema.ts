@@ -62,6 +62,7 @@ export const SETTING_GROUPS = {
   logging: 'Logging',
   media: 'Media processing',
   hooks: 'Who may publish: REST hooks to your backend, publish token',
+  lifecycle: 'Starting and stopping',
 } as const;
 
 export type SettingGroup = keyof typeof SETTING_GROUPS;
@@ -852,6 +853,17 @@ export const SETTINGS = [
     reload: 'live',
     secret: 'secret',
     example: 'a-long-random-string',
+  }),
+  // ── Starting and stopping ───────────────────────────────────────────────────────
+  setting({
+    key: 'shutdown_timeout',
+    field: 'shutdownTimeout',
+    kind: durationMsKind({ min: 0 }),
+    default: 10_000,
+    comment: 'On SIGTERM/SIGINT, how long pushes get to end cleanly (FCUnpublish, ffmpeg flushed) before what remains is torn down and the process exits 0.',
+    origin: 'extension',
+    group: 'lifecycle',
+    reload: 'live',
   }),
 ] as const;
 

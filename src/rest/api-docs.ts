@@ -14,7 +14,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { OpenAPIV3 } from 'openapi-types';
-import packageJson from '../../package.json';
+import { PACKAGE_VERSION } from '../package-version';
 import type { ZodFastifyInstance } from './route-schemas';
 
 /** Under the REST prefix. */
@@ -92,7 +92,7 @@ export function registerOpenApi(app: FastifyInstance, securedPrefix: string): vo
       openapi: '3.0.3',
       info: {
         title: 'rtmp-transponder',
-        version: packageJson.version,
+        version: PACKAGE_VERSION,
         description:
           'Relays WebRTC streams published with the Flashphoner WebSDK to RTMP/RTMPS servers. ' +
           `The WCS republishing API under ${securedPrefix}/push; every error answer is {error, code, message, field?}. ` +

@@ -52,6 +52,8 @@ export interface RestServerOptions {
    * declare their zod schemas, with `apiResponses` for the error answers, to document them.
    */
   extraApiRoutes?: (rest: ZodFastifyInstance) => void;
+  /** GET /health's answer (503 while starting or stopping); without it, always 200 `{status: 'ok'}`. */
+  health?: () => { statusCode: number; body: { status: string } };
 }
 
 // ---------------------------------------------------------------------------
@@ -128,7 +130,7 @@ function parseJsonBody(request: FastifyRequest, text: string): unknown {
 // ---------------------------------------------------------------------------
 
 /** GET /health: the service answers. */
-const HealthAnswer = z.object({ status: z.literal('ok') }).describe('The service is up');
+const HealthAnswer = z.object({ status: z.string().describe('ok, starting, stopping or stopped') }).describe('The service is serving');
 
 /** Creates the server (not listening yet: call `listen` or `inject`). */
 export function createRestServer(opts: RestServerOptions): FastifyInstance {
@@ -173,7 +175,7 @@ export function createRestServer(opts: RestServerOptions): FastifyInstance {
 
   app.addHook('onResponse', async (request, reply) => {
     const path = pathOf(request);
-    if (path === '/health' && reply.statusCode === 200) return; // probes every few seconds would drown the log
+    if ((path === '/health' || path === '/ready') && reply.statusCode === 200) return; // probes every few seconds would drown the log
     const fields: Record<string, unknown> = {
       method: request.method,
       path,
@@ -191,8 +193,17 @@ export function createRestServer(opts: RestServerOptions): FastifyInstance {
     const zapp = app.withTypeProvider<ZodTypeProvider>();
     zapp.get(
       '/health',
-      { schema: { tags: ['operations'], summary: 'Whether the service answers', response: { 200: HealthAnswer } } },
-      async () => ({ status: 'ok' as const }),
+      {
+        schema: {
+          tags: ['operations'],
+          summary: 'Whether the service is serving: 200, or 503 while it starts or stops',
+          response: { 200: HealthAnswer, 503: HealthAnswer.describe('Starting or stopping') },
+        },
+      },
+      async (_request, reply) => {
+        const { statusCode, body } = opts.health?.() ?? { statusCode: 200, body: { status: 'ok' } };
+        return reply.code(statusCode as 200 | 503).header('cache-control', 'no-store').send(body);
+      },
     );
 
     zapp.register(

@@ -109,6 +109,8 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
   private peerWindowAckSize = 0;
   private answeredWindowAckSize = false;
   private closeReason: string | undefined;
+  /** Set by end(): the reason the connection ends with when the server answers our FIN with its own. */
+  private endingReason: string | undefined;
   /** Bytes written after the handshake (what the server's acknowledgements count). */
   bytesSent = 0;
 
@@ -239,7 +241,8 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
     this.socket.on('data', (data: Buffer) => this.onData(data));
     this.socket.on('drain', () => this.emit('drain'));
     this.socket.on('error', (err: Error) => this.close(PushFailure.connectionLost, `socket error: ${err.message}`));
-    this.socket.on('close', () => this.close(PushFailure.serverClosed));
+    // After end(), the server closing is its answer to ours, not a loss: keep our reason.
+    this.socket.on('close', () => this.close(this.endingReason ?? PushFailure.serverClosed));
     this.writeMessage(setChunkSizeMessage(chunkSize));
     this.encoder.setChunkSize(chunkSize);
     this.writeMessage(windowAckSizeMessage(this.ackWindowBytes));
@@ -279,15 +282,21 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
     this.emit('close', reason, detail);
   }
 
-  /** Lets queued bytes reach the server, then closes (a clean unpublish). */
+  /**
+   * A clean unpublish: lets queued bytes go, sends our FIN and waits for the server's,
+   * which says it has read everything (the unpublish included), at most `graceMs`; then
+   * closes. A server that stopped reading holds this for the whole grace.
+   */
   async end(reason: string, graceMs = 1000): Promise<void> {
     if (this.closed) return;
+    this.endingReason = reason;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, graceMs);
-      this.socket.end(() => {
+      this.once('close', () => {
         clearTimeout(timer);
         resolve();
       });
+      this.socket.end();
     });
     this.close(reason);
   }

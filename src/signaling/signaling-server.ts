@@ -150,6 +150,11 @@ export class SignalingServer {
     this.servers.length = 0;
   }
 
+  /** Streams being set up or published over every session, and the limit on them (`/ready`). */
+  get streamLoad(): { streams: number; maxStreams: number } {
+    return { streams: this.totalStreams(), maxStreams: this.opts.maxStreamsTotal };
+  }
+
   private totalStreams(): number {
     let n = 0;
     for (const s of this.sessions) n += s.streamCount;

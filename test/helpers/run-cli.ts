@@ -1,4 +1,4 @@
-/** Runs one of our CLIs (through tsx, as `npm start` / `npm run push` do) as a real child process. */
+/** Runs one of our CLIs as a real child process: through tsx, as `npm start` / `npm run push` do, or compiled with plain node. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
@@ -12,7 +12,15 @@ export interface CliRun {
 }
 
 export function runCli(script: string, args: string[]): CliRun {
-  const proc = spawn(TSX, [path.join(ROOT, script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  return watch(spawn(TSX, [path.join(ROOT, script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
+}
+
+/** A compiled script (an absolute path) run by node alone, with no npm or tsx in front, from `cwd`. */
+export function runNode(script: string, args: string[], cwd: string): CliRun {
+  return watch(spawn(process.execPath, [script, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] }));
+}
+
+function watch(proc: ChildProcess): CliRun {
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
