@@ -4,6 +4,8 @@
  */
 import path from 'node:path';
 import type { Settings } from './config';
+import type { LogLevel } from './log';
+import type { LogOptions } from './ops/log';
 import type { RestAuthOptions } from './rest/auth';
 import type { TransponderManagerOptions } from './transponder/transponder-manager';
 import { RestorePolicy } from './transponder/restore-policy';
@@ -70,4 +72,9 @@ export function transponderManagerOptionsFrom(s: Settings): TransponderManagerOp
 
 export function restAuthFrom(s: Settings): RestAuthOptions {
   return { disabled: s.disableRestAuth, user: s.restAuthUser, password: s.restAuthPassword, token: s.restAuthToken };
+}
+
+/** The logger's level and format; a `--log-level` given on the command line wins over log_level. */
+export function logOptionsFrom(s: Settings, cliLevel?: LogLevel): LogOptions {
+  return { level: cliLevel ?? s.logLevel, format: s.logFormat };
 }

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { Settings } from './config';
 import type { Logger } from './log';
+import { httpLoggerOf } from './ops/log';
 import { createRestServer, RestAuthenticator } from './rest';
 import { SignalingServer } from './signaling/signaling-server';
 import { StreamRegistry } from './streams/stream-registry';
@@ -41,6 +42,7 @@ export class TransponderService {
       api: this.transponders,
       auth: restAuthFrom(settings),
       logger: log,
+      httpLogger: httpLoggerOf(log),
       extraRoutes: (app) => {
         registerPages(app);
         // Publisher stats for benchmarks and operators; behind the REST credentials when they are on.

@@ -43,6 +43,7 @@ export const SETTING_GROUPS = {
   webrtc: 'WebRTC ingest',
   signaling: 'WebSocket signaling',
   media: 'Media processing',
+  logs: 'Logs',
 } as const;
 
 export type SettingGroup = keyof typeof SETTING_GROUPS;
@@ -77,6 +78,11 @@ export const DEFAULT_RTMP_FLASH_VER = 'FMLE/3.0 (compatible; FMSc/1.0)';
 
 export const KEEP_ALIVE_ALGORITHMS = ['HIGH_LEVEL', 'INTERNAL', 'NONE'] as const;
 export type KeepAliveAlgorithm = (typeof KEEP_ALIVE_ALGORITHMS)[number];
+
+export const LOG_LEVEL_NAMES = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevelName = (typeof LOG_LEVEL_NAMES)[number];
+export const LOG_FORMAT_NAMES = ['auto', 'json', 'pretty'] as const;
+export type LogFormatName = (typeof LOG_FORMAT_NAMES)[number];
 
 export const SETTINGS = [
   // ── RTMP republishing ───────────────────────────────────────────────────────────
@@ -529,6 +535,26 @@ export const SETTINGS = [
     origin: 'extension',
     group: 'media',
     example: '/usr/bin/ffmpeg',
+  }),
+
+  // ── Logs ────────────────────────────────────────────────────────────────────────
+  setting<'logLevel', LogLevelName>({
+    key: 'log_level',
+    field: 'logLevel',
+    kind: enumKind(LOG_LEVEL_NAMES),
+    default: 'info',
+    comment: 'Least severe log lines written: debug, info, warn or error; the --log-level command-line option overrides it. Changes live on reload.',
+    origin: 'extension',
+    group: 'logs',
+  }),
+  setting<'logFormat', LogFormatName>({
+    key: 'log_format',
+    field: 'logFormat',
+    kind: enumKind(LOG_FORMAT_NAMES),
+    default: 'auto',
+    comment: 'json: one JSON object a line, for a log collector; pretty: one readable line an event; auto: pretty when stdout is a terminal, else json.',
+    origin: 'extension',
+    group: 'logs',
   }),
 ] as const;
 

@@ -1,7 +1,7 @@
 /**
  * The HTTP server of the REST API: fastify with /rest-api/push/* behind optional auth,
  * GET /health, one error handler over the catalogue in errors.ts, and one log line per
- * request. Bodies are read here, so every client error has the same JSON shape.
+ * request (request-log.ts). Bodies are read here, so every client error has the same JSON shape.
  *
  * Body rules (WCS clients differ, so we are lenient where it is harmless):
  * - `Content-Type: application/json` with or without parameters (charset must be UTF-8),
@@ -9,12 +9,13 @@
  * - an empty body is `{}` (find_all is often sent with none);
  * - the body must be a JSON object of at most 64 KB.
  */
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { redactRtmpUrlsInText } from '../rtmp/redact-rtmp-url';
 import type { TransponderApi } from '../transponder/transponder-api';
 import { RestAuthenticator, type RestAuthOptions } from './auth';
 import { RestError, toErrorReply, type ErrorBody } from './errors';
 import { registerPushRoutes } from './push-routes';
+import { pathOf, RequestLogController } from './request-log';
 
 export const REST_PREFIX = '/rest-api';
 export const REST_BODY_LIMIT = 64 * 1024;
@@ -30,6 +31,11 @@ export interface RestServerOptions {
   api: TransponderApi;
   auth: RestAuthOptions;
   logger: RestLogger;
+  /**
+   * The pino logger fastify logs through: one line per request (request-log.ts) and
+   * fastify's own errors, with the service's redaction. None: fastify logs nothing.
+   */
+  httpLogger?: FastifyBaseLogger;
   /** More routes at the root, outside /rest-api and its auth (static pages, WHIP). */
   extraRoutes?: (app: FastifyInstance) => void;
   /** More routes under /rest-api, behind its auth and JSON body rules (settings reload, …). */
@@ -117,9 +123,9 @@ export function createRestServer(opts: RestServerOptions): FastifyInstance {
   const errorCodes = new WeakMap<FastifyRequest, string>();
 
   const app = Fastify({
-    // No fastify logger, so no request logging of its own (it would print URLs and
-    // errors unredacted): the onResponse hook below writes one line per request.
-    logger: false,
+    ...(opts.httpLogger
+      ? { loggerInstance: opts.httpLogger, logController: new RequestLogController((request) => errorCodes.get(request)) }
+      : { logger: false }),
     return503OnClosing: true,
     // A browser keeps idle connections open; closing must not wait for them.
     forceCloseConnections: true,
@@ -144,21 +150,6 @@ export function createRestServer(opts: RestServerOptions): FastifyInstance {
     return reply.code(404).send(body);
   });
 
-  app.addHook('onResponse', async (request, reply) => {
-    const path = pathOf(request);
-    if (path === '/health' && reply.statusCode === 200) return; // probes every few seconds would drown the log
-    const fields: Record<string, unknown> = {
-      method: request.method,
-      path,
-      status: reply.statusCode,
-      ms: Math.round(reply.elapsedTime * 10) / 10,
-    };
-    const code = errorCodes.get(request);
-    if (code) fields.code = code;
-    if (reply.statusCode >= 500) logger.warn('http', fields);
-    else logger.info('http', fields);
-  });
-
   app.get('/health', async () => ({ status: 'ok' }));
 
   app.register(
@@ -177,10 +168,4 @@ export function createRestServer(opts: RestServerOptions): FastifyInstance {
 
   opts.extraRoutes?.(app);
   return app;
-}
-
-/** The path without the query string (a query may carry a token). */
-function pathOf(request: FastifyRequest): string {
-  const q = request.url.indexOf('?');
-  return q < 0 ? request.url : request.url.slice(0, q);
 }

@@ -1,0 +1,156 @@
+/**
+ * What never reaches a log line, in two layers:
+ *
+ * 1. Fields by name (pino `redact`): a value under a secret name (password, token, key,
+ *    authorization, custom, …) becomes `[redacted]`; a value under a URL name (url,
+ *    rtmpUrl, …) is shown as src/rtmp/redact-rtmp-url.ts shows URLs (scheme, host, port,
+ *    application); an SDP keeps everything but its ICE password.
+ * 2. Text (a pino hook, so no call site can forget): every RTMP URL inside a message or any
+ *    string field is redacted by the one rule, and the secret values of the same line
+ *    (the raw rtmpUrl's key and password, a token field's value) are hidden wherever else
+ *    they appear in it, e.g. quoted in an error message.
+ */
+import { HIDDEN, redactRtmpUrl, redactRtmpUrlsInText } from '../rtmp/redact-rtmp-url';
+
+export const REDACTED = '[redacted]';
+
+/** Names whose values are secrets, wherever they appear (compared as written). */
+export const SECRET_FIELDS = [
+  'password', 'passwd', 'pass', 'secret', 'secretKey',
+  'token', 'authToken', 'accessToken', 'refreshToken', 'apiKey', 'bearer',
+  'authorization', 'proxy-authorization', 'cookie', 'set-cookie',
+  'credential', 'credentials', 'custom', 'key', 'streamKey', 'signature', 'hash',
+] as const;
+
+/** Names whose values are URLs: shown redacted (scheme, host, port, application), not hidden. */
+export const URL_FIELDS = ['url', 'rtmpUrl', 'tcUrl', 'hookUrl', 'restHookUrl', 'autoStartUrl', 'rtmpPushAutoStartUrl', 'href', 'location'] as const;
+
+/** Names whose values are SDP: useful at debug level, but the ICE password is hidden. */
+export const SDP_FIELDS = ['sdp', 'offerSdp', 'answerSdp'] as const;
+
+/** Field names redacted up to this depth (`a`, `*.a`, `*.*.a`); text is scrubbed at any depth. */
+const REDACT_DEPTH = 3;
+
+/** pino `redact.paths`: every name above at the top level and nested up to REDACT_DEPTH. */
+export function redactPaths(): string[] {
+  const names = [...SECRET_FIELDS, ...URL_FIELDS, ...SDP_FIELDS];
+  const paths: string[] = [];
+  for (let depth = 0; depth < REDACT_DEPTH; depth++) {
+    const prefix = '*.'.repeat(depth);
+    for (const name of names) paths.push(/^[A-Za-z_$][\w$]*$/.test(name) ? `${prefix}${name}` : `${prefix}["${name}"]`);
+  }
+  return paths;
+}
+
+const URL_NAMES: ReadonlySet<string> = new Set(URL_FIELDS);
+const SDP_NAMES: ReadonlySet<string> = new Set(SDP_FIELDS);
+const SECRET_NAMES: ReadonlySet<string> = new Set(SECRET_FIELDS);
+
+const ICE_PWD_LINE = /^(a=ice-pwd:).*$/gm;
+
+/** pino `redact.censor`: what a value under a redacted name becomes. */
+export function censor(value: unknown, path: readonly unknown[]): unknown {
+  if (value === undefined) return undefined;
+  const name = String(path[path.length - 1]);
+  if (typeof value === 'string') {
+    if (URL_NAMES.has(name)) return redactRtmpUrl(value.trim());
+    if (SDP_NAMES.has(name)) return value.replace(ICE_PWD_LINE, `$1${HIDDEN}`);
+  }
+  return REDACTED;
+}
+
+// ---------------------------------------------------------------------------
+// Text
+
+// Shorter values are too common to hide in free text without garbling the line.
+const MIN_SECRET_LENGTH = 4;
+const MAX_DEPTH = 8;
+
+/** What one log line holds that must be hidden wherever it appears in that line. */
+interface LineSecrets {
+  urls: string[];
+  values: string[];
+}
+
+/** A plain object or array (not a class instance: those go to pino's serializers). */
+function isPlain(value: object): boolean {
+  if (Array.isArray(value)) return true;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function collectSecrets(value: unknown, into: LineSecrets, depth: number, seen: WeakSet<object>): void {
+  if (typeof value !== 'object' || value === null || depth > MAX_DEPTH || seen.has(value) || !isPlain(value)) return;
+  seen.add(value);
+  for (const [name, v] of Object.entries(value)) {
+    if (typeof v === 'string') {
+      if (URL_NAMES.has(name) && /^[a-z][a-z0-9+.-]*:\/\//i.test(v.trim())) into.urls.push(v.trim());
+      else if (SECRET_NAMES.has(name) && v.length >= MIN_SECRET_LENGTH) into.values.push(v);
+    } else {
+      collectSecrets(v, into, depth + 1, seen);
+    }
+  }
+}
+
+function scrubString(text: string, secrets: LineSecrets): string {
+  let out = redactRtmpUrlsInText(text, secrets.urls);
+  for (const value of secrets.values) out = out.split(value).join(HIDDEN);
+  return out;
+}
+
+/** An Error as plain fields, its text scrubbed (pino's serializers would see it raw). */
+function describeError(err: Error, secrets: LineSecrets, depth: number, seen: WeakSet<object>): Record<string, unknown> {
+  const out: Record<string, unknown> = { type: err.name, message: scrubString(err.message, secrets) };
+  if (err.stack) out.stack = scrubString(err.stack, secrets);
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' || typeof code === 'number') out.code = code;
+  if (err.cause !== undefined) out.cause = scrubValue(err.cause, secrets, depth + 1, seen);
+  return out;
+}
+
+function scrubValue(value: unknown, secrets: LineSecrets, depth: number, seen: WeakSet<object>): unknown {
+  if (typeof value === 'string') return scrubString(value, secrets);
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth > MAX_DEPTH) return '[too deep]';
+  if (seen.has(value)) return '[circular]';
+  if (value instanceof Error) {
+    seen.add(value);
+    return describeError(value, secrets, depth, seen);
+  }
+  if (!isPlain(value)) {
+    const toJSON = (value as { toJSON?: unknown }).toJSON;
+    return typeof toJSON === 'function' ? scrubValue(toJSON.call(value), secrets, depth + 1, seen) : value;
+  }
+  seen.add(value);
+  if (Array.isArray(value)) return value.map((v) => scrubValue(v, secrets, depth + 1, seen));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = scrubValue(v, secrets, depth + 1, seen);
+  return out;
+}
+
+/**
+ * The arguments of one pino call with every string scrubbed: pino's `(obj, msg)`,
+ * `(msg)` and `(err, msg)` forms. Returns new arguments; the caller's objects are not
+ * changed. Instances other than Errors (fastify's request and reply) pass through to
+ * pino's serializers.
+ */
+export function scrubLogArguments(args: readonly unknown[]): unknown[] {
+  const secrets: LineSecrets = { urls: [], values: [] };
+  const first = args[0];
+  if (typeof first === 'object' && first !== null && !(first instanceof Error)) collectSecrets(first, secrets, 0, new WeakSet());
+  // Longest first, so a value that contains another is hidden whole.
+  secrets.values.sort((a, b) => b.length - a.length);
+  const seen = new WeakSet<object>();
+  const out = args.map((arg) => scrubValue(arg, secrets, 0, seen));
+  if (first instanceof Error) {
+    // pino's (err, msg?) form: keep it, as err, with the error's message as the default msg.
+    const err = out[0] as { message: string };
+    return [{ err }, typeof out[1] === 'string' ? out[1] : err.message, ...out.slice(2)];
+  }
+  return out;
+}
+
+/** Child bindings (stream names, ids) get the same text rule. */
+export function scrubBindings(bindings: Record<string, unknown>): Record<string, unknown> {
+  return scrubValue(bindings, { urls: [], values: [] }, 0, new WeakSet()) as Record<string, unknown>;
+}
