@@ -79,17 +79,30 @@ function isPlain(value: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-function collectSecrets(value: unknown, into: LineSecrets, depth: number, seen: WeakSet<object>): void {
-  if (typeof value !== 'object' || value === null || depth > MAX_DEPTH || seen.has(value) || !isPlain(value)) return;
-  seen.add(value);
-  for (const [name, v] of Object.entries(value)) {
-    if (typeof v === 'string') {
-      if (URL_NAMES.has(name) && /^[a-z][a-z0-9+.-]*:\/\//i.test(v.trim())) into.urls.push(v.trim());
-      else if (SECRET_NAMES.has(name) && v.length >= MIN_SECRET_LENGTH) into.values.push(v);
-    } else {
-      collectSecrets(v, into, depth + 1, seen);
-    }
+// The same shape redactRtmpUrlsInText looks for.
+const RTMP_URL_IN_TEXT = /rtmps?:\/\/[^\s"'<>`]+/gi;
+
+/**
+ * What is secret in one line: the URLs under URL names and every RTMP URL written in any
+ * of its texts (so their keys and passwords are hidden also where they appear alone, as
+ * in an error's cause), and the values under secret names.
+ */
+function collectSecrets(value: unknown, into: LineSecrets, depth: number, seen: WeakSet<object>, name?: string): void {
+  if (typeof value === 'string') {
+    if (name !== undefined && URL_NAMES.has(name) && /^[a-z][a-z0-9+.-]*:\/\//i.test(value.trim())) into.urls.push(value.trim());
+    else if (name !== undefined && SECRET_NAMES.has(name) && value.length >= MIN_SECRET_LENGTH) into.values.push(value);
+    for (const m of value.match(RTMP_URL_IN_TEXT) ?? []) into.urls.push(m);
+    return;
   }
+  if (typeof value !== 'object' || value === null || depth > MAX_DEPTH || seen.has(value)) return;
+  seen.add(value);
+  if (value instanceof Error) {
+    collectSecrets(value.message, into, depth + 1, seen);
+    collectSecrets(value.cause, into, depth + 1, seen);
+    return;
+  }
+  if (!isPlain(value)) return;
+  for (const [k, v] of Object.entries(value)) collectSecrets(v, into, depth + 1, seen, k);
 }
 
 function scrubString(text: string, secrets: LineSecrets): string {
@@ -99,33 +112,35 @@ function scrubString(text: string, secrets: LineSecrets): string {
 }
 
 /** An Error as plain fields, its text scrubbed (pino's serializers would see it raw). */
-function describeError(err: Error, secrets: LineSecrets, depth: number, seen: WeakSet<object>): Record<string, unknown> {
+function describeError(err: Error, secrets: LineSecrets, depth: number, ancestors: WeakSet<object>): Record<string, unknown> {
   const out: Record<string, unknown> = { type: err.name, message: scrubString(err.message, secrets) };
   if (err.stack) out.stack = scrubString(err.stack, secrets);
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' || typeof code === 'number') out.code = code;
-  if (err.cause !== undefined) out.cause = scrubValue(err.cause, secrets, depth + 1, seen);
+  if (err.cause !== undefined) out.cause = scrubValue(err.cause, secrets, depth + 1, ancestors);
   return out;
 }
 
-function scrubValue(value: unknown, secrets: LineSecrets, depth: number, seen: WeakSet<object>): unknown {
+/** `ancestors`: the objects above this one (a cycle is cut; an object met twice elsewhere is written twice). */
+function scrubValue(value: unknown, secrets: LineSecrets, depth: number, ancestors: WeakSet<object>): unknown {
   if (typeof value === 'string') return scrubString(value, secrets);
   if (typeof value !== 'object' || value === null) return value;
   if (depth > MAX_DEPTH) return '[too deep]';
-  if (seen.has(value)) return '[circular]';
-  if (value instanceof Error) {
-    seen.add(value);
-    return describeError(value, secrets, depth, seen);
-  }
-  if (!isPlain(value)) {
+  if (ancestors.has(value)) return '[circular]';
+  ancestors.add(value);
+  try {
+    if (value instanceof Error) return describeError(value, secrets, depth, ancestors);
+    // What JSON.stringify would write (a Date's text, a class's own summary), scrubbed.
     const toJSON = (value as { toJSON?: unknown }).toJSON;
-    return typeof toJSON === 'function' ? scrubValue(toJSON.call(value), secrets, depth + 1, seen) : value;
+    if (typeof toJSON === 'function') return scrubValue(toJSON.call(value), secrets, depth + 1, ancestors);
+    if (!isPlain(value)) return value;
+    if (Array.isArray(value)) return value.map((v) => scrubValue(v, secrets, depth + 1, ancestors));
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = scrubValue(v, secrets, depth + 1, ancestors);
+    return out;
+  } finally {
+    ancestors.delete(value);
   }
-  seen.add(value);
-  if (Array.isArray(value)) return value.map((v) => scrubValue(v, secrets, depth + 1, seen));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = scrubValue(v, secrets, depth + 1, seen);
-  return out;
 }
 
 /**
@@ -137,11 +152,11 @@ function scrubValue(value: unknown, secrets: LineSecrets, depth: number, seen: W
 export function scrubLogArguments(args: readonly unknown[]): unknown[] {
   const secrets: LineSecrets = { urls: [], values: [] };
   const first = args[0];
-  if (typeof first === 'object' && first !== null && !(first instanceof Error)) collectSecrets(first, secrets, 0, new WeakSet());
+  const seenForSecrets = new WeakSet<object>();
+  for (const arg of args) collectSecrets(arg, secrets, 0, seenForSecrets);
   // Longest first, so a value that contains another is hidden whole.
   secrets.values.sort((a, b) => b.length - a.length);
-  const seen = new WeakSet<object>();
-  const out = args.map((arg) => scrubValue(arg, secrets, 0, seen));
+  const out = args.map((arg) => scrubValue(arg, secrets, 0, new WeakSet()));
   if (first instanceof Error) {
     // pino's (err, msg?) form: keep it, as err, with the error's message as the default msg.
     const err = out[0] as { message: string };
@@ -150,7 +165,7 @@ export function scrubLogArguments(args: readonly unknown[]): unknown[] {
   return out;
 }
 
-/** Child bindings (stream names, ids) get the same text rule. */
+/** Child bindings (stream names, ids) get the same text rule (pino's bindings formatter skips children). */
 export function scrubBindings(bindings: Record<string, unknown>): Record<string, unknown> {
   return scrubValue(bindings, { urls: [], values: [] }, 0, new WeakSet()) as Record<string, unknown>;
 }

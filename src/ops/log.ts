@@ -11,7 +11,7 @@
 import pino, { type DestinationStream, type Logger as Pino, type LoggerOptions } from 'pino';
 import pretty from 'pino-pretty';
 import type { Logger, LogLevel } from '../log';
-import { censor, redactPaths, scrubBindings, scrubLogArguments } from './log-redaction';
+import { censor, redactPaths, scrubLogArguments } from './log-redaction';
 import { PinoLogger } from './pino-logger';
 
 export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
@@ -60,7 +60,6 @@ export function pinoOptions(level: LogLevel): LoggerOptions {
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: {
       level: (label) => ({ level: label }),
-      bindings: (bindings) => scrubBindings(bindings),
     },
     hooks: {
       // Every call goes through here: no call site can forget to hide a URL in its text.

@@ -10,6 +10,7 @@
  */
 import type { Logger as Pino } from 'pino';
 import type { LogBindings, Logger, LogLevel } from '../log';
+import { scrubBindings } from './log-redaction';
 
 const LEVEL_VALUES: Record<LogLevel, number> = { debug: 20, info: 30, warn: 40, error: 50 };
 
@@ -71,7 +72,7 @@ export class PinoLogger implements Logger {
     const fresh: LogBindings = {};
     for (const [k, v] of Object.entries(bindings)) if (v !== undefined && this.bindings[k] !== v) fresh[k] = v;
     if (Object.keys(fresh).length === 0) return this;
-    return new PinoLogger(this.state, this.pino.child(fresh), { ...this.bindings, ...fresh });
+    return new PinoLogger(this.state, this.pino.child(scrubBindings(fresh)), { ...this.bindings, ...fresh });
   }
 
   /**
