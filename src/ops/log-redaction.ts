@@ -1,10 +1,13 @@
 /**
  * What never reaches a log line, in two layers:
  *
- * 1. Fields by name (pino `redact`): a value under a secret name (password, token, key,
- *    authorization, custom, …) becomes `[redacted]`; a value under a URL name (url,
- *    rtmpUrl, …) is shown as src/rtmp/redact-rtmp-url.ts shows URLs (scheme, host, port,
- *    application); an SDP keeps everything but its ICE password.
+ * 1. Fields by name: a value under a secret name (password, token, key, authorization,
+ *    custom, …) becomes `[redacted]`; a value under a URL name (url, rtmpUrl, …) is shown
+ *    as src/rtmp/redact-rtmp-url.ts shows URLs (scheme, host, port, application); an SDP
+ *    keeps everything but its ICE password. pino's `redact` does it for the top-level
+ *    fields and the usual nested places (headers, a request's headers); the hook below
+ *    does it at any depth while it walks the line anyway. (pino's wildcard paths for
+ *    every depth would cost ~100 µs a line; the walk costs a few.)
  * 2. Text (a pino hook, so no call site can forget): every RTMP URL inside a message or any
  *    string field is redacted by the one rule, and the secret values of the same line
  *    (the raw rtmpUrl's key and password, a token field's value) are hidden wherever else
@@ -28,32 +31,42 @@ export const URL_FIELDS = ['url', 'rtmpUrl', 'tcUrl', 'hookUrl', 'restHookUrl', 
 /** Names whose values are SDP: useful at debug level, but the ICE password is hidden. */
 export const SDP_FIELDS = ['sdp', 'offerSdp', 'answerSdp'] as const;
 
-/** Field names redacted up to this depth (`a`, `*.a`, `*.*.a`); text is scrubbed at any depth. */
-const REDACT_DEPTH = 3;
+/** Where secrets sit nested in what gets logged (HTTP headers, a request's headers). */
+const NESTED_PARENTS = ['headers', 'req.headers', 'request.headers', 'res.headers'];
 
-/** pino `redact.paths`: every name above at the top level and nested up to REDACT_DEPTH. */
+function pathOf(parent: string, name: string): string {
+  const safe = /^[A-Za-z_$][\w$]*$/.test(name);
+  if (parent === '') return safe ? name : `["${name}"]`;
+  return safe ? `${parent}.${name}` : `${parent}["${name}"]`;
+}
+
+/** pino `redact.paths`: every name at the top level, and the secret names under headers. */
 export function redactPaths(): string[] {
-  const names = [...SECRET_FIELDS, ...URL_FIELDS, ...SDP_FIELDS];
-  const paths: string[] = [];
-  for (let depth = 0; depth < REDACT_DEPTH; depth++) {
-    const prefix = '*.'.repeat(depth);
-    for (const name of names) paths.push(/^[A-Za-z_$][\w$]*$/.test(name) ? `${prefix}${name}` : `${prefix}["${name}"]`);
-  }
-  return paths;
+  const top = [...SECRET_FIELDS, ...URL_FIELDS, ...SDP_FIELDS].map((name) => pathOf('', name));
+  const nested = NESTED_PARENTS.flatMap((parent) => SECRET_FIELDS.map((name) => pathOf(parent, name)));
+  return [...top, ...nested];
 }
 
 const URL_NAMES: ReadonlySet<string> = new Set(URL_FIELDS);
 const SDP_NAMES: ReadonlySet<string> = new Set(SDP_FIELDS);
 const SECRET_NAMES: ReadonlySet<string> = new Set(SECRET_FIELDS);
+const REDACTED_NAMES: ReadonlySet<string> = new Set([...SECRET_FIELDS, ...URL_FIELDS, ...SDP_FIELDS]);
 
 const ICE_PWD_LINE = /^(a=ice-pwd:).*$/gm;
+
+/** An absolute URL by the one rule; a path (a request's URL) keeps its path, not its query. */
+function redactUrl(url: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return redactRtmpUrl(url);
+  const q = url.indexOf('?');
+  return q < 0 ? url : `${url.slice(0, q)}?${HIDDEN}`;
+}
 
 /** pino `redact.censor`: what a value under a redacted name becomes. */
 export function censor(value: unknown, path: readonly unknown[]): unknown {
   if (value === undefined) return undefined;
   const name = String(path[path.length - 1]);
   if (typeof value === 'string') {
-    if (URL_NAMES.has(name)) return redactRtmpUrl(value.trim());
+    if (URL_NAMES.has(name)) return redactUrl(value.trim());
     if (SDP_NAMES.has(name)) return value.replace(ICE_PWD_LINE, `$1${HIDDEN}`);
   }
   return REDACTED;
@@ -81,6 +94,7 @@ function isPlain(value: object): boolean {
 
 // The same shape redactRtmpUrlsInText looks for.
 const RTMP_URL_IN_TEXT = /rtmps?:\/\/[^\s"'<>`]+/gi;
+const HAS_RTMP_URL = /rtmps?:\/\//i;
 
 /**
  * What is secret in one line: the URLs under URL names and every RTMP URL written in any
@@ -91,7 +105,7 @@ function collectSecrets(value: unknown, into: LineSecrets, depth: number, seen: 
   if (typeof value === 'string') {
     if (name !== undefined && URL_NAMES.has(name) && /^[a-z][a-z0-9+.-]*:\/\//i.test(value.trim())) into.urls.push(value.trim());
     else if (name !== undefined && SECRET_NAMES.has(name) && value.length >= MIN_SECRET_LENGTH) into.values.push(value);
-    for (const m of value.match(RTMP_URL_IN_TEXT) ?? []) into.urls.push(m);
+    if (HAS_RTMP_URL.test(value)) for (const m of value.match(RTMP_URL_IN_TEXT) ?? []) into.urls.push(m);
     return;
   }
   if (typeof value !== 'object' || value === null || depth > MAX_DEPTH || seen.has(value)) return;
@@ -106,6 +120,7 @@ function collectSecrets(value: unknown, into: LineSecrets, depth: number, seen: 
 }
 
 function scrubString(text: string, secrets: LineSecrets): string {
+  if (secrets.urls.length === 0 && secrets.values.length === 0 && !HAS_RTMP_URL.test(text)) return text;
   let out = redactRtmpUrlsInText(text, secrets.urls);
   for (const value of secrets.values) out = out.split(value).join(HIDDEN);
   return out;
@@ -136,7 +151,7 @@ function scrubValue(value: unknown, secrets: LineSecrets, depth: number, ancesto
     if (!isPlain(value)) return value;
     if (Array.isArray(value)) return value.map((v) => scrubValue(v, secrets, depth + 1, ancestors));
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = scrubValue(v, secrets, depth + 1, ancestors);
+    for (const [k, v] of Object.entries(value)) out[k] = REDACTED_NAMES.has(k) ? censor(v, [k]) : scrubValue(v, secrets, depth + 1, ancestors);
     return out;
   } finally {
     ancestors.delete(value);
