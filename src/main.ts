@@ -2,30 +2,33 @@
  * CLI entry: `npm start [-- --config FILE] [--log-level debug|info|warn|error]`.
  * Loads the properties file (refusing to start on a wrong value, named with its
  * line), starts the service, and stops it cleanly on SIGINT/SIGTERM within
- * `shutdown_timeout`. Runs the same under tsx (`npm start`) and compiled
- * (`node dist/src/main.js`, `npm run start:prod`).
+ * `shutdown_timeout`; SIGHUP re-reads the file. Logs go to stdout as log_format and
+ * log_level say (src/ops/log.ts); --log-level overrides log_level, also on a reload.
+ * Runs the same under tsx (`npm start`) and compiled (`node dist/src/main.js`,
+ * `npm run start:prod`).
  */
 import { loadSettings, describeSettings, SettingsError } from './config';
-import { ConsoleLogger, type LogLevel, type Logger } from './log';
+import { isLogLevel, type LogLevel, type Logger } from './log';
+import { createLogger } from './ops/log';
 import { TransponderService } from './server';
+import { logOptionsFrom } from './server-options';
 
 interface CliArgs {
   config: string;
-  logLevel: LogLevel;
+  /** Given on the command line: wins over log_level. */
+  logLevel?: LogLevel;
 }
 
-const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
-
 function parseArgs(argv: string[]): CliArgs {
-  const args: CliArgs = { config: 'flashphoner.properties', logLevel: 'info' };
+  const args: CliArgs = { config: 'flashphoner.properties' };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];
     if (flag === '--config' && value) {
       args.config = value;
       i++;
-    } else if (flag === '--log-level' && value && (LEVELS as string[]).includes(value)) {
-      args.logLevel = value as LogLevel;
+    } else if (flag === '--log-level' && value && isLogLevel(value)) {
+      args.logLevel = value;
       i++;
     } else if (flag === '--help' || flag === '-h') {
       console.log('usage: npm start -- [--config flashphoner.properties] [--log-level debug|info|warn|error]');
@@ -45,7 +48,6 @@ async function main(): Promise<void> {
     console.error(`rtmp-transponder: ${(err as Error).message}`);
     process.exit(2);
   }
-  const log = new ConsoleLogger(args.logLevel);
   let loaded;
   try {
     loaded = await loadSettings(args.config);
@@ -56,11 +58,13 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  // Refusals above are plain text on stderr: they come before the log settings are known.
+  const log = createLogger(logOptionsFrom(loaded.settings, args.logLevel));
   if (loaded.ignoredKeys.length > 0) log.info('settings not used by rtmp-transponder (ignored)', { keys: loaded.ignoredKeys });
   for (const warning of loaded.warnings) log.warn(warning);
   log.info('settings', { file: loaded.sourceName, ...describeSettings(loaded.settings) });
 
-  const service = new TransponderService(loaded.settings, log, { settingsFile: args.config, onLogLevel: (level) => log.setLevel(level) });
+  const service = new TransponderService(loaded.settings, log, { settingsFile: args.config, onLogLevel: (level) => log.update({ level: args.logLevel ?? level }) });
   stopOnSignals(service, log);
   // SIGHUP re-reads the settings file; the service logs what changed or why nothing did.
   process.on('SIGHUP', () => {

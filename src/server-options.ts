@@ -7,6 +7,8 @@ import path from 'node:path';
 import type { Settings } from './config';
 import { EVERY_APP_KEY, type PublishAccessOptions } from './access';
 import { EVERY_SUFFIX } from './config/value-kinds';
+import type { LogLevel } from './log';
+import type { LogOptions } from './ops/log';
 import type { RestAuthOptions } from './rest/auth';
 import type { AuthFailureLimiterOptions } from './rest/auth-failure-limiter';
 import type { TransponderManagerOptions } from './transponder/transponder-manager';
@@ -135,4 +137,9 @@ export function rtmpsTlsFrom(s: Settings): TransponderManagerOptions['tls'] {
     pems.push(readFileSync(s.rtmpPushCaFile, 'latin1'));
   }
   return { ca: pems.length > 0 ? pems.join('\n') : undefined, rejectUnauthorized: s.rtmpPushTlsVerify };
+}
+
+/** The logger's level and format; a `--log-level` given on the command line wins over log_level. */
+export function logOptionsFrom(s: Settings, cliLevel?: LogLevel): LogOptions {
+  return { level: cliLevel ?? s.logLevel, format: s.logFormat };
 }

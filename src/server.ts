@@ -20,6 +20,7 @@ import { PublishAccess } from './access';
 import { SettingsError, SettingsReloader, type LogLevelName, type ReloadOutcome, type Settings } from './config';
 import type { Logger } from './log';
 import { exposureWarning, isLoopbackBindAddress } from './access/exposure-warning';
+import { httpLoggerOf } from './ops/log';
 import { createRestServer, RestAuthenticator } from './rest';
 import { liveChildProcessCount } from './ffmpeg/child-process';
 import { ServiceMetrics } from './ops/metrics';
@@ -131,6 +132,7 @@ export class TransponderService {
       auth: this.restAuth,
       logger: log,
       health: () => healthAnswer(this.current),
+      httpLogger: httpLoggerOf(log),
       extraRoutes: (app) => {
         registerPages(app);
         registerMetricsRoute(app, this.metrics, this.metricsAuth);
@@ -163,9 +165,11 @@ export class TransponderService {
       throw err;
     }
     for (const warning of outcome.warnings) this.log.warn(warning);
-    this.log.info('settings reloaded', { file: outcome.file, applied: outcome.applied });
+    // `setting`, not `key`: the log redacts fields named key (stream keys).
+    const named = (changes: ReloadOutcome['applied']) => changes.map(({ key, from, to }) => ({ setting: key, from, to }));
+    this.log.info('settings reloaded', { file: outcome.file, applied: named(outcome.applied) });
     if (outcome.restartRequired.length > 0) {
-      this.log.warn('settings changed in the file need a restart; the running values stay', { restartRequired: outcome.restartRequired });
+      this.log.warn('settings changed in the file need a restart; the running values stay', { restartRequired: named(outcome.restartRequired) });
     }
     return outcome;
   }

@@ -59,10 +59,10 @@ export const SETTING_GROUPS = {
   rest: 'REST API',
   webrtc: 'WebRTC ingest',
   signaling: 'WebSocket signaling',
-  logging: 'Logging',
   media: 'Media processing',
   hooks: 'Who may publish: REST hooks to your backend, publish token',
   lifecycle: 'Starting and stopping',
+  logs: 'Logs',
 } as const;
 
 export type SettingGroup = keyof typeof SETTING_GROUPS;
@@ -107,8 +107,12 @@ export type KeepAliveAlgorithm = (typeof KEEP_ALIVE_ALGORITHMS)[number];
 /** rest_hook_hash_algorithm: md5 is WCS's signature, sha256 ours. */
 export const HOOK_HASH_ALGORITHMS = ['md5', 'sha256'] as const;
 export type HookHashAlgorithmName = (typeof HOOK_HASH_ALGORITHMS)[number];
-export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
-export type LogLevelName = (typeof LOG_LEVELS)[number];
+export const LOG_LEVEL_NAMES = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevelName = (typeof LOG_LEVEL_NAMES)[number];
+export const LOG_FORMAT_NAMES = ['auto', 'json', 'pretty'] as const;
+export type LogFormatName = (typeof LOG_FORMAT_NAMES)[number];
+/** The same list under the name the reload code uses. */
+export const LOG_LEVELS = LOG_LEVEL_NAMES;
 
 export const SETTINGS = [
   // ── RTMP republishing ───────────────────────────────────────────────────────────
@@ -701,17 +705,6 @@ export const SETTINGS = [
     reload: 'live',
   }),
 
-  // ── Logging ─────────────────────────────────────────────────────────────────────
-  setting<'logLevel', LogLevelName>({
-    key: 'log_level',
-    field: 'logLevel',
-    kind: enumKind(LOG_LEVELS),
-    default: 'info',
-    comment: 'Least severe log lines written: debug, info, warn or error.',
-    origin: 'extension',
-    group: 'logging',
-    reload: 'live',
-  }),
   setting({
     key: 'ws_max_sessions_per_ip',
     field: 'wsMaxSessionsPerIp',
@@ -864,6 +857,27 @@ export const SETTINGS = [
     origin: 'extension',
     group: 'lifecycle',
     reload: 'live',
+  }),
+  // ── Logs ────────────────────────────────────────────────────────────────────────
+  setting<'logLevel', LogLevelName>({
+    key: 'log_level',
+    field: 'logLevel',
+    kind: enumKind(LOG_LEVEL_NAMES),
+    default: 'info',
+    comment: 'Least severe log lines written: debug, info, warn or error; the --log-level command-line option overrides it. Changes live on reload.',
+    origin: 'extension',
+    group: 'logs',
+    reload: 'live',
+  }),
+  setting<'logFormat', LogFormatName>({
+    key: 'log_format',
+    field: 'logFormat',
+    kind: enumKind(LOG_FORMAT_NAMES),
+    default: 'auto',
+    comment: 'json: one JSON object a line, for a log collector; pretty: one readable line an event; auto: pretty when stdout is a terminal, else json.',
+    origin: 'extension',
+    group: 'logs',
+    reload: 'restart',
   }),
 ] as const;
 

@@ -1,7 +1,7 @@
 /**
  * The HTTP server of the REST API: fastify with /rest-api/push/* behind optional auth,
  * GET /health, one error handler over the catalogue in errors.ts, and one log line per
- * request. Bodies are read here, so every client error has the same JSON shape. Routes
+ * request (request-log.ts). Bodies are read here, so every client error has the same JSON shape. Routes
  * declare zod schemas (fastify-type-provider-zod): fastify validates bodies with them,
  * and the OpenAPI document at /rest-api/openapi.json is generated from them (api-docs.ts).
  *
@@ -11,7 +11,7 @@
  * - an empty body is `{}` (find_all is often sent with none);
  * - the body must be a JSON object of at most 64 KB.
  */
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { redactRtmpUrlsInText } from '../rtmp/redact-rtmp-url';
@@ -24,6 +24,7 @@ import { registerPushRoutes } from './push-routes';
 import { registerStreamRoutes } from './stream-routes';
 import type { ZodFastifyInstance } from './route-schemas';
 import { fromProviderValidation } from './validation-error';
+import { pathOf, RequestLogController } from './request-log';
 
 export const REST_PREFIX = '/rest-api';
 export const REST_BODY_LIMIT = 64 * 1024;
@@ -42,6 +43,11 @@ export interface RestServerOptions {
   /** The credentials, or an authenticator the owner keeps to change them while running (settings reload). */
   auth: RestAuthOptions | RestAuthenticator;
   logger: RestLogger;
+  /**
+   * The pino logger fastify logs through: one line per request (request-log.ts) and
+   * fastify's own errors, with the service's redaction. None: fastify logs nothing.
+   */
+  httpLogger?: FastifyBaseLogger;
   /**
    * More routes at the root, outside /rest-api and its auth (static pages, WHIP, /metrics).
    * A route that declares a zod schema lands in the OpenAPI document (route-schemas.ts).
@@ -140,9 +146,9 @@ export function createRestServer(opts: RestServerOptions): FastifyInstance {
   const errorCodes = new WeakMap<FastifyRequest, string>();
 
   const app = Fastify({
-    // No fastify logger, so no request logging of its own (it would print URLs and
-    // errors unredacted): the onResponse hook below writes one line per request.
-    logger: false,
+    ...(opts.httpLogger
+      ? { loggerInstance: opts.httpLogger, logController: new RequestLogController((request) => errorCodes.get(request)) }
+      : { logger: false }),
     return503OnClosing: true,
     // A browser keeps idle connections open; closing must not wait for them.
     forceCloseConnections: true,
@@ -171,21 +177,6 @@ export function createRestServer(opts: RestServerOptions): FastifyInstance {
     const body: ErrorBody = { error: 'Not Found', code: 'ROUTE_NOT_FOUND', message: `No route ${request.method} ${pathOf(request)}` };
     errorCodes.set(request, body.code);
     return reply.code(404).send(body);
-  });
-
-  app.addHook('onResponse', async (request, reply) => {
-    const path = pathOf(request);
-    if ((path === '/health' || path === '/ready') && reply.statusCode === 200) return; // probes every few seconds would drown the log
-    const fields: Record<string, unknown> = {
-      method: request.method,
-      path,
-      status: reply.statusCode,
-      ms: Math.round(reply.elapsedTime * 10) / 10,
-    };
-    const code = errorCodes.get(request);
-    if (code) fields.code = code;
-    if (reply.statusCode >= 500) logger.warn('http', fields);
-    else logger.info('http', fields);
   });
 
   // Routes are declared once the document generator has loaded, so it sees every one.
@@ -232,10 +223,4 @@ export function createRestServer(opts: RestServerOptions): FastifyInstance {
     opts.extraRoutes?.(zapp);
   });
   return app;
-}
-
-/** The path without the query string (a query may carry a token). */
-function pathOf(request: FastifyRequest): string {
-  const q = request.url.indexOf('?');
-  return q < 0 ? request.url : request.url.slice(0, q);
 }

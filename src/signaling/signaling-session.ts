@@ -87,17 +87,23 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
   /** Publishes being decided by access control (mediaSessionId → whether the page stopped it meanwhile). */
   private readonly admitting = new Map<string, { cancelled: boolean }>();
   private readonly access: SessionAccess;
+  /** Every line of this session (and of its publishers) carries `session`. */
+  private readonly log: Logger;
+  private readonly openedAt = performance.now();
+  /** Streams of this session that reached PUBLISHING, for its end line. */
+  private published = 0;
 
   constructor(
     private readonly ws: WebSocket,
     private readonly registry: StreamRegistry,
     private readonly webrtc: PublisherOptions,
     private readonly limits: SessionLimits,
-    private readonly log: Logger,
+    log: Logger,
     remote: string,
     openAccess: (sessionId: string) => SessionAccess = () => OPEN_SESSION_ACCESS,
   ) {
     super((event, error) => log.error('session listener threw', { session: this.id, event, error: String(error) }));
+    this.log = log.child({ session: this.id });
     this.access = openAccess(this.id);
     this.log.info('session opened', { session: this.id, remote });
     ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
@@ -144,7 +150,8 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
     else if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) {
       try { this.ws.close(1000); } catch { /* already closing */ }
     }
-    this.log.info('session closed', { session: this.id, reason });
+    // The session's one end line: why, how long, how many streams it published.
+    this.log.info('session ended', { reason, durationMs: Math.round(performance.now() - this.openedAt), published: this.published, serverGoingAway });
     this.emit('close', reason);
     this.removeAllListeners();
   }
@@ -334,7 +341,7 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
 
     let publisher: Publisher;
     try {
-      publisher = await Publisher.create({ streamName: req.name, offerSdp, options: this.webrtc, bitrate: entry.info.bitrate, log: this.log });
+      publisher = await Publisher.create({ streamName: req.name, offerSdp, options: this.webrtc, bitrate: entry.info.bitrate, log: this.log.child({ mediaSessionId: req.mediaSessionId }) });
     } catch (error) {
       const info = error instanceof SdpError ? `Bad SDP: ${error.message}` : WCS_INFO.FAILED_BY_ERROR;
       if (!(error instanceof SdpError)) this.log.error('publisher setup failed', { session: this.id, stream: req.name, error: String(error) });
@@ -368,6 +375,7 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
       this.endStream(entry, 'FAILED', WCS_INFO.STREAM_NAME_ALREADY_IN_USE, String(error));
       return;
     }
+    this.published++;
     this.sendStatus(entry.mediaSessionId, entry.name, 'PUBLISHING');
   }
 

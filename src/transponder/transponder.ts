@@ -109,6 +109,7 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
   private drain: Promise<void> | undefined;
   private audioStarted = false;
   private readonly log: Logger;
+  private readonly createdAt = performance.now();
 
   private readonly onVideo = (frame: VideoFrame): void => {
     if (this.opts.probe !== undefined) this.opts.probe.frameIn('video', frame.pts, performance.now());
@@ -130,7 +131,7 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
   constructor(private readonly opts: TransponderOptions) {
     super();
     this.mediaSessionId = opts.mediaSessionId;
-    this.log = opts.log;
+    this.log = opts.log.child({ mediaSessionId: opts.mediaSessionId, stream: opts.source.streamName });
     const probe = opts.probe;
     // Throws RtmpUrlError for a bad URL: the manager checks before creating us.
     this.push = new PushRestorer({
@@ -301,7 +302,7 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
 
   private onFormat(format: VideoFormat): void {
     this.meter.setFormat({ width: format.width, height: format.height, spsFrameRate: format.sps.frameRate });
-    this.log.info('video format', { mediaSessionId: this.mediaSessionId, width: format.width, height: format.height });
+    this.log.info('video format', { width: format.width, height: format.height });
   }
 
   /**
@@ -314,10 +315,25 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
     const from = this.current;
     this.current = state;
     this.reason = reason;
-    const fields: Record<string, unknown> = { mediaSessionId: this.mediaSessionId, stream: this.opts.source.streamName, url: redactRtmpUrl(this.opts.rtmpUrl), from, reason };
+    const fields: Record<string, unknown> = { url: redactRtmpUrl(this.opts.rtmpUrl), from, reason };
     if (detail !== reason) fields.detail = detail;
-    if (state === 'FAILED') this.log.warn(`transponder ${state}`, fields);
+    if (state === 'FAILED') this.log.warn('push ended', { state, ...fields, ...this.lifeSummary() });
+    else if (state === 'TERMINATED') this.log.info('push ended', { state, ...fields, ...this.lifeSummary() });
     else this.log.info(`transponder ${state}`, fields);
     this.emit('state', state, reason);
+  }
+
+  /** What the push's one end line says besides why: how long, how much, what was lost. */
+  private lifeSummary(): Record<string, unknown> {
+    const { stats } = this.snapshot();
+    return {
+      durationMs: Math.round(performance.now() - this.createdAt),
+      bytes: stats.bytesSent,
+      frames: stats.framesSent,
+      drops: stats.framesDropped,
+      restores: stats.restores,
+      restoreAttempts: stats.restoreAttempts,
+      lastError: stats.lastError,
+    };
   }
 }

@@ -157,6 +157,7 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
   private readonly pipelineStops: Array<() => void> = [];
   private lastRateSample = { at: performance.now(), video: 0, audio: 0, videoFrames: 0 };
   private videoFps = 0;
+  private readonly createdAt = performance.now();
 
   private constructor(
     private readonly pc: RTCPeerConnection,
@@ -239,7 +240,7 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
         videoPayloadType: choice.video?.payloadType,
         bitrateKbps: bitrate,
       });
-      publisher = new Publisher(pc, choice, options, bitrate, log, args.streamName, answerSdp);
+      publisher = new Publisher(pc, choice, options, bitrate, log.child({ stream: args.streamName }), args.streamName, answerSdp);
       publisher.attach();
       return publisher;
     } catch (error) {
@@ -324,6 +325,7 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
    */
   close(reason: string): Promise<void> {
     if (this.closed) return this.drain;
+    const reached = this.stateValue;
     this.stateValue = 'closed';
     this.closeReason = reason;
     for (const t of this.timers) clearInterval(t);
@@ -331,7 +333,19 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
       try { stop(); } catch { /* already stopped */ }
     }
     this.drain = this.pc.close().catch((error: unknown) => this.log.debug('peer connection close failed', { stream: this.streamName, error: String(error) }));
-    this.log.info('publisher closed', { stream: this.streamName, reason, video: this.videoStats.frames, audio: this.audioStats.frames });
+    // The publisher's one end line: why, how long, how much came and what was lost.
+    this.log.info('publisher ended', {
+      reason,
+      reached,
+      durationMs: Math.round(performance.now() - this.createdAt),
+      videoFrames: this.videoStats.frames,
+      audioFrames: this.audioStats.frames,
+      bytes: this.videoStats.bytes + this.audioStats.bytes,
+      packetsLost: this.videoStats.lost + this.audioStats.lost,
+      drops: this.gate.framesDropped,
+      keyframeRequests: this.keyframeRequests,
+      nacksSent: this.nacksSent,
+    });
     this.emit('close', reason);
     this.removeAllListeners();
     return this.drain;

@@ -42,7 +42,7 @@ it('a restore whose DNS answer changed to a metadata address ends FAILED with th
   // One restore attempt asked the guard, was refused, and nothing more was tried.
   expect(g.lookups).toHaveLength(3);
   expect(server.accepted).toBe(1);
-  const failed = log.lines.find((l) => l.msg === 'transponder FAILED');
+  const failed = log.lines.find((l) => l.msg === 'push ended' && l.fields?.state === 'FAILED');
   expect(failed?.fields?.detail).toMatch(/rtmp\.example\.test resolves to 169\.254\.169\.254/);
 });
 

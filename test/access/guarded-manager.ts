@@ -10,6 +10,7 @@ import type { TransponderSource } from '../../src/transponder/transponder';
 import { TypedEmitter } from '../../src/util/typed-emitter';
 import type { AudioFrame, VideoFrame } from '../../src/media/frames';
 import type { Logger } from '../../src/log';
+import { MemoryLogger } from '../helpers/memory-logger';
 
 type SourceEvents = { video: [VideoFrame]; audio: [AudioFrame]; close: [string] };
 
@@ -75,13 +76,4 @@ export function guardedManager(opts: { log: Logger; rules?: Partial<DestinationR
 }
 
 /** A logger that keeps every line, to check what reaches the log (and what does not). */
-export class RecordingLogger implements Logger {
-  readonly lines: Array<{ level: string; msg: string; fields?: Record<string, unknown> }> = [];
-  debug(msg: string, fields?: Record<string, unknown>): void { this.lines.push({ level: 'debug', msg, fields }); }
-  info(msg: string, fields?: Record<string, unknown>): void { this.lines.push({ level: 'info', msg, fields }); }
-  warn(msg: string, fields?: Record<string, unknown>): void { this.lines.push({ level: 'warn', msg, fields }); }
-  error(msg: string, fields?: Record<string, unknown>): void { this.lines.push({ level: 'error', msg, fields }); }
-  text(): string {
-    return this.lines.map((l) => `${l.msg} ${JSON.stringify(l.fields ?? {})}`).join('\n');
-  }
-}
+export { MemoryLogger as RecordingLogger };

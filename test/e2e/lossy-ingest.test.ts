@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Settings } from '../../src/config';
-import { ConsoleLogger, silentLogger } from '../../src/log';
+import { silentLogger } from '../../src/log';
+import { createLogger } from '../../src/ops/log';
 import { TransponderService } from '../../src/server';
 import type { Publisher, PublisherStats } from '../../src/webrtc';
 import { ChromiumBrowser, describeWithChromium, waitForStatus } from '../helpers/chromium';
@@ -85,7 +86,7 @@ describeWithChromium('lossy ingest through a dropping, delaying UDP relay', () =
     nginx = await NginxRtmp.start();
     // Candidates announce 127.0.0.2 (the relay); media sockets bind 127.0.0.1 from 31001 up.
     settings = await loopbackSettings({ ip: '127.0.0.2', ipLocal: '127.0.0.1', mediaPortFrom: MEDIA_PORTS[0]!, mediaPortTo: MEDIA_PORTS[MEDIA_PORTS.length - 1]! });
-    service = new TransponderService(settings, process.env.LOSSY_LOG ? new ConsoleLogger('info') : silentLogger);
+    service = new TransponderService(settings, process.env.LOSSY_LOG ? createLogger({ level: 'info', format: 'auto' }) : silentLogger);
     await service.start();
     browser = new ChromiumBrowser();
     await browser.launch();

@@ -19,6 +19,7 @@ import { LoadPublisher } from '../../tools/load-publisher';
 import { freePort, NginxRtmp } from '../helpers/nginx-rtmp';
 import { StatusWatch } from '../helpers/status-watch';
 import { holdsFor, waitFor, waitForValue } from '../helpers/wait-for';
+import { MemoryLogger } from '../helpers/memory-logger';
 
 jest.setTimeout(120_000);
 
@@ -31,13 +32,6 @@ interface Line {
   fields?: Record<string, unknown>;
 }
 
-class RecordingLog implements Logger {
-  readonly lines: Line[] = [];
-  debug(msg: string, fields?: Record<string, unknown>): void { this.lines.push({ level: 'debug', msg, fields }); }
-  info(msg: string, fields?: Record<string, unknown>): void { this.lines.push({ level: 'info', msg, fields }); }
-  warn(msg: string, fields?: Record<string, unknown>): void { this.lines.push({ level: 'warn', msg, fields }); }
-  error(msg: string, fields?: Record<string, unknown>): void { this.lines.push({ level: 'error', msg, fields }); }
-}
 
 let dir: string;
 let file: string;
@@ -46,7 +40,7 @@ let httpPort: number;
 let wsPort: number;
 let service: TransponderService;
 let publisher: LoadPublisher;
-let log: RecordingLog;
+let log: MemoryLogger;
 const levels: LogLevelName[] = [];
 let push: TransponderInfo;
 let watch: StatusWatch;
@@ -98,7 +92,7 @@ beforeAll(async () => {
   nginx = await NginxRtmp.start();
   [httpPort, wsPort] = [await freePort(), await freePort()];
   writeSettings();
-  log = new RecordingLog();
+  log = new MemoryLogger();
   service = new TransponderService((await loadSettings(file)).settings, log, { settingsFile: file, onLogLevel: (level) => levels.push(level) });
   await service.start();
   publisher = new LoadPublisher({ url: `ws://127.0.0.1:${wsPort}`, streams: 1, namePrefix: 'reload-' });

@@ -5,8 +5,9 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { createRestServer, type RestServerOptions } from '../../src/rest';
+import { createRestServer, type RestLogger, type RestServerOptions } from '../../src/rest';
 import { FakeStreamApi } from './fake-stream-api';
+import { LogCapture } from '../helpers/log-capture';
 import {
   TransponderError,
   type StartupRequest,
@@ -115,19 +116,36 @@ export class FakeTransponderApi implements TransponderApi {
 }
 
 export interface LogLine {
-  level: 'info' | 'warn' | 'error';
+  level: 'debug' | 'info' | 'warn' | 'error';
   msg: string;
   fields?: Record<string, unknown>;
 }
 
-export class RecordingLogger {
-  readonly lines: LogLine[] = [];
-  info(msg: string, fields?: Record<string, unknown>): void { this.lines.push({ level: 'info', msg, fields }); }
-  warn(msg: string, fields?: Record<string, unknown>): void { this.lines.push({ level: 'warn', msg, fields }); }
-  error(msg: string, fields?: Record<string, unknown>): void { this.lines.push({ level: 'error', msg, fields }); }
-  /** Every line as the text a log file would hold. */
+/**
+ * The service's real logger writing into memory: the REST server's own lines and
+ * fastify's request lines (through `httpLogger`) land here, redacted as in production.
+ * `lines` are the parsed lines (fields without time, pid, hostname and reqId).
+ */
+export class RecordingLogger implements RestLogger {
+  readonly capture = new LogCapture();
+  readonly log = this.capture.logger('debug');
+  readonly httpLogger = this.log.httpLogger;
+
+  info(msg: string, fields?: Record<string, unknown>): void { this.log.info(msg, fields); }
+  warn(msg: string, fields?: Record<string, unknown>): void { this.log.warn(msg, fields); }
+  error(msg: string, fields?: Record<string, unknown>): void { this.log.error(msg, fields); }
+
+  get lines(): LogLine[] {
+    return this.capture.lines().map(({ level, msg, fields: { reqId: _reqId, ...fields } }) => ({
+      level: level as LogLine['level'],
+      msg,
+      ...(Object.keys(fields).length > 0 ? { fields } : {}),
+    }));
+  }
+
+  /** Every line as a log file would hold it. */
   text(): string {
-    return this.lines.map((l) => `${l.level} ${l.msg} ${JSON.stringify(l.fields ?? {})}`).join('\n');
+    return this.capture.text();
   }
 }
 
@@ -142,7 +160,7 @@ export function makeServer(overrides: Partial<RestServerOptions> = {}): Harness 
   const api = new FakeTransponderApi();
   const streams = new FakeStreamApi();
   const logger = new RecordingLogger();
-  const app = createRestServer({ api, streams, logger, auth: { disabled: true }, ...overrides });
+  const app = createRestServer({ api, streams, logger, httpLogger: logger.httpLogger, auth: { disabled: true }, ...overrides });
   return { app, api, streams, logger };
 }
 

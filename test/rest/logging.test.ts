@@ -17,31 +17,70 @@ function expectNoSecret(text: string): void {
   expect(text).not.toContain('pa55word');
 }
 
-describe('one log line per request', () => {
+/** fastify's request lines (msg "http"); fastify also says where it listens. */
+function requestLines() {
+  return h.logger.lines.filter((l) => l.msg === 'http');
+}
+
+describe('one log line per request, written by fastify through the service\'s pino', () => {
   test('method, path, status and duration, nothing else', async () => {
     await postJson(h.app, '/push/startup', { streamName: 'cam1', rtmpUrl: SECRET_URL });
-    expect(h.logger.lines).toHaveLength(1);
-    const [line] = h.logger.lines;
-    expect(line.level).toBe('info');
-    expect(line.msg).toBe('http');
-    expect(line.fields).toEqual({ method: 'POST', path: '/rest-api/push/startup', status: 200, ms: expect.any(Number) });
+    expect(requestLines()).toEqual([
+      { level: 'info', msg: 'http', fields: { method: 'POST', path: '/rest-api/push/startup', status: 200, ms: expect.any(Number) } },
+    ]);
+  });
+
+  test('the line carries fastify\'s request id, and no body or header', async () => {
+    await postJson(h.app, '/push/startup', { streamName: 'cam1', rtmpUrl: SECRET_URL }, { 'x-custom-header': 'header-value-1234' });
+    const raw = h.logger.capture.lines().filter((l) => l.msg === 'http');
+    expect(raw).toHaveLength(1);
+    expect(raw[0].fields.reqId).toEqual(expect.any(String));
+    expect(h.logger.text()).not.toContain('header-value-1234');
+    expect(h.logger.text()).not.toContain('streamName');
   });
 
   test('an error answer adds its code', async () => {
     await postJson(h.app, '/push/terminate', { mediaSessionId: 'nope' });
-    expect(h.logger.lines).toEqual([
+    expect(requestLines()).toEqual([
       { level: 'info', msg: 'http', fields: { method: 'POST', path: '/rest-api/push/terminate', status: 404, ms: expect.any(Number), code: 'TRANSPONDER_NOT_FOUND' } },
+    ]);
+  });
+
+  test('an unknown route is one line with its code', async () => {
+    await inject(h.app, { method: 'GET', url: '/nowhere?token=abcdef' });
+    expect(requestLines()).toEqual([
+      { level: 'info', msg: 'http', fields: { method: 'GET', path: '/nowhere', status: 404, ms: expect.any(Number), code: 'ROUTE_NOT_FOUND' } },
+    ]);
+    expect(h.logger.text()).not.toContain('abcdef');
+  });
+
+  test('a 500 is a warning', async () => {
+    h.api.failWith.set('findAll', new Error('boom'));
+    await postJson(h.app, '/push/find_all', {});
+    expect(requestLines()).toEqual([
+      { level: 'warn', msg: 'http', fields: { method: 'POST', path: '/rest-api/push/find_all', status: 500, ms: expect.any(Number), code: 'INTERNAL_ERROR' } },
     ]);
   });
 
   test('the query string is not logged', async () => {
     await inject(h.app, { method: 'POST', url: '/rest-api/push/find_all?token=abc', headers: { 'content-type': 'application/json' }, payload: '{}' });
     expect(h.logger.text()).not.toContain('abc');
-    expect(h.logger.lines[0].fields?.path).toBe('/rest-api/push/find_all');
+    expect(requestLines()[0].fields?.path).toBe('/rest-api/push/find_all');
   });
 
-  test('health probes that succeed are not logged', async () => {
+  test('health probes that succeed are not logged; other requests are', async () => {
     await inject(h.app, { method: 'GET', url: '/health' });
+    await inject(h.app, { method: 'GET', url: '/health?x=1' });
+    expect(requestLines()).toEqual([]);
+    await postJson(h.app, '/push/find_all', {});
+    expect(requestLines()).toHaveLength(1);
+  });
+
+  test('without an httpLogger fastify logs nothing (and the server still answers)', async () => {
+    await h.app.close();
+    h = makeServer({ httpLogger: undefined });
+    const res = await postJson(h.app, '/push/terminate', { mediaSessionId: 'nope' });
+    expect(res.json()).toMatchObject({ code: 'TRANSPONDER_NOT_FOUND' });
     expect(h.logger.lines).toEqual([]);
   });
 });
@@ -56,7 +95,7 @@ describe('an rtmpUrl with a stream key never appears in a log line', () => {
     await postJson(h.app, '/push/startup', { streamName: 'cam1', rtmpUrl: SECRET_URL, width: -1 });
     await postJson(h.app, '/push/startup', { streamName: 'cam1', rtmpUrl: SECRET_URL.replace('rtmp:', 'http:') });
     await postJson(h.app, '/push/startup', `{"streamName":"cam1","rtmpUrl":"${SECRET_URL}"`);
-    expect(h.logger.lines).toHaveLength(3);
+    expect(requestLines()).toHaveLength(3);
     expectNoSecret(h.logger.text());
   });
 

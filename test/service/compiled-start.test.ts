@@ -133,7 +133,7 @@ describe('the compiled build (node dist/src/main.js)', () => {
 
     run!.proc.kill('SIGTERM');
     expect(await run!.exited).toBe(0);
-    expect(run!.output()).toMatch(/stopped.*"clean":true/);
+    expect(run!.output()).toMatch(/"clean":true,"msg":"stopped"/);
   });
 
   it('a push to a stalled destination: /ready 503 at the stream limit; SIGTERM answers 503 while stopping, refuses new sessions, and exits 0 once shutdown_timeout passed', async () => {
@@ -147,7 +147,7 @@ describe('the compiled build (node dist/src/main.js)', () => {
       body: { ready: false, reason: 'STREAM_LIMIT', message: 'Server limit of 1 streams reached', streams: 1, maxStreams: 1 },
     });
     run!.proc.kill('SIGTERM');
-    await waitForOutput(run!, /stopping.*"reason":"SIGTERM"/, 10_000);
+    await waitForOutput(run!, /"reason":"SIGTERM".*"msg":"stopping"/, 10_000);
     // HTTP stays up while stopping and says so; the signaling refuses new sessions.
     const stopping = await probe(svc.http, '/health');
     const ready = await probe(svc.http, '/ready');
@@ -156,20 +156,20 @@ describe('the compiled build (node dist/src/main.js)', () => {
     expect(stopping).toEqual({ status: 503, body: { status: 'stopping' } });
     expect(ready).toEqual({ status: 503, body: { ready: false, reason: 'STOPPING', message: 'The service is stopping', streams: 0, maxStreams: 1 } });
     expect(session).toMatch(/^refused/);
-    expect(run!.output()).toMatch(/transponder TERMINATED .*"reason":"the service is stopping"/);
-    expect(run!.output()).toMatch(/shutdown_timeout passed: tearing down what remains .*"remaining":\[[^\]]*"transponders"/);
-    expect(run!.output()).toMatch(/stopped.*"clean":false/);
+    expect(run!.output()).toMatch(/"state":"TERMINATED".*"reason":"the service is stopping".*"msg":"push ended"/);
+    expect(run!.output()).toMatch(/"remaining":\[[^\]]*"transponders"[^\]]*\],"msg":"shutdown_timeout passed: tearing down what remains"/);
+    expect(run!.output()).toMatch(/"clean":false,"msg":"stopped"/);
   });
 
   it('a second SIGTERM while stopping exits at once (1)', async () => {
     const svc = await startCompiled({ shutdown_timeout: 600_000 });
     await stalledPush(svc);
     run!.proc.kill('SIGTERM');
-    await waitForOutput(run!, /stopping.*"reason":"SIGTERM"/, 10_000);
+    await waitForOutput(run!, /"reason":"SIGTERM".*"msg":"stopping"/, 10_000);
     // The first stop is still waiting for the frozen server to take the unpublish.
     run!.proc.kill('SIGTERM');
     expect(await run!.exited).toBe(1);
     expect(run!.output()).toMatch(/second signal: exiting at once/);
-    expect(run!.output()).not.toMatch(/stopped.*"clean"/);
+    expect(run!.output()).not.toMatch(/"msg":"stopped"/);
   });
 });

@@ -61,7 +61,7 @@ it('SIGHUP applies REST auth at once, reports a port change, and refuses an inva
   fs.writeFileSync(file, `${base}disable_rest_auth=false\nrest_auth_token=hup-token-77\nws.port=${ws + 1}\n`);
   process.kill(service, 'SIGHUP');
   await waitForOutput(run, /settings reloaded/, 10_000);
-  expect(run.output()).toMatch(/need a restart.*"key":"ws\.port"/);
+  expect(run.output()).toMatch(/"restartRequired":\[\{"setting":"ws\.port".*"msg":"settings changed in the file need a restart/);
   expect(await findAll(http)).toBe(401);
   expect(await findAll(http, { authorization: 'Bearer hup-token-77' })).toBe(404);
 

@@ -20,6 +20,7 @@ import type { AudioFrame, VideoFrame } from '../../src/media/frames';
 import { TypedEmitter } from '../../src/util/typed-emitter';
 import { NginxRtmp } from '../helpers/nginx-rtmp';
 import { waitForValue } from '../helpers/wait-for';
+import { MemoryLogger } from '../helpers/memory-logger';
 
 jest.setTimeout(60_000);
 
@@ -45,13 +46,6 @@ interface Line {
   fields?: Record<string, unknown>;
 }
 
-class RecordingLog implements Logger {
-  readonly lines: Line[] = [];
-  debug(msg: string, fields?: Record<string, unknown>): void { this.lines.push({ level: 'debug', msg, fields }); }
-  info(msg: string, fields?: Record<string, unknown>): void { this.lines.push({ level: 'info', msg, fields }); }
-  warn(msg: string, fields?: Record<string, unknown>): void { this.lines.push({ level: 'warn', msg, fields }); }
-  error(msg: string, fields?: Record<string, unknown>): void { this.lines.push({ level: 'error', msg, fields }); }
-}
 
 const ENDED = new Set(['TERMINATED', 'FAILED']);
 const directory: StreamDirectory = { get: (name) => (name === 'cam1' ? new QuietSource('cam1') : undefined), on: () => undefined };
@@ -87,7 +81,7 @@ afterAll(async () => {
 });
 
 /** Pushes cam1 to nginx's rtmps front with the settings in `text`; resolves once it publishes or ends. */
-async function pushWith(text: string, log: Logger = new RecordingLog()): Promise<TransponderInfo> {
+async function pushWith(text: string, log: Logger = new MemoryLogger()): Promise<TransponderInfo> {
   const { settings } = parseSettings(text, 'test.properties');
   manager = new TransponderManager(directory, transponderManagerOptionsFrom(settings), log);
   const { mediaSessionId } = await manager.startup({ streamName: 'cam1', rtmpUrl: `${nginx.tlsUrl('live')}/SECRETKEY`, rtmpTransponderFullUrl: true });
@@ -133,7 +127,7 @@ describe('rtmps:// to a server with a private CA', () => {
   });
 
   it('rtmp_push_tls_verify=false publishes without the CA and warns at every push, without the key', async () => {
-    const log = new RecordingLog();
+    const log = new MemoryLogger();
     const t = await pushWith('rtmp_push_tls_verify=false\n', log);
     expect(t).toMatchObject({ status: 'PUBLISHING' });
     await manager!.startup({ streamName: 'cam1', rtmpUrl: `${nginx.tlsUrl('other')}/SECRETKEY`, rtmpTransponderFullUrl: true });

@@ -13,6 +13,7 @@ function catchError(fn: () => unknown): Error {
   throw new Error('expected a throw');
 }
 import { outputSize } from '../../src/ffmpeg/transcode-output';
+import { silentLogger } from '../../src/log';
 
 describe('transcodeParams (WCS /push/startup width, height, fps, bitrate, keyFrameInterval)', () => {
   // The WCS table: what each combination of fields does to the video.
@@ -132,7 +133,7 @@ describe('TransponderManager.startup refuses a bad transcode field with the fiel
     ['keyFrameInterval', { keyFrameInterval: 3601 }],
     ['width', { width: 8192, height: 8192 }],
   ])('%s in %j', async (field, fields) => {
-    const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+    const silent = silentLogger;
     manager = new TransponderManager(
       new StreamRegistry(silent),
       // Only what startup reads before it checks the transcode fields: these tests

@@ -41,6 +41,8 @@ export interface LoadStreamOptions {
   /** deadline for ESTABLISHED, the answer, ICE/DTLS and PUBLISHING */
   timeoutMs?: number;
   rtmpUrl?: string;
+  /** the WebSDK's `custom` object, sent with `connection` and `publishStream` */
+  custom?: Record<string, unknown>;
   maxBitrateKbps?: number;
 }
 
@@ -152,7 +154,7 @@ export class LoadStream extends TypedEmitter<LoadStreamEvents> {
           this.close(`peer connection ${state}`);
         }
       });
-      await this.client.connect(this.options.url, timeoutMs);
+      await this.client.connect(this.options.url, timeoutMs, this.options.custom);
       await this.pc.setLocalDescription(await this.pc.createOffer());
       await waitForGathering(this.pc, 5000);
       const offer = this.pc.localDescription?.sdp;
@@ -162,6 +164,7 @@ export class LoadStream extends TypedEmitter<LoadStreamEvents> {
         name: this.name,
         sdp: loopbackOnlySdp(offer),
         rtmpUrl: this.options.rtmpUrl,
+        custom: this.options.custom,
         maxBitrate: this.options.maxBitrateKbps,
       }, timeoutMs);
       await this.pc.setRemoteDescription({ type: 'answer', sdp: answer });

@@ -25,6 +25,8 @@ export interface PublishArgs {
   name: string;
   sdp: string;
   rtmpUrl?: string;
+  /** the WebSDK's `custom` object (a publish token, …), sent as the WebSDK sends it */
+  custom?: Record<string, unknown>;
   minBitrate?: number;
   maxBitrate?: number;
 }
@@ -44,8 +46,8 @@ export class WcsClient extends TypedEmitter<WcsClientEvents> {
     return this.closeReason !== undefined;
   }
 
-  /** Opens the socket and establishes the session; rejects after `timeoutMs`. */
-  async connect(url: string, timeoutMs = 10_000): Promise<void> {
+  /** Opens the socket and establishes the session (with the WebSDK's `custom`); rejects after `timeoutMs`. */
+  async connect(url: string, timeoutMs = 10_000, custom?: Record<string, unknown>): Promise<void> {
     if (this.closed) throw new Error(`WCS client is closed (${this.closeReason})`);
     if (this.ws) throw new Error('WCS client is already connected');
     const ws = new WebSocket(url, { perMessageDeflate: false });
@@ -62,7 +64,7 @@ export class WcsClient extends TypedEmitter<WcsClientEvents> {
       };
       const timer = setTimeout(() => settle(new Error(`no ESTABLISHED from ${url} within ${timeoutMs} ms`)), timeoutMs);
       ws.once('error', (e) => settle(new Error(`WebSocket ${url}: ${e.message}`)));
-      ws.once('open', () => this.send('connection', { appKey: 'defaultApp', mediaProviders: ['WebRTC'], keepAlive: false, clientVersion: '2.0', msePacketizationVersion: 2 }));
+      ws.once('open', () => this.send('connection', { appKey: 'defaultApp', mediaProviders: ['WebRTC'], keepAlive: false, clientVersion: '2.0', msePacketizationVersion: 2, custom }));
       ws.on('message', (data) => {
         const msg = this.parse(String(data));
         if (!msg) return;
@@ -97,6 +99,7 @@ export class WcsClient extends TypedEmitter<WcsClientEvents> {
         mediaProvider: 'WebRTC',
         sdp: args.sdp,
         rtmpUrl: args.rtmpUrl,
+        custom: args.custom,
         minBitrate: args.minBitrate,
         maxBitrate: args.maxBitrate,
       });
