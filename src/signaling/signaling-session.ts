@@ -10,6 +10,8 @@ import { parseRtmpUrl, redactRtmpUrl } from '../rtmp/rtmp-url';
 import type { MessageAdmission } from './message-rate-limit';
 import type { RefusalKind } from './signaling-refusals';
 import { OPEN_SESSION_ACCESS, type PublishAdmission, type SessionAccess } from '../access/session-access';
+import type { Playback } from '../playback';
+import { SessionPlayers } from './session-players';
 import {
   encodeConnectionFailed,
   encodeMessage,
@@ -86,6 +88,8 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
   /** Publishes being decided by access control (mediaSessionId → whether the page stopped it meanwhile). */
   private readonly admitting = new Map<string, { cancelled: boolean }>();
   private readonly access: SessionAccess;
+  /** playStream/stopStream, when the server plays streams back */
+  private readonly players?: SessionPlayers;
 
   constructor(
     private readonly ws: WebSocket,
@@ -95,9 +99,13 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
     private readonly log: Logger,
     remote: string,
     openAccess: (sessionId: string) => SessionAccess = () => OPEN_SESSION_ACCESS,
+    playback?: Playback,
   ) {
     super((event, error) => log.error('session listener threw', { session: this.id, event, error: String(error) }));
     this.access = openAccess(this.id);
+    if (playback) {
+      this.players = new SessionPlayers(playback, registry, { sessionId: this.id, send: (text) => this.send(text), track: (drain) => this.track(drain) }, log);
+    }
     this.log.info('session opened', { session: this.id, remote });
     ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
     ws.on('close', (code) => this.close(`socket closed (${code})`));
@@ -134,6 +142,7 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
     if (this.state === 'closed') return;
     this.state = 'closed';
     clearInterval(this.keepAliveTimer);
+    this.players?.close(reason);
     for (const entry of [...this.streams.values()]) {
       if (serverGoingAway) this.dropStream(entry, `server going away: ${reason}`);
       else this.endStream(entry, 'UNPUBLISHED', WCS_INFO.STOPPED_BY_SESSION_DISCONNECT, `session closed: ${reason}`);
@@ -210,12 +219,20 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
         this.onUnpublish(msg.data);
         return;
       case 'playStream': {
+        if (this.players) {
+          this.players.play(msg.data, this.state === 'established');
+          return;
+        }
         // Fail the stream too, so the WebSDK's play promise ends instead of waiting.
         const id = mediaSessionIdOf(msg.data);
         if (id) this.sendStatus(id, undefined, 'FAILED', 'playStream is not supported: this server only receives published streams');
         this.sendFail(msg.message, 'playStream is not supported');
         return;
       }
+      case 'stopStream':
+        if (this.players?.stop(msg.data)) return;
+        this.sendFail('stopStream', 'No such stream is played in this session');
+        return;
       default:
         this.log.debug('unsupported message', { session: this.id, message: msg.message });
         this.sendFail(msg.message, `${msg.message} is not supported`);
