@@ -20,9 +20,10 @@ import { currentBuild } from './ops/metrics-build';
 import { registerMetricsRoute } from './ops/metrics-route';
 import { AuthFailureLimiter } from './rest/auth-failure-limiter';
 import { SignalingServer } from './signaling/signaling-server';
+import { Playback } from './playback';
 import { StreamRegistry } from './streams/stream-registry';
 import { TransponderManager, type TransponderManagerOptions } from './transponder/transponder-manager';
-import { authFailureLimiterOptionsFrom, destinationRulesFrom, ownPortsFrom, publishAccessOptionsFrom, restAuthFrom, signalingOptionsFrom, transponderManagerOptionsFrom } from './server-options';
+import { authFailureLimiterOptionsFrom, destinationRulesFrom, ownPortsFrom, playbackOptionsFrom, publishAccessOptionsFrom, restAuthFrom, signalingOptionsFrom, transponderManagerOptionsFrom } from './server-options';
 import { registerPages } from './web-pages';
 import { DestinationGuard } from './access';
 
@@ -45,6 +46,8 @@ export class TransponderService {
   readonly metricsAuth: MetricsAuthenticator;
   /** Public for metrics: `signaling.refusals` counts what the WebSocket limits refused. */
   readonly signaling: SignalingServer;
+  /** WebRTC players of published streams (playStream); update() its limits on a reload. */
+  readonly playback: Playback;
   /** One authentication, with one failure limiter, for /rest-api, /debug and the admin data. */
   readonly restAuth: RestAuthenticator;
   readonly authFailures: AuthFailureLimiter;
@@ -61,7 +64,9 @@ export class TransponderService {
     this.registry = new StreamRegistry(log);
     this.nodeId = `${randomBytes(16).toString('base64url')}@${settings.ip ?? hostname()}`;
     this.access = new PublishAccess(publishAccessOptionsFrom(settings, this.nodeId), log);
-    this.signaling = new SignalingServer({ ...signalingOptionsFrom(settings), access: this.access }, this.registry, log);
+    const signalingOptions = signalingOptionsFrom(settings);
+    this.playback = new Playback(playbackOptionsFrom(settings), signalingOptions.webrtc, log);
+    this.signaling = new SignalingServer({ ...signalingOptions, access: this.access, playback: this.playback }, this.registry, log);
     this.destinations = new DestinationGuard({
       ...destinationRulesFrom(settings),
       bindAddress: settings.bindAddress,
@@ -129,6 +134,7 @@ export class TransponderService {
       this.stopping = (async () => {
         this.log.info('stopping', { reason });
         await this.signaling.close();
+        await this.playback.close('the server is stopping');
         await this.transponders.close();
         // After the transponders, so their last states are queued; then every hook request ends.
         this.access.close();
