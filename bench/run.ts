@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick] [-- egress ingest relay pipeline hooks]
+ * npm run bench [-- --quick] [-- egress ingest relay pipeline hooks playback]
  *
  * Runs the benchmarks in a private network namespace (loopback only) and prints one
  * markdown report. Figures go into closing notes; nothing here is asserted.
@@ -10,6 +10,7 @@ import { runEgressBench } from './egress';
 import { runHooksBench } from './hooks';
 import { runIngestBench } from './ingest';
 import { runPipelineBench } from './pipeline';
+import { runPlaybackBench } from './playback';
 import { runRelayBench } from './relay';
 
 type Bench = (opts: { quick?: boolean }) => Promise<BenchSection>;
@@ -20,6 +21,7 @@ const BENCHES: Record<string, Bench> = {
   relay: runRelayBench,
   pipeline: runPipelineBench,
   hooks: runHooksBench,
+  playback: runPlaybackBench,
 };
 
 async function main(): Promise<void> {

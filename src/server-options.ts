@@ -15,6 +15,7 @@ import type { TransponderManagerOptions } from './transponder/transponder-manage
 import { RestorePolicy } from './transponder/restore-policy';
 import type { SignalingOptions } from './signaling/signaling-server';
 import type { PublisherOptions } from './webrtc/publisher-options';
+import { defaultPlaybackOptions, type PlaybackOptions } from './playback';
 import type { DestinationRules } from './access';
 import { defaultPublisherOptions } from './webrtc/publisher-options';
 
@@ -53,6 +54,15 @@ export function signalingOptionsFrom(s: Settings): SignalingOptions {
     maxMessagesPerSecond: s.wsMaxMessagesPerSecond,
     messageBurst: s.wsMessageBurst,
     rtmpPushFromClient: s.rtmpPushFromClient,
+  };
+}
+
+/** WebRTC playback (reloadable: Playback.update takes the limits). */
+export function playbackOptionsFrom(s: Settings): PlaybackOptions {
+  return {
+    ...defaultPlaybackOptions,
+    maxViewersPerStream: s.playMaxViewersPerStream,
+    maxViewersTotal: s.playMaxViewers,
   };
 }
 

@@ -29,11 +29,12 @@ import { currentBuild } from './ops/metrics-build';
 import { registerMetricsRoute } from './ops/metrics-route';
 import { AuthFailureLimiter } from './rest/auth-failure-limiter';
 import { SignalingServer } from './signaling/signaling-server';
+import { Playback } from './playback';
 import { StreamRegistry } from './streams/stream-registry';
 import { StreamCatalog } from './streams/stream-catalog';
 import { TransponderManager, type TransponderManagerOptions } from './transponder/transponder-manager';
 import { registerSettingsRoutes } from './rest/settings-routes';
-import { authFailureLimiterOptionsFrom, destinationRulesFrom, ownPortsFrom, publishAccessOptionsFrom, restAuthFrom, signalingOptionsFrom, transponderManagerOptionsFrom } from './server-options';
+import { authFailureLimiterOptionsFrom, destinationRulesFrom, ownPortsFrom, playbackOptionsFrom, publishAccessOptionsFrom, restAuthFrom, signalingOptionsFrom, transponderManagerOptionsFrom } from './server-options';
 import { registerPages } from './web-pages';
 import { DestinationGuard } from './access';
 import { registerReadyRoute } from './health-routes';
@@ -74,6 +75,8 @@ export class TransponderService {
   readonly metricsAuth: MetricsAuthenticator;
   /** Public for metrics: `signaling.refusals` counts what the WebSocket limits refused. */
   readonly signaling: SignalingServer;
+  /** WebRTC players of published streams (playStream); update() its limits on a reload. */
+  readonly playback: Playback;
   /** One authentication, with one failure limiter, for /rest-api, /debug and the admin data. */
   readonly restAuth: RestAuthenticator;
   readonly authFailures: AuthFailureLimiter;
@@ -99,7 +102,9 @@ export class TransponderService {
     this.registry = new StreamRegistry(log);
     this.nodeId = `${randomBytes(16).toString('base64url')}@${settings.ip ?? hostname()}`;
     this.access = new PublishAccess(publishAccessOptionsFrom(settings, this.nodeId), log);
-    this.signaling = new SignalingServer({ ...signalingOptionsFrom(settings), access: this.access }, this.registry, log);
+    const signalingOptions = signalingOptionsFrom(settings);
+    this.playback = new Playback(playbackOptionsFrom(settings), signalingOptions.webrtc, log);
+    this.signaling = new SignalingServer({ ...signalingOptions, access: this.access, playback: this.playback }, this.registry, log);
     this.destinations = new DestinationGuard({
       ...destinationRulesFrom(settings),
       bindAddress: settings.bindAddress,
@@ -185,7 +190,8 @@ export class TransponderService {
     // Everything that can throw comes first (reading the CA file, checking credentials and
     // lists), so a refused reload changes nothing.
     const manager = transponderManagerOptionsFrom(next);
-    const signaling = { ...signalingOptionsFrom(next), access: this.access };
+    const signaling = { ...signalingOptionsFrom(next), access: this.access, playback: this.playback };
+    const { maxViewersPerStream, maxViewersTotal } = playbackOptionsFrom(next);
     const access = publishAccessOptionsFrom(next, this.nodeId);
     DestinationGuard.validate(destinationRulesFrom(next));
     AuthFailureLimiter.validate(authFailureLimiterOptionsFrom(next));
@@ -197,6 +203,7 @@ export class TransponderService {
     this.access.update(access);
     this.transponders.update(manager);
     this.signaling.update(signaling);
+    this.playback.update({ maxViewersPerStream, maxViewersTotal });
     this.shutdownTimeoutMs = next.shutdownTimeout;
     if (next.logLevel !== this.logLevel) {
       this.logLevel = next.logLevel;
@@ -259,6 +266,7 @@ export class TransponderService {
     const releases: Release[] = [
       { part: 'transponders', done: this.transponders.close() },
       { part: 'signaling', done: this.signaling.close() },
+      { part: 'players', done: this.playback.close('the server is stopping') },
     ];
     const remaining = await releasedBy(releases, deadlineMs);
     if (remaining.length > 0) this.log.warn('shutdown_timeout passed: tearing down what remains', { deadlineMs, remaining });

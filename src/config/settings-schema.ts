@@ -706,6 +706,26 @@ export const SETTINGS = [
   }),
 
   setting({
+    key: 'play_max_viewers_per_stream',
+    field: 'playMaxViewersPerStream',
+    kind: integerKind({ min: 0 }),
+    default: 10,
+    comment: 'Players (WebRTC playStream) one published stream may have at once; more are refused with FAILED naming this limit. 0 refuses every play.',
+    origin: 'extension',
+    group: 'signaling',
+    reload: 'live',
+  }),
+  setting({
+    key: 'play_max_viewers',
+    field: 'playMaxViewers',
+    kind: integerKind({ min: 0 }),
+    default: 100,
+    comment: 'Players (WebRTC playStream) the whole server serves at once; more are refused with FAILED naming this limit. Each forwards the publisher\'s media as received (no transcoding).',
+    origin: 'extension',
+    group: 'signaling',
+    reload: 'live',
+  }),
+  setting({
     key: 'ws_max_sessions_per_ip',
     field: 'wsMaxSessionsPerIp',
     kind: integerKind({ min: 0 }),

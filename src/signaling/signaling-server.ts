@@ -12,6 +12,7 @@ import { SessionsPerAddress, sessionsPerAddressInfo } from './sessions-per-addre
 import { SignalingRefusals, type RefusalCounts } from './signaling-refusals';
 import { OPEN_SESSION_ACCESS, type SessionAccess } from '../access/session-access';
 import { SignalingSession } from './signaling-session';
+import type { Playback } from '../playback';
 import { encodeMessage } from './wcs-protocol';
 
 export interface SignalingOptions {
@@ -38,6 +39,8 @@ export interface SignalingOptions {
   rtmpPushFromClient?: boolean;
   /** Decides each session and publish (publish token, REST hooks); none admits all. */
   access?: { openSession(sessionId: string): SessionAccess };
+  /** Plays published streams back over WebRTC (playStream); none refuses playStream. */
+  playback?: Playback;
 }
 
 /** The limits a settings reload may change while sessions are open (see `updateLimits`). */
@@ -203,7 +206,7 @@ export class SignalingServer {
       messageRateInfo: () => messageRateInfo(this.messageRate()),
       refused: (kind, fields) => this.refusalLog.record(kind, { address, ...fields }),
       rtmpPushFromClient: () => this.opts.rtmpPushFromClient ?? true,
-    }, this.log, remote, (sessionId) => this.opts.access?.openSession(sessionId) ?? OPEN_SESSION_ACCESS);
+    }, this.log, remote, (sessionId) => this.opts.access?.openSession(sessionId) ?? OPEN_SESSION_ACCESS, this.opts.playback);
     this.sessions.add(session);
     session.on('close', () => {
       this.sessions.delete(session);

@@ -11,6 +11,8 @@ import { parseRtmpUrl, redactRtmpUrl } from '../rtmp/rtmp-url';
 import type { MessageAdmission } from './message-rate-limit';
 import type { RefusalKind } from './signaling-refusals';
 import { OPEN_SESSION_ACCESS, type PublishAdmission, type SessionAccess } from '../access/session-access';
+import type { Playback } from '../playback';
+import { SessionPlayers } from './session-players';
 import {
   encodeConnectionFailed,
   encodeMessage,
@@ -92,6 +94,8 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
   private readonly openedAt = performance.now();
   /** Streams of this session that reached PUBLISHING, for its end line. */
   private published = 0;
+  /** playStream/stopStream, when the server plays streams back */
+  private readonly players?: SessionPlayers;
 
   constructor(
     private readonly ws: WebSocket,
@@ -101,10 +105,14 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
     log: Logger,
     remote: string,
     openAccess: (sessionId: string) => SessionAccess = () => OPEN_SESSION_ACCESS,
+    playback?: Playback,
   ) {
     super((event, error) => log.error('session listener threw', { session: this.id, event, error: String(error) }));
     this.log = log.child({ session: this.id });
     this.access = openAccess(this.id);
+    if (playback) {
+      this.players = new SessionPlayers(playback, registry, { sessionId: this.id, send: (text) => this.send(text), track: (drain) => this.track(drain) }, log);
+    }
     this.log.info('session opened', { session: this.id, remote });
     ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
     ws.on('close', (code) => this.close(`socket closed (${code})`));
@@ -141,6 +149,7 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
     if (this.state === 'closed') return;
     this.state = 'closed';
     clearInterval(this.keepAliveTimer);
+    this.players?.close(reason);
     for (const entry of [...this.streams.values()]) {
       if (serverGoingAway) this.dropStream(entry, `server going away: ${reason}`);
       else this.endStream(entry, 'UNPUBLISHED', WCS_INFO.STOPPED_BY_SESSION_DISCONNECT, `session closed: ${reason}`);
@@ -218,12 +227,20 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
         this.onUnpublish(msg.data);
         return;
       case 'playStream': {
+        if (this.players) {
+          this.players.play(msg.data, this.state === 'established');
+          return;
+        }
         // Fail the stream too, so the WebSDK's play promise ends instead of waiting.
         const id = mediaSessionIdOf(msg.data);
         if (id) this.sendStatus(id, undefined, 'FAILED', 'playStream is not supported: this server only receives published streams');
         this.sendFail(msg.message, 'playStream is not supported');
         return;
       }
+      case 'stopStream':
+        if (this.players?.stop(msg.data)) return;
+        this.sendFail('stopStream', 'No such stream is played in this session');
+        return;
       default:
         this.log.debug('unsupported message', { session: this.id, message: msg.message });
         this.sendFail(msg.message, `${msg.message} is not supported`);

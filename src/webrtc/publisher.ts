@@ -37,6 +37,18 @@ export type PublisherEvents = {
 
 export type PublisherState = 'connecting' | 'connected' | 'flowing' | 'closed';
 
+/**
+ * A listener of the publisher's raw media (players forward it as received): each RTP
+ * packet after SRTP decryption and before the jitter buffer, in arrival order, and each
+ * RTCP sender report. Called synchronously on the packet path: keep it short, never
+ * keep or change the packet beyond the call.
+ */
+export interface RtpTap {
+  rtp(kind: TrackKind, packet: RtpPacket): void;
+  /** `ntpMs`: the report's NTP time in ms since 1900 (the publisher's clock) */
+  senderReport(kind: TrackKind, ntpMs: number, rtpTimestamp: number): void;
+}
+
 export interface TrackStats {
   packets: number;
   bytes: number;
@@ -93,7 +105,7 @@ function ntpToMs(ntp: bigint): number {
 }
 
 /** Non-loopback IPv4 addresses of this machine. */
-function hostIpv4Addresses(): string[] {
+export function hostIpv4Addresses(): string[] {
   return Object.values(networkInterfaces())
     .flatMap((list) => list ?? [])
     .filter((a) => a.family === 'IPv4' && !a.internal)
@@ -154,6 +166,7 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
   private audioTrack?: MediaStreamTrack;
   private firSequence = 0;
   private readonly attachedTracks = new Set<MediaStreamTrack>();
+  private readonly rtpTaps = new Set<RtpTap>();
   private readonly pipelineStops: Array<() => void> = [];
   private lastRateSample = { at: performance.now(), video: 0, audio: 0, videoFrames: 0 };
   private videoFps = 0;
@@ -280,6 +293,44 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
     return codecs.some((c) => c.rtcpFeedback.some((f) => f.type === 'ccm' && f.parameter === 'fir'));
   }
 
+  /** The codecs this publish negotiated (payload types and fmtp as the browser offered them). */
+  get codecs(): OfferChoice {
+    return this.choice;
+  }
+
+  /**
+   * Adds a listener of the raw RTP and sender reports; returns its removal. With no tap
+   * the packet path only checks an empty set. A throwing tap is removed (and logged), so
+   * one broken player cannot stall the publish.
+   */
+  addRtpTap(tap: RtpTap): () => void {
+    if (this.closed) return () => undefined;
+    this.rtpTaps.add(tap);
+    return () => { this.rtpTaps.delete(tap); };
+  }
+
+  private tapRtp(kind: TrackKind, rtp: RtpPacket): void {
+    for (const tap of this.rtpTaps) {
+      try {
+        tap.rtp(kind, rtp);
+      } catch (error) {
+        this.rtpTaps.delete(tap);
+        this.log.error('rtp tap threw; removed', { stream: this.streamName, error: String(error) });
+      }
+    }
+  }
+
+  private tapSenderReport(kind: TrackKind, ntpMs: number, rtpTimestamp: number): void {
+    for (const tap of this.rtpTaps) {
+      try {
+        tap.senderReport(kind, ntpMs, rtpTimestamp);
+      } catch (error) {
+        this.rtpTaps.delete(tap);
+        this.log.error('rtp tap threw; removed', { stream: this.streamName, error: String(error) });
+      }
+    }
+  }
+
   /** Whether the publish negotiated an audio track (a transponder makes a silent one otherwise). */
   hasAudio(): boolean {
     return this.choice.audio !== undefined;
@@ -329,6 +380,7 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
     this.stateValue = 'closed';
     this.closeReason = reason;
     for (const t of this.timers) clearInterval(t);
+    this.rtpTaps.clear();
     for (const stop of this.pipelineStops) {
       try { stop(); } catch { /* already stopped */ }
     }
@@ -423,12 +475,17 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
         this.log.info('publisher media flowing', { stream: this.streamName });
         this.emit('flowing');
       }
+      if (this.rtpTaps.size > 0) this.tapRtp(kind, rtp);
       jitter.input(rtp);
     };
     const onRtcp = (rtcp: RtcpPacket): void => {
       if (this.closed) return;
       this.lastMediaAt = performance.now();
-      if (rtcp instanceof RtcpSrPacket) this.clock.senderReport(kind, ntpToMs(rtcp.senderInfo.ntpTimestamp), rtcp.senderInfo.rtpTimestamp);
+      if (rtcp instanceof RtcpSrPacket) {
+        const ntpMs = ntpToMs(rtcp.senderInfo.ntpTimestamp);
+        this.clock.senderReport(kind, ntpMs, rtcp.senderInfo.rtpTimestamp);
+        if (this.rtpTaps.size > 0) this.tapSenderReport(kind, ntpMs, rtcp.senderInfo.rtpTimestamp);
+      }
     };
     const rtpSub = track.onReceiveRtp.subscribe(onRtp);
     const rtcpSub = track.onReceiveRtcp.subscribe(onRtcp);
