@@ -47,6 +47,9 @@ export interface SessionLimits {
 /** `connecting`: the connection is being decided (publish token, REST hook connect). */
 type SessionState = 'new' | 'connecting' | 'established' | 'closed';
 
+/** Messages a client may send after `connection` before it is decided; more get "Session not ready". */
+const MAX_MESSAGES_WHILE_CONNECTING = 32;
+
 /** One publish of this session, from publishStream until it ends. */
 interface StreamEntry {
   mediaSessionId: string;
@@ -86,6 +89,8 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
   private lastHeardAt = Date.now();
   private readonly keepAliveTimer: NodeJS.Timeout;
   private badInputLogged = false;
+  /** Messages that came while the connection was being decided, handled once it is established. */
+  private readonly waitingForConnect: WcsMessage[] = [];
   /** Publishes being decided by access control (mediaSessionId → whether the page stopped it meanwhile). */
   private readonly admitting = new Map<string, { cancelled: boolean }>();
   private readonly access: SessionAccess;
@@ -208,6 +213,14 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
   }
 
   private dispatch(msg: WcsMessage): void {
+    // While access control decides the connection (a REST hook may take a while), what the
+    // client sends after `connection` waits its turn, in order: a client that does not wait
+    // for getUserData is served as if the decision had been instant.
+    if (this.state === 'connecting' && msg.message !== 'ping' && msg.message !== 'pong') {
+      if (this.waitingForConnect.length < MAX_MESSAGES_WHILE_CONNECTING) this.waitingForConnect.push(msg);
+      else this.sendFail(msg.message, WCS_INFO.SESSION_NOT_READY);
+      return;
+    }
     switch (msg.message) {
       case 'connection':
         this.onConnection(msg.data).catch((error: unknown) => {
@@ -277,6 +290,10 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
       status: 'ESTABLISHED',
     }));
     this.log.info('session established', { session: this.id, appKey: pick('appKey'), clientVersion: pick('clientVersion') });
+    for (const waiting of this.waitingForConnect.splice(0)) {
+      if (this.closed) return;
+      this.dispatch(waiting);
+    }
   }
 
   private async onPublish(data: unknown[]): Promise<void> {

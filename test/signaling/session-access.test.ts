@@ -88,13 +88,27 @@ describe('SignalingSession with access control', () => {
     expect(access.told).toEqual(['connect', 'close']);
   });
 
-  it('a publish while the connection is being decided is refused as not ready', async () => {
+  it('a publish sent while the connection is being decided waits for it: handled in order once established', async () => {
     send('connection', { appKey: 'defaultApp' });
     await waitFor(() => access.connectAnswer, { what: 'the connect question' });
     send('publishStream', { mediaSessionId: 'm1', name: 'cam1', sdp: syntheticOffer() });
-    await waitFor(() => statuses().length === 1, { what: 'a status' });
-    expect(heard[0]!.data[0]).toMatchObject({ mediaSessionId: 'm1', status: 'FAILED', info: 'Session not ready' });
-    expect(access.told).not.toContain('publish');
+    send('ping', null);
+    await waitFor(() => heard.some((m) => m.message === 'pong'), { what: 'the pong (pings are answered at once)' });
+    expect(access.told).toEqual(['connect']);
+    expect(statuses()).toEqual([]);
+    access.connectAnswer!({ ok: true });
+    await waitFor(() => access.told.includes('publish'), { what: 'the publish to reach access control' });
+    expect(heard.map((m) => m.message).filter((m) => m !== 'pong')).toEqual(['getUserData']);
+  });
+
+  it('a publish sent while the connection is being decided is never handled when the connection is declined', async () => {
+    send('connection', { appKey: 'defaultApp' });
+    await waitFor(() => access.connectAnswer, { what: 'the connect question' });
+    send('publishStream', { mediaSessionId: 'm1', name: 'cam1', sdp: syntheticOffer() });
+    access.connectAnswer!({ ok: false, info: 'Wrong credentials' });
+    await waitFor(() => closedWith !== undefined, { what: 'the close' });
+    expect(access.told).toEqual(['connect', 'close']);
+    expect(statuses()).toEqual([]);
   });
 
   it('a publish is decided before any Publisher; a refusal is FAILED with its info', async () => {
