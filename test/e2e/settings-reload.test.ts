@@ -141,7 +141,7 @@ describe('a settings reload under a live relay', () => {
     expect((await fetch(`http://127.0.0.1:${httpPort}/health`)).status).toBe(200);
     expect(log.lines).toEqual(expect.arrayContaining([
       expect.objectContaining({ level: 'info', msg: 'settings reloaded' }),
-      expect.objectContaining({ level: 'warn', msg: expect.stringMatching(/need a restart/), fields: { restartRequired: [expect.objectContaining({ key: 'http.port' })] } }),
+      expect.objectContaining({ level: 'warn', msg: expect.stringMatching(/need a restart/), fields: { restartRequired: [expect.objectContaining({ setting: 'http.port' })] } }),
     ]));
     expect(JSON.stringify(log.lines)).not.toContain(TOKEN);
 

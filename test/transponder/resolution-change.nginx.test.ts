@@ -19,6 +19,7 @@ import type { AudioFrame, VideoFrame } from '../../src/media/frames';
 import { NginxRtmp } from '../helpers/nginx-rtmp';
 import { oggOpusPackets } from '../media/audio-analysis';
 import { accessUnits } from '../helpers/h264-access-units';
+import { waitFor } from '../helpers/wait-for';
 
 jest.setTimeout(60_000);
 const run = promisify(execFile);
@@ -29,6 +30,8 @@ type SourceEvents = { video: [VideoFrame]; audio: [AudioFrame]; close: [string] 
 class LoopingSource extends TypedEmitter<SourceEvents> implements TransponderSource {
   closed = false;
   private timers: NodeJS.Timeout[] = [];
+  /** Video frames emitted so far (the clip of each size is 60 frames). */
+  videoFrames = 0;
 
   constructor(readonly streamName: string, private readonly video: VideoFrame[], private readonly opus: Buffer[]) {
     super();
@@ -46,11 +49,10 @@ class LoopingSource extends TypedEmitter<SourceEvents> implements TransponderSou
 
   play(): void {
     const t0 = performance.now();
-    let v = 0;
     let a = 0;
     this.timers.push(setInterval(() => {
+      const v = this.videoFrames++;
       this.emit('video', { ...this.video[v % this.video.length], pts: Math.round(t0 + v * (1000 / 30)) });
-      v++;
     }, 1000 / 30));
     this.timers.push(setInterval(() => {
       this.emit('audio', { pts: t0 + a * 20, opus: this.opus[a % this.opus.length] });
@@ -134,14 +136,11 @@ describe.each(['copy', 'on'] as const)('a resolution change behind nginx-rtmp `m
     });
     transponder.start();
     source.play();
-    const deadline = Date.now() + 10_000;
-    while (transponder.state !== 'PUBLISHING') {
-      if (Date.now() > deadline) throw new Error(`not PUBLISHING: ${transponder.state}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    // One player joins before the change (at ~2 s) and reads through it; one joins after it.
+    await waitFor(() => transponder!.state === 'PUBLISHING', { timeoutMs: 10_000, what: 'PUBLISHING', seen: () => transponder!.state });
+    // One player joins before the change (at frame 60) and reads through it; one joins after
+    // it, while the big clip plays (frames 60-119 of each loop).
     const before = play(`${nginx!.url()}/${name}`, 4);
-    await new Promise((r) => setTimeout(r, 2600));
+    await waitFor(() => source!.videoFrames >= 65, { timeoutMs: 15_000, what: 'the source to pass the size change', seen: () => `${source!.videoFrames} frames` });
     const after = play(`${nginx!.url()}/${name}`, 2);
     const views = [await before, await after];
     // The player that joined after the change decodes the new size from the sequence header.
