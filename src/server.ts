@@ -93,7 +93,7 @@ export class TransponderService {
         registerPages(app);
         registerMetricsRoute(app, this.metrics, this.metricsAuth);
         // Publisher stats for benchmarks and operators; behind the REST credentials (and their limiter) when they are on.
-        app.get('/debug/streams', { onRequest: this.restAuth.hook }, async () => this.registry.list().map((p) => p.toJSON()));
+        app.get('/debug/streams', { onRequest: this.restAuth.hook }, async () => this.registry.describe());
       },
     });
   }

@@ -10,6 +10,10 @@ import { parseRtmpUrl, redactRtmpUrl } from '../rtmp/rtmp-url';
 import type { MessageAdmission } from './message-rate-limit';
 import type { RefusalKind } from './signaling-refusals';
 import { OPEN_SESSION_ACCESS, type PublishAdmission, type SessionAccess } from '../access/session-access';
+import { StreamEventState } from '../streams/stream-event-state';
+import { acceptStreamEvent, answerAvailableStream, RecentIds, type StreamMessageContext } from './stream-message-handlers';
+import { encodeVideoRate } from './stream-messages';
+import { VideoRateReporter } from './video-rate-reporter';
 import {
   encodeConnectionFailed,
   encodeMessage,
@@ -53,6 +57,8 @@ interface StreamEntry {
   /** the name is held in the registry until the publisher is added or the publish ends */
   holdsName: boolean;
   info: PublishInfo;
+  /** what the page said with sendStreamEvent (mute state), from publishStream on */
+  events: StreamEventState;
 }
 
 export type SignalingSessionEvents = { close: [string] };
@@ -71,7 +77,9 @@ function failureInfo(reason: string): string {
 
 /**
  * One WebSocket client speaking the WCS protocol: `connection`, `publishStream`,
- * `unPublishStream`, `ping`/`pong`. Everything else gets a `fail` naming the message.
+ * `unPublishStream`, `availableStream`, `sendStreamEvent` (stream-message-handlers.ts),
+ * `ping`/`pong`; it sends `inboundVideoRate` for its live streams. Everything else gets a
+ * `fail` naming the message.
  * Bad input is answered and logged once per session; nothing a client sends can throw.
  */
 export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
@@ -84,8 +92,21 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
   private readonly keepAliveTimer: NodeJS.Timeout;
   private badInputLogged = false;
   /** Publishes being decided by access control (mediaSessionId → whether the page stopped it meanwhile). */
-  private readonly admitting = new Map<string, { cancelled: boolean }>();
+  private readonly admitting = new Map<string, { cancelled: boolean; events: StreamEventState }>();
   private readonly access: SessionAccess;
+  /** inboundVideoRate for each PUBLISHING stream, once a second (the WebSDK's connection quality) */
+  private readonly videoRates = new VideoRateReporter({ send: (id, rate) => this.send(encodeVideoRate('inbound', id, rate)) });
+  /** streams of this session that ended lately: late stream events for them are dropped quietly */
+  private readonly endedStreams = new RecentIds();
+  private readonly streamMessages: StreamMessageContext = {
+    established: () => this.state === 'established',
+    isPublished: (name) => this.registry.get(name)?.closed === false,
+    streamEvents: (id) => this.streams.get(id)?.events ?? this.admitting.get(id)?.events,
+    endedLately: (id) => this.endedStreams.has(id),
+    send: (text) => this.send(text),
+    fail: (apiMethod, info) => this.badInput(info, apiMethod),
+    debug: (message, fields) => this.log.debug(message, { session: this.id, ...fields }),
+  };
 
   constructor(
     private readonly ws: WebSocket,
@@ -134,6 +155,7 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
     if (this.state === 'closed') return;
     this.state = 'closed';
     clearInterval(this.keepAliveTimer);
+    this.videoRates.close();
     for (const entry of [...this.streams.values()]) {
       if (serverGoingAway) this.dropStream(entry, `server going away: ${reason}`);
       else this.endStream(entry, 'UNPUBLISHED', WCS_INFO.STOPPED_BY_SESSION_DISCONNECT, `session closed: ${reason}`);
@@ -209,6 +231,12 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
       case 'unPublishStream':
         this.onUnpublish(msg.data);
         return;
+      case 'availableStream':
+        answerAvailableStream(msg.data, this.streamMessages);
+        return;
+      case 'sendStreamEvent':
+        acceptStreamEvent(msg.data, this.streamMessages);
+        return;
       case 'playStream': {
         // Fail the stream too, so the WebSDK's play promise ends instead of waiting.
         const id = mediaSessionIdOf(msg.data);
@@ -263,6 +291,7 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
     let req = parsed.req;
     const refuse = (info: string): void => {
       this.log.warn('publish refused', { session: this.id, stream: req.name, info });
+      this.endedStreams.add(req.mediaSessionId);
       this.sendStatus(req.mediaSessionId, req.name, 'FAILED', info);
     };
     if (this.state !== 'established') return refuse(WCS_INFO.SESSION_NOT_READY);
@@ -285,7 +314,7 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
     if (!offerSdp) return refuse('SDP offer is missing in publishStream');
     // Access control (REST hook publishStream) decides before any peer connection exists,
     // and may change the name or the rtmpUrl: both are checked below as the page's own.
-    const admitting = { cancelled: false };
+    const admitting = { cancelled: false, events: new StreamEventState() };
     this.admitting.set(req.mediaSessionId, admitting);
     let admission: PublishAdmission;
     try {
@@ -297,6 +326,10 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
       this.admitting.delete(req.mediaSessionId);
     }
     if (this.closed) return;
+    if (admitting.cancelled || !admission.ok) {
+      admitting.events.close();
+      this.endedStreams.add(req.mediaSessionId);
+    }
     if (admitting.cancelled) {
       this.sendStatus(req.mediaSessionId, req.name, 'UNPUBLISHED', WCS_INFO.STOPPED_BY_PUBLISHER_STOP);
       return;
@@ -318,6 +351,7 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
       name: req.name,
       status: 'PENDING',
       holdsName: true,
+      events: admitting.events,
       info: {
         streamName: req.name,
         mediaSessionId: req.mediaSessionId,
@@ -359,12 +393,14 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
     entry.status = 'PUBLISHING';
     entry.holdsName = false;
     try {
-      this.registry.add(entry.publisher, entry.info);
+      this.registry.add(entry.publisher, entry.info, entry.events);
     } catch (error) {
       this.endStream(entry, 'FAILED', WCS_INFO.STREAM_NAME_ALREADY_IN_USE, String(error));
       return;
     }
     this.sendStatus(entry.mediaSessionId, entry.name, 'PUBLISHING');
+    const publisher = entry.publisher;
+    this.videoRates.watch(entry.mediaSessionId, () => publisher.toJSON().video?.bytes);
   }
 
   private onUnpublish(data: unknown[]): void {
@@ -390,7 +426,7 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
   /** Ends a stream without telling the page (the server is going away). */
   private dropStream(entry: StreamEntry, reason: string): void {
     if (this.streams.get(entry.mediaSessionId) !== entry) return;
-    this.streams.delete(entry.mediaSessionId);
+    this.forget(entry);
     if (entry.holdsName) this.registry.release(entry.name);
     entry.holdsName = false;
     if (entry.publisher) this.track(entry.publisher.close(reason));
@@ -398,12 +434,20 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
 
   private endStream(entry: StreamEntry, status: StreamStatus, info: string, reason: string): void {
     if (this.streams.get(entry.mediaSessionId) !== entry) return;
-    this.streams.delete(entry.mediaSessionId);
+    this.forget(entry);
     if (entry.holdsName) this.registry.release(entry.name);
     entry.holdsName = false;
     this.sendStatus(entry.mediaSessionId, entry.name, status, info);
     if (status === 'FAILED') this.log.warn('stream failed', { session: this.id, stream: entry.name, info });
     if (entry.publisher) this.track(entry.publisher.close(reason));
+  }
+
+  /** The stream leaves the session: no more rates, its events end, late events for it are dropped quietly. */
+  private forget(entry: StreamEntry): void {
+    this.streams.delete(entry.mediaSessionId);
+    this.videoRates.unwatch(entry.mediaSessionId);
+    entry.events.close();
+    this.endedStreams.add(entry.mediaSessionId);
   }
 
   /** Resolves when every publisher this session ended has released its peer connection. */
