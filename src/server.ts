@@ -24,6 +24,7 @@ import { StreamRegistry } from './streams/stream-registry';
 import { TransponderManager, type TransponderManagerOptions } from './transponder/transponder-manager';
 import { authFailureLimiterOptionsFrom, destinationRulesFrom, ownPortsFrom, publishAccessOptionsFrom, restAuthFrom, signalingOptionsFrom, transponderManagerOptionsFrom } from './server-options';
 import { registerPages } from './web-pages';
+import { registerWcsExamples } from './wcs-examples';
 import { DestinationGuard } from './access';
 
 export interface ServiceAddresses {
@@ -91,6 +92,7 @@ export class TransponderService {
       logger: log,
       extraRoutes: (app) => {
         registerPages(app);
+        registerWcsExamples(app);
         registerMetricsRoute(app, this.metrics, this.metricsAuth);
         // Publisher stats for benchmarks and operators; behind the REST credentials (and their limiter) when they are on.
         app.get('/debug/streams', { onRequest: this.restAuth.hook }, async () => this.registry.describe());
