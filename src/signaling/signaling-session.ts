@@ -314,7 +314,8 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
     if (!offerSdp) return refuse('SDP offer is missing in publishStream');
     // Access control (REST hook publishStream) decides before any peer connection exists,
     // and may change the name or the rtmpUrl: both are checked below as the page's own.
-    const admitting = { cancelled: false, events: new StreamEventState() };
+    const events = new StreamEventState((event, error) => this.log.error('stream event listener threw', { session: this.id, stream: req.name, event, error: String(error) }));
+    const admitting = { cancelled: false, events };
     this.admitting.set(req.mediaSessionId, admitting);
     let admission: PublishAdmission;
     try {

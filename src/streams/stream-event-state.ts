@@ -1,4 +1,4 @@
-import { TypedEmitter } from '../util/typed-emitter';
+import { TypedEmitter, type ListenerErrorHandler } from '../util/typed-emitter';
 
 /** The stream events a publisher may send (the WebSDK's STREAM_EVENT_TYPE that a publisher sends). */
 export const PUBLISHER_STREAM_EVENT_TYPES = ['audioMuted', 'audioUnmuted', 'videoMuted', 'videoUnmuted', 'data'] as const;
@@ -42,6 +42,11 @@ export class StreamEventState extends TypedEmitter<StreamEventStateEvents> {
   private videoMuted = false;
   private readonly counts: Record<PublisherStreamEventType, number> = { audioMuted: 0, audioUnmuted: 0, videoMuted: 0, videoUnmuted: 0, data: 0 };
   private ended = false;
+
+  /** `onListenerError` hears of a subscriber that threw (the others are still told). */
+  constructor(onListenerError?: ListenerErrorHandler) {
+    super(onListenerError);
+  }
 
   get closed(): boolean {
     return this.ended;
