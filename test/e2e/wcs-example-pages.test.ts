@@ -252,7 +252,9 @@ describeWithChromium('WCS example pages (unchanged, served by the service) in Ch
     });
 
     afterEach(async () => {
-      await stopService('SIGKILL');
+      // SIGTERM, not SIGKILL: tsx runs the service in a child of its own and relays
+      // SIGTERM to it; a SIGKILL would end tsx alone and orphan the service.
+      await stopService('SIGTERM');
     });
 
     afterAll(() => {
