@@ -36,6 +36,7 @@ import { TransponderManager, type TransponderManagerOptions } from './transponde
 import { registerSettingsRoutes } from './rest/settings-routes';
 import { authFailureLimiterOptionsFrom, destinationRulesFrom, ownPortsFrom, playbackOptionsFrom, publishAccessOptionsFrom, restAuthFrom, signalingOptionsFrom, transponderManagerOptionsFrom } from './server-options';
 import { registerPages } from './web-pages';
+import { registerWcsExamples } from './wcs-examples';
 import { DestinationGuard } from './access';
 import { registerReadyRoute } from './health-routes';
 import { healthAnswer, readyAnswer, type ServiceState } from './service-health';
@@ -140,10 +141,11 @@ export class TransponderService {
       httpLogger: httpLoggerOf(log),
       extraRoutes: (app) => {
         registerPages(app);
+        registerWcsExamples(app);
         registerMetricsRoute(app, this.metrics, this.metricsAuth);
         registerReadyRoute(app, () => readyAnswer(this.current, this.signaling.streamLoad));
         // Publisher stats for benchmarks and operators; behind the REST credentials (and their limiter) when they are on.
-        app.get('/debug/streams', { onRequest: this.restAuth.hook }, async () => this.registry.list().map((p) => p.toJSON()));
+        app.get('/debug/streams', { onRequest: this.restAuth.hook }, async () => this.registry.describe());
       },
       extraApiRoutes: (rest) => {
         registerSettingsRoutes(rest, {

@@ -13,6 +13,10 @@ import type { RefusalKind } from './signaling-refusals';
 import { OPEN_SESSION_ACCESS, type PublishAdmission, type SessionAccess } from '../access/session-access';
 import type { Playback } from '../playback';
 import { SessionPlayers } from './session-players';
+import { StreamEventState } from '../streams/stream-event-state';
+import { acceptStreamEvent, answerAvailableStream, RecentIds, type StreamMessageContext } from './stream-message-handlers';
+import { encodeVideoRate } from './stream-messages';
+import { VideoRateReporter } from './video-rate-reporter';
 import {
   encodeConnectionFailed,
   encodeMessage,
@@ -59,6 +63,8 @@ interface StreamEntry {
   /** the name is held in the registry until the publisher is added or the publish ends */
   holdsName: boolean;
   info: PublishInfo;
+  /** what the page said with sendStreamEvent (mute state), from publishStream on */
+  events: StreamEventState;
 }
 
 export type SignalingSessionEvents = { close: [string] };
@@ -77,7 +83,9 @@ function failureInfo(reason: string): string {
 
 /**
  * One WebSocket client speaking the WCS protocol: `connection`, `publishStream`,
- * `unPublishStream`, `ping`/`pong`. Everything else gets a `fail` naming the message.
+ * `unPublishStream`, `availableStream`, `sendStreamEvent` (stream-message-handlers.ts),
+ * `ping`/`pong`; it sends `inboundVideoRate` for its live streams. Everything else gets a
+ * `fail` naming the message.
  * Bad input is answered and logged once per session; nothing a client sends can throw.
  */
 export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
@@ -92,7 +100,7 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
   /** Messages that came while the connection was being decided, handled once it is established. */
   private readonly waitingForConnect: WcsMessage[] = [];
   /** Publishes being decided by access control (mediaSessionId → whether the page stopped it meanwhile). */
-  private readonly admitting = new Map<string, { cancelled: boolean }>();
+  private readonly admitting = new Map<string, { cancelled: boolean; events: StreamEventState }>();
   private readonly access: SessionAccess;
   /** Every line of this session (and of its publishers) carries `session`. */
   private readonly log: Logger;
@@ -101,6 +109,19 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
   private published = 0;
   /** playStream/stopStream, when the server plays streams back */
   private readonly players?: SessionPlayers;
+  /** inboundVideoRate for each PUBLISHING stream, once a second (the WebSDK's connection quality) */
+  private readonly videoRates = new VideoRateReporter({ send: (id, rate) => this.send(encodeVideoRate('inbound', id, rate)) });
+  /** streams of this session that ended lately: late stream events for them are dropped quietly */
+  private readonly endedStreams = new RecentIds();
+  private readonly streamMessages: StreamMessageContext = {
+    established: () => this.state === 'established',
+    isPublished: (name) => this.registry.get(name)?.closed === false,
+    streamEvents: (id) => this.streams.get(id)?.events ?? this.admitting.get(id)?.events,
+    endedLately: (id) => this.endedStreams.has(id),
+    send: (text) => this.send(text),
+    fail: (apiMethod, info) => this.badInput(info, apiMethod),
+    debug: (message, fields) => this.log.debug(message, { session: this.id, ...fields }),
+  };
 
   constructor(
     private readonly ws: WebSocket,
@@ -155,6 +176,7 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
     this.state = 'closed';
     clearInterval(this.keepAliveTimer);
     this.players?.close(reason);
+    this.videoRates.close();
     for (const entry of [...this.streams.values()]) {
       if (serverGoingAway) this.dropStream(entry, `server going away: ${reason}`);
       else this.endStream(entry, 'UNPUBLISHED', WCS_INFO.STOPPED_BY_SESSION_DISCONNECT, `session closed: ${reason}`);
@@ -239,6 +261,12 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
       case 'unPublishStream':
         this.onUnpublish(msg.data);
         return;
+      case 'availableStream':
+        answerAvailableStream(msg.data, this.streamMessages);
+        return;
+      case 'sendStreamEvent':
+        acceptStreamEvent(msg.data, this.streamMessages);
+        return;
       case 'playStream': {
         if (this.players) {
           this.players.play(msg.data, this.state === 'established');
@@ -305,6 +333,7 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
     let req = parsed.req;
     const refuse = (info: string): void => {
       this.log.warn('publish refused', { session: this.id, stream: req.name, info });
+      this.endedStreams.add(req.mediaSessionId);
       this.sendStatus(req.mediaSessionId, req.name, 'FAILED', info);
     };
     if (this.state !== 'established') return refuse(WCS_INFO.SESSION_NOT_READY);
@@ -327,7 +356,8 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
     if (!offerSdp) return refuse('SDP offer is missing in publishStream');
     // Access control (REST hook publishStream) decides before any peer connection exists,
     // and may change the name or the rtmpUrl: both are checked below as the page's own.
-    const admitting = { cancelled: false };
+    const events = new StreamEventState((event, error) => this.log.error('stream event listener threw', { session: this.id, stream: req.name, event, error: String(error) }));
+    const admitting = { cancelled: false, events };
     this.admitting.set(req.mediaSessionId, admitting);
     let admission: PublishAdmission;
     try {
@@ -339,6 +369,10 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
       this.admitting.delete(req.mediaSessionId);
     }
     if (this.closed) return;
+    if (admitting.cancelled || !admission.ok) {
+      admitting.events.close();
+      this.endedStreams.add(req.mediaSessionId);
+    }
     if (admitting.cancelled) {
       this.sendStatus(req.mediaSessionId, req.name, 'UNPUBLISHED', WCS_INFO.STOPPED_BY_PUBLISHER_STOP);
       return;
@@ -360,6 +394,7 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
       name: req.name,
       status: 'PENDING',
       holdsName: true,
+      events: admitting.events,
       info: {
         streamName: req.name,
         mediaSessionId: req.mediaSessionId,
@@ -404,13 +439,15 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
     entry.status = 'PUBLISHING';
     entry.holdsName = false;
     try {
-      this.registry.add(entry.publisher, entry.info);
+      this.registry.add(entry.publisher, entry.info, entry.events);
     } catch (error) {
       this.endStream(entry, 'FAILED', WCS_INFO.STREAM_NAME_ALREADY_IN_USE, String(error));
       return;
     }
     this.published++;
     this.sendStatus(entry.mediaSessionId, entry.name, 'PUBLISHING');
+    const publisher = entry.publisher;
+    this.videoRates.watch(entry.mediaSessionId, () => publisher.toJSON().video?.bytes);
   }
 
   private onUnpublish(data: unknown[]): void {
@@ -436,7 +473,7 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
   /** Ends a stream without telling the page (the server is going away). */
   private dropStream(entry: StreamEntry, reason: string): void {
     if (this.streams.get(entry.mediaSessionId) !== entry) return;
-    this.streams.delete(entry.mediaSessionId);
+    this.forget(entry);
     if (entry.holdsName) this.registry.release(entry.name);
     entry.holdsName = false;
     if (entry.publisher) this.track(entry.publisher.close(reason));
@@ -444,12 +481,20 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
 
   private endStream(entry: StreamEntry, status: StreamStatus, info: string, reason: string): void {
     if (this.streams.get(entry.mediaSessionId) !== entry) return;
-    this.streams.delete(entry.mediaSessionId);
+    this.forget(entry);
     if (entry.holdsName) this.registry.release(entry.name);
     entry.holdsName = false;
     this.sendStatus(entry.mediaSessionId, entry.name, status, info);
     if (status === 'FAILED') this.log.warn('stream failed', { session: this.id, stream: entry.name, info });
     if (entry.publisher) this.track(entry.publisher.close(reason));
+  }
+
+  /** The stream leaves the session: no more rates, its events end, late events for it are dropped quietly. */
+  private forget(entry: StreamEntry): void {
+    this.streams.delete(entry.mediaSessionId);
+    this.videoRates.unwatch(entry.mediaSessionId);
+    entry.events.close();
+    this.endedStreams.add(entry.mediaSessionId);
   }
 
   /** Resolves when every publisher this session ended has released its peer connection. */

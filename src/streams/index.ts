@@ -1,4 +1,5 @@
-export { StreamRegistry, type PublishInfo, type PublishedEntry, type StreamRegistryEvents } from './stream-registry';
+export { StreamRegistry, type PublishInfo, type PublishedEntry, type StreamRegistryEvents, type PublishedStreamStats } from './stream-registry';
 export { StreamCatalog } from './stream-catalog';
 export { REST_TERMINATE_REASON } from './stream-termination';
 export type { StreamApi, PublishedStreamInfo } from './stream-api';
+export { StreamEventState, isPublisherStreamEventType, PUBLISHER_STREAM_EVENT_TYPES, type StreamEvent, type PublisherStreamEventType, type TrackState, type StreamEventSnapshot } from './stream-event-state';

@@ -1,7 +1,8 @@
 import type { Logger } from '../log';
-import type { Publisher } from '../webrtc/publisher';
+import type { Publisher, PublisherStats } from '../webrtc/publisher';
 import type { BitrateWish } from '../webrtc/publisher-options';
 import { TypedEmitter } from '../util/typed-emitter';
+import { StreamEventState, type StreamEvent, type StreamEventSnapshot } from './stream-event-state';
 
 /** What the publish request said besides the media: where to relay, what rate was asked for. */
 export interface PublishInfo {
@@ -20,12 +21,19 @@ export interface PublishedEntry {
   readonly info: PublishInfo;
   /** Epoch ms when it became visible (started publishing). */
   readonly publishedAt: number;
+  /** Its mute states and stream events (sendStreamEvent). */
+  readonly events: StreamEventState;
 }
 
 export type StreamRegistryEvents = {
   publish: [Publisher, PublishInfo];
   unpublish: [Publisher, string];
+  /** a publisher's sendStreamEvent (mute, unmute, data), after its state changed */
+  streamEvent: [Publisher, StreamEvent];
 };
+
+/** A published stream as /debug/streams shows it: the publisher's figures and its stream events. */
+export type PublishedStreamStats = PublisherStats & StreamEventSnapshot;
 
 /**
  * Stream name → live Publisher. A name is reserved while its peer connection is being
@@ -48,6 +56,11 @@ export class StreamRegistry extends TypedEmitter<StreamRegistryEvents> {
     return this.publishers.get(name)?.info;
   }
 
+  /** The stream's mute state and its event feed (subscribe to 'event'); undefined when not published. */
+  events(name: string): StreamEventState | undefined {
+    return this.publishers.get(name)?.events;
+  }
+
   list(): Publisher[] {
     return [...this.publishers.values()].map((e) => e.publisher);
   }
@@ -55,6 +68,11 @@ export class StreamRegistry extends TypedEmitter<StreamRegistryEvents> {
   /** Every published stream with what its publish said, in the order they started. */
   entries(): PublishedEntry[] {
     return [...this.publishers.values()];
+  }
+
+  /** Every published stream's figures with its mute state, for /debug/streams. */
+  describe(): PublishedStreamStats[] {
+    return [...this.publishers.values()].map((e) => ({ ...e.publisher.toJSON(), ...e.events.toJSON() }));
   }
 
   /** True when the name is neither published nor being set up. */
@@ -73,14 +91,21 @@ export class StreamRegistry extends TypedEmitter<StreamRegistryEvents> {
     this.reserved.delete(name);
   }
 
-  /** Makes a publisher visible under its name (reserved by `reserve`); emits 'publish'. */
-  add(publisher: Publisher, info: PublishInfo): void {
+  /**
+   * Makes a publisher visible under its name (reserved by `reserve`); emits 'publish'.
+   * `events` carries what the page said before PUBLISHING (a mute sent early); the
+   * registry closes it when the publisher leaves.
+   */
+  add(publisher: Publisher, info: PublishInfo, events: StreamEventState = new StreamEventState()): void {
     const name = publisher.streamName;
     if (publisher.closed) throw new Error(`publisher ${name} is closed`);
     if (this.publishers.has(name)) throw new Error(`stream ${name} is already published`);
     this.reserved.delete(name);
-    this.publishers.set(name, { publisher, info, publishedAt: Date.now() });
+    if (events.closed) throw new Error(`stream events of ${name} are closed`);
+    this.publishers.set(name, { publisher, info, events, publishedAt: Date.now() });
+    events.on('event', (event) => this.emit('streamEvent', publisher, event));
     publisher.once('close', (reason) => {
+      events.close();
       if (this.publishers.get(name)?.publisher !== publisher) return;
       this.publishers.delete(name);
       this.emit('unpublish', publisher, reason);
