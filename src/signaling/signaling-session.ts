@@ -412,7 +412,7 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
     try {
       publisher = await Publisher.create({ streamName: req.name, offerSdp, options: this.webrtc, bitrate: entry.info.bitrate, log: this.log.child({ mediaSessionId: req.mediaSessionId }) });
     } catch (error) {
-      const info = error instanceof SdpError ? `Bad SDP: ${error.message}` : WCS_INFO.FAILED_BY_ERROR;
+      const info = error instanceof SdpError ? (error.info ?? `Bad SDP: ${error.message}`) : WCS_INFO.FAILED_BY_ERROR;
       if (!(error instanceof SdpError)) this.log.error('publisher setup failed', { session: this.id, stream: req.name, error: String(error) });
       if (this.streams.get(req.mediaSessionId) === entry) this.endStream(entry, 'FAILED', info, info);
       return;
