@@ -1,0 +1,101 @@
+/**
+ * A VP8-only publisher end to end: Chromium publishes with the official WebSDK, H.264
+ * stripped from its offer (`stripCodecs: 'H264'`, what Firefox without OpenH264 offers),
+ * the service takes VP8, and a REST startup transcodes it to H.264 for nginx-rtmp, where
+ * the recording is decoded. With transcoding_disabled the same publish is refused with
+ * WCS's info. Runs in a private network namespace; everything is on 127.0.0.1.
+ */
+import type { Page } from 'playwright-core';
+import type { Settings } from '../../src/config';
+import { silentLogger } from '../../src/log';
+import { TransponderService } from '../../src/server';
+import type { PublisherStats } from '../../src/webrtc/publisher';
+import { ChromiumBrowser, describeWithChromium, waitForStatus } from '../helpers/chromium';
+import { recordedMs } from '../helpers/flv-recording';
+import { loopbackSettings } from '../helpers/loopback-settings';
+import { decodeErrors, ffprobePackets, ffprobeStreams } from '../helpers/media-tools';
+import { NginxRtmp } from '../helpers/nginx-rtmp';
+import { PushApi } from '../helpers/push-api';
+import { waitForValue } from '../helpers/wait-for';
+
+jest.setTimeout(120_000);
+
+describeWithChromium('a VP8-only WebSDK publisher', () => {
+  let nginx: NginxRtmp;
+  let service: TransponderService;
+  let settings: Settings;
+  let browser: ChromiumBrowser;
+  const pages: Page[] = [];
+
+  beforeAll(async () => {
+    nginx = await NginxRtmp.start({ hooks: false });
+    settings = await loopbackSettings();
+    service = new TransponderService(settings, silentLogger);
+    await service.start();
+    browser = new ChromiumBrowser();
+    await browser.launch();
+  });
+
+  afterEach(async () => {
+    for (const p of pages.splice(0)) await p.close().catch(() => undefined);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await service?.stop();
+    await nginx?.stop();
+  });
+
+  async function openPublisher(name: string): Promise<Page> {
+    const page = await browser.newPage(
+      `http://127.0.0.1:${settings.httpPort}/?server=ws://127.0.0.1:${settings.wsPort}&name=${name}&autostart=1&width=640&height=480&stripCodecs=H264`,
+    );
+    pages.push(page);
+    return page;
+  }
+
+  async function publisherStats(name: string): Promise<PublisherStats | undefined> {
+    const res = await fetch(`http://127.0.0.1:${settings.httpPort}/debug/streams`);
+    return ((await res.json()) as PublisherStats[]).find((p) => p.streamName === name);
+  }
+
+  it('is accepted as VP8 and relayed transcoded to H.264 + AAC, decodable at nginx', async () => {
+    const page = await openPublisher('vp8cam');
+    expect((await waitForStatus(page, ['PUBLISHING', 'FAILED'], 30_000)).status).toBe('PUBLISHING');
+    const stats = await waitForValue(async () => {
+      const s = await publisherStats('vp8cam');
+      return s?.video && s.video.keyframes > 0 ? s : undefined;
+    }, { what: 'VP8 keyframes from the publisher', timeoutMs: 15_000, intervalMs: 200 });
+    expect(stats.video).toMatchObject({ codec: 'vp8', width: 640, height: 480 });
+
+    const api = new PushApi(settings.httpPort);
+    const started = await api.startup({ streamName: 'vp8cam', rtmpUrl: nginx.url() });
+    const running = await api.waitForStatus(started.mediaSessionId, 'PUBLISHING', 30_000);
+    expect(running).toMatchObject({ transcoding: true });
+
+    const file = await waitForValue(() => nginx.recordings('rtmp_vp8cam')[0], { what: 'a recording', timeoutMs: 10_000, intervalMs: 100 });
+    await waitForValue(() => recordedMs(file) >= 3000, { what: '3 s recorded', timeoutMs: 30_000, intervalMs: 200 });
+    expect((await api.call('terminate', { mediaSessionId: started.mediaSessionId })).status).toBe(200);
+    await waitForValue(() => nginx.recordingsDone('rtmp_vp8cam') === 1, { what: 'nginx to close the recording', timeoutMs: 10_000, intervalMs: 100 });
+
+    const streams = await ffprobeStreams(file);
+    expect(streams.find((s) => s.codec_type === 'video')).toMatchObject({ codec_name: 'h264', width: 640, height: 480 });
+    expect(streams.find((s) => s.codec_type === 'audio')).toMatchObject({ codec_name: 'aac' });
+    expect(await decodeErrors(file)).toBe('');
+    const packets = await ffprobePackets(file);
+    expect(packets.filter((p) => p.codec_type === 'video').length).toBeGreaterThan(30);
+    expect(packets.filter((p) => p.codec_type === 'audio').length).toBeGreaterThan(50);
+  });
+
+  it('is refused with "Transcoding required, but disabled" when transcoding_disabled=true', async () => {
+    service.applySettings({ ...settings, transcodingDisabled: true });
+    try {
+      const page = await openPublisher('vp8refused');
+      const state = await waitForStatus(page, ['PUBLISHING', 'FAILED'], 30_000);
+      expect([state.status, state.info]).toEqual(['FAILED', 'Transcoding required, but disabled']);
+      expect(await publisherStats('vp8refused')).toBeUndefined();
+    } finally {
+      service.applySettings(settings);
+    }
+  });
+});
