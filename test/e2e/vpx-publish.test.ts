@@ -1,7 +1,7 @@
 /**
- * A VP8-only publisher end to end: Chromium publishes with the official WebSDK, H.264
- * stripped from its offer (`stripCodecs: 'H264'`, what Firefox without OpenH264 offers),
- * the service takes VP8, and a REST startup transcodes it to H.264 for nginx-rtmp, where
+ * A VP8-only (and a VP9-only) publisher end to end: Chromium publishes with the official
+ * WebSDK, H.264 stripped from its offer (`stripCodecs: 'H264'`, what Firefox without
+ * OpenH264 offers; 'H264,VP8' for VP9), the service takes VP8 (VP9), and a REST startup transcodes it to H.264 for nginx-rtmp, where
  * the recording is decoded. With transcoding_disabled the same publish is refused with
  * WCS's info. Runs in a private network namespace; everything is on 127.0.0.1.
  */
@@ -46,9 +46,9 @@ describeWithChromium('a VP8-only WebSDK publisher', () => {
     await nginx?.stop();
   });
 
-  async function openPublisher(name: string): Promise<Page> {
+  async function openPublisher(name: string, stripCodecs = 'H264'): Promise<Page> {
     const page = await browser.newPage(
-      `http://127.0.0.1:${settings.httpPort}/?server=ws://127.0.0.1:${settings.wsPort}&name=${name}&autostart=1&width=640&height=480&stripCodecs=H264`,
+      `http://127.0.0.1:${settings.httpPort}/?server=ws://127.0.0.1:${settings.wsPort}&name=${name}&autostart=1&width=640&height=480&stripCodecs=${stripCodecs}`,
     );
     pages.push(page);
     return page;
@@ -59,24 +59,28 @@ describeWithChromium('a VP8-only WebSDK publisher', () => {
     return ((await res.json()) as PublisherStats[]).find((p) => p.streamName === name);
   }
 
-  it('is accepted as VP8 and relayed transcoded to H.264 + AAC, decodable at nginx', async () => {
-    const page = await openPublisher('vp8cam');
+  it.each([
+    { codec: 'vp8', stripCodecs: 'H264' },
+    { codec: 'vp9', stripCodecs: 'H264,VP8' },
+  ])('$codec (stripCodecs=$stripCodecs) is accepted and relayed transcoded to H.264 + AAC, decodable at nginx', async ({ codec, stripCodecs }) => {
+    const name = `${codec}cam`;
+    const page = await openPublisher(name, stripCodecs);
     expect((await waitForStatus(page, ['PUBLISHING', 'FAILED'], 30_000)).status).toBe('PUBLISHING');
     const stats = await waitForValue(async () => {
-      const s = await publisherStats('vp8cam');
+      const s = await publisherStats(name);
       return s?.video && s.video.keyframes > 0 ? s : undefined;
     }, { what: 'VP8 keyframes from the publisher', timeoutMs: 15_000, intervalMs: 200 });
-    expect(stats.video).toMatchObject({ codec: 'vp8', width: 640, height: 480 });
+    expect(stats.video).toMatchObject({ codec, width: 640, height: 480 });
 
     const api = new PushApi(settings.httpPort);
-    const started = await api.startup({ streamName: 'vp8cam', rtmpUrl: nginx.url() });
+    const started = await api.startup({ streamName: name, rtmpUrl: nginx.url() });
     const running = await api.waitForStatus(started.mediaSessionId, 'PUBLISHING', 30_000);
     expect(running).toMatchObject({ transcoding: true });
 
-    const file = await waitForValue(() => nginx.recordings('rtmp_vp8cam')[0], { what: 'a recording', timeoutMs: 10_000, intervalMs: 100 });
+    const file = await waitForValue(() => nginx.recordings(`rtmp_${name}`)[0], { what: 'a recording', timeoutMs: 10_000, intervalMs: 100 });
     await waitForValue(() => recordedMs(file) >= 3000, { what: '3 s recorded', timeoutMs: 30_000, intervalMs: 200 });
     expect((await api.call('terminate', { mediaSessionId: started.mediaSessionId })).status).toBe(200);
-    await waitForValue(() => nginx.recordingsDone('rtmp_vp8cam') === 1, { what: 'nginx to close the recording', timeoutMs: 10_000, intervalMs: 100 });
+    await waitForValue(() => nginx.recordingsDone(`rtmp_${name}`) === 1, { what: 'nginx to close the recording', timeoutMs: 10_000, intervalMs: 100 });
 
     const streams = await ffprobeStreams(file);
     expect(streams.find((s) => s.codec_type === 'video')).toMatchObject({ codec_name: 'h264', width: 640, height: 480 });
