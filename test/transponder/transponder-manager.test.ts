@@ -8,28 +8,10 @@ import { waitFor } from '../helpers/wait-for';
 import { TransponderManager, type StreamDirectory } from '../../src/transponder/transponder-manager';
 import { RestorePolicy } from '../../src/transponder/restore-policy';
 import { TransponderError, type TransponderErrorCode } from '../../src/transponder/transponder-api';
-import type { TransponderSource } from '../../src/transponder/transponder';
-import { TypedEmitter } from '../../src/util/typed-emitter';
-import type { AudioFrame, VideoFrame } from '../../src/media/frames';
 import { silentLogger } from '../../src/log';
+import { QuietSource } from '../helpers/quiet-source';
 
 jest.setTimeout(30_000);
-
-type SourceEvents = { video: [VideoFrame]; audio: [AudioFrame]; close: [string] };
-
-class QuietSource extends TypedEmitter<SourceEvents> implements TransponderSource {
-  closed = false;
-  constructor(readonly streamName: string) {
-    super();
-  }
-  hasAudio(): boolean {
-    return true;
-  }
-  hasVideo(): boolean {
-    return true;
-  }
-  requestKeyframe(): void {}
-}
 
 let server: ScriptedRtmpServer;
 let manager: TransponderManager;
