@@ -124,7 +124,19 @@ export class TransponderService {
     this.authFailures = new AuthFailureLimiter(authFailureLimiterOptionsFrom(settings));
     this.restAuth = new RestAuthenticator(restAuthFrom(settings), this.authFailures);
     this.metrics = new ServiceMetrics(
-      { transponders: this.transponders, publishers: this.registry, signalingSessions: () => this.signaling.sessionCount, ffmpegProcesses: liveChildProcessCount },
+      {
+        transponders: this.transponders,
+        publishers: this.registry,
+        players: this.playback,
+        signalingSessions: () => this.signaling.sessionCount,
+        ffmpegProcesses: liveChildProcessCount,
+        serviceState: () => this.current,
+        access: {
+          signalingRefusals: () => this.signaling.refusals,
+          authFailures: () => ({ ...this.authFailures.stats, trackedAddresses: this.authFailures.trackedAddresses }),
+          hooks: () => this.access.hookStats,
+        },
+      },
       { build: currentBuild() },
     );
     this.metricsAuth = new MetricsAuthenticator(this.restAuth, settings.metricsToken, this.authFailures);
