@@ -20,7 +20,7 @@ import { PublishAccess } from './access';
 import { SettingsError, SettingsReloader, type LogLevelName, type ReloadOutcome, type Settings } from './config';
 import type { Logger } from './log';
 import { exposureWarning, isLoopbackBindAddress } from './access/exposure-warning';
-import { httpLoggerOf } from './ops/log';
+import { httpLoggerOf, unsaidListeningText } from './ops/log';
 import { createRestServer, RestAuthenticator } from './rest';
 import { liveChildProcessCount } from './ffmpeg/child-process';
 import { ServiceMetrics } from './ops/metrics';
@@ -234,7 +234,8 @@ export class TransponderService {
   }
 
   async start(): Promise<ServiceAddresses> {
-    this.httpListening = this.http.listen({ port: this.settings.httpPort, host: this.settings.bindAddress });
+    // fastify's own "Server listening at" line would repeat part of ours ("rtmp-transponder started").
+    this.httpListening = this.http.listen({ port: this.settings.httpPort, host: this.settings.bindAddress, listenTextResolver: unsaidListeningText });
     await this.httpListening;
     this.refuseIfStopped();
     await this.signaling.listen();
