@@ -20,7 +20,7 @@ import { PublishAccess } from './access';
 import { SettingsError, SettingsReloader, type LogLevelName, type ReloadOutcome, type Settings } from './config';
 import type { Logger } from './log';
 import { exposureWarning, isLoopbackBindAddress } from './access/exposure-warning';
-import { httpLoggerOf } from './ops/log';
+import { httpLoggerOf, unsaidListeningText } from './ops/log';
 import { createRestServer, RestAuthenticator } from './rest';
 import { liveChildProcessCount } from './ffmpeg/child-process';
 import { ServiceMetrics } from './ops/metrics';
@@ -124,7 +124,19 @@ export class TransponderService {
     this.authFailures = new AuthFailureLimiter(authFailureLimiterOptionsFrom(settings));
     this.restAuth = new RestAuthenticator(restAuthFrom(settings), this.authFailures);
     this.metrics = new ServiceMetrics(
-      { transponders: this.transponders, publishers: this.registry, signalingSessions: () => this.signaling.sessionCount, ffmpegProcesses: liveChildProcessCount },
+      {
+        transponders: this.transponders,
+        publishers: this.registry,
+        players: this.playback,
+        signalingSessions: () => this.signaling.sessionCount,
+        ffmpegProcesses: liveChildProcessCount,
+        serviceState: () => this.current,
+        access: {
+          signalingRefusals: () => this.signaling.refusals,
+          authFailures: () => ({ ...this.authFailures.stats, trackedAddresses: this.authFailures.trackedAddresses }),
+          hooks: () => this.access.hookStats,
+        },
+      },
       { build: currentBuild() },
     );
     this.metricsAuth = new MetricsAuthenticator(this.restAuth, settings.metricsToken, this.authFailures);
@@ -222,7 +234,8 @@ export class TransponderService {
   }
 
   async start(): Promise<ServiceAddresses> {
-    this.httpListening = this.http.listen({ port: this.settings.httpPort, host: this.settings.bindAddress });
+    // fastify's own "Server listening at" line would repeat part of ours ("rtmp-transponder started").
+    this.httpListening = this.http.listen({ port: this.settings.httpPort, host: this.settings.bindAddress, listenTextResolver: unsaidListeningText });
     await this.httpListening;
     this.refuseIfStopped();
     await this.signaling.listen();

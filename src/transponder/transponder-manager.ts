@@ -65,8 +65,8 @@ export type TransponderManagerEvents = {
   started: [TransponderInfo];
   /** A transponder reached TERMINATED or FAILED; once per transponder. */
   ended: [TransponderInfo];
-  /** A startup was refused with this code (REST, publishStream.rtmpUrl or auto start). */
-  refused: [TransponderErrorCode];
+  /** A startup was refused with this code (REST, publishStream.rtmpUrl or auto start), and the destination guard's rule when it refused. */
+  refused: [code: TransponderErrorCode, rule?: string];
 };
 
 interface Entry {
@@ -128,7 +128,7 @@ export class TransponderManager extends TypedEmitter<TransponderManagerEvents> i
     try {
       return await this.tryStartup(req);
     } catch (err) {
-      if (err instanceof TransponderError) this.emit('refused', err.code);
+      if (err instanceof TransponderError) this.emit('refused', err.code, err.rule);
       throw err;
     }
   }

@@ -233,14 +233,17 @@ describeWithChromium('WCS example pages (unchanged, served by the service) in Ch
       return r;
     }
 
+    /** Stops the service as an operator would (tsx relays SIGTERM to it); then nothing of the run is left, whatever happened. */
     async function stopService(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
       const r = run;
       run = undefined;
-      if (!r || r.proc.exitCode !== null) return r?.proc.exitCode ?? null;
-      r.proc.kill(signal);
-      const timer = setTimeout(() => r.proc.kill('SIGKILL'), 20_000);
+      if (!r) return null;
+      if (r.proc.exitCode === null && r.proc.signalCode === null) r.proc.kill(signal);
+      // A service that does not stop in time: tsx and the service under it, SIGKILLed as a group.
+      const timer = setTimeout(() => void r.end(), 20_000);
       const code = await r.exited;
       clearTimeout(timer);
+      await r.end();
       return code;
     }
 
@@ -252,8 +255,8 @@ describeWithChromium('WCS example pages (unchanged, served by the service) in Ch
     });
 
     afterEach(async () => {
-      // SIGTERM, not SIGKILL: tsx runs the service in a child of its own and relays
-      // SIGTERM to it; a SIGKILL would end tsx alone and orphan the service.
+      // SIGTERM first, so the service stops as in production; stopService then ends
+      // the run's process group (tsx runs the service in a child of its own).
       await stopService('SIGTERM');
     });
 

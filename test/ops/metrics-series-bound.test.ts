@@ -55,7 +55,19 @@ beforeEach(async () => {
     silentLogger,
   );
   metrics = new ServiceMetrics(
-    { transponders: manager, publishers: new StreamRegistry(), signalingSessions: () => 0, ffmpegProcesses: liveChildProcessCount },
+    {
+      transponders: manager,
+      publishers: new StreamRegistry(),
+      players: { viewerCount: 0, list: () => [] },
+      signalingSessions: () => 0,
+      ffmpegProcesses: liveChildProcessCount,
+      serviceState: () => 'serving',
+      access: {
+        signalingRefusals: () => ({ sessionsPerAddress: 0, messageRate: 0, streamsPerSession: 0, streamsTotal: 0 }),
+        authFailures: () => ({ failures: 0, refused: 0, evictions: 0, trackedAddresses: 0 }),
+        hooks: () => ({ queued: 0, delivered: 0, retried: 0, dropped: 0, inFlight: 0, waiting: 0 }),
+      },
+    },
     // Node's own series (GC kinds, handle types) come and go with what the process does: not ours to bound.
     { build: { version: 'test', nodeVersion: process.versions.node }, processMetrics: false },
   );
