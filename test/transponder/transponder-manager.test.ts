@@ -85,6 +85,17 @@ describe('TransponderManager', () => {
     expect(lookups).toBe(3); // refused before their first await
   });
 
+  it('startups while the service stops are refused SERVICE_STOPPING (503), also one that was waiting on its destination check', async () => {
+    manager = makeManager(100);
+    const url = `rtmp://localhost:${server.port}/live`;
+    const waiting = manager.startup({ streamName: 'cam1', rtmpUrl: url });
+    const closing = manager.close();
+    const after = manager.startup({ streamName: 'cam1', rtmpUrl: `${url}2` });
+    expect(await outcomes([waiting, after])).toEqual(['SERVICE_STOPPING', 'SERVICE_STOPPING']);
+    await closing;
+    expect(manager.findAll()).toEqual([]);
+  });
+
   it('a startup that fails after its reservation gives the key back', async () => {
     manager = makeManager(100);
     const url = `rtmp://localhost:${server.port}/live`;
