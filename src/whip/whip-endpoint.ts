@@ -11,6 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { checkBearerToken } from '../access/bearer-token';
+import { DEFAULT_APP_KEY } from '../access/rest-hooks/session-hooks';
 import type { PublishAdmission, SessionAccess } from '../access/session-access';
 import type { Logger } from '../log';
 import { redactRtmpUrl } from '../rtmp/rtmp-url';
@@ -25,8 +26,8 @@ import { DELETED_BY_CLIENT, WhipSession } from './whip-session';
 
 export interface WhipParts {
   registry: StreamRegistry;
-  /** who may publish: the same access control as the WebSocket path */
-  access: { openSession(sessionId: string): SessionAccess };
+  /** who may publish: the same access control as the WebSocket path (the bearer token is checked here) */
+  access: { openSession(sessionId: string, opts: { tokenChecked: true }): SessionAccess };
   /** streams being set up or published over every ingest path (WHIP included), for max_streams_total */
   totalStreams: () => number;
   log: Logger;
@@ -55,6 +56,10 @@ export function mediaTypeOf(contentType: string | undefined): string {
 }
 
 const MAX_NAME_LENGTH = 256;
+
+function bearerOf(authorization: string | undefined): string | undefined {
+  return /^Bearer[ ]+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+}
 
 export class WhipEndpoint {
   private readonly sessions = new Map<string, WhipSession>();
@@ -123,11 +128,11 @@ export class WhipEndpoint {
 
     const mediaSessionId = randomUUID();
     const log = this.parts.log.child({ whip: mediaSessionId });
-    const access = this.parts.access.openSession(mediaSessionId);
+    const access = this.parts.access.openSession(mediaSessionId, { tokenChecked: true });
     this.admitting++;
     let publish: StreamPublish;
     try {
-      const admission = await this.decide(access, { mediaSessionId, name, rtmpUrl: req.rtmpUrl, record: false }, log);
+      const admission = await this.decide(access, bearerOf(req.authorization), { mediaSessionId, name, rtmpUrl: req.rtmpUrl, record: false }, log);
       if (this.closing) throw new WhipError('STREAM_LIMIT', 'The server is stopping');
       if (!admission.ok) throw new WhipError('FORBIDDEN', admission.info);
       const admitted = admission.publish;
@@ -177,8 +182,15 @@ export class WhipEndpoint {
     return { session, answerSdp, links: iceServerLinks(this.opts.webrtc.iceServers) };
   }
 
-  private async decide(access: SessionAccess, fields: { mediaSessionId: string; name: string; rtmpUrl?: string; record: boolean }, log: Logger): Promise<PublishAdmission> {
+  /**
+   * As a WebSDK page's session: `connect` (appKey defaultApp; the bearer, if any, as
+   * custom.token, where pages put theirs; the backend's restClientConfig comes back here),
+   * then `publishStream` with the name and rtmpUrl.
+   */
+  private async decide(access: SessionAccess, bearer: string | undefined, fields: { mediaSessionId: string; name: string; rtmpUrl?: string; record: boolean }, log: Logger): Promise<PublishAdmission> {
     try {
+      const connected = await access.connect({ appKey: DEFAULT_APP_KEY, ...(bearer !== undefined ? { custom: { token: bearer } } : {}) });
+      if (!connected.ok) return connected;
       return await access.publish(fields);
     } catch (error) {
       log.error('whip publish access check failed', { stream: fields.name, error: String(error) });
