@@ -34,12 +34,13 @@ import { StreamRegistry } from './streams/stream-registry';
 import { StreamCatalog } from './streams/stream-catalog';
 import { TransponderManager, type TransponderManagerOptions } from './transponder/transponder-manager';
 import { registerSettingsRoutes } from './rest/settings-routes';
-import { authFailureLimiterOptionsFrom, destinationRulesFrom, ownPortsFrom, playbackOptionsFrom, publishAccessOptionsFrom, restAuthFrom, signalingOptionsFrom, transponderManagerOptionsFrom } from './server-options';
+import { authFailureLimiterOptionsFrom, destinationRulesFrom, ownPortsFrom, playbackOptionsFrom, publishAccessOptionsFrom, restAuthFrom, signalingOptionsFrom, transponderManagerOptionsFrom, whipOptionsFrom } from './server-options';
 import { registerPages } from './web-pages';
 import { registerWcsExamples } from './wcs-examples';
 import { DestinationGuard } from './access';
 import { registerReadyRoute } from './health-routes';
 import { healthAnswer, readyAnswer, type ServiceState } from './service-health';
+import { registerWhipRoutes, WhipEndpoint } from './whip';
 
 export interface ServiceAddresses {
   http: number;
@@ -85,6 +86,8 @@ export class TransponderService {
   readonly destinations: DestinationGuard;
   /** Who may publish: publish token, REST hooks (update() it when settings are reloaded). */
   readonly access: PublishAccess;
+  /** WHIP ingest (RFC 9725): the same publishes, names and limits as the WebSocket path. */
+  readonly whip: WhipEndpoint;
   /** This node in REST hook bodies, as WCS names nodes: "<id>@<address>". */
   readonly nodeId: string;
   private readonly http: FastifyInstance;
@@ -105,7 +108,13 @@ export class TransponderService {
     this.access = new PublishAccess(publishAccessOptionsFrom(settings, this.nodeId), log);
     const signalingOptions = signalingOptionsFrom(settings);
     this.playback = new Playback(playbackOptionsFrom(settings), signalingOptions.webrtc, log);
-    this.signaling = new SignalingServer({ ...signalingOptions, access: this.access, playback: this.playback }, this.registry, log);
+    this.signaling = new SignalingServer({ ...signalingOptions, access: this.access, playback: this.playback, otherStreams: () => this.whip.streamCount }, this.registry, log);
+    this.whip = new WhipEndpoint(whipOptionsFrom(settings), {
+      registry: this.registry,
+      access: this.access,
+      totalStreams: () => this.signaling.streamLoad.streams,
+      log,
+    });
     this.destinations = new DestinationGuard({
       ...destinationRulesFrom(settings),
       bindAddress: settings.bindAddress,
@@ -156,6 +165,7 @@ export class TransponderService {
         registerWcsExamples(app);
         registerMetricsRoute(app, this.metrics, this.metricsAuth);
         registerReadyRoute(app, () => readyAnswer(this.current, this.signaling.streamLoad));
+        registerWhipRoutes(app, this.whip);
         // Publisher stats for benchmarks and operators; behind the REST credentials (and their limiter) when they are on.
         app.get('/debug/streams', { onRequest: this.restAuth.hook }, async () => this.registry.describe());
       },
@@ -204,7 +214,7 @@ export class TransponderService {
     // Everything that can throw comes first (reading the CA file, checking credentials and
     // lists), so a refused reload changes nothing.
     const manager = transponderManagerOptionsFrom(next);
-    const signaling = { ...signalingOptionsFrom(next), access: this.access, playback: this.playback };
+    const signaling = { ...signalingOptionsFrom(next), access: this.access, playback: this.playback, otherStreams: () => this.whip.streamCount };
     const { maxViewersPerStream, maxViewersTotal } = playbackOptionsFrom(next);
     const access = publishAccessOptionsFrom(next, this.nodeId);
     DestinationGuard.validate(destinationRulesFrom(next));
@@ -217,6 +227,7 @@ export class TransponderService {
     this.access.update(access);
     this.transponders.update(manager);
     this.signaling.update(signaling);
+    this.whip.update(whipOptionsFrom(next));
     this.playback.update({ maxViewersPerStream, maxViewersTotal });
     this.shutdownTimeoutMs = next.shutdownTimeout;
     if (next.logLevel !== this.logLevel) {
@@ -281,6 +292,7 @@ export class TransponderService {
     const releases: Release[] = [
       { part: 'transponders', done: this.transponders.close() },
       { part: 'signaling', done: this.signaling.close() },
+      { part: 'whip', done: this.whip.close() },
       { part: 'players', done: this.playback.close('the server is stopping') },
     ];
     const remaining = await releasedBy(releases, deadlineMs);
