@@ -54,7 +54,7 @@ function timing(quick: boolean): Timing {
 }
 
 /** testsrc2 as a y4m file for Chromium's fake camera (made once, kept in the temp dir). */
-function ensureY4m(width: number, height: number, fps: number, seconds: number): string {
+export function ensureY4m(width: number, height: number, fps: number, seconds: number): string {
   const dir = join(tmpdir(), 'rtmp-transponder-bench');
   const file = join(dir, `testsrc2-${width}x${height}p${fps}-${seconds}s.y4m`);
   if (existsSync(file)) return file;

@@ -15,6 +15,17 @@ command -v openssl >/dev/null || need+=(openssl)
 command -v unshare >/dev/null || need+=(util-linux)
 command -v ip >/dev/null || need+=(iproute2)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# GStreamer's webrtcbin and a Python GObject client (test/whip/gst-whip-client.py) publish over WHIP.
+/usr/bin/python3 -c 'import gi' 2>/dev/null || need+=(python3-gi)
+[ -e /usr/lib/python3/dist-packages/gi/overrides/Gst.py ] || need+=(python3-gst-1.0)
+[ -e /usr/lib/x86_64-linux-gnu/girepository-1.0/GstWebRTC-1.0.typelib ] || need+=(gir1.2-gst-plugins-bad-1.0)
+[ -e /usr/lib/x86_64-linux-gnu/girepository-1.0/Nice-0.1.typelib ] || need+=(gir1.2-nice-0.1)
+[ -e /usr/lib/x86_64-linux-gnu/gstreamer-1.0/libgstwebrtc.so ] || need+=(gstreamer1.0-plugins-bad)
+[ -e /usr/lib/x86_64-linux-gnu/gstreamer-1.0/libgstvideotestsrc.so ] || need+=(gstreamer1.0-plugins-base)
+[ -e /usr/lib/x86_64-linux-gnu/gstreamer-1.0/libgstrtp.so ] || need+=(gstreamer1.0-plugins-good)
+[ -e /usr/lib/x86_64-linux-gnu/gstreamer-1.0/libgstx264.so ] || need+=(gstreamer1.0-plugins-ugly)
+[ -e /usr/lib/x86_64-linux-gnu/gstreamer-1.0/libgstnice.so ] || need+=(gstreamer1.0-nice)
+[ -e /usr/lib/x86_64-linux-gnu/gstreamer-1.0/libgstximagesink.so ] || need+=(gstreamer1.0-x)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test: installing Debian packages: ${need[*]}"
   sudo=""

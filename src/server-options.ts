@@ -15,6 +15,7 @@ import type { TransponderManagerOptions } from './transponder/transponder-manage
 import { RestorePolicy } from './transponder/restore-policy';
 import type { SignalingOptions } from './signaling/signaling-server';
 import type { PublisherOptions } from './webrtc/publisher-options';
+import type { WhipOptions } from './whip';
 import { defaultPlaybackOptions, type PlaybackOptions } from './playback';
 import type { DestinationRules } from './access';
 import { defaultPublisherOptions } from './webrtc/publisher-options';
@@ -55,6 +56,16 @@ export function signalingOptionsFrom(s: Settings): SignalingOptions {
     maxMessagesPerSecond: s.wsMaxMessagesPerSecond,
     messageBurst: s.wsMessageBurst,
     rtmpPushFromClient: s.rtmpPushFromClient,
+  };
+}
+
+/** WHIP ingest (reloadable: WhipEndpoint.update takes the same). */
+export function whipOptionsFrom(s: Settings): WhipOptions {
+  return {
+    tokens: [s.whipToken, s.publishToken].filter((t): t is string => t !== undefined),
+    rtmpPushFromClient: s.rtmpPushFromClient,
+    maxStreamsTotal: s.maxStreamsTotal,
+    webrtc: publisherOptionsFrom(s),
   };
 }
 

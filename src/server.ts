@@ -20,7 +20,7 @@ import { PublishAccess } from './access';
 import { SettingsError, SettingsReloader, type LogLevelName, type ReloadOutcome, type Settings } from './config';
 import type { Logger } from './log';
 import { exposureWarning, isLoopbackBindAddress } from './access/exposure-warning';
-import { httpLoggerOf } from './ops/log';
+import { httpLoggerOf, unsaidListeningText } from './ops/log';
 import { createRestServer, RestAuthenticator } from './rest';
 import { liveChildProcessCount } from './ffmpeg/child-process';
 import { ServiceMetrics } from './ops/metrics';
@@ -34,12 +34,13 @@ import { StreamRegistry } from './streams/stream-registry';
 import { StreamCatalog } from './streams/stream-catalog';
 import { TransponderManager, type TransponderManagerOptions } from './transponder/transponder-manager';
 import { registerSettingsRoutes } from './rest/settings-routes';
-import { authFailureLimiterOptionsFrom, destinationRulesFrom, ownPortsFrom, playbackOptionsFrom, publishAccessOptionsFrom, restAuthFrom, signalingOptionsFrom, transponderManagerOptionsFrom } from './server-options';
+import { authFailureLimiterOptionsFrom, destinationRulesFrom, ownPortsFrom, playbackOptionsFrom, publishAccessOptionsFrom, restAuthFrom, signalingOptionsFrom, transponderManagerOptionsFrom, whipOptionsFrom } from './server-options';
 import { registerPages } from './web-pages';
 import { registerWcsExamples } from './wcs-examples';
 import { DestinationGuard } from './access';
 import { registerReadyRoute } from './health-routes';
 import { healthAnswer, readyAnswer, type ServiceState } from './service-health';
+import { registerWhipRoutes, WhipEndpoint } from './whip';
 
 export interface ServiceAddresses {
   http: number;
@@ -85,6 +86,8 @@ export class TransponderService {
   readonly destinations: DestinationGuard;
   /** Who may publish: publish token, REST hooks (update() it when settings are reloaded). */
   readonly access: PublishAccess;
+  /** WHIP ingest (RFC 9725): the same publishes, names and limits as the WebSocket path. */
+  readonly whip: WhipEndpoint;
   /** This node in REST hook bodies, as WCS names nodes: "<id>@<address>". */
   readonly nodeId: string;
   private readonly http: FastifyInstance;
@@ -105,7 +108,13 @@ export class TransponderService {
     this.access = new PublishAccess(publishAccessOptionsFrom(settings, this.nodeId), log);
     const signalingOptions = signalingOptionsFrom(settings);
     this.playback = new Playback(playbackOptionsFrom(settings), signalingOptions.webrtc, log);
-    this.signaling = new SignalingServer({ ...signalingOptions, access: this.access, playback: this.playback }, this.registry, log);
+    this.signaling = new SignalingServer({ ...signalingOptions, access: this.access, playback: this.playback, otherStreams: () => this.whip.streamCount }, this.registry, log);
+    this.whip = new WhipEndpoint(whipOptionsFrom(settings), {
+      registry: this.registry,
+      access: this.access,
+      totalStreams: () => this.signaling.streamLoad.streams,
+      log,
+    });
     this.destinations = new DestinationGuard({
       ...destinationRulesFrom(settings),
       bindAddress: settings.bindAddress,
@@ -124,7 +133,19 @@ export class TransponderService {
     this.authFailures = new AuthFailureLimiter(authFailureLimiterOptionsFrom(settings));
     this.restAuth = new RestAuthenticator(restAuthFrom(settings), this.authFailures);
     this.metrics = new ServiceMetrics(
-      { transponders: this.transponders, publishers: this.registry, signalingSessions: () => this.signaling.sessionCount, ffmpegProcesses: liveChildProcessCount },
+      {
+        transponders: this.transponders,
+        publishers: this.registry,
+        players: this.playback,
+        signalingSessions: () => this.signaling.sessionCount,
+        ffmpegProcesses: liveChildProcessCount,
+        serviceState: () => this.current,
+        access: {
+          signalingRefusals: () => this.signaling.refusals,
+          authFailures: () => ({ ...this.authFailures.stats, trackedAddresses: this.authFailures.trackedAddresses }),
+          hooks: () => this.access.hookStats,
+        },
+      },
       { build: currentBuild() },
     );
     this.metricsAuth = new MetricsAuthenticator(this.restAuth, settings.metricsToken, this.authFailures);
@@ -144,6 +165,7 @@ export class TransponderService {
         registerWcsExamples(app);
         registerMetricsRoute(app, this.metrics, this.metricsAuth);
         registerReadyRoute(app, () => readyAnswer(this.current, this.signaling.streamLoad));
+        registerWhipRoutes(app, this.whip);
         // Publisher stats for benchmarks and operators; behind the REST credentials (and their limiter) when they are on.
         app.get('/debug/streams', { onRequest: this.restAuth.hook }, async () => this.registry.describe());
       },
@@ -192,7 +214,7 @@ export class TransponderService {
     // Everything that can throw comes first (reading the CA file, checking credentials and
     // lists), so a refused reload changes nothing.
     const manager = transponderManagerOptionsFrom(next);
-    const signaling = { ...signalingOptionsFrom(next), access: this.access, playback: this.playback };
+    const signaling = { ...signalingOptionsFrom(next), access: this.access, playback: this.playback, otherStreams: () => this.whip.streamCount };
     const { maxViewersPerStream, maxViewersTotal } = playbackOptionsFrom(next);
     const access = publishAccessOptionsFrom(next, this.nodeId);
     DestinationGuard.validate(destinationRulesFrom(next));
@@ -205,6 +227,7 @@ export class TransponderService {
     this.access.update(access);
     this.transponders.update(manager);
     this.signaling.update(signaling);
+    this.whip.update(whipOptionsFrom(next));
     this.playback.update({ maxViewersPerStream, maxViewersTotal });
     this.shutdownTimeoutMs = next.shutdownTimeout;
     if (next.logLevel !== this.logLevel) {
@@ -222,7 +245,8 @@ export class TransponderService {
   }
 
   async start(): Promise<ServiceAddresses> {
-    this.httpListening = this.http.listen({ port: this.settings.httpPort, host: this.settings.bindAddress });
+    // fastify's own "Server listening at" line would repeat part of ours ("rtmp-transponder started").
+    this.httpListening = this.http.listen({ port: this.settings.httpPort, host: this.settings.bindAddress, listenTextResolver: unsaidListeningText });
     await this.httpListening;
     this.refuseIfStopped();
     await this.signaling.listen();
@@ -268,6 +292,7 @@ export class TransponderService {
     const releases: Release[] = [
       { part: 'transponders', done: this.transponders.close() },
       { part: 'signaling', done: this.signaling.close() },
+      { part: 'whip', done: this.whip.close() },
       { part: 'players', done: this.playback.close('the server is stopping') },
     ];
     const remaining = await releasedBy(releases, deadlineMs);

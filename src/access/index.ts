@@ -16,5 +16,6 @@ export { OPEN_SESSION_ACCESS, type SessionAccess, type PublishFields, type Admis
 export { EVERY_APP_KEY, type RestHookOptions } from './rest-hooks/rest-hook-client';
 export { RESTRICTED_ACCESS, DEFAULT_APP_KEY } from './rest-hooks/session-hooks';
 export { TOKEN_MISSING, TOKEN_WRONG } from './publish-token';
+export { checkBearerToken, type BearerCheck } from './bearer-token';
 export type { HookHashAlgorithm } from './rest-hooks/hook-signature';
 export type { WatchedTransponder } from './rest-hooks/transponder-status-events';

@@ -52,13 +52,17 @@ export class PublishAccess {
     return this.client.stats;
   }
 
-  openSession(sessionId: string): SessionAccess {
+  /**
+   * `tokenChecked`: the caller has checked the publisher's token itself (WHIP's bearer,
+   * which may be whip_token), so connect() asks only the hooks.
+   */
+  openSession(sessionId: string, opts: { tokenChecked?: boolean } = {}): SessionAccess {
     const hooks = new SessionHooks(this.client, { nodeId: this.opts.nodeId, sessionId }, this.originBook, this.log);
     const access = this;
     let closed = false;
     return {
       async connect(connection: Readonly<Record<string, unknown>>): Promise<Admission> {
-        const token = checkPublishToken(access.opts.publishToken, connection);
+        const token = opts.tokenChecked ? { ok: true as const } : checkPublishToken(access.opts.publishToken, connection);
         if (!token.ok) {
           access.log.warn('session refused: publish token missing or wrong', { session: sessionId });
           return token;

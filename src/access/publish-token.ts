@@ -10,7 +10,7 @@ export const TOKEN_MISSING = 'A publish token is required: createSession({custom
 export const TOKEN_WRONG = 'Wrong publish token';
 
 /** Hashing first gives both sides one length, so neither the length nor the first differing byte shows in the time taken. */
-function sameSecret(given: string, expected: string): boolean {
+export function sameSecret(given: string, expected: string): boolean {
   const a = createHash('sha256').update(given, 'utf8').digest();
   const b = createHash('sha256').update(expected, 'utf8').digest();
   return timingSafeEqual(a, b);

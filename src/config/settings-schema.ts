@@ -877,6 +877,18 @@ export const SETTINGS = [
     secret: 'secret',
     example: 'a-long-random-string',
   }),
+  setting({
+    key: 'whip_token',
+    field: 'whipToken',
+    kind: optionalKind(stringKind({ raw: true, nonEmpty: true })),
+    default: undefined,
+    comment: 'When set, a WHIP publisher (OBS, GStreamer, POST /whip/<name>) must send Authorization: Bearer <this> (publish_token is accepted too when set); unset with no publish_token, WHIP is open unless the REST hooks decide. Never logged.',
+    origin: 'extension',
+    group: 'hooks',
+    reload: 'live',
+    secret: 'secret',
+    example: 'another-long-random-string',
+  }),
   // ── Starting and stopping ───────────────────────────────────────────────────────
   setting({
     key: 'shutdown_timeout',

@@ -52,6 +52,19 @@ function replyFields(reply: { statusCode?: number }): Record<string, unknown> {
   return { status: reply.statusCode };
 }
 
+/**
+ * What fastify is told to say once it listens (`listen({ listenTextResolver })`): a text
+ * the logger drops. fastify 5 always logs "Server listening at <address>" at info and has
+ * no option to turn it off; the service's own "rtmp-transponder started" line gives every
+ * port (HTTP and WebSocket) once, so fastify's would be a second, partial one.
+ */
+export const UNSAID_LISTENING_TEXT = '\u0000fastify listening (not logged)';
+
+/** For fastify's `listenTextResolver`: fastify's listening line, which the logger drops. */
+export function unsaidListeningText(): string {
+  return UNSAID_LISTENING_TEXT;
+}
+
 /** pino's options: the redaction, ISO times, level names, and the serializers fastify's lines use. */
 export function pinoOptions(level: LogLevel): LoggerOptions {
   return {
@@ -64,6 +77,7 @@ export function pinoOptions(level: LogLevel): LoggerOptions {
     hooks: {
       // Every call goes through here: no call site can forget to hide a URL in its text.
       logMethod(args, method) {
+        if (args.length === 1 && args[0] === UNSAID_LISTENING_TEXT) return;
         const scrubbed = scrubLogArguments(args) as Parameters<typeof method>;
         method.apply(this, scrubbed);
       },

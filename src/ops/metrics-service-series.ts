@@ -1,10 +1,11 @@
 /**
- * Service-level series: how many transponders in each state, publishers and signaling
- * sessions now, ffmpeg children, the build, and the counters that must outlive the
+ * Service-level series: the service's state, how many transponders in each state,
+ * publishers and signaling sessions now, ffmpeg children, the build, and the counters that must outlive the
  * objects they count (transponders started, ended by final state, startups refused by
  * code, publishes), kept by plain prom-client counters fed by events.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { SERVICE_STATES, type ServiceState } from '../service-health';
 import type { TransponderErrorCode, TransponderState } from '../transponder/transponder-api';
 import { liveGauge } from './metrics-families';
 import type { PushRow } from './metrics-frame';
@@ -17,6 +18,7 @@ export interface ServiceFigures {
   publishers(): number;
   signalingSessions(): number;
   ffmpegProcesses(): number;
+  serviceState(): ServiceState;
 }
 
 export interface BuildInfo {
@@ -33,6 +35,16 @@ export interface ServiceCounters {
 }
 
 export function registerServiceSeries(registry: Registry, prefix: string, figures: ServiceFigures, build: BuildInfo): ServiceCounters {
+  // Every state present, 1 for the current one: `…{state="serving"} == 0` alerts without absent().
+  liveGauge(registry, {
+    name: `${prefix}service_state`,
+    help: 'The service\'s state, value 1 for the current one: starting, serving, stopping, stopped (as /health)',
+    labelNames: ['state'],
+    read: (emit) => {
+      const now = figures.serviceState();
+      for (const state of SERVICE_STATES) emit({ state }, state === now ? 1 : 0);
+    },
+  });
   liveGauge(registry, {
     name: `${prefix}transponders`,
     help: 'Transponders by state, the ended ones included while find_all still lists them',

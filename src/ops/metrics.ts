@@ -7,8 +7,11 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { TransponderManagerEvents } from '../transponder/transponder-manager';
 import type { TransponderErrorCode, TransponderInfo } from '../transponder/transponder-api';
+import type { ServiceState } from '../service-health';
 import type { PublisherStats } from '../webrtc/publisher';
+import { registerAccessSeries, type AccessFigures, type DestinationRefused } from './metrics-access-series';
 import { pushRow, type ScrapeFrame } from './metrics-frame';
+import { registerPlayerSeries, type PlayerFigures } from './metrics-player-series';
 import { registerPublisherSeries } from './metrics-publisher-series';
 import { registerPushSeries } from './metrics-push-series';
 import { registerServiceSeries, type BuildInfo, type ServiceCounters } from './metrics-service-series';
@@ -31,11 +34,18 @@ export interface PublisherFigures {
   off(event: 'publish', listener: () => void): unknown;
 }
 
+/** Every figure is read at scrape time (or counted from an event); none is copied at construction. */
 export interface MetricsSources {
   transponders: TransponderFigures;
   publishers: PublisherFigures;
+  /** WebRTC players: Playback. */
+  players: PlayerFigures;
   signalingSessions: () => number;
   ffmpegProcesses: () => number;
+  /** TransponderService.state. */
+  serviceState: () => ServiceState;
+  /** The WebSocket limits' refusals, the REST auth failure limiter, the REST hooks. */
+  access: AccessFigures;
 }
 
 export interface ServiceMetricsOptions {
@@ -48,6 +58,7 @@ export class ServiceMetrics {
   readonly registry = new Registry();
   private frame: ScrapeFrame | undefined;
   private readonly counters: ServiceCounters;
+  private readonly destinationRefused: DestinationRefused;
   private readonly detach: Array<() => void> = [];
   private closed = false;
 
@@ -62,9 +73,12 @@ export class ServiceMetrics {
         publishers: () => this.current().publishers.length,
         signalingSessions: sources.signalingSessions,
         ffmpegProcesses: sources.ffmpegProcesses,
+        serviceState: sources.serviceState,
       },
       options.build,
     );
+    registerPlayerSeries(this.registry, METRIC_PREFIX, sources.players);
+    this.destinationRefused = registerAccessSeries(this.registry, METRIC_PREFIX, sources.access);
     // Unprefixed, as every Node.js dashboard expects them: event-loop lag, heap, RSS, fds, GC.
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
     this.listen();
@@ -96,7 +110,10 @@ export class ServiceMetrics {
     const { transponders, publishers } = this.sources;
     const started = (): void => this.counters.transponderStarted();
     const ended = (info: TransponderInfo): void => this.counters.transponderEnded(info.status);
-    const refused = (code: TransponderErrorCode): void => this.counters.transponderRefused(code);
+    const refused = (code: TransponderErrorCode, rule?: string): void => {
+      this.counters.transponderRefused(code);
+      if (code === 'DESTINATION_REFUSED' && rule !== undefined) this.destinationRefused(rule);
+    };
     const published = (): void => this.counters.published();
     transponders.on('started', started);
     transponders.on('ended', ended);

@@ -58,6 +58,8 @@ export const ERROR_CATALOGUE: Readonly<Record<RestErrorCode, CatalogueEntry>> = 
   BAD_SOUND_FILE: { status: 400, message: 'soundFile is not a supported WAV file' },
   // Expected and temporary: the client may retry once a transponder ends.
   LIMIT_REACHED: { status: 503, message: 'The transponder limit is reached' },
+  // The service is stopping (SIGTERM): a load balancer's retry goes to another instance.
+  SERVICE_STOPPING: { status: 503, message: 'The service is stopping' },
   // HTTP codes.
   BAD_JSON: { status: 400, message: 'The body is not valid JSON' },
   UNSUPPORTED_CONTENT_TYPE: { status: 400, message: 'The body must be JSON (Content-Type: application/json)' },

@@ -94,7 +94,7 @@ export function registerPushRoutes(app: ZodFastifyInstance, api: TransponderApi)
     summary: 'Start relaying a published stream to an RTMP or RTMPS server',
     body: StartupBody,
     ok: NewTransponder,
-    errors: ['INVALID_PARAMETER', 'INVALID_RTMP_URL', 'RTMP_HOST_NOT_FOUND', 'DESTINATION_REFUSED', 'STREAM_NOT_FOUND', 'TRANSPONDER_EXISTS', 'LIMIT_REACHED', ...SOUND_FILE_ERRORS],
+    errors: ['INVALID_PARAMETER', 'INVALID_RTMP_URL', 'RTMP_HOST_NOT_FOUND', 'DESTINATION_REFUSED', 'STREAM_NOT_FOUND', 'TRANSPONDER_EXISTS', 'LIMIT_REACHED', 'SERVICE_STOPPING', ...SOUND_FILE_ERRORS],
     handler: async (req) => toTransponderJson(await api.startup(req)),
   });
 

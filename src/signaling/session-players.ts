@@ -4,11 +4,18 @@
  * `setRemoteSDP`, then tell the stream's life with `notifyStreamStatusEvent`
  * (`published: false`): PLAYING once ICE and DTLS are up, STOPPED on stopStream or when
  * the publisher ends, FAILED with WCS's info otherwise. Media is the Playback service's.
+ *
+ * What the publisher says with sendStreamEvent (mute, unmute, `data`) reaches each of its
+ * players as `notifyStreamEvent`, from the answer on; PLAYING carries the stream's
+ * `audioState`/`videoState` as WCS's StreamStatusEvent does, so a player that starts on a
+ * muted stream knows it (the WebSDK's stream.getAudioState()/getVideoState()).
  */
 import type { Logger } from '../log';
 import { Playback, PlaybackRefused, type Viewer, type ViewerEndCause } from '../playback';
+import type { StreamEvent, StreamEventState } from '../streams/stream-event-state';
 import type { StreamRegistry } from '../streams/stream-registry';
 import { SdpError } from '../webrtc/sdp-offer';
+import { encodeNotifyStreamEvent } from './stream-messages';
 import { encodeMessage, encodeSetRemoteSdp, mediaSessionIdOf, WCS_INFO } from './wcs-protocol';
 
 export type PlayStatus = 'PLAYING' | 'STOPPED' | 'FAILED';
@@ -20,6 +27,8 @@ interface Player {
   mediaSessionId: string;
   name: string;
   viewer?: Viewer;
+  /** stops forwarding the publisher's stream events (set once the viewer exists) */
+  unfollow?: () => void;
 }
 
 export interface PlayRequest { mediaSessionId: string; name: string; sdp: string }
@@ -96,6 +105,9 @@ export class SessionPlayers {
     if (this.players.has(mediaSessionId)) return refuse(WCS_INFO.MEDIASESSION_ID_ALREADY_IN_USE);
     const publisher = this.registry.get(name);
     if (!publisher || publisher.closed) return refuse(STREAM_NOT_FOUND);
+    // The publish's own event state (the registry's entry for this publisher, taken now:
+    // a later publish of the same name has another one).
+    const events = this.registry.events(name);
     const player: Player = { mediaSessionId, name };
     this.players.set(mediaSessionId, player);
     let viewer: Viewer;
@@ -114,10 +126,12 @@ export class SessionPlayers {
       return;
     }
     player.viewer = viewer;
-    viewer.on('playing', () => this.sendStatus(mediaSessionId, name, 'PLAYING'));
+    player.unfollow = this.follow(events, mediaSessionId, name);
+    viewer.on('playing', () => this.sendStatus(mediaSessionId, name, 'PLAYING', undefined, events));
     viewer.on('close', (reason, cause) => {
       if (this.players.get(mediaSessionId) !== player) return;
       this.players.delete(mediaSessionId);
+      player.unfollow?.();
       this.host.track(viewer.drained);
       const { status, info } = endStatus(cause);
       if (status === 'FAILED') this.log.warn('play failed', { session: this.host.sessionId, stream: name, reason });
@@ -135,6 +149,7 @@ export class SessionPlayers {
     const player = (id && this.players.get(id)) || [...this.players.values()].find((p) => p.name === name);
     if (!player) return false;
     this.players.delete(player.mediaSessionId);
+    player.unfollow?.();
     this.sendStatus(player.mediaSessionId, player.name, 'STOPPED', WCS_INFO.STOPPED_BY_USER);
     if (player.viewer) this.host.track(player.viewer.close('stopped by the player'));
     return true;
@@ -146,11 +161,25 @@ export class SessionPlayers {
     this.closed = true;
     for (const player of [...this.players.values()]) {
       this.players.delete(player.mediaSessionId);
+      player.unfollow?.();
       if (player.viewer) this.host.track(player.viewer.close(`session closed: ${reason}`));
     }
   }
 
-  private sendStatus(mediaSessionId: string, name: string | undefined, status: PlayStatus, info?: string): void {
-    this.host.send(encodeMessage('notifyStreamStatusEvent', { mediaSessionId, name, published: false, status, info }));
+  /**
+   * Forwards the publisher's stream events to one player as notifyStreamEvent; returns
+   * the unsubscribe. A publish that ended has closed its state (no more events come).
+   */
+  private follow(events: StreamEventState | undefined, mediaSessionId: string, name: string): () => void {
+    if (!events || events.closed) return () => undefined;
+    const forward = (event: StreamEvent): void => this.host.send(encodeNotifyStreamEvent(mediaSessionId, name, event));
+    events.on('event', forward);
+    return () => { events.off('event', forward); };
+  }
+
+  /** `events` given: the stream's current mute state goes with the status (as on PLAYING). */
+  private sendStatus(mediaSessionId: string, name: string | undefined, status: PlayStatus, info?: string, events?: StreamEventState): void {
+    const states = events ? { audioState: events.audioState, videoState: events.videoState } : {};
+    this.host.send(encodeMessage('notifyStreamStatusEvent', { mediaSessionId, name, published: false, status, info, ...states }));
   }
 }

@@ -41,6 +41,8 @@ export interface SignalingOptions {
   access?: { openSession(sessionId: string): SessionAccess };
   /** Plays published streams back over WebRTC (playStream); none refuses playStream. */
   playback?: Playback;
+  /** Streams of the other ingest paths (WHIP), counted against maxStreamsTotal with ours. */
+  otherStreams?: () => number;
 }
 
 /** The limits a settings reload may change while sessions are open (see `updateLimits`). */
@@ -153,13 +155,13 @@ export class SignalingServer {
     this.servers.length = 0;
   }
 
-  /** Streams being set up or published over every session, and the limit on them (`/ready`). */
+  /** Streams being set up or published over every session and the other ingest paths, and the limit on them (`/ready`). */
   get streamLoad(): { streams: number; maxStreams: number } {
     return { streams: this.totalStreams(), maxStreams: this.opts.maxStreamsTotal };
   }
 
   private totalStreams(): number {
-    let n = 0;
+    let n = this.opts.otherStreams?.() ?? 0;
     for (const s of this.sessions) n += s.streamCount;
     return n;
   }

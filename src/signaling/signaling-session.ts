@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { WebSocket, RawData } from 'ws';
 import type { Logger } from '../log';
-import type { PublishInfo, StreamRegistry } from '../streams/stream-registry';
+import type { StreamRegistry } from '../streams/stream-registry';
 import { REST_TERMINATE_REASON } from '../streams/stream-termination';
-import { Publisher } from '../webrtc/publisher';
+import { PublishRefused, StreamPublish } from '../streams/stream-publish';
 import type { PublisherOptions } from '../webrtc/publisher-options';
 import { TypedEmitter } from '../util/typed-emitter';
-import { SdpError } from '../webrtc/sdp-offer';
-import { parseRtmpUrl, redactRtmpUrl } from '../rtmp/rtmp-url';
+import { redactRtmpUrl } from '../rtmp/rtmp-url';
 import type { MessageAdmission } from './message-rate-limit';
 import type { RefusalKind } from './signaling-refusals';
 import { OPEN_SESSION_ACCESS, type PublishAdmission, type SessionAccess } from '../access/session-access';
@@ -59,10 +58,8 @@ interface StreamEntry {
   mediaSessionId: string;
   name: string;
   status: 'PENDING' | 'PUBLISHING';
-  publisher?: Publisher;
-  /** the name is held in the registry until the publisher is added or the publish ends */
-  holdsName: boolean;
-  info: PublishInfo;
+  /** the name, the peer connection and the registration (shared with WHIP) */
+  publish: StreamPublish;
   /** what the page said with sendStreamEvent (mute state), from publishStream on */
   events: StreamEventState;
 }
@@ -379,74 +376,64 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
     }
     if (!admission.ok) return refuse(admission.info);
     req = { ...admission.publish, sdp: offerSdp };
-    if (req.rtmpUrl !== undefined) {
-      // The same rules as /push/startup; the error names the problem, never the key.
-      try {
-        parseRtmpUrl(req.rtmpUrl, { fullUrl: false, streamName: req.name || 'stream' });
-      } catch (err) {
-        return refuse((err as Error).message);
-      }
+    let publish: StreamPublish;
+    try {
+      publish = StreamPublish.reserve(
+        { registry: this.registry, webrtc: this.webrtc, log: this.log.child({ mediaSessionId: req.mediaSessionId }) },
+        {
+          name: req.name,
+          rtmpUrl: req.rtmpUrl,
+          offerSdp,
+          bitrate: { bitrate: req.bitrate, minBitrate: req.minBitrate, maxBitrate: req.maxBitrate },
+          record: req.record,
+          sessionId: this.id,
+          mediaSessionId: req.mediaSessionId,
+        },
+        admitting.events,
+      );
+    } catch (error) {
+      if (!(error instanceof PublishRefused)) throw error;
+      return refuse(error.code === 'NAME_IN_USE' ? WCS_INFO.STREAM_NAME_ALREADY_IN_USE : error.message);
     }
-    if (!this.registry.reserve(req.name)) return refuse(WCS_INFO.STREAM_NAME_ALREADY_IN_USE);
 
-    const entry: StreamEntry = {
-      mediaSessionId: req.mediaSessionId,
-      name: req.name,
-      status: 'PENDING',
-      holdsName: true,
-      events: admitting.events,
-      info: {
-        streamName: req.name,
-        mediaSessionId: req.mediaSessionId,
-        sessionId: this.id,
-        rtmpUrl: req.rtmpUrl,
-        bitrate: { bitrate: req.bitrate, minBitrate: req.minBitrate, maxBitrate: req.maxBitrate },
-        record: req.record,
-      },
-    };
+    const entry: StreamEntry = { mediaSessionId: req.mediaSessionId, name: req.name, status: 'PENDING', publish, events: admitting.events };
     this.streams.set(req.mediaSessionId, entry);
     this.log.info('publish', { session: this.id, stream: req.name, rtmpUrl: req.rtmpUrl ? redactRtmpUrl(req.rtmpUrl) : undefined });
     this.log.debug('publish offer', { session: this.id, stream: req.name, sdp: offerSdp });
 
-    let publisher: Publisher;
+    let answerSdp: string;
     try {
-      publisher = await Publisher.create({ streamName: req.name, offerSdp, options: this.webrtc, bitrate: entry.info.bitrate, log: this.log.child({ mediaSessionId: req.mediaSessionId }) });
+      answerSdp = await publish.answer();
     } catch (error) {
-      const info = error instanceof SdpError ? (error.info ?? `Bad SDP: ${error.message}`) : WCS_INFO.FAILED_BY_ERROR;
-      if (!(error instanceof SdpError)) this.log.error('publisher setup failed', { session: this.id, stream: req.name, error: String(error) });
-      if (this.streams.get(req.mediaSessionId) === entry) this.endStream(entry, 'FAILED', info, info);
+      // ENDED: unPublishStream or a closed socket while werift was answering; already told.
+      if (this.streams.get(req.mediaSessionId) !== entry) return;
+      const sdpProblem = error instanceof PublishRefused && (error.code === 'BAD_SDP' || error.code === 'NO_CODEC');
+      // A refusal WCS has its own info for (VP8/VP9 with transcoding disabled) reports that info.
+      const info = sdpProblem ? ((error as PublishRefused).info ?? `Bad SDP: ${(error as Error).message}`) : WCS_INFO.FAILED_BY_ERROR;
+      if (!sdpProblem) this.log.error('publisher setup failed', { session: this.id, stream: req.name, error: String(error) });
+      this.endStream(entry, 'FAILED', info, info);
       return;
     }
-    if (this.streams.get(req.mediaSessionId) !== entry) {
-      // unPublishStream or a closed socket while werift was answering
-      this.track(publisher.close('unpublished during setup'));
-      return;
-    }
-    entry.publisher = publisher;
-    publisher.on('flowing', () => this.onFlowing(entry));
-    publisher.on('close', (reason) => {
-      if (this.streams.get(entry.mediaSessionId) !== entry) return;
-      // An administrator's terminate is a stop, as WCS reports it; anything else failed.
-      if (reason === REST_TERMINATE_REASON) this.endStream(entry, 'UNPUBLISHED', WCS_INFO.STOPPED_BY_REST_TERMINATE, reason);
-      else this.endStream(entry, 'FAILED', failureInfo(reason), reason);
-    });
-    this.log.debug('publish answer', { session: this.id, stream: req.name, sdp: publisher.answerSdp });
-    this.send(encodeSetRemoteSdp(req.mediaSessionId, publisher.answerSdp));
+    publish.on('publishing', () => this.onPublishing(entry));
+    publish.on('close', (reason) => this.onPublishClosed(entry, reason));
+    if (publish.closed) return this.onPublishClosed(entry, publish.closeReason ?? 'closed');
+    this.log.debug('publish answer', { session: this.id, stream: req.name, sdp: answerSdp });
+    this.send(encodeSetRemoteSdp(req.mediaSessionId, answerSdp));
   }
 
-  private onFlowing(entry: StreamEntry): void {
-    if (this.streams.get(entry.mediaSessionId) !== entry || !entry.publisher) return;
+  private onPublishClosed(entry: StreamEntry, reason: string): void {
+    if (this.streams.get(entry.mediaSessionId) !== entry) return;
+    // An administrator's terminate is a stop, as WCS reports it; anything else failed.
+    if (reason === REST_TERMINATE_REASON) this.endStream(entry, 'UNPUBLISHED', WCS_INFO.STOPPED_BY_REST_TERMINATE, reason);
+    else this.endStream(entry, 'FAILED', failureInfo(reason), reason);
+  }
+
+  private onPublishing(entry: StreamEntry): void {
+    const publisher = entry.publish.publisher;
+    if (this.streams.get(entry.mediaSessionId) !== entry || !publisher) return;
     entry.status = 'PUBLISHING';
-    entry.holdsName = false;
-    try {
-      this.registry.add(entry.publisher, entry.info, entry.events);
-    } catch (error) {
-      this.endStream(entry, 'FAILED', WCS_INFO.STREAM_NAME_ALREADY_IN_USE, String(error));
-      return;
-    }
     this.published++;
     this.sendStatus(entry.mediaSessionId, entry.name, 'PUBLISHING');
-    const publisher = entry.publisher;
     this.videoRates.watch(entry.mediaSessionId, () => publisher.toJSON().video?.bytes);
   }
 
@@ -474,19 +461,15 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
   private dropStream(entry: StreamEntry, reason: string): void {
     if (this.streams.get(entry.mediaSessionId) !== entry) return;
     this.forget(entry);
-    if (entry.holdsName) this.registry.release(entry.name);
-    entry.holdsName = false;
-    if (entry.publisher) this.track(entry.publisher.close(reason));
+    this.track(entry.publish.close(reason));
   }
 
   private endStream(entry: StreamEntry, status: StreamStatus, info: string, reason: string): void {
     if (this.streams.get(entry.mediaSessionId) !== entry) return;
     this.forget(entry);
-    if (entry.holdsName) this.registry.release(entry.name);
-    entry.holdsName = false;
     this.sendStatus(entry.mediaSessionId, entry.name, status, info);
     if (status === 'FAILED') this.log.warn('stream failed', { session: this.id, stream: entry.name, info });
-    if (entry.publisher) this.track(entry.publisher.close(reason));
+    this.track(entry.publish.close(reason));
   }
 
   /** The stream leaves the session: no more rates, its events end, late events for it are dropped quietly. */

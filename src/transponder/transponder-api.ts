@@ -123,7 +123,8 @@ export type TransponderErrorCode =
   | 'SOUND_FILE_NOT_FOUND'
   | 'SOUND_FILE_OUTSIDE_MEDIA_DIR'
   | 'BAD_SOUND_FILE'
-  | 'LIMIT_REACHED';
+  | 'LIMIT_REACHED'
+  | 'SERVICE_STOPPING';
 
 /**
  * An expected refusal, with a code the REST layer maps to a status. The message goes to

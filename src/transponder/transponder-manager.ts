@@ -65,8 +65,8 @@ export type TransponderManagerEvents = {
   started: [TransponderInfo];
   /** A transponder reached TERMINATED or FAILED; once per transponder. */
   ended: [TransponderInfo];
-  /** A startup was refused with this code (REST, publishStream.rtmpUrl or auto start). */
-  refused: [TransponderErrorCode];
+  /** A startup was refused with this code (REST, publishStream.rtmpUrl or auto start), and the destination guard's rule when it refused. */
+  refused: [code: TransponderErrorCode, rule?: string];
 };
 
 interface Entry {
@@ -128,13 +128,13 @@ export class TransponderManager extends TypedEmitter<TransponderManagerEvents> i
     try {
       return await this.tryStartup(req);
     } catch (err) {
-      if (err instanceof TransponderError) this.emit('refused', err.code);
+      if (err instanceof TransponderError) this.emit('refused', err.code, err.rule);
       throw err;
     }
   }
 
   private async tryStartup(req: StartupRequest): Promise<TransponderInfo> {
-    if (this.closed) throw new Error('the service is stopping');
+    if (this.closed) throw new TransponderError('SERVICE_STOPPING', 'The service is stopping: no new transponders');
     const naming: RtmpNaming = {
       fullUrl: req.rtmpTransponderFullUrl ?? this.opts.fullUrl,
       streamName: req.streamName,
@@ -164,7 +164,7 @@ export class TransponderManager extends TypedEmitter<TransponderManagerEvents> i
     try {
       await this.checkDestination(target);
       const sound = req.options?.action === 'sound_on' ? await this.sounds.load(req.options.soundFile) : undefined;
-      if (this.closed) throw new Error('the service is stopping');
+      if (this.closed) throw new TransponderError('SERVICE_STOPPING', 'The service is stopping: no new transponders');
       const publisher = this.registry.get(req.streamName);
       if (!publisher || publisher.closed) throw new TransponderError('STREAM_NOT_FOUND', `Stream not found: "${req.streamName}" ended`, 'streamName');
       return this.create(req, naming, transcode, publisher, sound);

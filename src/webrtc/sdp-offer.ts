@@ -137,9 +137,17 @@ export function chooseVpx(section: MediaSection): VpxChoice | undefined {
   return best && { codec: 'vp9', payloadType: best.payloadType, fmtp: fmtpOf(section, best.payloadType) };
 }
 
+/**
+ * A section with port 0 and `a=bundle-only` (RFC 8843 7.3.3; GStreamer's webrtcbin offers
+ * its second track so) is not rejected: it rides the bundle's transport.
+ */
+function isBundleOnly(section: MediaSection): boolean {
+  return section.lines[0]!.split(' ')[1] === '0' && section.lines.includes('a=bundle-only');
+}
+
 function isActive(section: MediaSection): boolean {
   const port = section.lines[0]!.split(' ')[1];
-  return port !== '0' && !section.lines.includes('a=inactive') && !section.lines.includes('a=recvonly');
+  return (port !== '0' || isBundleOnly(section)) && !section.lines.includes('a=inactive') && !section.lines.includes('a=recvonly');
 }
 
 export interface CodecRules {
@@ -205,6 +213,8 @@ export function offerForWerift(parsed: ParsedSdp, choice: PublishChoice): string
     for (const line of section.lines) {
       if (line.startsWith('m=')) {
         const parts = line.split(' ');
+        // werift reads port 0 as a rejected section: give a bundle-only one the bundle's dummy port.
+        if (isBundleOnly(section)) parts[1] = '9';
         lines.push([...parts.slice(0, 3), ...parts.slice(3).filter((pt) => keep.has(Number(pt)))].join(' '));
         continue;
       }

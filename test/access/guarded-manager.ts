@@ -6,27 +6,9 @@ import path from 'node:path';
 import { DestinationGuard, type DestinationRules } from '../../src/access';
 import { TransponderManager, type StreamDirectory } from '../../src/transponder/transponder-manager';
 import { RestorePolicy } from '../../src/transponder/restore-policy';
-import type { TransponderSource } from '../../src/transponder/transponder';
-import { TypedEmitter } from '../../src/util/typed-emitter';
-import type { AudioFrame, VideoFrame } from '../../src/media/frames';
 import type { Logger } from '../../src/log';
 import { MemoryLogger } from '../helpers/memory-logger';
-
-type SourceEvents = { video: [VideoFrame]; audio: [AudioFrame]; close: [string] };
-
-class QuietSource extends TypedEmitter<SourceEvents> implements TransponderSource {
-  closed = false;
-  constructor(readonly streamName: string) {
-    super();
-  }
-  hasAudio(): boolean {
-    return true;
-  }
-  hasVideo(): boolean {
-    return false;
-  }
-  requestKeyframe(): void {}
-}
+import { QuietSource } from '../helpers/quiet-source';
 
 export interface GuardedManager {
   manager: TransponderManager;
@@ -54,7 +36,7 @@ export function guardedManager(opts: { log: Logger; rules?: Partial<DestinationR
       return typeof entry === 'function' ? entry(lookups.filter((h) => h === host).length) : entry;
     },
   });
-  const source = new QuietSource('cam1');
+  const source = new QuietSource('cam1', { audio: true, video: false });
   const directory: StreamDirectory = { get: (name) => (name === 'cam1' ? source : undefined), on: () => undefined };
   const attempts = opts.restoreAttempts ?? 0;
   const manager = new TransponderManager(

@@ -111,6 +111,7 @@ describe('parseSettings', () => {
         'ice_turn_password',
         'rest_hook_secret_key',
         'publish_token',
+        'whip_token',
       ].sort(),
     );
   });

@@ -202,6 +202,7 @@ describe('the settings table', () => {
       ice_turn_password: 'secret',
       rest_hook_secret_key: 'secret',
       publish_token: 'secret',
+      whip_token: 'secret',
     });
     expect(maskValue('secret', 'hunter2')).toBe('***');
     expect(maskValue('url', 'rtmp://user:pw@a.rtmp.youtube.com:1935/live2/abcd-efgh')).toBe('rtmp://a.rtmp.youtube.com:1935/live2/***');

@@ -4,8 +4,12 @@
  * what find_all reports just before and just after the scrape, the state is PUBLISHING,
  * and neither the stream key, nor the REST password, nor a token appears in it. REST
  * auth is on: /metrics refuses a request without credentials and takes the metrics token.
+ * The access series come from the service's own parts: a WebSocket session over the
+ * per-address limit, a wrong REST password and a destination the guard refuses are each
+ * counted once.
  * Runs in a private network namespace (npm test); everything is on 127.0.0.1.
  */
+import WebSocket from 'ws';
 import type { Settings } from '../../src/config';
 import { silentLogger } from '../../src/log';
 import { TransponderService } from '../../src/server';
@@ -31,6 +35,7 @@ let nginx: NginxRtmp;
 let service: TransponderService;
 let settings: Settings;
 let generator: LoadPublisher;
+const sockets: WebSocket[] = [];
 
 async function http(path: string, init: { method?: string; authorization?: string; body?: unknown } = {}): Promise<{ status: number; text: string; contentType: string | null }> {
   const headers: Record<string, string> = {};
@@ -72,11 +77,17 @@ beforeAll(async () => {
     restAuthPassword: REST_PASSWORD,
     restAuthToken: REST_TOKEN,
     metricsToken: METRICS_TOKEN,
+    // The load generator's session and one of the test's: a second one of the test's is refused.
+    wsMaxSessionsPerIp: 2,
   });
   service = new TransponderService(settings, silentLogger);
   await service.start();
   generator = new LoadPublisher({ url: `ws://127.0.0.1:${settings.wsPort}`, streams: 1, namePrefix: 'metrics-cam' });
   await generator.start();
+});
+
+afterEach(() => {
+  for (const ws of sockets.splice(0)) ws.terminate();
 });
 
 afterAll(async () => {
@@ -148,4 +159,46 @@ test('a live relay: /metrics figures lie between find_all before and after, PUBL
   const ended = (await metrics()).families;
   expect(sample(ended, 'rtmp_transponder_push_state', { media_session_id: id })?.labels.state).toBe('TERMINATED');
   expect(sample(ended, 'rtmp_transponder_transponders_ended_total', { state: 'TERMINATED' })?.value).toBe(1);
+});
+
+/** A bare WebSocket session; resolves with the close code when the server closes it, or 'open' once open. */
+function openSession(): Promise<{ ws: WebSocket; outcome: Promise<number> }> {
+  const ws = new WebSocket(`ws://127.0.0.1:${settings.wsPort}`);
+  sockets.push(ws);
+  const outcome = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve({ ws, outcome }));
+    ws.once('error', reject);
+  });
+}
+
+test('the access series count what the service\'s parts refused: a session over the limit, a wrong password, a guarded destination', async () => {
+  const before = (await metrics()).families;
+  const value = (f: Map<string, PromFamily>, name: string, labels: Record<string, string> = {}) => sample(f, name, labels)?.value ?? 0;
+  expect(sample(before, 'rtmp_transponder_service_state', { state: 'serving' })?.value).toBe(1);
+  expect(before.get('rtmp_transponder_signaling_refusals_total')?.samples.map((s) => s.labels.kind).sort()).toEqual(['messageRate', 'sessionsPerAddress', 'streamsPerSession', 'streamsTotal']);
+
+  // The generator holds one session from 127.0.0.1: one more is allowed, the next refused.
+  await openSession();
+  const over = await openSession();
+  expect(await over.outcome).toBe(1008);
+  expect((await http('/rest-api/push/find_all', { method: 'POST', authorization: `Basic ${Buffer.from(`${REST_USER}:guess`).toString('base64')}`, body: {} })).status).toBe(401);
+  const refused = await http('/rest-api/push/startup', {
+    method: 'POST',
+    authorization: BASIC,
+    body: { streamName: STREAM, rtmpUrl: `rtmp://169.254.169.254/live/${STREAM_KEY}` },
+  });
+  expect(refused.status).toBe(400);
+
+  const after = (await metrics()).families;
+  const increase = (name: string, labels: Record<string, string> = {}) => value(after, name, labels) - value(before, name, labels);
+  expect(increase('rtmp_transponder_signaling_refusals_total', { kind: 'sessionsPerAddress' })).toBe(1);
+  expect(increase('rtmp_transponder_signaling_refusals_total', { kind: 'messageRate' })).toBe(0);
+  expect(increase('rtmp_transponder_rest_auth_failures_total')).toBe(1);
+  expect(value(after, 'rtmp_transponder_rest_auth_tracked_addresses')).toBe(1);
+  expect(increase('rtmp_transponder_destination_refusals_total', { rule: 'link-local-metadata' })).toBe(1);
+  expect(increase('rtmp_transponder_transponder_refusals_total', { code: 'DESTINATION_REFUSED' })).toBe(1);
+  // No hook backend and no player here: the series are there, at 0.
+  expect([value(after, 'rtmp_transponder_hook_events_delivered_total'), value(after, 'rtmp_transponder_hook_calls_in_flight')]).toEqual([0, 0]);
+  expect([value(after, 'rtmp_transponder_players'), after.get('rtmp_transponder_stream_players')?.samples]).toEqual([0, []]);
 });

@@ -12,7 +12,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadSettings, type LogLevelName } from '../../src/config';
-import type { Logger } from '../../src/log';
 import { TransponderService } from '../../src/server';
 import type { TransponderInfo } from '../../src/transponder/transponder-api';
 import { LoadPublisher } from '../../tools/load-publisher';
@@ -25,13 +24,6 @@ jest.setTimeout(120_000);
 
 const TOKEN = 'reload-token-3f9c';
 const STREAM = 'reload-1';
-
-interface Line {
-  level: string;
-  msg: string;
-  fields?: Record<string, unknown>;
-}
-
 
 let dir: string;
 let file: string;

@@ -19,6 +19,7 @@ import { decodeErrors, ffprobeStreams } from '../helpers/media-tools';
 import { recordedMs } from '../helpers/flv-recording';
 import { runCli, waitForOutput, type CliRun } from '../helpers/run-cli';
 import { waitForValue } from '../helpers/wait-for';
+import { picture, type Picture } from '../helpers/player-page';
 
 jest.setTimeout(120_000);
 
@@ -84,6 +85,18 @@ describeWithChromium('WCS example pages (unchanged, served by the service) in Ch
     }, { what: `${selector} to show ${wanted.join(' or ')}`, timeoutMs, intervalMs: 100 });
   }
 
+  /**
+   * What a person sees of a <video>: it plays (currentTime moves on by half a second) and
+   * shows a picture that is not black (Chromium's fake camera: a bright moving pattern).
+   */
+  async function videoPlays(page: Page, selector: string): Promise<Picture> {
+    const first = await waitForValue(async () => { const p = await picture(page, selector); return p.currentTime > 0 && p.width > 0 ? p : undefined; }, { what: `${selector} showing a picture`, timeoutMs: 15_000, intervalMs: 100 });
+    const later = await waitForValue(async () => { const p = await picture(page, selector); return p.currentTime > first.currentTime + 0.5 ? p : undefined; }, { what: `${selector} playing on`, timeoutMs: 15_000, intervalMs: 100 });
+    expect(later.meanLuma).toBeGreaterThan(20);
+    expect(later.lumaSpread).toBeGreaterThan(20);
+    return later;
+  }
+
   async function debugStream(name: string, httpPort = settings.httpPort): Promise<Record<string, any> | undefined> {
     const res = await fetch(`http://127.0.0.1:${httpPort}/debug/streams`);
     const list = (await res.json()) as Array<Record<string, any>>;
@@ -131,7 +144,7 @@ describeWithChromium('WCS example pages (unchanged, served by the service) in Ch
     expect(frames.receivedOf('fail')).toEqual([]);
   });
 
-  it('"Two Way Streaming": publish, Available shows AVAILABLE for the published name and UNAVAILABLE "Stream not found" for another, Send payload reaches the stream', async () => {
+  it('"Two Way Streaming": publish, Available shows AVAILABLE for the published name and UNAVAILABLE "Stream not found" for another, Play shows PLAYING and the video plays, Send payload is shown at the player, Stop shows STOPPED', async () => {
     const { page, frames } = await open('two_way_streaming/two_way_streaming.html');
     await page.fill('#urlServer', wsUrl);
     await page.click('#connectBtn');
@@ -148,20 +161,59 @@ describeWithChromium('WCS example pages (unchanged, served by the service) in Ch
     expect(await shows(page, '#availableStatus', ['UNAVAILABLE'], 10_000)).toBe('UNAVAILABLE');
     expect(await text(page, '#availableInfo')).toBe('Stream not found');
 
+    // Play the published stream on the same page: PLAYING, the remote video plays.
+    await page.fill('#playStream', 'tw1');
+    await page.click('#playBtn');
+    expect(await shows(page, '#playStatus', ['PLAYING', 'FAILED', 'STOPPED'])).toBe('PLAYING');
+    await videoPlays(page, '#remoteVideo video');
+
+    // The payload goes to the stream and comes back to its player, shown under "Received data".
     await page.fill('#streamData', '{"number":33,"string":"hello","boolean":true}');
     await page.click('#sendDataBtn');
-    await waitForValue(async () => (await debugStream('tw1'))?.streamEvents?.data === 1, { what: 'the data event on the stream', timeoutMs: 10_000, intervalMs: 100 });
+    await waitForValue(async () => (await text(page, '#receivedData')).includes('{"number":33,"string":"hello","boolean":true}'), { what: 'the payload shown at the player', timeoutMs: 10_000, intervalMs: 100 });
+    expect((await debugStream('tw1'))?.streamEvents?.data).toBe(1);
     expect(frames.sentOf('sendStreamEvent').map((m) => m.data[0])).toEqual([
       expect.objectContaining({ type: 'data', payload: { number: 33, string: 'hello', boolean: true } }),
     ]);
+    const playId = frames.sentOf('playStream')[0]?.data[0]?.mediaSessionId;
+    expect(frames.receivedOf('notifyStreamEvent').map((m) => m.data[0])).toEqual([
+      { mediaSessionId: playId, streamName: 'tw1', type: 'data', payload: { number: 33, string: 'hello', boolean: true } },
+    ]);
     expect(frames.receivedOf('availableStream').map((m) => m.data[0]?.status)).toEqual(['true', 'false']);
 
+    await page.click('#playBtn'); // Stop
+    expect(await shows(page, '#playStatus', ['STOPPED', 'FAILED'])).toBe('STOPPED');
     await page.click('#publishBtn'); // Stop
     expect(await shows(page, '#publishStatus', ['UNPUBLISHED', 'FAILED'])).toBe('UNPUBLISHED');
     expect(frames.receivedOf('fail')).toEqual([]);
   });
 
-  it('"Media devices manager": switch camera, mute and unmute (kept on the stream, no fail), and a connection quality shown once the rates flow', async () => {
+  it('"Streamer": Start publishes and plays its own preview (PUBLISHING, the preview video plays); "Player" plays the stream from another page (PLAYING, Stop → STOPPED); Stop on the Streamer shows UNPUBLISHED', async () => {
+    // Both pages load at once (each loads its scripts and styles for about a second).
+    const [{ page, frames }, player] = await Promise.all([open('streamer/streamer.html'), open('player/player.html')]);
+    await page.fill('#url', `${wsUrl}/st1`);
+    await page.click('#publishBtn');
+    expect(await shows(page, '#status', ['PUBLISHING', 'FAILED', 'DISCONNECTED'])).toBe('PUBLISHING');
+    // The page turns its button into Stop once the preview is PLAYING (a FAILED preview stops the publish).
+    await waitForValue(async () => (await text(page, '#publishBtn')) === 'Stop', { what: 'the preview PLAYING (the button says Stop)', timeoutMs: 15_000, intervalMs: 100 });
+    await videoPlays(page, '#remoteVideo video');
+    expect(frames.receivedOf('notifyStreamStatusEvent').map((m) => m.data[0]?.status)).toEqual(expect.arrayContaining(['PUBLISHING', 'PLAYING']));
+
+    await player.page.fill('#url', wsUrl);
+    await player.page.fill('#streamName', 'st1');
+    await player.page.click('#playBtn');
+    expect(await shows(player.page, '#status', ['PLAYING', 'FAILED', 'STOPPED'])).toBe('PLAYING');
+    await videoPlays(player.page, '#remoteVideo video');
+    await player.page.click('#playBtn'); // Stop
+    expect(await shows(player.page, '#status', ['STOPPED', 'FAILED'])).toBe('STOPPED');
+
+    await page.click('#publishBtn'); // Stop: the page stops its preview, then its publish
+    expect(await shows(page, '#status', ['UNPUBLISHED', 'FAILED'])).toBe('UNPUBLISHED');
+    expect(frames.receivedOf('fail')).toEqual([]);
+    expect(player.frames.receivedOf('fail')).toEqual([]);
+  });
+
+  it('"Media devices manager": switch camera, mute and unmute (kept on the stream, no fail), a connection quality shown once the rates flow; Play of the muted stream shows it muted, then unmuted as the publisher unmutes', async () => {
     const { page, frames } = await open('media_devices_manager/media_device_manager.html');
     await page.fill('#urlServer', wsUrl);
     await page.click('#connectBtn');
@@ -205,18 +257,33 @@ describeWithChromium('WCS example pages (unchanged, served by the service) in Ch
       const s = await debugStream('mdm1');
       return s?.audioState?.muted === true && s?.videoState?.muted === true;
     }, { what: 'audio and video muted on the stream', timeoutMs: 10_000, intervalMs: 100 });
+
+    // Play starts on a muted stream: the page shows the state PLAYING carried.
+    await page.fill('#playStream', 'mdm1');
+    await page.click('#playBtn');
+    expect(await shows(page, '#playStatus', ['PLAYING', 'FAILED', 'STOPPED'])).toBe('PLAYING');
+    expect(await text(page, '#audioMuted')).toBe('true');
+    expect(await text(page, '#videoMuted')).toBe('true');
+
+    // Unmute: the player hears it (notifyStreamEvent) and the page shows it.
     await toggle('muteAudioToggle', false);
     await toggle('muteVideoToggle', false);
     await waitForValue(async () => {
       const s = await debugStream('mdm1');
       return s?.audioState?.muted === false && s?.videoState?.muted === false;
     }, { what: 'audio and video unmuted on the stream', timeoutMs: 10_000, intervalMs: 100 });
+    expect(await shows(page, '#audioMuted', ['false'], 10_000)).toBe('false');
+    expect(await shows(page, '#videoMuted', ['false'], 10_000)).toBe('false');
+    // (The played picture is not checked here: after the camera switch headless Chromium's
+    // second fake camera feeds the encoder nothing, see above.)
     const types = frames.sentOf('sendStreamEvent').map((m) => m.data[0]?.type);
     expect(types).toEqual(expect.arrayContaining(['audioMuted', 'videoMuted', 'audioUnmuted', 'videoUnmuted']));
+    expect(frames.receivedOf('notifyStreamEvent').map((m) => m.data[0]?.type)).toEqual(expect.arrayContaining(['audioUnmuted', 'videoUnmuted']));
 
-    await page.click('#publishBtn'); // Stop
+    await page.click('#publishBtn'); // Stop: its player is stopped with it
     // UNPUBLISHED comes on the same socket after any answer to the events sent before it.
     expect(await shows(page, '#publishStatus', ['UNPUBLISHED', 'FAILED'])).toBe('UNPUBLISHED');
+    expect(await shows(page, '#playStatus', ['STOPPED', 'FAILED'])).toBe('STOPPED');
     expect(frames.receivedOf('fail')).toEqual([]);
   });
 
@@ -233,14 +300,17 @@ describeWithChromium('WCS example pages (unchanged, served by the service) in Ch
       return r;
     }
 
+    /** Stops the service as an operator would (tsx relays SIGTERM to it); then nothing of the run is left, whatever happened. */
     async function stopService(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
       const r = run;
       run = undefined;
-      if (!r || r.proc.exitCode !== null) return r?.proc.exitCode ?? null;
-      r.proc.kill(signal);
-      const timer = setTimeout(() => r.proc.kill('SIGKILL'), 20_000);
+      if (!r) return null;
+      if (r.proc.exitCode === null && r.proc.signalCode === null) r.proc.kill(signal);
+      // A service that does not stop in time: tsx and the service under it, SIGKILLed as a group.
+      const timer = setTimeout(() => void r.end(), 20_000);
       const code = await r.exited;
       clearTimeout(timer);
+      await r.end();
       return code;
     }
 
@@ -252,8 +322,8 @@ describeWithChromium('WCS example pages (unchanged, served by the service) in Ch
     });
 
     afterEach(async () => {
-      // SIGTERM, not SIGKILL: tsx runs the service in a child of its own and relays
-      // SIGTERM to it; a SIGKILL would end tsx alone and orphan the service.
+      // SIGTERM first, so the service stops as in production; stopService then ends
+      // the run's process group (tsx runs the service in a child of its own).
       await stopService('SIGTERM');
     });
 

@@ -64,12 +64,12 @@ export async function waitForViewerStatus(page: Page, statuses: string[], timeou
   return page.evaluate(() => window.viewerState);
 }
 
-/** The player's <video>: its time, and the luma of a frame drawn to a canvas. */
-export async function picture(page: Page): Promise<Picture> {
-  return page.evaluate(() => {
+/** A <video> (the player's by default): its time, and the luma of a frame drawn to a canvas. */
+export async function picture(page: Page, videoSelector = '#player video'): Promise<Picture> {
+  return page.evaluate((selector) => {
     type Canvas = { width: number; height: number; getContext(k: string): { drawImage(v: unknown, x: number, y: number, w: number, h: number): void; getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
     type Video = { currentTime: number; videoWidth: number; videoHeight: number; srcObject: { getAudioTracks(): unknown[]; getVideoTracks(): unknown[] } | null };
-    const video = document.querySelector('#player video') as Video | null;
+    const video = document.querySelector(selector) as Video | null;
     if (!video) return { currentTime: 0, width: 0, height: 0, meanLuma: 0, lumaSpread: 0, audioTracks: 0, videoTracks: 0 };
     const canvas = document.createElement('canvas') as Canvas;
     canvas.width = 64;
@@ -95,7 +95,7 @@ export async function picture(page: Page): Promise<Picture> {
       audioTracks: video.srcObject?.getAudioTracks().length ?? 0,
       videoTracks: video.srcObject?.getVideoTracks().length ?? 0,
     };
-  });
+  }, videoSelector);
 }
 
 /** What Chromium received on the player's peer connection. */

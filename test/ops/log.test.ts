@@ -8,7 +8,9 @@ import { isLogLevel, silentLogger } from '../../src/log';
 import { chooseFormat, createLogger, httpLoggerOf } from '../../src/ops/log';
 import { logOptionsFrom } from '../../src/server-options';
 import { defaultSettings } from '../../src/config';
+import { TransponderService } from '../../src/server';
 import { LogCapture } from '../helpers/log-capture';
+import { loopbackSettings } from '../helpers/loopback-settings';
 import { waitFor } from '../helpers/wait-for';
 
 describe('format', () => {
@@ -146,5 +148,27 @@ describe('child bindings', () => {
     const child = silentLogger.child({ stream: 'cam1' });
     expect(child).toBe(silentLogger);
     expect(() => child.info('x', { a: 1 })).not.toThrow();
+  });
+});
+
+describe('the service\'s start', () => {
+  let service: TransponderService | undefined;
+
+  afterEach(async () => {
+    await service?.stop();
+    service = undefined;
+  });
+
+  test('says it listens in one line of its own, without fastify\'s "Server listening at"; requests are still logged', async () => {
+    const capture = new LogCapture();
+    service = new TransponderService(await loopbackSettings(), capture.logger('info'));
+    const { http } = await service.start();
+    const res = await fetch(`http://127.0.0.1:${http}/rest-api/push/find_all`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    await res.arrayBuffer();
+    const lines = capture.lines();
+    expect(lines.filter((l) => /server listening/i.test(l.msg))).toEqual([]);
+    expect(capture.text()).not.toContain('fastify listening');
+    expect(lines.filter((l) => l.msg === 'rtmp-transponder started').map((l) => l.fields.http)).toEqual([http]);
+    expect(lines.filter((l) => l.msg === 'http').map((l) => [l.fields.method, l.fields.path, l.fields.status])).toEqual([['POST', '/rest-api/push/find_all', res.status]]);
   });
 });

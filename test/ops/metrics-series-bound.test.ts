@@ -13,34 +13,16 @@ import { liveChildProcessCount } from '../../src/ffmpeg/child-process';
 import { ServiceMetrics } from '../../src/ops/metrics';
 import { StreamRegistry } from '../../src/streams/stream-registry';
 import { RestorePolicy } from '../../src/transponder/restore-policy';
-import type { TransponderSource } from '../../src/transponder/transponder';
 import { TransponderManager, type StreamDirectory } from '../../src/transponder/transponder-manager';
-import type { AudioFrame, VideoFrame } from '../../src/media/frames';
-import { TypedEmitter } from '../../src/util/typed-emitter';
 import { parsePromText, samplesOf, type PromFamily } from '../helpers/prom-text';
 import { ScriptedRtmpServer } from '../helpers/scripted-rtmp-server';
 import { waitFor, waitForValue } from '../helpers/wait-for';
+import { QuietSource } from '../helpers/quiet-source';
 
 jest.setTimeout(180_000);
 
 const ROUNDS = 10;
 const PER_ROUND = 20;
-
-type SourceEvents = { video: [VideoFrame]; audio: [AudioFrame]; close: [string] };
-
-class QuietSource extends TypedEmitter<SourceEvents> implements TransponderSource {
-  closed = false;
-  constructor(readonly streamName: string) {
-    super();
-  }
-  hasAudio(): boolean {
-    return true;
-  }
-  hasVideo(): boolean {
-    return true;
-  }
-  requestKeyframe(): void {}
-}
 
 let dir: string;
 let server: ScriptedRtmpServer;
@@ -73,7 +55,19 @@ beforeEach(async () => {
     silentLogger,
   );
   metrics = new ServiceMetrics(
-    { transponders: manager, publishers: new StreamRegistry(), signalingSessions: () => 0, ffmpegProcesses: liveChildProcessCount },
+    {
+      transponders: manager,
+      publishers: new StreamRegistry(),
+      players: { viewerCount: 0, list: () => [] },
+      signalingSessions: () => 0,
+      ffmpegProcesses: liveChildProcessCount,
+      serviceState: () => 'serving',
+      access: {
+        signalingRefusals: () => ({ sessionsPerAddress: 0, messageRate: 0, streamsPerSession: 0, streamsTotal: 0 }),
+        authFailures: () => ({ failures: 0, refused: 0, evictions: 0, trackedAddresses: 0 }),
+        hooks: () => ({ queued: 0, delivered: 0, retried: 0, dropped: 0, inFlight: 0, waiting: 0 }),
+      },
+    },
     // Node's own series (GC kinds, handle types) come and go with what the process does: not ours to bound.
     { build: { version: 'test', nodeVersion: process.versions.node }, processMetrics: false },
   );

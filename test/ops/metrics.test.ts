@@ -10,7 +10,10 @@ import { destinationLabels } from '../../src/ops/metrics-destination';
 import { MetricsAuthenticator } from '../../src/ops/metrics-auth';
 import { RestAuthenticator, type RestAuthOptions } from '../../src/rest/auth';
 import { AuthFailureLimiter } from '../../src/rest/auth-failure-limiter';
-import { ServiceMetrics } from '../../src/ops/metrics';
+import { ServiceMetrics, type MetricsSources } from '../../src/ops/metrics';
+import type { AuthFailureFigures, HookFigures } from '../../src/ops/metrics-access-series';
+import type { ServiceState } from '../../src/service-health';
+import type { RefusalCounts } from '../../src/signaling/signaling-refusals';
 import { registerMetricsRoute } from '../../src/ops/metrics-route';
 import type { TransponderManagerEvents } from '../../src/transponder/transponder-manager';
 import type { TransponderInfo, TransponderState, TransponderStats } from '../../src/transponder/transponder-api';
@@ -39,6 +42,35 @@ class FakePublishers extends TypedEmitter<{ publish: [] }> {
   }
 }
 
+class FakePlayers {
+  viewerCount = 0;
+  streams: string[] = [];
+  list(): Array<{ toJSON(): { streamName: string } }> {
+    return this.streams.map((streamName) => ({ toJSON: () => ({ streamName }) }));
+  }
+}
+
+/** The figures of the other parts, as plain objects a test changes between scrapes. */
+class FakeParts {
+  state: ServiceState = 'serving';
+  refusals: RefusalCounts = { sessionsPerAddress: 0, messageRate: 0, streamsPerSession: 0, streamsTotal: 0 };
+  auth: AuthFailureFigures = { failures: 0, refused: 0, evictions: 0, trackedAddresses: 0 };
+  hooks: HookFigures = { queued: 0, delivered: 0, retried: 0, dropped: 0, inFlight: 0, waiting: 0 };
+}
+
+/** Idle sources (nothing running), with the given transponders, publishers, players and parts. */
+function sourcesOf(t = new FakeTransponders(), p = new FakePublishers(), pl = new FakePlayers(), parts = new FakeParts()): MetricsSources {
+  return {
+    transponders: t,
+    publishers: p,
+    players: pl,
+    signalingSessions: () => sessions,
+    ffmpegProcesses: () => 7,
+    serviceState: () => parts.state,
+    access: { signalingRefusals: () => parts.refusals, authFailures: () => parts.auth, hooks: () => parts.hooks },
+  };
+}
+
 function stats(over: Partial<TransponderStats> = {}): TransponderStats {
   return {
     bytesSent: 0, bitrateKbps: 0, framesSent: 0, framesDropped: 0, videoFramesDropped: 0, audioFramesDropped: 0,
@@ -64,6 +96,8 @@ function publisher(name: string): PublisherStats {
 
 let transponders: FakeTransponders;
 let publishers: FakePublishers;
+let players: FakePlayers;
+let parts: FakeParts;
 let metrics: ServiceMetrics;
 let sessions = 0;
 
@@ -78,9 +112,11 @@ function one(families: Map<string, PromFamily>, name: string, labels: Record<str
 beforeEach(() => {
   transponders = new FakeTransponders();
   publishers = new FakePublishers();
+  players = new FakePlayers();
+  parts = new FakeParts();
   sessions = 0;
   metrics = new ServiceMetrics(
-    { transponders, publishers, signalingSessions: () => sessions, ffmpegProcesses: () => 7 },
+    sourcesOf(transponders, publishers, players, parts),
     { build: { version: '9.8.7', nodeVersion: '20.1.2' }, processMetrics: false },
   );
 });
@@ -194,6 +230,83 @@ describe('series', () => {
     expect(f.get('rtmp_transponder_build_info')?.samples).toEqual([{ name: 'rtmp_transponder_build_info', labels: { version: '9.8.7', node_version: '20.1.2' }, value: 1 }]);
   });
 
+  test('the service state: every state present, 1 for the current one, read at each scrape', async () => {
+    const states = async () => (await scrape()).get('rtmp_transponder_service_state')?.samples.map((s) => [s.labels.state, s.value]);
+    parts.state = 'starting';
+    expect(await states()).toEqual([['starting', 1], ['serving', 0], ['stopping', 0], ['stopped', 0]]);
+    parts.state = 'stopping';
+    expect(await states()).toEqual([['starting', 0], ['serving', 0], ['stopping', 1], ['stopped', 0]]);
+  });
+
+  test('players: the total, and per stream from the live players, labelled with the stream only; a stream without players has no series', async () => {
+    players.viewerCount = 4; // one still being set up: counted in the total, not yet listed
+    players.streams = ['cam1', 'cam2', 'cam1'];
+    let f = await scrape();
+    expect(one(f, 'rtmp_transponder_players')?.value).toBe(4);
+    expect(f.get('rtmp_transponder_stream_players')?.samples).toEqual([
+      { name: 'rtmp_transponder_stream_players', labels: { stream: 'cam1' }, value: 2 },
+      { name: 'rtmp_transponder_stream_players', labels: { stream: 'cam2' }, value: 1 },
+    ]);
+    players.viewerCount = 1;
+    players.streams = ['cam2'];
+    f = await scrape();
+    expect(one(f, 'rtmp_transponder_players')?.value).toBe(1);
+    expect(f.get('rtmp_transponder_stream_players')?.samples.map((s) => s.labels.stream)).toEqual(['cam2']);
+  });
+
+  test('WebSocket limit refusals by kind, every kind present, as the signaling server counts them', async () => {
+    parts.refusals = { sessionsPerAddress: 3, messageRate: 120, streamsPerSession: 1, streamsTotal: 0 };
+    const f = await scrape();
+    expect(f.get('rtmp_transponder_signaling_refusals_total')?.type).toBe('counter');
+    expect(f.get('rtmp_transponder_signaling_refusals_total')?.samples.map((s) => [s.labels.kind, s.value])).toEqual([
+      ['sessionsPerAddress', 3], ['messageRate', 120], ['streamsPerSession', 1], ['streamsTotal', 0],
+    ]);
+  });
+
+  test('the REST auth failure limiter: failures, 429s, evictions and the addresses it tracks, with no address as a label', async () => {
+    parts.auth = { failures: 17, refused: 5, evictions: 2, trackedAddresses: 9 };
+    const f = await scrape();
+    const expected: Array<[string, string, number]> = [
+      ['rtmp_transponder_rest_auth_failures_total', 'counter', 17],
+      ['rtmp_transponder_rest_auth_refused_total', 'counter', 5],
+      ['rtmp_transponder_rest_auth_evictions_total', 'counter', 2],
+      ['rtmp_transponder_rest_auth_tracked_addresses', 'gauge', 9],
+    ];
+    for (const [name, type, value] of expected) {
+      expect([name, f.get(name)?.type, f.get(name)?.samples]).toEqual([name, type, [{ name, labels: {}, value }]]);
+    }
+  });
+
+  test('the REST hooks: events delivered, retried, dropped and queued, calls in flight and waiting', async () => {
+    parts.hooks = { queued: 6, delivered: 40, retried: 3, dropped: 1, inFlight: 2, waiting: 5 };
+    const f = await scrape();
+    const expected: Array<[string, string, number]> = [
+      ['rtmp_transponder_hook_events_delivered_total', 'counter', 40],
+      ['rtmp_transponder_hook_events_retried_total', 'counter', 3],
+      ['rtmp_transponder_hook_events_dropped_total', 'counter', 1],
+      ['rtmp_transponder_hook_events_queued', 'gauge', 6],
+      ['rtmp_transponder_hook_calls_in_flight', 'gauge', 2],
+      ['rtmp_transponder_hook_calls_waiting', 'gauge', 5],
+    ];
+    for (const [name, type, value] of expected) {
+      expect([name, f.get(name)?.type, f.get(name)?.samples]).toEqual([name, type, [{ name, labels: {}, value }]]);
+    }
+  });
+
+  test('destinations refused by the guard are counted by rule; other refusals only by code', async () => {
+    transponders.tell('refused', 'DESTINATION_REFUSED', 'link-local-metadata');
+    transponders.tell('refused', 'DESTINATION_REFUSED', 'link-local-metadata');
+    transponders.tell('refused', 'DESTINATION_REFUSED', 'own-service-port');
+    transponders.tell('refused', 'LIMIT_REACHED');
+    const f = await scrape();
+    expect(f.get('rtmp_transponder_destination_refusals_total')?.samples.map((s) => [s.labels.rule, s.value])).toEqual([
+      ['link-local-metadata', 2], ['own-service-port', 1],
+    ]);
+    expect(f.get('rtmp_transponder_transponder_refusals_total')?.samples.map((s) => [s.labels.code, s.value])).toEqual([
+      ['DESTINATION_REFUSED', 3], ['LIMIT_REACHED', 1],
+    ]);
+  });
+
   test('after close() events are no longer counted', async () => {
     metrics.close();
     transponders.tell('started', transponder('t1', 'PENDING', 'rtmp://h/live/k'));
@@ -204,7 +317,7 @@ describe('series', () => {
 
   test('two services in one process keep their own registries', async () => {
     const other = new ServiceMetrics(
-      { transponders: new FakeTransponders(), publishers: new FakePublishers(), signalingSessions: () => 0, ffmpegProcesses: () => 0 },
+      sourcesOf(),
       { build: { version: 'x', nodeVersion: 'y' }, processMetrics: false },
     );
     try {
@@ -227,7 +340,7 @@ describe('series', () => {
 
   test('process metrics (event-loop lag, heap, RSS, open fds) are there when asked for', async () => {
     const withProcess = new ServiceMetrics(
-      { transponders: new FakeTransponders(), publishers: new FakePublishers(), signalingSessions: () => 0, ffmpegProcesses: () => 0 },
+      sourcesOf(),
       { build: { version: 'x', nodeVersion: 'y' } },
     );
     try {

@@ -108,7 +108,7 @@ describe('GET /rest-api/openapi.json', () => {
     const doc = await getDocument(h.app);
     const startup = operation(doc, '/rest-api/push/startup', 'post');
     expect(documentedCodes(startup, 409)).toEqual(['TRANSPONDER_EXISTS']);
-    expect(documentedCodes(startup, 503)).toEqual(['LIMIT_REACHED']);
+    expect(documentedCodes(startup, 503)).toEqual(['LIMIT_REACHED', 'SERVICE_STOPPING']);
     expect(documentedCodes(operation(doc, '/rest-api/push/mute', 'post'), 409)).toEqual(['TRANSPONDER_ENDED']);
     const seen = new Set<string>();
     for (const path of Object.keys(doc.paths)) {

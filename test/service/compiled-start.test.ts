@@ -44,10 +44,7 @@ beforeEach(() => {
 afterEach(async () => {
   publisher?.close('test over');
   publisher = undefined;
-  if (run && run.proc.exitCode === null) {
-    run.proc.kill('SIGKILL');
-    await run.exited;
-  }
+  await run?.end();
   run = undefined;
   nginx?.thaw();
   await nginx?.stop();

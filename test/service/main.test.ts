@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../helpers/nginx-rtmp';
-import { runCli, waitForOutput, type CliRun } from '../helpers/run-cli';
+import { endCliRuns, runCli, waitForOutput, type CliRun } from '../helpers/run-cli';
 
 jest.setTimeout(30_000);
 
@@ -15,10 +15,8 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  if (run && run.proc.exitCode === null) {
-    run.proc.kill('SIGKILL');
-    await run.exited;
-  }
+  // Every run of the test, tsx and the service under it, whether the test passed or not.
+  await endCliRuns();
   run = undefined;
   fs.rmSync(dir, { recursive: true, force: true });
 });

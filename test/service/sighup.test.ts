@@ -3,12 +3,11 @@
  * what it applied and what needs a restart, or, for an invalid file, why nothing changed;
  * it keeps running either way.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../helpers/nginx-rtmp';
-import { runCli, waitForOutput, type CliRun } from '../helpers/run-cli';
+import { runCli, serviceProcessOf, waitForOutput, type CliRun } from '../helpers/run-cli';
 
 jest.setTimeout(40_000);
 
@@ -17,26 +16,14 @@ let run: CliRun | undefined;
 /** The node process running src/main.ts: tsx (the runner) relays SIGINT and SIGTERM to it, not SIGHUP. */
 let service: number | undefined;
 
-function serviceProcess(runner: number): number {
-  const pids = execFileSync('ps', ['-o', 'pid=', '--ppid', String(runner)]).toString().trim().split(/\s+/).map(Number);
-  if (pids.length !== 1 || !Number.isInteger(pids[0])) throw new Error(`expected one child of tsx, found ${JSON.stringify(pids)}`);
-  return pids[0]!;
-}
-
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sighup-'));
 });
 
 afterEach(async () => {
-  // The service first: killing tsx with SIGKILL would leave it running.
-  if (service !== undefined) {
-    try { process.kill(service, 'SIGKILL'); } catch { /* already gone */ }
-  }
+  // tsx and the service under it: the run's whole process group.
+  await run?.end();
   service = undefined;
-  if (run && run.proc.exitCode === null) {
-    run.proc.kill('SIGKILL');
-    await run.exited;
-  }
   run = undefined;
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -55,7 +42,7 @@ it('SIGHUP applies REST auth at once, reports a port change, and refuses an inva
   fs.writeFileSync(file, base);
   run = runCli('src/main.ts', ['--config', file]);
   await waitForOutput(run, /rtmp-transponder started/, 20_000);
-  service = serviceProcess(run.proc.pid!);
+  service = serviceProcessOf(run);
   expect(await findAll(http)).toBe(404); // open, and nothing relayed yet
 
   fs.writeFileSync(file, `${base}disable_rest_auth=false\nrest_auth_token=hup-token-77\nws.port=${ws + 1}\n`);

@@ -106,10 +106,7 @@ describe('load publisher against the service', () => {
     for (const remove of listeners.splice(0)) remove();
     generator?.close('test over');
     generator = undefined;
-    if (cli && cli.proc.exitCode === null) {
-      cli.proc.kill('SIGKILL');
-      await cli.exited;
-    }
+    await cli?.end();
     cli = undefined;
   });
 

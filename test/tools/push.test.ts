@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { NginxRtmp } from '../helpers/nginx-rtmp';
 import { ffprobeStreams, makeTestFlv } from '../helpers/media-tools';
-import { runCli, type CliRun } from '../helpers/run-cli';
+import { endCliRuns, runCli, type CliRun } from '../helpers/run-cli';
 import { waitFor } from '../helpers/wait-for';
 
 jest.setTimeout(60_000);
@@ -25,19 +25,11 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** Every CLI a test starts; one still running after it is killed. */
-const runs: CliRun[] = [];
 function push(args: string[]): CliRun {
-  const run = runCli('tools/push.ts', args);
-  runs.push(run);
-  return run;
+  return runCli('tools/push.ts', args);
 }
-afterEach(async () => {
-  for (const run of runs.splice(0)) {
-    if (run.proc.exitCode === null && run.proc.signalCode === null) run.proc.kill('SIGKILL');
-    await run.exited;
-  }
-});
+/** Every CLI a test started, tsx and the script under it, still running or not. */
+afterEach(endCliRuns);
 
 describe('npm run push', () => {
   it('publishes the file in real time, prints the time to Publish.Start, and exits 0', async () => {

@@ -13,39 +13,14 @@ import path from 'node:path';
 import { parseSettings } from '../../src/config';
 import type { Logger } from '../../src/log';
 import { transponderManagerOptionsFrom } from '../../src/server-options';
-import type { TransponderSource } from '../../src/transponder/transponder';
 import { TransponderManager, type StreamDirectory } from '../../src/transponder/transponder-manager';
 import type { TransponderInfo } from '../../src/transponder/transponder-api';
-import type { AudioFrame, VideoFrame } from '../../src/media/frames';
-import { TypedEmitter } from '../../src/util/typed-emitter';
 import { NginxRtmp } from '../helpers/nginx-rtmp';
 import { waitForValue } from '../helpers/wait-for';
 import { MemoryLogger } from '../helpers/memory-logger';
+import { QuietSource } from '../helpers/quiet-source';
 
 jest.setTimeout(60_000);
-
-type SourceEvents = { video: [VideoFrame]; audio: [AudioFrame]; close: [string] };
-
-class QuietSource extends TypedEmitter<SourceEvents> implements TransponderSource {
-  closed = false;
-  constructor(readonly streamName: string) {
-    super();
-  }
-  hasAudio(): boolean {
-    return true;
-  }
-  hasVideo(): boolean {
-    return true;
-  }
-  requestKeyframe(): void {}
-}
-
-interface Line {
-  level: string;
-  msg: string;
-  fields?: Record<string, unknown>;
-}
-
 
 const ENDED = new Set(['TERMINATED', 'FAILED']);
 const directory: StreamDirectory = { get: (name) => (name === 'cam1' ? new QuietSource('cam1') : undefined), on: () => undefined };

@@ -12,27 +12,10 @@ import { TransponderManager, type StreamDirectory, type TransponderManagerOption
 import { RestorePolicy } from '../../src/transponder/restore-policy';
 import type { TransponderInfo } from '../../src/transponder/transponder-api';
 import type { TransponderSource } from '../../src/transponder/transponder';
-import { TypedEmitter } from '../../src/util/typed-emitter';
-import type { AudioFrame, VideoFrame } from '../../src/media/frames';
 import { silentLogger } from '../../src/log';
+import { QuietSource } from '../helpers/quiet-source';
 
 jest.setTimeout(30_000);
-
-type SourceEvents = { video: [VideoFrame]; audio: [AudioFrame]; close: [string] };
-
-class QuietSource extends TypedEmitter<SourceEvents> implements TransponderSource {
-  closed = false;
-  constructor(readonly streamName: string) {
-    super();
-  }
-  hasAudio(): boolean {
-    return true;
-  }
-  hasVideo(): boolean {
-    return true;
-  }
-  requestKeyframe(): void {}
-}
 
 /** A stream directory whose `publish` event the test fires (a stream starting to publish). */
 class ScriptedDirectory implements StreamDirectory {

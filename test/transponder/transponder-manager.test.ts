@@ -8,28 +8,10 @@ import { waitFor } from '../helpers/wait-for';
 import { TransponderManager, type StreamDirectory } from '../../src/transponder/transponder-manager';
 import { RestorePolicy } from '../../src/transponder/restore-policy';
 import { TransponderError, type TransponderErrorCode } from '../../src/transponder/transponder-api';
-import type { TransponderSource } from '../../src/transponder/transponder';
-import { TypedEmitter } from '../../src/util/typed-emitter';
-import type { AudioFrame, VideoFrame } from '../../src/media/frames';
 import { silentLogger } from '../../src/log';
+import { QuietSource } from '../helpers/quiet-source';
 
 jest.setTimeout(30_000);
-
-type SourceEvents = { video: [VideoFrame]; audio: [AudioFrame]; close: [string] };
-
-class QuietSource extends TypedEmitter<SourceEvents> implements TransponderSource {
-  closed = false;
-  constructor(readonly streamName: string) {
-    super();
-  }
-  hasAudio(): boolean {
-    return true;
-  }
-  hasVideo(): boolean {
-    return true;
-  }
-  requestKeyframe(): void {}
-}
 
 let server: ScriptedRtmpServer;
 let manager: TransponderManager;
@@ -101,6 +83,17 @@ describe('TransponderManager', () => {
     expect(count(results, 'LIMIT_REACHED')).toBe(17);
     expect(manager.findAll().filter((t) => t.status !== 'TERMINATED' && t.status !== 'FAILED')).toHaveLength(3);
     expect(lookups).toBe(3); // refused before their first await
+  });
+
+  it('startups while the service stops are refused SERVICE_STOPPING (503), also one that was waiting on its destination check', async () => {
+    manager = makeManager(100);
+    const url = `rtmp://localhost:${server.port}/live`;
+    const waiting = manager.startup({ streamName: 'cam1', rtmpUrl: url });
+    const closing = manager.close();
+    const after = manager.startup({ streamName: 'cam1', rtmpUrl: `${url}2` });
+    expect(await outcomes([waiting, after])).toEqual(['SERVICE_STOPPING', 'SERVICE_STOPPING']);
+    await closing;
+    expect(manager.findAll()).toEqual([]);
   });
 
   it('a startup that fails after its reservation gives the key back', async () => {

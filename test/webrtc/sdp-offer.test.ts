@@ -128,3 +128,22 @@ describe('the answer the browser gets', () => {
     expect(out.match(/a=fmtp:96/g)).toHaveLength(1);
   });
 });
+
+describe('a bundle-only section (GStreamer webrtcbin offers its audio so)', () => {
+  // RFC 8843 7.3.3: port 0 with a=bundle-only is not a rejected section; it rides the bundle.
+  const offer = OFFER.replace('m=audio 9 UDP/TLS/RTP/SAVPF 111 63 0', 'm=audio 0 UDP/TLS/RTP/SAVPF 111 63 0').replace('a=mid:0', 'a=mid:0\r\na=bundle-only');
+
+  it('is received: its Opus is chosen', () => {
+    expect(chooseCodecs(parseSdp(offer)).audio?.payloadType).toBe(111);
+  });
+
+  it('reaches werift with a non-zero port, so werift does not reject it', () => {
+    const munged = offerForWerift(parseSdp(offer), chooseCodecs(parseSdp(offer)));
+    expect(munged).toContain('m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n');
+  });
+
+  it('a port-0 section without bundle-only stays rejected', () => {
+    const rejected = OFFER.replace('m=audio 9 UDP/TLS/RTP/SAVPF 111 63 0', 'm=audio 0 UDP/TLS/RTP/SAVPF 111 63 0');
+    expect(chooseCodecs(parseSdp(rejected)).audio).toBeUndefined();
+  });
+});
