@@ -3,7 +3,7 @@
  * WebSDK, H.264 stripped from its offer (`stripCodecs: 'H264'`, what Firefox without
  * OpenH264 offers; 'H264,VP8' for VP9), the service takes VP8 (VP9), and a REST startup transcodes it to H.264 for nginx-rtmp, where
  * the recording is decoded. With transcoding_disabled the same publish is refused with
- * WCS's info. Runs in a private network namespace; everything is on 127.0.0.1.
+ * WCS's info. The same over WHIP: a page without SDK, VP8 by codec preferences. Runs in a private network namespace; everything is on 127.0.0.1.
  */
 import type { Page } from 'playwright-core';
 import type { Settings } from '../../src/config';
@@ -19,6 +19,30 @@ import { PushApi } from '../helpers/push-api';
 import { waitForValue } from '../helpers/wait-for';
 
 jest.setTimeout(120_000);
+
+/**
+ * A page without SDK publishing over WHIP with VP8 only (codec preferences of the video
+ * transceiver). A string, not a function: tsx would put its own helper calls into a
+ * function's source, which the page does not have.
+ */
+const WHIP_VP8_SCRIPT = `async (url) => {
+  const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: true });
+  const pc = new RTCPeerConnection();
+  for (const track of stream.getTracks()) {
+    const t = pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+    if (track.kind === 'video') t.setCodecPreferences(RTCRtpSender.getCapabilities('video').codecs.filter((c) => c.mimeType === 'video/VP8'));
+  }
+  await pc.setLocalDescription(await pc.createOffer());
+  await new Promise((resolve) => {
+    if (pc.iceGatheringState === 'complete') return resolve();
+    pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && resolve());
+  });
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: pc.localDescription.sdp });
+  const answer = await res.text();
+  if (res.status === 201) await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+  window.whipPc = pc;
+  return { status: res.status, offer: pc.localDescription.sdp, answer, location: res.headers.get('location') };
+}`;
 
 describeWithChromium('a VP8-only WebSDK publisher', () => {
   let nginx: NginxRtmp;
@@ -91,6 +115,25 @@ describeWithChromium('a VP8-only WebSDK publisher', () => {
     expect(packets.filter((p) => p.codec_type === 'audio').length).toBeGreaterThan(50);
   });
 
+  it('over WHIP (VP8 by codec preferences, ?rtmpUrl=) lands at nginx as H.264 + AAC, decodable', async () => {
+    const page = await browser.newPage(`http://127.0.0.1:${settings.httpPort}/health`);
+    pages.push(page);
+    const url = `http://127.0.0.1:${settings.httpPort}/whip/whipvp8?rtmpUrl=${encodeURIComponent(nginx.url())}`;
+    const result = (await page.evaluate(`(${WHIP_VP8_SCRIPT})(${JSON.stringify(url)})`)) as { status: number; offer: string; answer: string; location: string | null };
+    expect(result.offer).not.toMatch(/H264\/90000/);
+    expect(result.status).toBe(201);
+    expect(result.answer).toMatch(/a=rtpmap:\d+ VP8\/90000/);
+    const file = await waitForValue(() => nginx.recordings('rtmp_whipvp8')[0], { what: 'a recording', timeoutMs: 20_000, intervalMs: 100 });
+    await waitForValue(() => recordedMs(file) >= 3000, { what: '3 s recorded', timeoutMs: 30_000, intervalMs: 200 });
+    expect((await publisherStats('whipvp8'))?.video?.codec).toBe('vp8');
+    expect((await fetch(`http://127.0.0.1:${settings.httpPort}${result.location}`, { method: 'DELETE' })).status).toBe(200);
+    await waitForValue(() => nginx.recordingsDone('rtmp_whipvp8') === 1, { what: 'nginx to close the recording', timeoutMs: 15_000, intervalMs: 100 });
+    const streams = await ffprobeStreams(file);
+    expect(streams.find((s) => s.codec_type === 'video')).toMatchObject({ codec_name: 'h264', width: 640, height: 480 });
+    expect(streams.find((s) => s.codec_type === 'audio')).toMatchObject({ codec_name: 'aac' });
+    expect(await decodeErrors(file)).toBe('');
+  });
+
   it('is refused with "Transcoding required, but disabled" when transcoding_disabled=true', async () => {
     service.applySettings({ ...settings, transcodingDisabled: true });
     try {
@@ -98,6 +141,14 @@ describeWithChromium('a VP8-only WebSDK publisher', () => {
       const state = await waitForStatus(page, ['PUBLISHING', 'FAILED'], 30_000);
       expect([state.status, state.info]).toEqual(['FAILED', 'Transcoding required, but disabled']);
       expect(await publisherStats('vp8refused')).toBeUndefined();
+      // Over WHIP: 422 (no acceptable codec), the reason in the body.
+      const whipPage = await browser.newPage(`http://127.0.0.1:${settings.httpPort}/health`);
+      pages.push(whipPage);
+      const url = `http://127.0.0.1:${settings.httpPort}/whip/whiprefused`;
+      const result = (await whipPage.evaluate(`(${WHIP_VP8_SCRIPT})(${JSON.stringify(url)})`)) as { status: number; answer: string };
+      expect(result.status).toBe(422);
+      expect(result.answer).toMatch(/transcoding is disabled/);
+      expect(await publisherStats('whiprefused')).toBeUndefined();
     } finally {
       service.applySettings(settings);
     }
