@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick] [-- egress ingest relay pipeline hooks playback]
+ * npm run bench [-- --quick] [-- egress ingest relay pipeline hooks playback vpx-transcode]
  *
  * Runs the benchmarks in a private network namespace (loopback only) and prints one
  * markdown report. Figures go into closing notes; nothing here is asserted.
@@ -12,6 +12,7 @@ import { runIngestBench } from './ingest';
 import { runPipelineBench } from './pipeline';
 import { runPlaybackBench } from './playback';
 import { runRelayBench } from './relay';
+import { runVpxTranscodeBench } from './vpx-transcode';
 
 type Bench = (opts: { quick?: boolean }) => Promise<BenchSection>;
 
@@ -22,6 +23,7 @@ const BENCHES: Record<string, Bench> = {
   pipeline: runPipelineBench,
   hooks: runHooksBench,
   playback: runPlaybackBench,
+  'vpx-transcode': runVpxTranscodeBench,
 };
 
 async function main(): Promise<void> {

@@ -35,6 +35,7 @@ export function publisherOptionsFrom(s: Settings): PublisherOptions {
     maxBitrateKbps: Math.max(1, Math.round(s.webrtcCcMaxBitrate / 1000)),
     pliIntervalMs: s.rtcpPliRequestInterval,
     periodicKeyframeIntervalMs: s.periodicFirRequest ? s.periodicFirRequestInterval : 0,
+    transcodingDisabled: s.transcodingDisabled,
   };
 }
 

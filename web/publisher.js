@@ -79,6 +79,8 @@
     // The WebSDK reads bitrate wishes (kbit/s) from the video constraints and sends them in publishStream.
     if (params.get('minBitrate')) options.constraints.video.minBitrate = Number(params.get('minBitrate'));
     if (params.get('maxBitrate')) options.constraints.video.maxBitrate = Number(params.get('maxBitrate'));
+    // ?stripCodecs=H264: the WebSDK removes those codecs from the offer (a VP8/VP9-only publisher, as Firefox without OpenH264).
+    if (params.get('stripCodecs')) options.stripCodecs = params.get('stripCodecs');
     stream = session.createStream(options)
       .on(STREAM_STATUS.PUBLISHING, function (s) { setStream('PUBLISHING', s.getInfo()); watchResolution(); followRelayFromPublish(); })
       .on(STREAM_STATUS.UNPUBLISHED, function (s) { setStream('UNPUBLISHED', s.getInfo()); })

@@ -371,6 +371,16 @@ export const SETTINGS = [
     reload: 'live',
   }),
   setting({
+    key: 'transcoding_disabled',
+    field: 'transcodingDisabled',
+    kind: booleanKind(),
+    default: false,
+    comment: 'true: a publisher that offers no H.264 (VP8 or VP9 only: Firefox without OpenH264, some Android devices) is refused with FAILED "Transcoding required, but disabled", as WCS does; false: its video is transcoded to H.264 for RTMP (ffmpeg, one CPU-heavy process per push). Applies to new publishes.',
+    origin: 'wcs',
+    group: 'webrtc',
+    reload: 'live',
+  }),
+  setting({
     key: 'rtcp_pli_request_interval',
     field: 'rtcpPliRequestInterval',
     kind: durationMsKind({ min: 0 }),

@@ -1,12 +1,15 @@
 /**
- * Optional video transcoding of one push: H.264 access units in, ffmpeg/libx264,
- * H.264 access units out, on the same clock.
+ * Video transcoding of one push: H.264 access units (optional transcoding) or VP8/VP9
+ * frames (always: RTMP carries H.264) in, ffmpeg/libx264, H.264 access units out, on
+ * the same clock.
  *
  * How timestamps survive ffmpeg: frames go to ffmpeg's stdin as an FLV stream (our
  * own writer: header, AVC sequence header, one NALU tag per access unit, timestamp =
  * pts − the first keyframe's pts, in whole ms, strictly increasing), and come back as
  * an FLV stream from stdout. With `-copyts -vsync passthrough` ffmpeg keeps every
- * frame's timestamp, and no filter here makes new timestamps:
+ * frame's timestamp, and no filter here makes new timestamps. VP8/VP9 frames go in as
+ * an IVF stream instead (our own writer: timebase 1/1000, pts = the same whole-ms
+ * timestamp), and come back the same way:
  * - the size is changed by `scale` (timestamps untouched);
  * - a lower frame rate is made by `select`, which drops frames, instead of `fps`,
  *   which would make a CFR stream on a new grid and hold frames back (measured:
@@ -19,7 +22,9 @@
  * composition time is 0.
  *
  * ffmpeg starts on the first keyframe (frames before it cannot be decoded and are
- * dropped) with the output size worked out from that keyframe's SPS. A new SPS later
+ * dropped) with the output size worked out from that keyframe's SPS (VP8/VP9: its
+ * frame header). A VP8/VP9 keyframe of a new size is decoded by the same ffmpeg when
+ * the output size stays (its decoder and scaler follow); otherwise as for H.264 below. A new SPS later
  * (the browser lowers its resolution) is passed to ffmpeg as a new AVC sequence
  * header, which ffmpeg's decoder and scaler follow (tested); only when the *output*
  * size must change (height alone and a new source aspect, or no size requested and a
@@ -34,7 +39,7 @@
  * these sizes and is refused by a few old hardware decoders.
  */
 import { performance } from 'node:perf_hooks';
-import type { VideoFrame } from '../media';
+import { isVpxFrame, ivfFileHeader, ivfFrame, type SourceVideoFrame, type VideoFrame, type VpxFrame } from '../media';
 import { TypedEmitter } from '../util/typed-emitter';
 import { buildAvcDecoderConfigurationRecord, fromAvcc, NalType, nalType, parseAvcDecoderConfigurationRecord, toAvcc } from '../media/h264';
 import { parseSps } from '../media/h264-sps';
@@ -96,7 +101,7 @@ const DEFAULT_KEYFRAME_SECONDS = 2;
  * ffmpeg's arguments for one transcoding process: FLV (H.264) on stdin → FLV
  * (H.264 Main, no B-frames) on stdout, `size` the output picture. Pure.
  */
-export function transcoderArgs(params: TranscodeParams, size: { width: number; height: number }): string[] {
+export function transcoderArgs(params: TranscodeParams, size: { width: number; height: number }, input: TranscoderInput = 'flv'): string[] {
   const filters = [`scale=${size.width}:${size.height}`];
   if (params.fps !== undefined) {
     const f = params.fps;
@@ -129,7 +134,7 @@ export function transcoderArgs(params: TranscodeParams, size: { width: number; h
     // Start on the first packet; `-fflags nobuffer` is NOT used: it throws away the
     // packets read while probing, that is, the first keyframe and its whole GOP.
     '-probesize', '32', '-analyzeduration', '0', '-flags', 'low_delay',
-    '-f', 'flv', '-i', 'pipe:0',
+    '-f', input, '-i', 'pipe:0',
     '-map', '0:v:0', '-an', '-sn', '-dn',
     '-vf', filters.join(','),
     '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', 'main',
@@ -138,6 +143,9 @@ export function transcoderArgs(params: TranscodeParams, size: { width: number; h
     '-f', 'flv', '-flvflags', 'no_duration_filesize', '-flush_packets', '1', 'pipe:1',
   ];
 }
+
+/** What ffmpeg reads on stdin: FLV for H.264, IVF for VP8/VP9. */
+export type TranscoderInput = 'flv' | 'ivf';
 
 /** One input frame inside ffmpeg, waiting for its encoded self. */
 interface InFlight {
@@ -152,13 +160,16 @@ interface InFlight {
 interface Session {
   readonly generation: number;
   readonly proc: SupervisedProcess;
+  readonly input: TranscoderInput;
   readonly width: number;
   readonly height: number;
   /** Input pts at FLV timestamp 0. */
   readonly base: number;
   lastTs: number;
-  /** The SPS of the last sequence header written to it. */
-  inputSps: Buffer;
+  /** H.264: the SPS of the last sequence header written to it. */
+  inputSps?: Buffer;
+  /** VP8/VP9: the codec it decodes. */
+  inputCodec?: VpxFrame['codec'];
   /** Frames written and not yet seen on the output, oldest first. */
   readonly inFlight: InFlight[];
   readonly reader: FlvReader;
@@ -222,9 +233,13 @@ export class VideoTranscoder extends TypedEmitter<VideoTranscoderEvents> {
    * Gives one access unit to ffmpeg. Never throws for media reasons and never waits;
    * a frame pushed after close is ignored (frames race the close of their consumer).
    */
-  push(frame: VideoFrame): void {
+  push(frame: SourceVideoFrame): void {
     if (this.closeReason !== undefined) return;
     this.framesIn++;
+    if (isVpxFrame(frame)) {
+      this.pushVpx(frame);
+      return;
+    }
     let sps: Buffer | undefined;
     let pps: Buffer | undefined;
     for (const nal of frame.nalUnits) {
@@ -237,16 +252,8 @@ export class VideoTranscoder extends TypedEmitter<VideoTranscoderEvents> {
     if (pps) this.pps = Buffer.from(pps);
 
     let session = this.session;
-    // Full and old: ffmpeg is stuck, not just slow (a pause of the source leaves at most
-    // the few frames `select` dropped in flight, far from full).
-    if (session && session.inFlight.length >= this.maxPendingFrames && performance.now() - session.inFlight[0].at > STALL_MS) {
-      void this.close(`ffmpeg video transcoder stalled: no output for ${STALL_MS / 1000} s`);
-      return;
-    }
-    const lagging = session !== undefined && session.inFlight.length >= this.maxPendingFrames;
-    // ffmpeg cannot keep up: feeding it more only grows the delay. Skip to a keyframe,
-    // where its decoder can resume, that arrives once it has caught up.
-    if (lagging) this.waitForKeyframe();
+    const lagging = this.lagging(session);
+    if (lagging === undefined) return;
     if (this.waitingForKeyframe) {
       if (!frame.keyframe || !this.sps || !this.pps || lagging) {
         this.framesDropped++;
@@ -258,7 +265,7 @@ export class VideoTranscoder extends TypedEmitter<VideoTranscoderEvents> {
     }
 
     // A new SPS reaches ffmpeg only with a keyframe that can be decoded with it.
-    if (!session || (frame.keyframe && !session.inputSps.equals(this.sps!))) {
+    if (!session || session.input !== 'flv' || (frame.keyframe && !session.inputSps?.equals(this.sps!))) {
       const size = this.sizeFor(this.sps!);
       const header = size && this.sequenceHeader();
       if (!size || !header) {
@@ -267,9 +274,11 @@ export class VideoTranscoder extends TypedEmitter<VideoTranscoderEvents> {
         this.waitForKeyframe();
         return;
       }
-      if (!session || size.width !== session.width || size.height !== session.height) {
+      if (!session || session.input !== 'flv' || size.width !== session.width || size.height !== session.height) {
         if (session) this.drain(session, `output size changes to ${size.width}x${size.height}`);
-        session = this.start(frame.pts, size, header);
+        session = this.start(frame.pts, size, 'flv');
+        session.inputSps = this.sps!;
+        this.write(session, avcSequenceHeaderTag(0, header));
       } else {
         // Same output size: ffmpeg's decoder and scaler follow a new sequence header.
         session.inputSps = this.sps!;
@@ -280,6 +289,62 @@ export class VideoTranscoder extends TypedEmitter<VideoTranscoderEvents> {
     session.lastTs = ts;
     session.inFlight.push({ ts, pts: frame.pts, at: performance.now() });
     this.write(session, avcNaluTag(ts, frame.keyframe, toAvcc(frame.nalUnits)));
+  }
+
+  /**
+   * A VP8 frame or VP9 picture: as an H.264 access unit, but a keyframe carries its own
+   * size (no parameter sets to keep), and it goes to ffmpeg in IVF.
+   */
+  private pushVpx(frame: VpxFrame): void {
+    let session = this.session;
+    const lagging = this.lagging(session);
+    if (lagging === undefined) return;
+    if (this.waitingForKeyframe) {
+      if (!frame.keyframe || frame.width === undefined || frame.height === undefined || lagging) {
+        this.framesDropped++;
+        this.waitForKeyframe();
+        return;
+      }
+      this.waitingForKeyframe = false;
+      this.keyframeAsked = false;
+    }
+    if (!session || (frame.keyframe && frame.width !== undefined && frame.height !== undefined)) {
+      const size = frame.width !== undefined && frame.height !== undefined ? outputSize(this.params, frame.width, frame.height) : undefined;
+      if (!size) {
+        this.framesDropped++;
+        this.waitForKeyframe();
+        return;
+      }
+      if (!session || session.inputCodec !== frame.codec || size.width !== session.width || size.height !== session.height) {
+        if (session) this.drain(session, `output size changes to ${size.width}x${size.height}`);
+        session = this.start(frame.pts, size, 'ivf');
+        session.inputCodec = frame.codec;
+        // The size in the file header is only a hint: each keyframe carries its own.
+        session.proc.write(ivfFileHeader({ fourcc: frame.codec === 'vp8' ? 'VP80' : 'VP90', width: frame.width!, height: frame.height!, timebaseDenominator: 1000, timebaseNumerator: 1, frameCount: 0 }));
+      }
+    }
+    const ts = this.nextTs(session, frame.pts);
+    session.lastTs = ts;
+    session.inFlight.push({ ts, pts: frame.pts, at: performance.now() });
+    this.writeBytes(session, ivfFrame(frame.data, ts));
+  }
+
+  /**
+   * Whether ffmpeg is behind (frames wait for a keyframe then), or undefined when it is
+   * stuck and the transcoder was closed.
+   */
+  private lagging(session: Session | undefined): boolean | undefined {
+    // Full and old: ffmpeg is stuck, not just slow (a pause of the source leaves at most
+    // the few frames `select` dropped in flight, far from full).
+    if (session && session.inFlight.length >= this.maxPendingFrames && performance.now() - session.inFlight[0].at > STALL_MS) {
+      void this.close(`ffmpeg video transcoder stalled: no output for ${STALL_MS / 1000} s`);
+      return undefined;
+    }
+    const lagging = session !== undefined && session.inFlight.length >= this.maxPendingFrames;
+    // ffmpeg cannot keep up: feeding it more only grows the delay. Skip to a keyframe,
+    // where its decoder can resume, that arrives once it has caught up.
+    if (lagging) this.waitForKeyframe();
+    return lagging;
   }
 
   /**
@@ -351,22 +416,23 @@ export class VideoTranscoder extends TypedEmitter<VideoTranscoderEvents> {
     return ts > session.lastTs ? ts : session.lastTs + 1;
   }
 
-  private start(pts: number, size: { width: number; height: number }, header: Buffer): Session {
+  /** A new ffmpeg reading `input`; the caller writes the stream's header (after the FLV file header for FLV). */
+  private start(pts: number, size: { width: number; height: number }, input: TranscoderInput): Session {
     const generation = ++this.generation;
     // A spawn failure (no such file) is reported by the child's close event.
     const proc = new SupervisedProcess({
       name: `ffmpeg video transcoder #${generation}`,
       command: this.ffmpegPath,
-      args: transcoderArgs(this.params, size),
+      args: transcoderArgs(this.params, size, input),
     });
     const session: Session = {
       generation,
       proc,
+      input,
       width: size.width,
       height: size.height,
       base: pts,
       lastTs: -1,
-      inputSps: this.sps!,
       inFlight: [],
       reader: new FlvReader(),
       outSps: [],
@@ -378,14 +444,17 @@ export class VideoTranscoder extends TypedEmitter<VideoTranscoderEvents> {
     proc.on('stdout', (data: Buffer) => this.onOutput(session, data));
     proc.on('close', (reason) => this.onExit(session, reason));
     this.session = session;
-    proc.write(flvFileHeader(false, true));
-    this.write(session, avcSequenceHeaderTag(0, header));
+    if (input === 'flv') proc.write(flvFileHeader(false, true));
     return session;
   }
 
   private write(session: Session, tag: FlvTag): void {
+    this.writeBytes(session, encodeFlvTag(tag));
+  }
+
+  private writeBytes(session: Session, bytes: Buffer): void {
     const proc = session.proc;
-    if (proc.write(encodeFlvTag(tag))) return;
+    if (proc.write(bytes)) return;
     // false is mostly "slow down", which the in-flight bound already handles; a tag the
     // child refused (its stdin queue is full) leaves a hole only a keyframe mends.
     const dropped = proc.stats.droppedBytes;

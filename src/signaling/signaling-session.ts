@@ -408,7 +408,8 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
       // ENDED: unPublishStream or a closed socket while werift was answering; already told.
       if (this.streams.get(req.mediaSessionId) !== entry) return;
       const sdpProblem = error instanceof PublishRefused && (error.code === 'BAD_SDP' || error.code === 'NO_CODEC');
-      const info = sdpProblem ? `Bad SDP: ${(error as Error).message}` : WCS_INFO.FAILED_BY_ERROR;
+      // A refusal WCS has its own info for (VP8/VP9 with transcoding disabled) reports that info.
+      const info = sdpProblem ? ((error as PublishRefused).info ?? `Bad SDP: ${(error as Error).message}`) : WCS_INFO.FAILED_BY_ERROR;
       if (!sdpProblem) this.log.error('publisher setup failed', { session: this.id, stream: req.name, error: String(error) });
       this.endStream(entry, 'FAILED', info, info);
       return;

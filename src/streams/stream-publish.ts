@@ -23,7 +23,7 @@ export type PublishRefusalCode =
   | 'BAD_RTMP_URL'
   /** the offer is not SDP */
   | 'BAD_SDP'
-  /** the offer is SDP but has nothing we receive (no H.264 packetization-mode=1 / Opus) */
+  /** the offer is SDP but has nothing we receive (no H.264 packetization-mode=1, VP8 or VP9 / Opus; or VP8/VP9 only while transcoding is disabled) */
   | 'NO_CODEC'
   /** the publish was ended while its answer was being made */
   | 'ENDED'
@@ -31,7 +31,8 @@ export type PublishRefusalCode =
   | 'SETUP_FAILED';
 
 export class PublishRefused extends Error {
-  constructor(readonly code: PublishRefusalCode, message: string) {
+  /** @param info the WCS status info for this refusal, when WCS has one (SdpError.info) */
+  constructor(readonly code: PublishRefusalCode, message: string, readonly info?: string) {
     super(message);
     this.name = 'PublishRefused';
   }
@@ -138,7 +139,7 @@ export class StreamPublish extends TypedEmitter<StreamPublishEvents> {
       publisher = await Publisher.create({ streamName: this.request.name, offerSdp: this.request.offerSdp, options: this.parts.webrtc, bitrate: this.request.bitrate, log: this.parts.log });
     } catch (error) {
       // The offer parsed, so an SdpError here is the codec choice.
-      const refusal = error instanceof SdpError ? new PublishRefused('NO_CODEC', error.message) : new PublishRefused('SETUP_FAILED', String(error));
+      const refusal = error instanceof SdpError ? new PublishRefused('NO_CODEC', error.message, error.info) : new PublishRefused('SETUP_FAILED', String(error));
       if (!this.closed) this.close(`publisher setup failed: ${refusal.message}`);
       this.settleLateDrain?.();
       throw refusal;

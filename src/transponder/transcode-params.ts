@@ -138,3 +138,13 @@ export function transcodeParams(r: TranscodeRequest): TranscodeParams | undefine
   if (keyFrameInterval !== undefined) params.keyFrameInterval = keyFrameInterval;
   return params;
 }
+
+/**
+ * What a source needs: the request's parameters, or, for a source that does not send
+ * H.264 (VP8/VP9), transcoding with the defaults (same size, a keyframe every 2 s, a
+ * bitrate from the picture size) when the request sets none. RTMP carries H.264 only.
+ */
+export function transcodeForSource(params: TranscodeParams | undefined, sourceCodec: string | undefined): TranscodeParams | undefined {
+  if (params !== undefined) return params;
+  return sourceCodec !== undefined && sourceCodec !== 'h264' ? {} : undefined;
+}

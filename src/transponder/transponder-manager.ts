@@ -11,7 +11,7 @@ import { DestinationRefusedError, type DestinationResolver } from '../rtmp/desti
 import type { RestoreRule } from './restore-policy';
 import type { OutputBufferOptions } from './output-buffer';
 import { SoundLibrary } from './sound-files';
-import { TranscodeParamsError, transcodeParams } from './transcode-params';
+import { TranscodeParamsError, transcodeForSource, transcodeParams } from './transcode-params';
 import type { LatencyProbe } from './latency-probe';
 import { Transponder, type TransponderSource } from './transponder';
 import { TypedEmitter } from '../util/typed-emitter';
@@ -195,7 +195,7 @@ export class TransponderManager extends TypedEmitter<TransponderManagerEvents> i
       // Asked at each loss, so a reloaded policy governs the losses that begin after it.
       restore: () => this.opts.restore,
       outputBuffer: this.opts.outputBuffer,
-      transcode,
+      transcode: transcodeForSource(transcode, publisher.videoCodec?.()),
       ffmpegPath: this.opts.ffmpegPath,
       probe: this.opts.latencyProbe?.(mediaSessionId),
       log: this.log,

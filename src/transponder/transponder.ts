@@ -14,7 +14,7 @@ import type { FlvTag } from '../flv/flv-tag';
 import { FlvTagType, isSequenceHeader } from '../flv/flv-tag';
 import { redactRtmpUrl, type RtmpNaming } from '../rtmp/rtmp-url';
 import type { DestinationResolver } from '../rtmp/destination';
-import type { AudioFrame, VideoFrame } from '../media';
+import { isVpxFrame, type AudioFrame, type SourceVideoFrame, type VideoCodec, type VideoFrame, type VpxFrame } from '../media';
 import { AudioTrack } from './audio-track';
 import { Interleaver } from './interleaver';
 import type { LatencyProbe } from './latency-probe';
@@ -37,11 +37,15 @@ export interface TransponderSource {
   /** false for an audio-only publish: the push then starts without waiting for a keyframe. */
   hasVideo(): boolean;
   on(event: 'video', listener: (frame: VideoFrame) => void): unknown;
+  on(event: 'vpxVideo', listener: (frame: VpxFrame) => void): unknown;
   on(event: 'audio', listener: (frame: AudioFrame) => void): unknown;
   on(event: 'close', listener: (reason: string) => void): unknown;
   off(event: 'video', listener: (frame: VideoFrame) => void): unknown;
+  off(event: 'vpxVideo', listener: (frame: VpxFrame) => void): unknown;
   off(event: 'audio', listener: (frame: AudioFrame) => void): unknown;
   off(event: 'close', listener: (reason: string) => void): unknown;
+  /** The codec of the video the source sends (absent: H.264). Anything else reaches RTMP only transcoded. */
+  videoCodec?(): VideoCodec | undefined;
   /** `urgent`: a consumer is starting and needs a picture now (skips the routine throttle). */
   requestKeyframe(opts?: { urgent?: boolean }): void;
 }
@@ -112,14 +116,25 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
   private readonly createdAt = performance.now();
 
   private readonly onVideo = (frame: VideoFrame): void => {
-    if (this.opts.probe !== undefined) this.opts.probe.frameIn('video', frame.pts, performance.now());
-    this.videoLiveness.frameIn(frame.pts);
     let bytes = 0;
     for (const nal of frame.nalUnits) bytes += nal.length;
+    this.sourceFrame(frame, bytes);
+  };
+  /** VP8/VP9: only through the transcoder (the manager always gives one for such a source). */
+  private readonly onVpxVideo = (frame: VpxFrame): void => {
+    this.sourceFrame(frame, frame.data.length);
+  };
+  private sourceFrame(frame: SourceVideoFrame, bytes: number): void {
+    const vpx = isVpxFrame(frame);
+    // Cannot happen (the manager transcodes such a source); never send VP8 as H.264.
+    if (vpx && !this.transcoder) return;
+    if (this.opts.probe !== undefined) this.opts.probe.frameIn('video', frame.pts, performance.now());
+    this.videoLiveness.frameIn(frame.pts);
     this.meter.videoFrame(frame.pts, bytes);
     if (this.transcoder) this.transcoder.push(frame);
-    else this.muxVideo(frame);
-  };
+    else if (!vpx) this.muxVideo(frame);
+  }
+
   private readonly onAudio = (frame: AudioFrame): void => {
     if (this.opts.probe !== undefined) this.opts.probe.frameIn('audio', frame.pts, performance.now());
     this.audio.push(frame);
@@ -202,6 +217,7 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
       return;
     }
     source.on('video', this.onVideo);
+    source.on('vpxVideo', this.onVpxVideo);
     source.on('audio', this.onAudio);
     source.on('close', this.onSourceClose);
     this.push.send(aacSequenceHeaderTag(0, this.audio.audioSpecificConfig));
@@ -270,6 +286,7 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
     this.setState(state, reason, detail);
     const source = this.opts.source;
     source.off('video', this.onVideo);
+    source.off('vpxVideo', this.onVpxVideo);
     source.off('audio', this.onAudio);
     source.off('close', this.onSourceClose);
     this.videoLiveness.stop();

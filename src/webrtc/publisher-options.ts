@@ -26,6 +26,8 @@ export interface PublisherOptions {
   pliIntervalMs: number;
   /** `periodic_fir_request` + `periodic_fir_request_interval` (ms): 0 = no periodic requests */
   periodicKeyframeIntervalMs: number;
+  /** `transcoding_disabled`: refuse publishers that send VP8/VP9 only (they need transcoding for RTMP) */
+  transcodingDisabled?: boolean;
   /** how long the jitter buffer waits for a missing packet (NACK repair) before giving up, ms */
   jitterBufferLatencyMs: number;
 }

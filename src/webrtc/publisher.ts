@@ -18,19 +18,26 @@ import { answerAsDtlsServer } from './dtls-role';
 import './dtls-reassembly-fix';
 import { firPacket } from './fir-packet';
 import { KeyframeGate } from './keyframe-gate';
-import type { AudioFrame, VideoFrame } from '../media/frames';
+import type { AudioFrame, VideoCodec, VideoFrame, VpxFrame } from '../media/frames';
+import { vp8FrameFromRtpPayloads, vp9FrameFromRtpPayloads, type VpxFrameData } from '../media';
 import { MediaClock, type TrackKind } from './media-clock';
 import type { BitrateWish, PublisherOptions } from './publisher-options';
 import { TypedEmitter } from '../util/typed-emitter';
-import { chooseCodecs, offerForWerift, parseSdp, touchAnswer, type OfferChoice } from './sdp-offer';
-import { VideoFrameAssembler, type AssembledAccessUnit } from './video-frame-assembler';
+import { chooseCodecs, offerForWerift, parseSdp, touchAnswer, type OfferChoice, type PublishChoice } from './sdp-offer';
+import { h264Depacketizer, VideoFrameAssembler, type AssembledFrame } from './video-frame-assembler';
 
 export type PublisherEvents = {
   /** ICE and DTLS are up */
   connected: [];
   /** the first media packet arrived after connecting: the stream is live */
   flowing: [];
+  /** H.264 access units */
   video: [VideoFrame];
+  /**
+   * VP8 frames or VP9 pictures, from a publisher that offered no H.264: a separate event,
+   * so consumers that relay H.264 as is (players) never take them for H.264.
+   */
+  vpxVideo: [VpxFrame];
   audio: [AudioFrame];
   close: [string];
 };
@@ -64,7 +71,10 @@ export interface PublisherStats {
   closeReason?: string;
   video?: TrackStats & {
     payloadType: number;
-    profileLevelId: string;
+    /** the codec the publisher sends: only h264 is relayed without transcoding */
+    codec: VideoCodec;
+    /** H.264 only */
+    profileLevelId?: string;
     keyframes: number;
     nacksSent: number;
     keyframeRequests: number;
@@ -91,6 +101,8 @@ export interface PublisherCreateArgs {
   bitrate?: BitrateWish;
   log: Logger;
 }
+
+const VIDEO_MIME_TYPES: Record<VideoCodec, string> = { h264: 'video/H264', vp8: 'video/VP8', vp9: 'video/VP9' };
 
 /** The shortest spacing of keyframe requests, even urgent ones: one per RTT is plenty. */
 const URGENT_KEYFRAME_INTERVAL_MS = 100;
@@ -137,7 +149,7 @@ function rembFields(bps: number): { brExp: number; brMantissa: number } {
 
 /**
  * One browser publishing one stream: a werift RTCPeerConnection that only receives
- * H.264 and Opus, and the per-packet path from RTP to VideoFrame/AudioFrame
+ * H.264 (or VP8/VP9 when H.264 is not offered) and Opus, and the per-packet path from RTP to VideoFrame/AudioFrame
  * (jitter buffer → access units → keyframe gate → one clock).
  * werift's receiver sends the NACKs; we send REMB, PLI and the bitrate hints.
  */
@@ -151,6 +163,8 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly clock = new MediaClock({ audio: 48000, video: 90000 });
   private readonly builder = new AccessUnitBuilder();
+  /** VP8/VP9: the size of the last keyframe */
+  private vpxSize?: { width: number; height: number };
   private readonly gate = new KeyframeGate((urgent) => this.requestKeyframe({ urgent }));
   private readonly videoStats = newTrackStats();
   private readonly audioStats = newTrackStats();
@@ -174,7 +188,7 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
 
   private constructor(
     private readonly pc: RTCPeerConnection,
-    private readonly choice: OfferChoice,
+    private readonly choice: PublishChoice,
     private readonly options: PublisherOptions,
     private readonly bitrate: { min: number; start: number; max: number },
     private readonly log: Logger,
@@ -196,12 +210,13 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
 
   /**
    * Answers a browser's offer. Rejects with an SdpError (message fit for the user) when
-   * the offer is not SDP or lacks H.264 packetization-mode=1 / Opus.
+   * the offer is not SDP or lacks H.264 packetization-mode=1 (or VP8/VP9) / Opus; with
+   * `transcodingDisabled`, VP8/VP9 alone is refused with the WCS info for it.
    */
   static async create(args: PublisherCreateArgs): Promise<Publisher> {
     const { options, log } = args;
     const parsed = parseSdp(args.offerSdp);
-    const choice = chooseCodecs(parsed);
+    const choice = chooseCodecs(parsed, { transcodingDisabled: options.transcodingDisabled });
     const min = args.bitrate?.minBitrate && args.bitrate.minBitrate > 0 ? args.bitrate.minBitrate : options.minBitrateKbps;
     const max = args.bitrate?.maxBitrate && args.bitrate.maxBitrate > 0 ? args.bitrate.maxBitrate : options.maxBitrateKbps;
     const start = Math.min(max, Math.max(min, args.bitrate?.bitrate && args.bitrate.bitrate > 0 ? args.bitrate.bitrate : max));
@@ -220,7 +235,7 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
     const pc = new RTCPeerConnection({
       codecs: {
         video: choice.video
-          ? [new RTCRtpCodecParameters({ mimeType: 'video/H264', clockRate: 90000, payloadType: choice.video.payloadType, parameters: choice.video.fmtp, rtcpFeedback: videoFeedback })]
+          ? [new RTCRtpCodecParameters({ mimeType: VIDEO_MIME_TYPES[choice.video.codec], clockRate: 90000, payloadType: choice.video.payloadType, parameters: choice.video.fmtp, rtcpFeedback: videoFeedback })]
           : [],
         audio: choice.audio
           ? [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: choice.audio.payloadType, parameters: choice.audio.fmtp })]
@@ -293,9 +308,20 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
     return codecs.some((c) => c.rtcpFeedback.some((f) => f.type === 'ccm' && f.parameter === 'fir'));
   }
 
-  /** The codecs this publish negotiated (payload types and fmtp as the browser offered them). */
+  /**
+   * The codecs this publish negotiated that players can receive as forwarded RTP
+   * (payload types and fmtp as the browser offered them): VP8/VP9 video is left out,
+   * players get H.264 only.
+   */
   get codecs(): OfferChoice {
-    return this.choice;
+    const video = this.choice.video;
+    if (video?.codec === 'h264') return { audio: this.choice.audio, video: { payloadType: video.payloadType, fmtp: video.fmtp, profileLevelId: video.profileLevelId } };
+    return { audio: this.choice.audio };
+  }
+
+  /** The video codec the publisher sends, undefined without video. Anything but h264 needs transcoding for RTMP. */
+  videoCodec(): VideoCodec | undefined {
+    return this.choice.video?.codec;
   }
 
   /**
@@ -344,11 +370,13 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
   toJSON(): PublisherStats {
     const stats: PublisherStats = { streamName: this.streamName, state: this.stateValue, closeReason: this.closeReason, bitrateLimitKbps: { ...this.bitrate } };
     if (this.choice.video) {
-      const size = this.builder.size;
+      const video = this.choice.video;
+      const size = video.codec === 'h264' ? this.builder.size : this.vpxSize;
       stats.video = {
         ...this.videoStats,
-        payloadType: this.choice.video.payloadType,
-        profileLevelId: this.choice.video.profileLevelId,
+        payloadType: video.payloadType,
+        codec: video.codec,
+        profileLevelId: video.codec === 'h264' ? video.profileLevelId : undefined,
         keyframes: this.keyframes,
         nacksSent: this.nacksSent,
         keyframeRequests: this.keyframeRequests,
@@ -441,7 +469,7 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
     let sink: JitterBufferSink<RtpPacket>;
     if (kind === 'video') {
       this.videoTrack = track;
-      const assembler = new VideoFrameAssembler((unit) => this.onAccessUnit(unit));
+      const assembler = this.videoAssembler();
       sink = {
         lost: (count) => { stats.lost += count; },
         packet: (rtp) => {
@@ -492,14 +520,40 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
     this.pipelineStops.push(() => { rtpSub.unSubscribe(); rtcpSub.unSubscribe(); });
   }
 
-  /** One access unit out of the assembler: sent only when every frame it depends on was. */
-  private onAccessUnit(unit: AssembledAccessUnit): void {
+  /** The assembler for the negotiated video codec. */
+  private videoAssembler(): VideoFrameAssembler<Buffer[]> | VideoFrameAssembler<VpxFrameData> {
+    const codec = this.choice.video?.codec ?? 'h264';
+    if (codec === 'h264') return new VideoFrameAssembler((unit) => this.onAccessUnit(unit), h264Depacketizer);
+    const depacketize = codec === 'vp8' ? vp8FrameFromRtpPayloads : vp9FrameFromRtpPayloads;
+    return new VideoFrameAssembler((unit) => this.onVpxFrame(codec, unit), depacketize);
+  }
+
+  /**
+   * One VP8 frame or VP9 picture: a keyframe stands on its own (it refers to nothing),
+   * every other frame only when nothing since the last keyframe was lost.
+   */
+  private onVpxFrame(codec: 'vp8' | 'vp9', unit: AssembledFrame<VpxFrameData>): void {
     if (this.closed) return;
     if (unit.kind === 'incomplete') {
       this.gate.incomplete();
       return;
     }
-    const built = this.builder.build(unit.nalUnits, this.clock.pts('video', unit.timestamp));
+    const { data, keyframe, width, height } = unit.data;
+    if (!this.gate.admit({ keyframe, afterGap: unit.afterGap, selfContained: keyframe })) return;
+    if (width !== undefined && height !== undefined) this.vpxSize = { width, height };
+    this.videoStats.frames++;
+    if (keyframe) this.keyframes++;
+    this.emit('vpxVideo', { codec, pts: this.clock.pts('video', unit.timestamp), keyframe, data: Buffer.from(data), width, height });
+  }
+
+  /** One access unit out of the assembler: sent only when every frame it depends on was. */
+  private onAccessUnit(unit: AssembledFrame<Buffer[]>): void {
+    if (this.closed) return;
+    if (unit.kind === 'incomplete') {
+      this.gate.incomplete();
+      return;
+    }
+    const built = this.builder.build(unit.data, this.clock.pts('video', unit.timestamp));
     if (!built) return;
     const { frame, selfContained } = built;
     if (!this.gate.admit({ keyframe: frame.keyframe, afterGap: unit.afterGap, selfContained })) return;

@@ -5,6 +5,7 @@
  * Why we pick codecs ourselves: werift takes the first offered payload type whose mime
  * type matches and ignores packetization-mode and profile-level-id, while Chromium offers
  * packetization-mode 0 and 1 for every profile. We need mode 1 (FU-A, STAP-A).
+ * When the offer has no such H.264, VP8 and then VP9 are taken (transcoded for RTMP).
  */
 
 export interface MediaSection {
@@ -26,8 +27,30 @@ export interface OfferChoice {
   audio?: OpusChoice;
 }
 
+/** VP8 or VP9 (profile 0 preferred): only when the offer has no usable H.264. */
+export interface VpxChoice { codec: 'vp8' | 'vp9'; payloadType: number; fmtp: string }
+
+/** The video a publisher sends: H.264 (relayed as is) or VP8/VP9 (transcoded). */
+export type VideoChoice = (H264Choice & { codec: 'h264' }) | VpxChoice;
+
+/** What a publish receives. */
+export interface PublishChoice {
+  video?: VideoChoice;
+  audio?: OpusChoice;
+}
+
+/** The WCS status info of a publish whose video would need transcoding while it is disabled. */
+export const TRANSCODING_REQUIRED_BUT_DISABLED = 'Transcoding required, but disabled';
+
 export class SdpError extends Error {
-  constructor(message: string) {
+  /**
+   * @param info the WCS status info to report instead of "Bad SDP: <message>", when
+   *   WCS has one for this refusal (TRANSCODING_REQUIRED_BUT_DISABLED)
+   */
+  constructor(
+    message: string,
+    readonly info?: string,
+  ) {
     super(message);
     this.name = 'SdpError';
   }
@@ -103,6 +126,17 @@ export function chooseOpus(section: MediaSection): OpusChoice | undefined {
   return m && { payloadType: m.payloadType, fmtp: fmtpOf(section, m.payloadType) };
 }
 
+/** VP8, else VP9 with profile-id 0 (or none), else any VP9; all at 90 kHz. */
+export function chooseVpx(section: MediaSection): VpxChoice | undefined {
+  const maps = rtpMaps(section).filter((m) => m.clockRate === 90000);
+  const vp8 = maps.find((m) => m.encoding === 'vp8');
+  if (vp8) return { codec: 'vp8', payloadType: vp8.payloadType, fmtp: fmtpOf(section, vp8.payloadType) };
+  const vp9 = maps.filter((m) => m.encoding === 'vp9');
+  const profile0 = vp9.find((m) => (fmtpParams(fmtpOf(section, m.payloadType)).get('profile-id') ?? '0') === '0');
+  const best = profile0 ?? vp9[0];
+  return best && { codec: 'vp9', payloadType: best.payloadType, fmtp: fmtpOf(section, best.payloadType) };
+}
+
 /**
  * A section with port 0 and `a=bundle-only` (RFC 8843 7.3.3; GStreamer's webrtcbin offers
  * its second track so) is not rejected: it rides the bundle's transport.
@@ -116,19 +150,34 @@ function isActive(section: MediaSection): boolean {
   return (port !== '0' || isBundleOnly(section)) && !section.lines.includes('a=inactive') && !section.lines.includes('a=recvonly');
 }
 
+export interface CodecRules {
+  /** `transcoding_disabled`: VP8/VP9 are refused (they reach RTMP only through a transcoder) */
+  transcodingDisabled?: boolean;
+}
+
 /**
  * The codecs we will receive, or an SdpError whose message the browser user can read.
- * A video section needs H.264 with packetization-mode=1 and an audio section needs Opus;
- * a publish with neither is refused.
+ * A video section needs H.264 with packetization-mode=1 (preferred: relayed as is) or
+ * VP8/VP9 (transcoded, unless transcoding is disabled), and an audio section needs
+ * Opus; a publish with neither is refused.
  */
-export function chooseCodecs(parsed: ParsedSdp): OfferChoice {
-  const choice: OfferChoice = {};
+export function chooseCodecs(parsed: ParsedSdp, rules: CodecRules = {}): PublishChoice {
+  const choice: PublishChoice = {};
   const active = parsed.media.filter(isActive);
   for (const section of active) {
     if (section.kind === 'video') {
       if (choice.video) throw new SdpError('More than one video track in the offer');
-      choice.video = chooseH264(section);
-      if (!choice.video) throw new SdpError('The offer has no H.264 with packetization-mode=1; only H.264 video is accepted');
+      const h264 = chooseH264(section);
+      if (h264) {
+        choice.video = { codec: 'h264', ...h264 };
+        continue;
+      }
+      const vpx = chooseVpx(section);
+      if (vpx && rules.transcodingDisabled) {
+        throw new SdpError(`The offer has ${vpx.codec.toUpperCase()} but no H.264 with packetization-mode=1, and transcoding is disabled`, TRANSCODING_REQUIRED_BUT_DISABLED);
+      }
+      if (!vpx) throw new SdpError('The offer has no H.264 with packetization-mode=1, VP8 or VP9; only these video codecs are accepted');
+      choice.video = vpx;
     } else if (section.kind === 'audio') {
       if (choice.audio) throw new SdpError('More than one audio track in the offer');
       choice.audio = chooseOpus(section);
@@ -155,7 +204,7 @@ const TRANSPORT_CC_URI = 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wi
  * removed everywhere. With transport-cc, werift's feedback makes Chromium's estimate
  * collapse (~90 kbit/s measured); with goog-remb we tell the browser the rate ourselves.
  */
-export function offerForWerift(parsed: ParsedSdp, choice: OfferChoice): string {
+export function offerForWerift(parsed: ParsedSdp, choice: PublishChoice): string {
   const media = parsed.media.map((section) => {
     const chosen = section.kind === 'video' ? choice.video?.payloadType : section.kind === 'audio' ? choice.audio?.payloadType : undefined;
     if (chosen === undefined || !isActive(section)) return section;
@@ -187,7 +236,7 @@ export interface AnswerTouches {
   bindIp?: string;
   /** the address announced instead of bindIp (NAT, docker) */
   announceIp?: string;
-  /** H.264 payload type whose fmtp gets the x-google bitrate hints */
+  /** video payload type whose fmtp gets the x-google bitrate hints (a line is added when it has none, as VP8 often does) */
   videoPayloadType?: number;
   bitrateKbps?: { min: number; start: number; max: number };
 }
@@ -210,15 +259,17 @@ export function touchAnswer(answer: string, t: AnswerTouches): string {
   };
   const touchLines = (lines: string[], kind: string): string[] => {
     const out: string[] = [];
+    const hints = t.bitrateKbps && `x-google-min-bitrate=${t.bitrateKbps.min};x-google-start-bitrate=${t.bitrateKbps.start};x-google-max-bitrate=${t.bitrateKbps.max}`;
+    const needsFmtp = kind === 'video' && hints !== undefined && t.videoPayloadType !== undefined && !lines.some((l) => l.startsWith(`a=fmtp:${t.videoPayloadType} `));
     for (const line of lines) {
       let next: string | undefined = line;
       if (line.startsWith('a=candidate:')) next = rewriteAddress(line);
       else if (line.startsWith('c=IN IP4 ') && t.announceIp && t.bindIp) next = `c=IN IP4 ${t.announceIp}`;
-      else if (kind === 'video' && t.bitrateKbps && t.videoPayloadType !== undefined && line.startsWith(`a=fmtp:${t.videoPayloadType} `)) {
-        const b = t.bitrateKbps;
-        next = `${line};x-google-min-bitrate=${b.min};x-google-start-bitrate=${b.start};x-google-max-bitrate=${b.max}`;
+      else if (kind === 'video' && hints && t.videoPayloadType !== undefined && line.startsWith(`a=fmtp:${t.videoPayloadType} `)) {
+        next = `${line};${hints}`;
       }
       if (next !== undefined) out.push(next);
+      if (needsFmtp && line.startsWith(`a=rtpmap:${t.videoPayloadType} `)) out.push(`a=fmtp:${t.videoPayloadType} ${hints}`);
     }
     return out;
   };

@@ -1,4 +1,4 @@
-import { H264Error, nalUnitsFromRtpPayloads } from '../media';
+import { H264Error, nalUnitsFromRtpPayloads, VpxError } from '../media';
 
 /** The fields of one RTP packet the assembler reads. */
 export interface VideoRtpPacket {
@@ -11,30 +11,46 @@ export interface VideoRtpPacket {
   payload: Buffer;
 }
 
-export type AssembledAccessUnit =
+export type AssembledFrame<T> =
   /**
    * Every packet from this access unit's first received one to its last is here.
    * `afterGap`: packets were lost just before it, so its head (parameter sets, first
    * slices) or whole earlier frames may be missing: only a keyframe that carries its
    * parameter sets and starts at the first macroblock stands on its own then.
    */
-  | { kind: 'complete'; timestamp: number; nalUnits: Buffer[]; afterGap: boolean }
+  | { kind: 'complete'; timestamp: number; data: T; afterGap: boolean }
   /** packets of this access unit were lost for good (or did not form whole NAL units) */
   | { kind: 'incomplete'; timestamp: number };
 
 /**
- * Groups the packets that leave the jitter buffer (in sequence order; anything older
- * than what already left was given up on) into H.264 access units, and tells whole
- * ones from those that lost packets. An access unit ends at its marker packet, or when
- * a packet with another timestamp arrives.
+ * Turns the payloads of one frame's packets (in sequence order) into the frame; throws
+ * H264Error or VpxError when they do not form a whole frame, returns undefined when
+ * there is nothing to send (an access unit of no NAL units).
  */
-export class VideoFrameAssembler {
+export type Depacketizer<T> = (payloads: Buffer[]) => T | undefined;
+
+/** H.264 (RFC 6184): the NAL units of an access unit. */
+export const h264Depacketizer: Depacketizer<Buffer[]> = (payloads) => {
+  const nals = nalUnitsFromRtpPayloads(payloads);
+  return nals.length > 0 ? nals : undefined;
+};
+
+/**
+ * Groups the packets that leave the jitter buffer (in sequence order; anything older
+ * than what already left was given up on) into frames (H.264 access units, VP8 frames,
+ * VP9 pictures), and tells whole ones from those that lost packets. A frame ends at
+ * its marker packet, or when a packet with another timestamp arrives.
+ */
+export class VideoFrameAssembler<T> {
   private lastSeq?: number;
   /** a gap was seen since the last access unit ended (at the start: nothing known before) */
   private gapPending = true;
   private current?: { timestamp: number; payloads: Buffer[]; afterGap: boolean; lostPackets: boolean };
 
-  constructor(private readonly onAccessUnit: (unit: AssembledAccessUnit) => void) {}
+  constructor(
+    private readonly onAccessUnit: (unit: AssembledFrame<T>) => void,
+    private readonly depacketize: Depacketizer<T>,
+  ) {}
 
   push(packet: VideoRtpPacket): void {
     let gap = false;
@@ -75,15 +91,15 @@ export class VideoFrameAssembler {
       this.onAccessUnit({ kind: 'incomplete', timestamp: unit.timestamp });
       return;
     }
-    let nalUnits: Buffer[];
+    let data: T | undefined;
     try {
-      nalUnits = nalUnitsFromRtpPayloads(unit.payloads);
+      data = this.depacketize(unit.payloads);
     } catch (error) {
-      if (!(error instanceof H264Error)) throw error;
+      if (!(error instanceof H264Error) && !(error instanceof VpxError)) throw error;
       this.onAccessUnit({ kind: 'incomplete', timestamp: unit.timestamp });
       return;
     }
-    if (nalUnits.length === 0) return;
-    this.onAccessUnit({ kind: 'complete', timestamp: unit.timestamp, nalUnits, afterGap: unit.afterGap });
+    if (data === undefined) return;
+    this.onAccessUnit({ kind: 'complete', timestamp: unit.timestamp, data, afterGap: unit.afterGap });
   }
 }

@@ -89,7 +89,7 @@ function publisher(name: string): PublisherStats {
   const track = { packets: 0, bytes: 0, lost: 0, paddingPackets: 0, frames: 0, bitrateKbps: 0 };
   return {
     streamName: name, state: 'flowing', bitrateLimitKbps: { min: 1, start: 1, max: 1 },
-    video: { ...track, packets: 900, bytes: 800_000, lost: 3, payloadType: 102, profileLevelId: '42e01f', keyframes: 2, nacksSent: 3, keyframeRequests: 4, plisSent: 3, firsSent: 1, unrecoveredLosses: 0, framesDroppedUntilKeyframe: 0, fps: 0 },
+    video: { ...track, packets: 900, bytes: 800_000, lost: 3, payloadType: 102, codec: 'h264', profileLevelId: '42e01f', keyframes: 2, nacksSent: 3, keyframeRequests: 4, plisSent: 3, firsSent: 1, unrecoveredLosses: 0, framesDroppedUntilKeyframe: 0, fps: 0 },
     audio: { ...track, packets: 500, bytes: 40_000, lost: 1, payloadType: 111 },
   };
 }

@@ -10,7 +10,7 @@ export function publisherStats(name: string, over: { width?: number; height?: nu
     bitrateLimitKbps: { min: 300, start: 2500, max: 2500 },
     video: {
       ...track, packets: 900, bytes: 800_000, lost: 4, frames: 300, bitrateKbps: 1187,
-      payloadType: 102, profileLevelId: '42e01f', keyframes: 22, nacksSent: 3, keyframeRequests: 5, plisSent: 5, firsSent: 0,
+      payloadType: 102, codec: 'h264', profileLevelId: '42e01f', keyframes: 22, nacksSent: 3, keyframeRequests: 5, plisSent: 5, firsSent: 0,
       unrecoveredLosses: 0, framesDroppedUntilKeyframe: 0, width: over.width, height: over.height, fps: 24,
     },
     audio: { ...track, packets: 500, bytes: 40_000, lost: 1, frames: 500, bitrateKbps: 129, payloadType: 111 },

@@ -182,7 +182,7 @@ describe('SignalingServer (WCS protocol, bad input)', () => {
     expect(c.closedWith).toBeUndefined();
   });
 
-  it('fails publishes without a session, without SDP, with garbage SDP, without H.264, with a bad rtmpUrl', async () => {
+  it('fails publishes without a session, without SDP, with garbage SDP, without H.264/VP8/VP9, with a bad rtmpUrl', async () => {
     await start();
     const c = await client();
     c.publish('s0', 'a');
@@ -192,7 +192,7 @@ describe('SignalingServer (WCS protocol, bad input)', () => {
     expect(await c.status('s1')).toMatchObject({ status: 'FAILED', info: 'SDP offer is missing in publishStream' });
     c.publish('s2', 'a', { sdp: 'garbage' });
     expect(await c.status('s2')).toMatchObject({ status: 'FAILED', info: 'Bad SDP: SDP does not start with v=0' });
-    c.publish('s3', 'a', { sdp: syntheticOffer().replace(/H264/g, 'VP9') });
+    c.publish('s3', 'a', { sdp: syntheticOffer().replace(/H264/g, 'AV1') }); // VP8 and VP9 are accepted (transcoded)
     expect((await c.status('s3')).info).toMatch(/^Bad SDP: .*H\.264/);
     c.publish('s4', 'a', { rtmpUrl: 'http://example.com/live/key' });
     expect(await c.status('s4')).toMatchObject({ status: 'FAILED', info: 'rtmpUrl scheme "http" is not supported: use rtmp:// or rtmps://' });

@@ -1,4 +1,4 @@
-import { needsTranscoding, TranscodeParamsError, TranscodeRequest, transcodeParams } from '../../src/transponder/transcode-params';
+import { needsTranscoding, TranscodeParamsError, TranscodeRequest, transcodeForSource, transcodeParams } from '../../src/transponder/transcode-params';
 import { StreamRegistry } from '../../src/streams/stream-registry';
 import { TransponderError } from '../../src/transponder/transponder-api';
 import { TransponderManager, type TransponderManagerOptions } from '../../src/transponder/transponder-manager';
@@ -144,5 +144,21 @@ describe('TransponderManager.startup refuses a bad transcode field with the fiel
     const refusal = await manager.startup({ streamName: 'cam1', rtmpUrl: 'rtmp://127.0.0.1/live', ...fields }).catch((err: unknown) => err);
     expect(refusal).toBeInstanceOf(TransponderError);
     expect(refusal).toMatchObject({ code: 'INVALID_PARAMETER', field });
+  });
+});
+
+describe('transcoding a source that does not send H.264', () => {
+  it('transcodes VP8 and VP9 with the defaults when the request sets nothing', () => {
+    expect(transcodeForSource(undefined, 'vp8')).toEqual({});
+    expect(transcodeForSource(undefined, 'vp9')).toEqual({});
+  });
+
+  it('keeps the request parameters for VP8', () => {
+    expect(transcodeForSource({ height: 360, bitrateKbps: 800 }, 'vp8')).toEqual({ height: 360, bitrateKbps: 800 });
+  });
+
+  it('passes H.264 (and a source without video) through when nothing is asked', () => {
+    expect(transcodeForSource(undefined, 'h264')).toBeUndefined();
+    expect(transcodeForSource(undefined, undefined)).toBeUndefined();
   });
 });

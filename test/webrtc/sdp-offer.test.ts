@@ -1,4 +1,4 @@
-import { chooseCodecs, offerForWerift, parseSdp, SdpError, touchAnswer } from '../../src/webrtc/sdp-offer';
+import { chooseCodecs, offerForWerift, parseSdp, SdpError, touchAnswer, TRANSCODING_REQUIRED_BUT_DISABLED } from '../../src/webrtc/sdp-offer';
 
 /** The shape of a Chromium offer: H.264 in both packetization modes for several profiles. */
 const OFFER = [
@@ -23,7 +23,7 @@ const OFFER = [
 describe('codec choice', () => {
   it('takes H.264 packetization-mode=1 with profile 42e01f even when mode 0 and other profiles come first', () => {
     const choice = chooseCodecs(parseSdp(OFFER));
-    expect(choice.video).toEqual({ payloadType: 106, profileLevelId: '42e01f', fmtp: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f' });
+    expect(choice.video).toEqual({ codec: 'h264', payloadType: 106, profileLevelId: '42e01f', fmtp: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f' });
     expect(choice.audio?.payloadType).toBe(111);
   });
 
@@ -32,9 +32,38 @@ describe('codec choice', () => {
     expect(chooseCodecs(parseSdp(offer)).video?.payloadType).toBe(104);
   });
 
-  it('refuses video without H.264 packetization-mode=1', () => {
+  it('takes VP8 when the offer has no H.264 packetization-mode=1', () => {
     const offer = OFFER.replace(/packetization-mode=1/g, 'packetization-mode=0');
-    expect(() => chooseCodecs(parseSdp(offer))).toThrow(/H\.264 with packetization-mode=1/);
+    expect(chooseCodecs(parseSdp(offer)).video).toEqual({ codec: 'vp8', payloadType: 96, fmtp: '' });
+  });
+
+  it('takes VP9 profile 0 when neither H.264 nor VP8 is offered', () => {
+    const offer = OFFER.replace(/packetization-mode=1/g, 'packetization-mode=0')
+      .replace('a=rtpmap:96 VP8/90000', 'a=rtpmap:96 VP9/90000\r\na=fmtp:96 profile-id=2')
+      .replace('a=rtpmap:97 rtx/90000', 'a=rtpmap:98 VP9/90000\r\na=fmtp:98 profile-id=0\r\na=rtpmap:97 rtx/90000');
+    expect(chooseCodecs(parseSdp(offer)).video).toEqual({ codec: 'vp9', payloadType: 98, fmtp: 'profile-id=0' });
+  });
+
+  it('refuses VP8 alone when transcoding is disabled, with the WCS info for it', () => {
+    const offer = OFFER.replace(/packetization-mode=1/g, 'packetization-mode=0');
+    let refusal: unknown;
+    try {
+      chooseCodecs(parseSdp(offer), { transcodingDisabled: true });
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toBeInstanceOf(SdpError);
+    expect((refusal as SdpError).info).toBe('Transcoding required, but disabled');
+    expect(TRANSCODING_REQUIRED_BUT_DISABLED).toBe('Transcoding required, but disabled');
+  });
+
+  it('keeps H.264 when transcoding is disabled and H.264 is offered', () => {
+    expect(chooseCodecs(parseSdp(OFFER), { transcodingDisabled: true }).video?.codec).toBe('h264');
+  });
+
+  it('refuses video with neither H.264 packetization-mode=1 nor VP8/VP9', () => {
+    const offer = OFFER.replace(/packetization-mode=1/g, 'packetization-mode=0').replace('a=rtpmap:96 VP8/90000', 'a=rtpmap:96 AV1/90000');
+    expect(() => chooseCodecs(parseSdp(offer))).toThrow(/H\.264 with packetization-mode=1, VP8 or VP9/);
   });
 
   it('refuses audio without Opus', () => {
@@ -89,6 +118,14 @@ describe('the answer the browser gets', () => {
   it('carries the bitrate hints on the H.264 fmtp', () => {
     const out = touchAnswer(answer, { videoPayloadType: 106, bitrateKbps: { min: 500, start: 2000, max: 2500 } });
     expect(out).toContain('a=fmtp:106 packetization-mode=1;profile-level-id=42e01f;x-google-min-bitrate=500;x-google-start-bitrate=2000;x-google-max-bitrate=2500\r\n');
+  });
+
+  it('adds an fmtp line for the hints after the rtpmap of a codec that has none (VP8)', () => {
+    const vp8 = answer.replace('m=video 9 UDP/TLS/RTP/SAVPF 106', 'm=video 9 UDP/TLS/RTP/SAVPF 96')
+      .replace('a=rtpmap:106 H264/90000\r\na=fmtp:106 packetization-mode=1;profile-level-id=42e01f', 'a=rtpmap:96 VP8/90000');
+    const out = touchAnswer(vp8, { videoPayloadType: 96, bitrateKbps: { min: 500, start: 2000, max: 2500 } });
+    expect(out).toContain('a=rtpmap:96 VP8/90000\r\na=fmtp:96 x-google-min-bitrate=500;x-google-start-bitrate=2000;x-google-max-bitrate=2500\r\n');
+    expect(out.match(/a=fmtp:96/g)).toHaveLength(1);
   });
 });
 
