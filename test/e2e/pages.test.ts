@@ -118,7 +118,7 @@ describeWithChromium('demo pages (publisher relay controls, admin view) in Chrom
   }
 
   async function publisherPage(name: string, query = ''): Promise<Page> {
-    const page = await open(`/?server=ws://127.0.0.1:${signaling.ports.ws}&name=${name}&autostart=1${query}`);
+    const page = await open(`/publisher.html?server=ws://127.0.0.1:${signaling.ports.ws}&name=${name}&autostart=1${query}`);
     expect((await waitForStatus(page, ['PUBLISHING', 'FAILED'])).status).toBe('PUBLISHING');
     return page;
   }
@@ -414,7 +414,7 @@ describeWithChromium('demo pages on the whole service, relaying to nginx-rtmp', 
   }
 
   it('Start relay on the publisher page makes a transponder that reaches PUBLISHING; the admin page lists it, mutes it and terminates it', async () => {
-    const publisher = await open(`/?server=ws://127.0.0.1:${settings.wsPort}&name=web1&autostart=1`);
+    const publisher = await open(`/publisher.html?server=ws://127.0.0.1:${settings.wsPort}&name=web1&autostart=1`);
     expect((await waitForStatus(publisher, ['PUBLISHING', 'FAILED'], 30000)).status).toBe('PUBLISHING');
     await publisher.fill('#rtmpUrl', nginx.url());
     await publisher.click('#relayStart');
@@ -455,7 +455,7 @@ describeWithChromium('demo pages on the whole service, relaying to nginx-rtmp', 
   });
 
   it('setResolution mid-relay: the published frames go from 1280x720 to 640x360', async () => {
-    const publisher = await open(`/?server=ws://127.0.0.1:${settings.wsPort}&name=web2&autostart=1`);
+    const publisher = await open(`/publisher.html?server=ws://127.0.0.1:${settings.wsPort}&name=web2&autostart=1`);
     expect((await waitForStatus(publisher, ['PUBLISHING', 'FAILED'], 30000)).status).toBe('PUBLISHING');
     const info = await publisher.evaluate((url) => window.publisherApi.relay(url), nginx.url());
     expect(info).toMatchObject({ streamName: 'rtmp_web2' });
