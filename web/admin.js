@@ -149,7 +149,7 @@
     var h = history.get(row.id);
     setText(row.cells.uptime, ended ? '-' : duration(Date.now() - (Number(t.createdAt) || Date.now())));
     if (h) {
-      Sparkline.render(row.cells.chart, h.bitrates, { width: 110, height: 30, capacity: CHART_SAMPLES, unit: 'kbit/s' });
+      Sparkline.render(row.cells.chart, h.bitrates, { width: 90, height: 30, capacity: CHART_SAMPLES, unit: 'kbit/s' });
       renderTimeline(row.cells.timeline, h.timeline);
     }
   }

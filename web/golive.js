@@ -386,6 +386,8 @@
     var live = state.status === 'PUBLISHING';
     var following = destinations.some(function (d) { return d.mediaSessionId && !TERMINAL[d.status]; });
     if (!live && !following) return Promise.resolve('stop');
+    // Live with no destination: nothing to follow until one is added (its startup pokes).
+    if (destinations.length === 0) return Promise.resolve('pause');
     if (state.authRequired) return Promise.resolve('pause');
     return rest('push/find', { streamName: publishName }).catch(function (err) {
       if (err.status === 404) return []; // no transponder (any more)
@@ -513,7 +515,7 @@
     var tone = '';
     if (state.status === 'PENDING') { word = 'Connecting…'; tone = 'busy'; }
     else if (state.status === 'PUBLISHING') {
-      tone = 'ok';
+      tone = liveCount === destinations.length ? 'ok' : 'busy';
       word = destinations.length === 0 ? 'Sending to this server: add a destination to be seen'
         : 'Live on ' + liveCount + ' of ' + destinations.length + ' destination' + (destinations.length === 1 ? '' : 's');
     } else if (state.status === 'FAILED') { word = 'Not live'; tone = 'bad'; }

@@ -144,7 +144,7 @@ var StreamHealth = (function () {
         tone = 'busy';
         break;
       case 'FAILED': state = 'Stopped: ' + (d.reason || 'the server refused the stream'); tone = 'bad'; break;
-      case 'TERMINATED': state = 'Stopped'; tone = 'off'; break;
+      case 'TERMINATED': state = 'Stopped' + (d.reason ? ': ' + d.reason : ''); tone = 'off'; break;
       case 'WAITING': state = 'Goes live with the stream'; tone = 'off'; break;
       default: state = 'Not started'; tone = 'off';
     }

@@ -67,9 +67,10 @@ describeWithChromium('go-live and admin pages on the whole service, relaying to 
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  async function open(pathAndQuery: string): Promise<Page> {
+  async function open(pathAndQuery: string, initScript?: string): Promise<Page> {
     const page = await browser.newPage('about:blank');
     pages.push(page);
+    if (initScript) await page.addInitScript(initScript);
     await page.setViewportSize({ width: 1280, height: 800 });
     page.on('console', (m) => consoleLines.push(m.text()));
     page.on('pageerror', (e) => consoleLines.push(String(e)));
@@ -178,5 +179,19 @@ describeWithChromium('go-live and admin pages on the whole service, relaying to 
     await page.screenshot({ path: path.join(SCREENSHOTS, 'golive-after.png') });
 
     for (const key of [YOUTUBE_KEY, CUSTOM_KEY]) expect(consoleLines.join('\n')).not.toContain(key);
+  });
+
+  it('says plainly when the camera is refused, and when the streaming server cannot be reached', async () => {
+    // The browser refusing the camera, as when the user blocks it: getUserMedia rejects with NotAllowedError.
+    const refuse = `navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));`;
+    const page = await open(`/?server=ws://127.0.0.1:${settings.wsPort}&name=golive2`, refuse);
+    await page.locator('#cameraError').filter({ hasText: 'not allowed to use the camera' }).waitFor({ timeout: 10_000 });
+    expect(await page.isVisible('#retryCamera')).toBe(true);
+
+    // Nothing listens on port 9 in this namespace.
+    const offline = await open('/?server=ws://127.0.0.1:9&name=golive3');
+    await offline.click('#goLive');
+    await offline.locator('#error').filter({ hasText: 'Cannot reach the streaming server at ws://127.0.0.1:9' }).waitFor({ timeout: 15_000 });
+    expect(await offline.textContent('#liveState')).toBe('Not live');
   });
 });

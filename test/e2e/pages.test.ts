@@ -260,6 +260,37 @@ describeWithChromium('demo pages (publisher relay controls, admin view) in Chrom
     });
   });
 
+  describe('go-live page', () => {
+    const YT_KEY = 'yt-key-0000-SECRET';
+
+    it('asks for credentials on 401, then starts the waiting destination with the preset server and the key as a full URL; Remove terminates it', async () => {
+      await startHttp({ disabled: false, token: 'tok-9' });
+      const page = await open(`/?server=ws://127.0.0.1:${signaling.ports.ws}&name=golive9`);
+      await page.fill('#streamKey', YT_KEY);
+      await page.click('#addButton');
+      await page.click('#goLive');
+      await waitForStatus(page, ['PUBLISHING']);
+      await page.waitForSelector('#auth', { state: 'visible' });
+      expect(api.calls.filter((c) => c.method === 'startup')).toHaveLength(0);
+      expect(await page.locator('li.dest').getAttribute('data-status')).toBe('WAITING');
+      await page.fill('#authValue', 'tok-9');
+      await page.click('#authSave');
+      await waitFor(() => api.calls.some((c) => c.method === 'startup'), { what: 'startup after the credentials' });
+      expect(api.calls.find((c) => c.method === 'startup')?.args[0]).toEqual({
+        streamName: 'golive9', rtmpUrl: `rtmp://a.rtmp.youtube.com/live2/${YT_KEY}`, rtmpTransponderFullUrl: true,
+      });
+      const t = onlyTransponder();
+      t.status = 'PUBLISHING';
+      t.streamName = YT_KEY;
+      await page.locator('li.dest[data-status=PUBLISHING]').waitFor({ timeout: 10_000 });
+      expect(await page.textContent('li.dest .server')).toBe('rtmp://a.rtmp.youtube.com/live2');
+      expect((await page.textContent('body')) ?? '').not.toContain('SECRET');
+      await page.click('li.dest button[data-action=remove]');
+      await waitFor(() => api.transponders.size === 0, { what: 'terminate on Remove' });
+      expect(await page.locator('li.dest').count()).toBe(0);
+    });
+  });
+
   describe('admin page', () => {
     function waitForRows(page: Page, n: number): Promise<unknown> {
       return page.waitForFunction((count) => document.querySelectorAll('#rows tr').length === count, n, { timeout: 10000, polling: 100 });
