@@ -149,7 +149,7 @@
     var h = history.get(row.id);
     setText(row.cells.uptime, ended ? '-' : duration(Date.now() - (Number(t.createdAt) || Date.now())));
     if (h) {
-      Sparkline.render(row.cells.chart, h.bitrates, { width: 90, height: 30, capacity: CHART_SAMPLES, unit: 'kbit/s' });
+      Sparkline.render(row.cells.chart, h.bitrates, { width: 90, height: 30, unit: 'kbit/s' });
       renderTimeline(row.cells.timeline, h.timeline);
     }
   }
@@ -370,7 +370,7 @@
     else row.cells.video.className = '';
     setText(row.cells.bitrate, videoKbps + ' kbit/s');
     var chart = el('div');
-    Sparkline.render(chart, i.bitrates, { width: 120, height: 28, capacity: CHART_SAMPLES, unit: 'kbit/s' });
+    Sparkline.render(chart, i.bitrates, { width: 120, height: 28, unit: 'kbit/s' });
     row.cells.bitrate.appendChild(chart);
     setText(row.cells.loss, (Number(m.VIDEO_LOST) || 0) + ' lost / ' + (Number(m.VIDEO_NACK) || 0) + ' / ' + (Number(m.VIDEO_PLI) || 0),
       'audio ' + (Number(m.AUDIO_LOST) || 0) + ' lost');

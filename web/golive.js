@@ -474,7 +474,7 @@
     if (d.error) main.appendChild(el('div', 'message error', d.error));
     var side = el('div', 'side');
     var chart = el('div', 'chart');
-    Sparkline.render(chart, d.bitrates, { width: 180, height: 40, capacity: CHART_SAMPLES, unit: 'kbit/s', title: 'bitrate, last 3 minutes' });
+    Sparkline.render(chart, d.bitrates, { width: 180, height: 40, unit: 'kbit/s', title: 'bitrate, last 3 minutes' });
     side.appendChild(chart);
     var buttons = el('div');
     if (d.status === 'FAILED' || d.status === 'TERMINATED') {

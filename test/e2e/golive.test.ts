@@ -24,9 +24,9 @@ jest.setTimeout(120_000);
 
 interface DestinationView { id: number; platform: string; status: string; mediaSessionId: string; muted: boolean; health?: { state: string; warnings: string[] } }
 declare const window: {
-  publisherState: { status: string; destinations: DestinationView[] };
+  publisherState: { status: string; polls: number; destinations: DestinationView[] };
   scrollTo(x: number, y: number): void;
-  adminState: { transponders: TransponderInfo[]; streams: Array<{ name: string }>; timelines: Record<string, Array<{ status: string }>> };
+  adminState: { polls: number; transponders: TransponderInfo[]; streams: Array<{ name: string }>; timelines: Record<string, Array<{ status: string }>> };
 };
 declare const document: { body: { innerText: string; textContent: string } };
 
@@ -145,6 +145,9 @@ describeWithChromium('go-live and admin pages on the whole service, relaying to 
     expect(await page.locator(`li.dest[data-id="${yt.id}"] .figures`).textContent()).toMatch(/kbit\/s · .*keyframe.* · audio .* · \d+ frames? dropped · \d+ reconnects?/);
     await page.waitForFunction(() => document.body.innerText.includes('keyframe every'), undefined, { timeout: 20_000, polling: 500 });
     await expectNoKeys(page);
+    // A few more polls, so the screenshot's charts have a line to show.
+    const polls = await page.evaluate(() => window.publisherState.polls);
+    await page.waitForFunction((n) => window.publisherState.polls >= n + 5, polls, { timeout: 30_000, polling: 500 });
     await page.screenshot({ path: path.join(SCREENSHOTS, 'golive.png') });
 
     const admin = await open('/admin.html');
@@ -166,6 +169,7 @@ describeWithChromium('go-live and admin pages on the whole service, relaying to 
     // The timeline keeps the state changes with their reason.
     await rowOf(custom.mediaSessionId).locator('[data-col=timeline]').filter({ hasText: 'TERMINATED' }).waitFor({ timeout: 10_000 });
     await expectNoKeys(admin);
+    await admin.waitForFunction(() => window.adminState.polls >= 6, undefined, { timeout: 30_000, polling: 500 });
     await admin.evaluate(() => window.scrollTo(0, 0));
     await admin.screenshot({ path: path.join(SCREENSHOTS, 'admin.png'), fullPage: false });
 
