@@ -22,6 +22,7 @@ import { registerPages } from '../../src/web-pages';
 import { defaultPublisherOptions } from '../../src/webrtc/publisher-options';
 import { ChromiumBrowser, describeWithChromium, senderStats, waitForStatus } from '../helpers/chromium';
 import { NginxRtmp } from '../helpers/nginx-rtmp';
+import { FakeStreamApi, publishedStream, publisherStats } from '../rest/fake-stream-api';
 import { FakeTransponderApi } from '../rest/fake-transponder-api';
 import { loopbackSettings } from '../helpers/loopback-settings';
 import { holdsFor, waitFor } from '../helpers/wait-for';
@@ -57,6 +58,7 @@ describeWithChromium('demo pages (publisher relay controls, admin view) in Chrom
   let registry: StreamRegistry;
   let signaling: SignalingServer;
   let api: FakeTransponderApi;
+  let streams: FakeStreamApi;
   let http: FastifyInstance;
   let browser: ChromiumBrowser;
   let base: string;
@@ -75,7 +77,7 @@ describeWithChromium('demo pages (publisher relay controls, admin view) in Chrom
 
   async function startHttp(auth: RestAuthOptions): Promise<void> {
     await closeHttp();
-    http = createRestServer({ api, auth, logger: silentLogger, extraRoutes: registerPages });
+    http = createRestServer({ api, streams, auth, logger: silentLogger, extraRoutes: registerPages });
     await http.listen({ port: 0, host: '127.0.0.1' });
     const address = http.server.address();
     if (!address || typeof address === 'string') throw new Error('no address');
@@ -96,6 +98,7 @@ describeWithChromium('demo pages (publisher relay controls, admin view) in Chrom
 
   beforeEach(async () => {
     api = new FakeTransponderApi();
+    streams = new FakeStreamApi();
     await startHttp({ disabled: true });
   });
 
@@ -342,6 +345,34 @@ describeWithChromium('demo pages (publisher relay controls, admin view) in Chrom
       await waitForRows(page, 2);
       expect(api.transponders.has(a.mediaSessionId)).toBe(false);
       expect(await page.isVisible('#empty')).toBe(false);
+    });
+
+    it('lists published streams with their ingest health, and starts a relay of one with transcode options, muted', async () => {
+      streams.add(publishedStream('cam7', { stats: publisherStats('cam7', { width: 1280, height: 720 }) }));
+      const page = await open('/admin.html');
+      const row = page.locator('#streamRows tr[data-name="cam7"]');
+      await row.waitFor({ timeout: 10_000 });
+      expect(await row.locator('[data-col=video]').textContent()).toBe('1280x720, 24 fpskeyframes: measuring');
+      expect(await row.locator('[data-col=loss]').textContent()).toBe('4 lost / 3 / 5audio 1 lost');
+      expect(await row.locator('[data-col=audio]').textContent()).toBe('129 kbit/sopus/48000/2');
+      // The keyframe spacing comes from the count's growth between polls.
+      streams.streams[0]!.stats.video!.keyframes += 3;
+      await row.locator('[data-col=video]').filter({ hasText: /keyframe every \d+\.\d s/ }).waitFor({ timeout: 10_000 });
+
+      await row.locator('input[data-field=rtmpUrl]').fill(`rtmp://127.0.0.1:1935/live/${SECRET_KEY}`);
+      await row.locator('input[data-field=muted]').check();
+      await row.locator('details summary').click();
+      for (const [field, value] of [['width', '640'], ['height', '360'], ['fps', '25'], ['bitrate', '800'], ['keyFrameInterval', '50']] as const) {
+        await row.locator(`input[data-field=${field}]`).fill(value);
+      }
+      await row.locator('button[data-action=start_relay]').click();
+      await waitForRows(page, 1);
+      expect(api.calls.find((c) => c.method === 'startup')?.args[0]).toEqual({
+        streamName: 'cam7', rtmpUrl: `rtmp://127.0.0.1:1935/live/${SECRET_KEY}`, rtmpTransponderFullUrl: true,
+        width: 640, height: 360, fps: 25, bitrate: 800, keyFrameInterval: 50, options: { action: 'mute' },
+      });
+      expect(await row.locator('input[data-field=rtmpUrl]').inputValue()).toBe('');
+      expect((await page.textContent('body')) ?? '').not.toContain(SECRET_KEY);
     });
 
     // How each kind of destination is shown: test/e2e/redaction-page.test.ts, from the shared table.
