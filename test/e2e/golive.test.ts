@@ -4,7 +4,7 @@
  * ?preset.youtube=…), a pasted key, Go live, a second destination added while live; the
  * admin page shows both with their ingest health, mutes one and terminates the other;
  * the go-live page removes the last. The stream keys appear nowhere in the pages' text,
- * their URLs or the console. Screenshots at 1280x800 go to screenshots/ (git-ignored).
+ * their URLs, the console or the service's log. Screenshots at 1280x800 go to screenshots/ (git-ignored).
  * Runs in its own network namespace (unshare --net, lo up); everything is on 127.0.0.1.
  */
 import fs from 'node:fs';
@@ -12,11 +12,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Settings } from '../../src/config';
-import { silentLogger } from '../../src/log';
 import { TransponderService } from '../../src/server';
 import type { TransponderInfo } from '../../src/transponder/transponder-api';
 import { ChromiumBrowser, describeWithChromium } from '../helpers/chromium';
 import { loopbackSettings } from '../helpers/loopback-settings';
+import { MemoryLogger } from '../helpers/memory-logger';
 import { NginxRtmp } from '../helpers/nginx-rtmp';
 import { waitFor } from '../helpers/wait-for';
 
@@ -42,13 +42,14 @@ describeWithChromium('go-live and admin pages on the whole service, relaying to 
   let browser: ChromiumBrowser;
   const pages: Page[] = [];
   const consoleLines: string[] = [];
+  const log = new MemoryLogger();
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'golive-e2e-'));
     fs.writeFileSync(path.join(dir, 'jingle.wav'), Buffer.alloc(64));
     nginx = await NginxRtmp.start({ extraApps: ['live2'] });
     settings = await loopbackSettings({ mediaDir: dir });
-    service = new TransponderService(settings, silentLogger);
+    service = new TransponderService(settings, log);
     await service.start();
     browser = new ChromiumBrowser();
     await browser.launch();
@@ -129,7 +130,7 @@ describeWithChromium('go-live and admin pages on the whole service, relaying to 
     const yt = await waitForDestination(page, 'youtube', 'PUBLISHING');
     expect(yt.health?.state).toBe('Live on YouTube');
     // nginx-rtmp got the publish in live2 under the key.
-    await waitFor(() => nginx.hooks.calls.some((c) => c.call === 'publish' && c.params.app === 'live2' && c.params.name === YOUTUBE_KEY), { what: 'publish in live2' });
+    await waitFor(() => nginx.hooks.calls.some((c) => c.call === 'publish' && c.params.app === 'live2' && c.params.name === YOUTUBE_KEY), { timeoutMs: 20_000, what: 'publish in live2' });
 
     // A second destination while live: a custom URL with its key in the key field.
     await page.selectOption('#platform', 'custom');
@@ -137,11 +138,11 @@ describeWithChromium('go-live and admin pages on the whole service, relaying to 
     await page.fill('#streamKey', CUSTOM_KEY);
     await page.click('#addButton');
     const custom = await waitForDestination(page, 'custom', 'PUBLISHING');
-    await waitFor(() => nginx.hooks.calls.some((c) => c.call === 'publish' && c.params.app === 'live' && c.params.name === CUSTOM_KEY), { what: 'publish in live' });
+    await waitFor(() => nginx.hooks.calls.some((c) => c.call === 'publish' && c.params.app === 'live' && c.params.name === CUSTOM_KEY), { timeoutMs: 20_000, what: 'publish in live' });
     const relays = await find('golive1');
     expect(relays.map((t) => t.status).sort()).toEqual(['PUBLISHING', 'PUBLISHING']);
     // The health line shows once a poll has the figures: bitrate, keyframes, audio, drops, reconnects.
-    await page.locator(`li.dest[data-id="${yt.id}"] .figures`).waitFor({ timeout: 10_000 });
+    await page.locator(`li.dest[data-id="${yt.id}"] .figures`).waitFor({ timeout: 20_000 });
     expect(await page.locator(`li.dest[data-id="${yt.id}"] .figures`).textContent()).toMatch(/kbit\/s · .*keyframe.* · audio .* · \d+ frames? dropped · \d+ reconnects?/);
     await page.waitForFunction(() => document.body.innerText.includes('keyframe every'), undefined, { timeout: 20_000, polling: 500 });
     await expectNoKeys(page);
@@ -152,22 +153,22 @@ describeWithChromium('go-live and admin pages on the whole service, relaying to 
 
     const admin = await open('/admin.html');
     const rowOf = (id: string) => admin.locator(`tr[data-id="${id}"]`);
-    await rowOf(yt.mediaSessionId).waitFor({ timeout: 10_000 });
-    await rowOf(custom.mediaSessionId).waitFor({ timeout: 10_000 });
+    await rowOf(yt.mediaSessionId).waitFor({ timeout: 20_000 });
+    await rowOf(custom.mediaSessionId).waitFor({ timeout: 20_000 });
     // The stream with its ingest health.
     const streamRow = admin.locator('#streamRows tr[data-name="golive1"]');
-    await streamRow.waitFor({ timeout: 10_000 });
-    await admin.waitForFunction(() => document.body.innerText.includes('fps'), undefined, { timeout: 10_000 });
+    await streamRow.waitFor({ timeout: 20_000 });
+    await admin.waitForFunction(() => document.body.innerText.includes('fps'), undefined, { timeout: 20_000 });
     expect(await streamRow.locator('[data-col=video]').textContent()).toMatch(/1280x720/);
     // Sound files of the media directory are offered.
     expect(await admin.$$eval('#soundFiles option', (os) => os.map((o) => (o as unknown as { value: string }).value))).toEqual(['jingle.wav']);
 
     await rowOf(yt.mediaSessionId).locator('button[data-action=mute]').click();
-    await waitFor(async () => (await find('golive1')).some((t) => t.mediaSessionId === yt.mediaSessionId && t.muted), { what: 'YouTube relay muted' });
+    await waitFor(async () => (await find('golive1')).some((t) => t.mediaSessionId === yt.mediaSessionId && t.muted), { timeoutMs: 20_000, what: 'YouTube relay muted' });
     await rowOf(custom.mediaSessionId).locator('button[data-action=terminate]').click();
-    await waitFor(async () => (await find('golive1')).some((t) => t.mediaSessionId === custom.mediaSessionId && t.status === 'TERMINATED'), { what: 'custom relay terminated' });
+    await waitFor(async () => (await find('golive1')).some((t) => t.mediaSessionId === custom.mediaSessionId && t.status === 'TERMINATED'), { timeoutMs: 20_000, what: 'custom relay terminated' });
     // The timeline keeps the state changes with their reason.
-    await rowOf(custom.mediaSessionId).locator('[data-col=timeline]').filter({ hasText: 'TERMINATED' }).waitFor({ timeout: 10_000 });
+    await rowOf(custom.mediaSessionId).locator('[data-col=timeline]').filter({ hasText: 'TERMINATED' }).waitFor({ timeout: 20_000 });
     await expectNoKeys(admin);
     await admin.waitForFunction(() => window.adminState.polls >= 6, undefined, { timeout: 30_000, polling: 500 });
     await admin.evaluate(() => window.scrollTo(0, 0));
@@ -175,21 +176,24 @@ describeWithChromium('go-live and admin pages on the whole service, relaying to 
 
     // The go-live page sees both: a warning for the muted one, the terminated one stopped.
     await waitForDestination(page, 'custom', 'TERMINATED');
-    await page.waitForFunction(() => window.publisherState.destinations.some((d) => d.muted && (d.health?.warnings ?? []).some((w) => w.includes('muted'))), undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => window.publisherState.destinations.some((d) => d.muted && (d.health?.warnings ?? []).some((w) => w.includes('muted'))), undefined, { timeout: 20_000 });
     await page.locator(`li.dest[data-id="${yt.id}"] button[data-action=remove]`).click();
-    await waitFor(async () => (await destinations(page)).every((d) => d.id !== yt.id), { what: 'YouTube destination removed' });
-    await waitFor(async () => (await find('golive1')).every((t) => t.status === 'TERMINATED'), { what: 'every relay ended' });
+    await waitFor(async () => (await destinations(page)).every((d) => d.id !== yt.id), { timeoutMs: 20_000, what: 'YouTube destination removed' });
+    await waitFor(async () => (await find('golive1')).every((t) => t.status === 'TERMINATED'), { timeoutMs: 20_000, what: 'every relay ended' });
     await expectNoKeys(page);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'golive-after.png') });
 
     for (const key of [YOUTUBE_KEY, CUSTOM_KEY]) expect(consoleLines.join('\n')).not.toContain(key);
+    // The service logged the relays (to live2 and live), never with their keys.
+    expect(log.text()).toContain('live2');
+    for (const key of [YOUTUBE_KEY, CUSTOM_KEY]) expect(log.text()).not.toContain(key);
   });
 
   it('says plainly when the camera is refused, and when the streaming server cannot be reached', async () => {
     // The browser refusing the camera, as when the user blocks it: getUserMedia rejects with NotAllowedError.
     const refuse = `navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));`;
     const page = await open(`/?server=ws://127.0.0.1:${settings.wsPort}&name=golive2`, refuse);
-    await page.locator('#cameraError').filter({ hasText: 'not allowed to use the camera' }).waitFor({ timeout: 10_000 });
+    await page.locator('#cameraError').filter({ hasText: 'not allowed to use the camera' }).waitFor({ timeout: 20_000 });
     expect(await page.isVisible('#retryCamera')).toBe(true);
 
     // Nothing listens on port 9 in this namespace.
