@@ -290,7 +290,9 @@ describeWithChromium('demo pages (publisher relay controls, admin view) in Chrom
       expect((await page.textContent('body')) ?? '').not.toContain('SECRET');
       await page.click('li.dest button[data-action=remove]');
       await waitFor(() => api.transponders.size === 0, { what: 'terminate on Remove' });
-      expect(await page.locator('li.dest').count()).toBe(0);
+      // The card goes once terminate has answered.
+      await page.locator('li.dest').waitFor({ state: 'detached', timeout: 10_000 });
+      expect(api.calls.filter((c) => c.method === 'terminate').map((c) => c.args[0])).toEqual([t.mediaSessionId]);
     });
   });
 
