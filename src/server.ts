@@ -34,6 +34,7 @@ import { StreamRegistry } from './streams/stream-registry';
 import { StreamCatalog } from './streams/stream-catalog';
 import { TransponderManager, type TransponderManagerOptions } from './transponder/transponder-manager';
 import { registerSettingsRoutes } from './rest/settings-routes';
+import { registerSoundFileRoutes } from './rest/sound-file-routes';
 import { authFailureLimiterOptionsFrom, destinationRulesFrom, ownPortsFrom, playbackOptionsFrom, publishAccessOptionsFrom, restAuthFrom, signalingOptionsFrom, transponderManagerOptionsFrom, whipOptionsFrom } from './server-options';
 import { registerPages } from './web-pages';
 import { registerWcsExamples } from './wcs-examples';
@@ -102,6 +103,9 @@ export class TransponderService {
   /** shutdown_timeout, live: a reload changes the deadline of a later stop. */
   private shutdownTimeoutMs: number;
 
+  /** The sound_on files' directory, as last set from the settings (listed by /rest-api/sound/find_all). */
+  private mediaDir: string;
+
   constructor(private readonly settings: Settings, private readonly log: Logger, seams: ServiceSeams = {}) {
     this.registry = new StreamRegistry(log);
     this.nodeId = `${randomBytes(16).toString('base64url')}@${settings.ip ?? hostname()}`;
@@ -120,6 +124,7 @@ export class TransponderService {
       bindAddress: settings.bindAddress,
       ownPorts: () => this.ownPorts(),
     });
+    this.mediaDir = transponderManagerOptionsFrom(settings).mediaDir;
     this.transponders = new TransponderManager(
       this.registry,
       {
@@ -174,6 +179,7 @@ export class TransponderService {
           reload: this.reloader === undefined ? undefined : () => this.reloadSettings(),
           problemsOf: (err) => (err instanceof SettingsError ? err.problems : undefined),
         });
+        registerSoundFileRoutes(rest, () => this.mediaDir);
       },
     });
   }
@@ -226,6 +232,7 @@ export class TransponderService {
     this.metricsAuth.update(next.metricsToken);
     this.access.update(access);
     this.transponders.update(manager);
+    this.mediaDir = manager.mediaDir;
     this.signaling.update(signaling);
     this.whip.update(whipOptionsFrom(next));
     this.playback.update({ maxViewersPerStream, maxViewersTotal });

@@ -1,6 +1,6 @@
 /**
- * The pages the service serves: the publisher demo (web/index.html with the official
- * WebSDK bundle) and the admin view. A fixed list of files: no path from a request
+ * The pages the service serves: the go-live page (web/index.html with the official
+ * WebSDK bundle), the developer publisher page and the admin view. A fixed list of files: no path from a request
  * ever reaches the file system. web/ is found from the package's root and the WebSDK
  * through Node's module resolution, so both resolve the same under tsx and compiled.
  */
@@ -15,6 +15,11 @@ type PageSource = { file: string; type: string } | { module: string; type: strin
 const PAGES: Record<string, PageSource> = {
   '/': { file: 'web/index.html', type: 'text/html; charset=utf-8' },
   '/index.html': { file: 'web/index.html', type: 'text/html; charset=utf-8' },
+  '/golive.js': { file: 'web/golive.js', type: 'text/javascript; charset=utf-8' },
+  '/health.js': { file: 'web/health.js', type: 'text/javascript; charset=utf-8' },
+  '/sparkline.js': { file: 'web/sparkline.js', type: 'text/javascript; charset=utf-8' },
+  // The developer page: a raw RTMP URL, the WebSDK's rtmpUrl, transcode fields.
+  '/publisher.html': { file: 'web/publisher.html', type: 'text/html; charset=utf-8' },
   '/publisher.js': { file: 'web/publisher.js', type: 'text/javascript; charset=utf-8' },
   '/admin.html': { file: 'web/admin.html', type: 'text/html; charset=utf-8' },
   '/admin.js': { file: 'web/admin.js', type: 'text/javascript; charset=utf-8' },

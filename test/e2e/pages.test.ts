@@ -22,6 +22,7 @@ import { registerPages } from '../../src/web-pages';
 import { defaultPublisherOptions } from '../../src/webrtc/publisher-options';
 import { ChromiumBrowser, describeWithChromium, senderStats, waitForStatus } from '../helpers/chromium';
 import { NginxRtmp } from '../helpers/nginx-rtmp';
+import { FakeStreamApi, publishedStream, publisherStats } from '../rest/fake-stream-api';
 import { FakeTransponderApi } from '../rest/fake-transponder-api';
 import { loopbackSettings } from '../helpers/loopback-settings';
 import { holdsFor, waitFor } from '../helpers/wait-for';
@@ -57,6 +58,7 @@ describeWithChromium('demo pages (publisher relay controls, admin view) in Chrom
   let registry: StreamRegistry;
   let signaling: SignalingServer;
   let api: FakeTransponderApi;
+  let streams: FakeStreamApi;
   let http: FastifyInstance;
   let browser: ChromiumBrowser;
   let base: string;
@@ -75,7 +77,7 @@ describeWithChromium('demo pages (publisher relay controls, admin view) in Chrom
 
   async function startHttp(auth: RestAuthOptions): Promise<void> {
     await closeHttp();
-    http = createRestServer({ api, auth, logger: silentLogger, extraRoutes: registerPages });
+    http = createRestServer({ api, streams, auth, logger: silentLogger, extraRoutes: registerPages });
     await http.listen({ port: 0, host: '127.0.0.1' });
     const address = http.server.address();
     if (!address || typeof address === 'string') throw new Error('no address');
@@ -96,6 +98,7 @@ describeWithChromium('demo pages (publisher relay controls, admin view) in Chrom
 
   beforeEach(async () => {
     api = new FakeTransponderApi();
+    streams = new FakeStreamApi();
     await startHttp({ disabled: true });
   });
 
@@ -118,7 +121,7 @@ describeWithChromium('demo pages (publisher relay controls, admin view) in Chrom
   }
 
   async function publisherPage(name: string, query = ''): Promise<Page> {
-    const page = await open(`/?server=ws://127.0.0.1:${signaling.ports.ws}&name=${name}&autostart=1${query}`);
+    const page = await open(`/publisher.html?server=ws://127.0.0.1:${signaling.ports.ws}&name=${name}&autostart=1${query}`);
     expect((await waitForStatus(page, ['PUBLISHING', 'FAILED'])).status).toBe('PUBLISHING');
     return page;
   }
@@ -260,6 +263,39 @@ describeWithChromium('demo pages (publisher relay controls, admin view) in Chrom
     });
   });
 
+  describe('go-live page', () => {
+    const YT_KEY = 'yt-key-0000-SECRET';
+
+    it('asks for credentials on 401, then starts the waiting destination with the preset server and the key as a full URL; Remove terminates it', async () => {
+      await startHttp({ disabled: false, token: 'tok-9' });
+      const page = await open(`/?server=ws://127.0.0.1:${signaling.ports.ws}&name=golive9`);
+      await page.fill('#streamKey', YT_KEY);
+      await page.click('#addButton');
+      await page.click('#goLive');
+      await waitForStatus(page, ['PUBLISHING']);
+      await page.waitForSelector('#auth', { state: 'visible' });
+      expect(api.calls.filter((c) => c.method === 'startup')).toHaveLength(0);
+      expect(await page.locator('li.dest').getAttribute('data-status')).toBe('WAITING');
+      await page.fill('#authValue', 'tok-9');
+      await page.click('#authSave');
+      await waitFor(() => api.calls.some((c) => c.method === 'startup'), { what: 'startup after the credentials' });
+      expect(api.calls.find((c) => c.method === 'startup')?.args[0]).toEqual({
+        streamName: 'golive9', rtmpUrl: `rtmp://a.rtmp.youtube.com/live2/${YT_KEY}`, rtmpTransponderFullUrl: true,
+      });
+      const t = onlyTransponder();
+      t.status = 'PUBLISHING';
+      t.streamName = YT_KEY;
+      await page.locator('li.dest[data-status=PUBLISHING]').waitFor({ timeout: 10_000 });
+      expect(await page.textContent('li.dest .server')).toBe('rtmp://a.rtmp.youtube.com/live2');
+      expect((await page.textContent('body')) ?? '').not.toContain('SECRET');
+      await page.click('li.dest button[data-action=remove]');
+      await waitFor(() => api.transponders.size === 0, { what: 'terminate on Remove' });
+      // The card goes once terminate has answered.
+      await page.locator('li.dest').waitFor({ state: 'detached', timeout: 10_000 });
+      expect(api.calls.filter((c) => c.method === 'terminate').map((c) => c.args[0])).toEqual([t.mediaSessionId]);
+    });
+  });
+
   describe('admin page', () => {
     function waitForRows(page: Page, n: number): Promise<unknown> {
       return page.waitForFunction((count) => document.querySelectorAll('#rows tr').length === count, n, { timeout: 10000, polling: 100 });
@@ -311,6 +347,34 @@ describeWithChromium('demo pages (publisher relay controls, admin view) in Chrom
       await waitForRows(page, 2);
       expect(api.transponders.has(a.mediaSessionId)).toBe(false);
       expect(await page.isVisible('#empty')).toBe(false);
+    });
+
+    it('lists published streams with their ingest health, and starts a relay of one with transcode options, muted', async () => {
+      streams.add(publishedStream('cam7', { stats: publisherStats('cam7', { width: 1280, height: 720 }) }));
+      const page = await open('/admin.html');
+      const row = page.locator('#streamRows tr[data-name="cam7"]');
+      await row.waitFor({ timeout: 10_000 });
+      expect(await row.locator('[data-col=video]').textContent()).toBe('1280x720, 24 fpskeyframes: measuring');
+      expect(await row.locator('[data-col=loss]').textContent()).toBe('4 lost / 3 / 5audio 1 lost');
+      expect(await row.locator('[data-col=audio]').textContent()).toBe('129 kbit/sopus/48000/2');
+      // The keyframe spacing comes from the count's growth between polls.
+      streams.streams[0]!.stats.video!.keyframes += 3;
+      await row.locator('[data-col=video]').filter({ hasText: /keyframe every \d+\.\d s/ }).waitFor({ timeout: 10_000 });
+
+      await row.locator('input[data-field=rtmpUrl]').fill(`rtmp://127.0.0.1:1935/live/${SECRET_KEY}`);
+      await row.locator('input[data-field=muted]').check();
+      await row.locator('details summary').click();
+      for (const [field, value] of [['width', '640'], ['height', '360'], ['fps', '25'], ['bitrate', '800'], ['keyFrameInterval', '50']] as const) {
+        await row.locator(`input[data-field=${field}]`).fill(value);
+      }
+      await row.locator('button[data-action=start_relay]').click();
+      await waitForRows(page, 1);
+      expect(api.calls.find((c) => c.method === 'startup')?.args[0]).toEqual({
+        streamName: 'cam7', rtmpUrl: `rtmp://127.0.0.1:1935/live/${SECRET_KEY}`, rtmpTransponderFullUrl: true,
+        width: 640, height: 360, fps: 25, bitrate: 800, keyFrameInterval: 50, options: { action: 'mute' },
+      });
+      expect(await row.locator('input[data-field=rtmpUrl]').inputValue()).toBe('');
+      expect((await page.textContent('body')) ?? '').not.toContain(SECRET_KEY);
     });
 
     // How each kind of destination is shown: test/e2e/redaction-page.test.ts, from the shared table.
@@ -414,7 +478,7 @@ describeWithChromium('demo pages on the whole service, relaying to nginx-rtmp', 
   }
 
   it('Start relay on the publisher page makes a transponder that reaches PUBLISHING; the admin page lists it, mutes it and terminates it', async () => {
-    const publisher = await open(`/?server=ws://127.0.0.1:${settings.wsPort}&name=web1&autostart=1`);
+    const publisher = await open(`/publisher.html?server=ws://127.0.0.1:${settings.wsPort}&name=web1&autostart=1`);
     expect((await waitForStatus(publisher, ['PUBLISHING', 'FAILED'], 30000)).status).toBe('PUBLISHING');
     await publisher.fill('#rtmpUrl', nginx.url());
     await publisher.click('#relayStart');
@@ -455,7 +519,7 @@ describeWithChromium('demo pages on the whole service, relaying to nginx-rtmp', 
   });
 
   it('setResolution mid-relay: the published frames go from 1280x720 to 640x360', async () => {
-    const publisher = await open(`/?server=ws://127.0.0.1:${settings.wsPort}&name=web2&autostart=1`);
+    const publisher = await open(`/publisher.html?server=ws://127.0.0.1:${settings.wsPort}&name=web2&autostart=1`);
     expect((await waitForStatus(publisher, ['PUBLISHING', 'FAILED'], 30000)).status).toBe('PUBLISHING');
     const info = await publisher.evaluate((url) => window.publisherApi.relay(url), nginx.url());
     expect(info).toMatchObject({ streamName: 'rtmp_web2' });

@@ -40,7 +40,11 @@ const ROOT = resolve(__dirname, '..', '..');
 const FILES: Record<string, { path: string; type: string }> = {
   '/': { path: join(ROOT, 'web', 'index.html'), type: 'text/html' },
   '/index.html': { path: join(ROOT, 'web', 'index.html'), type: 'text/html' },
+  '/publisher.html': { path: join(ROOT, 'web', 'publisher.html'), type: 'text/html' },
   '/publisher.js': { path: join(ROOT, 'web', 'publisher.js'), type: 'text/javascript' },
+  '/golive.js': { path: join(ROOT, 'web', 'golive.js'), type: 'text/javascript' },
+  '/health.js': { path: join(ROOT, 'web', 'health.js'), type: 'text/javascript' },
+  '/sparkline.js': { path: join(ROOT, 'web', 'sparkline.js'), type: 'text/javascript' },
   '/common.js': { path: join(ROOT, 'web', 'common.js'), type: 'text/javascript' },
   '/redaction.js': { path: join(ROOT, 'web', 'redaction.js'), type: 'text/javascript' },
   '/flashphoner.js': { path: join(ROOT, 'node_modules', '@flashphoner', 'websdk', 'flashphoner.js'), type: 'text/javascript' },

@@ -71,6 +71,8 @@ export interface NginxRtmpOptions {
   hooks?: boolean;
   /** nginx-rtmp's `meta` directive for the applications (its default is `on`). */
   meta?: 'on' | 'copy';
+  /** More applications, like `live` (e.g. `live2`, YouTube's application name). */
+  extraApps?: string[];
 }
 
 export interface TlsMaterial {
@@ -94,6 +96,7 @@ export class NginxRtmp {
     this.recordDir = path.join(this.prefix, 'rec');
     fs.mkdirSync(path.join(this.recordDir, 'live'), { recursive: true });
     fs.mkdirSync(path.join(this.recordDir, 'other'), { recursive: true });
+    for (const app of opts.extraApps ?? []) fs.mkdirSync(path.join(this.recordDir, app), { recursive: true });
     fs.mkdirSync(path.join(this.prefix, 'logs'));
   }
 
@@ -269,7 +272,17 @@ rtmp {
       ${notify}on_publish_done ${hook}/on_publish_done;
       on_record_done ${hook}/on_record_done;
     }
-  }
+${(this.opts.extraApps ?? []).map((app) => `    application ${app} {
+      live on;
+      record all;
+      record_path ${path.join(this.recordDir, app)};
+      record_unique on;
+      meta ${this.opts.meta ?? 'on'};
+      ${notify}on_publish ${hook}/on_publish;
+      ${notify}on_publish_done ${hook}/on_publish_done;
+      on_record_done ${hook}/on_record_done;
+    }
+`).join('')}  }
 }${stream}
 `;
   }
