@@ -72,7 +72,7 @@ describeWithChromium('a VP8-only WebSDK publisher', () => {
 
   async function openPublisher(name: string, stripCodecs = 'H264'): Promise<Page> {
     const page = await browser.newPage(
-      `http://127.0.0.1:${settings.httpPort}/?server=ws://127.0.0.1:${settings.wsPort}&name=${name}&autostart=1&width=640&height=480&stripCodecs=${stripCodecs}`,
+      `http://127.0.0.1:${settings.httpPort}/publisher.html?server=ws://127.0.0.1:${settings.wsPort}&name=${name}&autostart=1&width=640&height=480&stripCodecs=${stripCodecs}`,
     );
     pages.push(page);
     return page;
