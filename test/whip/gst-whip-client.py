@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """
 A small WHIP client (RFC 9725) on GStreamer's webrtcbin, as OBS and whipsink publish:
-videotestsrc + x264enc (H.264 constrained baseline) and audiotestsrc + opusenc, send-only,
+videotestsrc + x264enc (H.264 constrained baseline; or vp8enc with --video vp8) and audiotestsrc + opusenc, send-only,
 one bundled transport, every candidate in the offer (no trickle). Debian 12 has no
 whipsink, and its simple-whip-client crashes at start, so the tests use this one.
 
@@ -29,15 +29,29 @@ gi.require_version('GstSdp', '1.0')
 gi.require_version('Nice', '0.1')
 from gi.repository import GLib, Gst, GstSdp, GstWebRTC, Nice  # noqa: E402
 
-PIPELINE = (
-    'webrtcbin name=send bundle-policy=max-bundle '
-    'videotestsrc is-live=true pattern=ball ! video/x-raw,width=640,height=480,framerate=30/1 ! videoconvert ! '
-    'x264enc tune=zerolatency speed-preset=ultrafast key-int-max=60 bitrate=1000 ! video/x-h264,profile=constrained-baseline ! '
-    'rtph264pay config-interval=-1 pt=102 aggregate-mode=zero-latency ! '
-    'application/x-rtp,media=video,encoding-name=H264,payload=102,clock-rate=90000 ! send. '
-    'audiotestsrc is-live=true wave=sine freq=440 ! audioconvert ! audioresample ! opusenc ! rtpopuspay pt=111 ! '
-    'application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000 ! send. '
-)
+VIDEO = {
+    # H.264 constrained baseline: what OBS and hardware encoders send; relayed as is.
+    'h264': (
+        'x264enc tune=zerolatency speed-preset=ultrafast key-int-max=60 bitrate=1000 ! video/x-h264,profile=constrained-baseline ! '
+        'rtph264pay config-interval=-1 pt=102 aggregate-mode=zero-latency ! '
+        'application/x-rtp,media=video,encoding-name=H264,payload=102,clock-rate=90000 ! send. '
+    ),
+    # VP8 only: the service transcodes it to H.264 for RTMP.
+    'vp8': (
+        'vp8enc deadline=1 keyframe-max-dist=60 target-bitrate=1000000 ! '
+        'rtpvp8pay pt=96 ! application/x-rtp,media=video,encoding-name=VP8,payload=96,clock-rate=90000 ! send. '
+    ),
+}
+
+
+def pipeline(video):
+    return (
+        'webrtcbin name=send bundle-policy=max-bundle '
+        'videotestsrc is-live=true pattern=ball ! video/x-raw,width=640,height=480,framerate=30/1 ! videoconvert ! '
+        + VIDEO[video]
+        + 'audiotestsrc is-live=true wave=sine freq=440 ! audioconvert ! audioresample ! opusenc ! rtpopuspay pt=111 ! '
+        'application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000 ! send. '
+    )
 
 
 def log(*parts):
@@ -45,14 +59,14 @@ def log(*parts):
 
 
 class WhipClient:
-    def __init__(self, url, token, loopback):
+    def __init__(self, url, token, loopback, video='h264'):
         self.url = url
         self.token = token
         self.location = None
         self.negotiating = False
         self.posted = False
         self.loop = GLib.MainLoop()
-        self.pipe = Gst.parse_launch(PIPELINE)
+        self.pipe = Gst.parse_launch(pipeline(video))
         self.webrtc = self.pipe.get_by_name('send')
         if loopback:
             # PyGObject (3.42) wraps this property's object without a reference of its own
@@ -160,9 +174,10 @@ def main():
     parser.add_argument('url')
     parser.add_argument('--token')
     parser.add_argument('--loopback', action='store_true')
+    parser.add_argument('--video', choices=sorted(VIDEO), default='h264')
     args = parser.parse_args()
     Gst.init(None)
-    client = WhipClient(args.url, args.token, args.loopback)
+    client = WhipClient(args.url, args.token, args.loopback, args.video)
     for sig in (signal.SIGTERM, signal.SIGINT):
         GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, sig, lambda *_: client.loop.quit() or False)
     GLib.io_add_watch(GLib.IOChannel.unix_new(sys.stdin.fileno()), GLib.PRIORITY_DEFAULT, GLib.IO_HUP, lambda *_: client.loop.quit() or False)
