@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick] [-- egress ingest relay pipeline hooks playback vpx-transcode]
+ * npm run bench [-- --quick] [-- egress ingest relay pipeline streams hooks playback vpx-transcode]
  *
  * Runs the benchmarks in a private network namespace (loopback only) and prints one
  * markdown report. Figures go into closing notes; nothing here is asserted.
@@ -12,6 +12,7 @@ import { runIngestBench } from './ingest';
 import { runPipelineBench } from './pipeline';
 import { runPlaybackBench } from './playback';
 import { runRelayBench } from './relay';
+import { runStreamsBench } from './streams';
 import { runVpxTranscodeBench } from './vpx-transcode';
 
 type Bench = (opts: { quick?: boolean }) => Promise<BenchSection>;
@@ -21,6 +22,7 @@ const BENCHES: Record<string, Bench> = {
   ingest: runIngestBench,
   relay: runRelayBench,
   pipeline: runPipelineBench,
+  streams: runStreamsBench,
   hooks: runHooksBench,
   playback: runPlaybackBench,
   'vpx-transcode': runVpxTranscodeBench,

@@ -17,6 +17,7 @@ export { loadSource, defaultLoadSourceOptions, type LoadSource, type LoadSourceO
 const USAGE = `usage: npx tsx tools/load-publisher.ts --url ws://127.0.0.1:8080 --streams N --duration SECONDS [options]
   --prefix NAME        stream names are NAME1..NAMEn (default load-)
   --video-kbps K       bitrate of the encoded source (default 2000)
+  --size WxH           picture size of the encoded source (default 1280x720)
   --start-interval MS  between stream starts (default 150)
   --quiet              print only the result (JSON)`;
 
@@ -26,12 +27,14 @@ interface CliArgs {
   durationS: number;
   prefix: string;
   videoKbps: number;
+  width: number;
+  height: number;
   startIntervalMs: number;
   quiet: boolean;
 }
 
 function parseArgs(argv: string[]): CliArgs {
-  const args: CliArgs = { url: '', streams: 1, durationS: 30, prefix: 'load-', videoKbps: 2000, startIntervalMs: 150, quiet: false };
+  const args: CliArgs = { url: '', streams: 1, durationS: 30, prefix: 'load-', videoKbps: 2000, width: 1280, height: 720, startIntervalMs: 150, quiet: false };
   const num = (flag: string, v: string | undefined): number => {
     const n = Number(v);
     if (v === undefined || !Number.isFinite(n) || n <= 0) throw new Error(`${flag} needs a positive number`);
@@ -46,6 +49,14 @@ function parseArgs(argv: string[]): CliArgs {
       case '--duration': args.durationS = num(flag, v); i++; break;
       case '--prefix': if (!v) throw new Error('--prefix needs a value'); args.prefix = v; i++; break;
       case '--video-kbps': args.videoKbps = Math.round(num(flag, v)); i++; break;
+      case '--size': {
+        const m = /^(\d+)x(\d+)$/.exec(v ?? '');
+        if (!m) throw new Error('--size needs WIDTHxHEIGHT');
+        args.width = Number(m[1]);
+        args.height = Number(m[2]);
+        i++;
+        break;
+      }
       case '--start-interval': args.startIntervalMs = num(flag, v); i++; break;
       case '--quiet': args.quiet = true; break;
       case '--help': case '-h': console.log(USAGE); process.exit(0); break;
@@ -64,7 +75,7 @@ async function main(): Promise<void> {
     console.error(`load-publisher: ${(error as Error).message}\n${USAGE}`);
     process.exit(2);
   }
-  const generator = new LoadPublisher({ url: args.url, streams: args.streams, namePrefix: args.prefix, startIntervalMs: args.startIntervalMs, source: { videoKbps: args.videoKbps } });
+  const generator = new LoadPublisher({ url: args.url, streams: args.streams, namePrefix: args.prefix, startIntervalMs: args.startIntervalMs, source: { videoKbps: args.videoKbps, width: args.width, height: args.height } });
   let failure: string | undefined;
   const stop = (reason: string): void => {
     generator.close(reason);

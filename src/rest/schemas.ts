@@ -175,6 +175,7 @@ export const TransponderStatsSchema = z
     bytesSent: count(),
     bitrateKbps: z.number().nonnegative(),
     framesSent: count(),
+    videoFramesSent: count().describe('Of framesSent: video frames'),
     framesDropped: count(),
     videoFramesDropped: count().describe('Of framesDropped: non-key video frames given up for a slow server'),
     audioFramesDropped: count().describe('Of framesDropped: audio frames'),

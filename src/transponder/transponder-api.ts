@@ -48,6 +48,8 @@ export interface TransponderStats {
   bytesSent: number;
   bitrateKbps: number;
   framesSent: number;
+  /** Of framesSent: video frames (the bench compares them with the frames the publisher received). */
+  videoFramesSent: number;
   framesDropped: number;
   /** Of framesDropped: video (non-key frames given up for a slow server) and audio (never, once a connection started). */
   videoFramesDropped: number;

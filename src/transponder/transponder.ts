@@ -261,6 +261,7 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
         bytesSent: push.bytesSent,
         bitrateKbps: push.bitrateKbps,
         framesSent: push.videoFramesSent + push.audioFramesSent,
+        videoFramesSent: push.videoFramesSent,
         framesDropped: push.videoFramesDropped + push.audioFramesDropped,
         videoFramesDropped: push.videoFramesDropped,
         audioFramesDropped: push.audioFramesDropped,

@@ -18,6 +18,7 @@ import { answerAsDtlsServer } from './dtls-role';
 import './dtls-reassembly-fix';
 import { firPacket } from './fir-packet';
 import { KeyframeGate } from './keyframe-gate';
+import { rembTargetKbps, UNKNOWN_SIZE_START_KBPS, type BitrateLimits } from './resolution-bitrate';
 import type { AudioFrame, VideoCodec, VideoFrame, VpxFrame } from '../media/frames';
 import { vp8FrameFromRtpPayloads, vp9FrameFromRtpPayloads, type VpxFrameData } from '../media';
 import { MediaClock, type TrackKind } from './media-clock';
@@ -91,7 +92,8 @@ export interface PublisherStats {
     fps: number;
   };
   audio?: TrackStats & { payloadType: number };
-  bitrateLimitKbps: { min: number; start: number; max: number };
+  /** `remb`: what the REMB asks for now, when it follows the picture size (the publisher named no maxBitrate) */
+  bitrateLimitKbps: { min: number; start: number; max: number; remb?: number };
 }
 
 export interface PublisherCreateArgs {
@@ -190,7 +192,9 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
     private readonly pc: RTCPeerConnection,
     private readonly choice: PublishChoice,
     private readonly options: PublisherOptions,
-    private readonly bitrate: { min: number; start: number; max: number },
+    private readonly bitrate: BitrateLimits,
+    /** no maxBitrate from the publisher: the REMB follows the picture size */
+    private readonly capByResolution: boolean,
     private readonly log: Logger,
     streamName: string,
     answerSdp: string,
@@ -219,7 +223,11 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
     const choice = chooseCodecs(parsed, { transcodingDisabled: options.transcodingDisabled });
     const min = args.bitrate?.minBitrate && args.bitrate.minBitrate > 0 ? args.bitrate.minBitrate : options.minBitrateKbps;
     const max = args.bitrate?.maxBitrate && args.bitrate.maxBitrate > 0 ? args.bitrate.maxBitrate : options.maxBitrateKbps;
-    const start = Math.min(max, Math.max(min, args.bitrate?.bitrate && args.bitrate.bitrate > 0 ? args.bitrate.bitrate : max));
+    // No maxBitrate from the publisher: the REMB follows the picture size (resolution-bitrate.ts),
+    // and the browser starts at the 720p rate instead of webrtc_cc_max_bitrate.
+    const capByResolution = !(args.bitrate?.maxBitrate && args.bitrate.maxBitrate > 0);
+    const defaultStart = capByResolution ? UNKNOWN_SIZE_START_KBPS : max;
+    const start = Math.min(max, Math.max(min, args.bitrate?.bitrate && args.bitrate.bitrate > 0 ? args.bitrate.bitrate : defaultStart));
     const bitrate = { min: Math.min(min, max), start, max };
 
     const hosts = hostIpv4Addresses();
@@ -268,7 +276,7 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
         videoPayloadType: choice.video?.payloadType,
         bitrateKbps: bitrate,
       });
-      publisher = new Publisher(pc, choice, options, bitrate, log.child({ stream: args.streamName }), args.streamName, answerSdp);
+      publisher = new Publisher(pc, choice, options, bitrate, capByResolution, log.child({ stream: args.streamName }), args.streamName, answerSdp);
       publisher.attach();
       return publisher;
     } catch (error) {
@@ -368,7 +376,7 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
   }
 
   toJSON(): PublisherStats {
-    const stats: PublisherStats = { streamName: this.streamName, state: this.stateValue, closeReason: this.closeReason, bitrateLimitKbps: { ...this.bitrate } };
+    const stats: PublisherStats = { streamName: this.streamName, state: this.stateValue, closeReason: this.closeReason, bitrateLimitKbps: this.capByResolution ? { ...this.bitrate, remb: this.rembKbps() } : { ...this.bitrate } };
     if (this.choice.video) {
       const video = this.choice.video;
       const size = video.codec === 'h264' ? this.builder.size : this.vpxSize;
@@ -579,6 +587,13 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
     }
   }
 
+  /** The rate we allow now (kbit/s): the publisher's maxBitrate, or the platforms' rate for the picture size. */
+  private rembKbps(): number {
+    const video = this.choice.video;
+    const size = video ? (video.codec === 'h264' ? this.builder.size : this.vpxSize) : undefined;
+    return rembTargetKbps(this.bitrate, this.capByResolution, size);
+  }
+
   /**
    * REMB with the rate we allow: Chromium caps its estimate at the REMB value and, with
    * the x-google start/min hints of the answer, starts there instead of probing upwards.
@@ -587,7 +602,7 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
     const receiver = this.videoTransceiver?.receiver;
     const ssrcs = [this.videoTrack?.ssrc, this.audioTrack?.ssrc].filter((s): s is number => typeof s === 'number');
     if (!receiver || ssrcs.length === 0) return;
-    const bps = this.bitrate.max * 1000;
+    const bps = this.rembKbps() * 1000;
     const remb = new ReceiverEstimatedMaxBitrate({
       senderSsrc: receiver.rtcpSsrc,
       mediaSsrc: 0,

@@ -303,7 +303,7 @@ describeWithChromium('demo pages (publisher relay controls, admin view) in Chrom
 
     it('lists every transponder with the stream key and password masked; mute, unmute, sound on/off and terminate act on one', async () => {
       const a = api.add({ sourceStreamName: 'cam1', streamName: 'rtmp_cam1', rtmpUrl: `rtmp://user:${SECRET_PASSWORD}@127.0.0.1:1935/live/${SECRET_KEY}?token=${SECRET_KEY}`, status: 'PUBLISHING' });
-      api.add({ sourceStreamName: 'cam2', streamName: 'rtmp_cam2', rtmpUrl: 'rtmps://ingest.example/app', status: 'RESTORING', reason: 'connection reset', stats: { bytesSent: 1, bitrateKbps: 0, framesSent: 1200, framesDropped: 7, videoFramesDropped: 7, audioFramesDropped: 0, queuedBytes: 0, serverLagMs: 1840, lagHolds: 1, restoreAttempts: 2, restores: 1, bufferMs: 350 } });
+      api.add({ sourceStreamName: 'cam2', streamName: 'rtmp_cam2', rtmpUrl: 'rtmps://ingest.example/app', status: 'RESTORING', reason: 'connection reset', stats: { bytesSent: 1, bitrateKbps: 0, framesSent: 1200, videoFramesSent: 600, framesDropped: 7, videoFramesDropped: 7, audioFramesDropped: 0, queuedBytes: 0, serverLagMs: 1840, lagHolds: 1, restoreAttempts: 2, restores: 1, bufferMs: 350 } });
       const full = api.add({ sourceStreamName: 'cam5', streamName: SECRET_KEY, rtmpUrl: `rtmp://127.0.0.1/live/${SECRET_KEY}` });
       const page = await open('/admin.html');
       await waitForRows(page, 3);

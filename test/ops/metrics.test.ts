@@ -73,7 +73,7 @@ function sourcesOf(t = new FakeTransponders(), p = new FakePublishers(), pl = ne
 
 function stats(over: Partial<TransponderStats> = {}): TransponderStats {
   return {
-    bytesSent: 0, bitrateKbps: 0, framesSent: 0, framesDropped: 0, videoFramesDropped: 0, audioFramesDropped: 0,
+    bytesSent: 0, bitrateKbps: 0, framesSent: 0, videoFramesSent: 0, framesDropped: 0, videoFramesDropped: 0, audioFramesDropped: 0,
     queuedBytes: 0, lagHolds: 0, restoreAttempts: 0, restores: 0, bufferMs: 0, ...over,
   };
 }

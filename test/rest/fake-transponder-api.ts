@@ -54,7 +54,7 @@ export class FakeTransponderApi implements TransponderApi {
       options: {},
       status: 'PUBLISHING',
       transcoding: false,
-      stats: { bytesSent: 10, bitrateKbps: 2500, framesSent: 30, framesDropped: 0, videoFramesDropped: 0, audioFramesDropped: 0, queuedBytes: 0, lagHolds: 0, restoreAttempts: 0, restores: 0, bufferMs: 0 },
+      stats: { bytesSent: 10, bitrateKbps: 2500, framesSent: 30, videoFramesSent: 15, framesDropped: 0, videoFramesDropped: 0, audioFramesDropped: 0, queuedBytes: 0, lagHolds: 0, restoreAttempts: 0, restores: 0, bufferMs: 0 },
       createdAt: 1_700_000_000_000,
       ...partial,
     };

@@ -33,7 +33,7 @@ describe('POST /rest-api/push/startup', () => {
       transcoding: false,
       sourceStreamName: 'name',
     });
-    expect(body.stats).toEqual({ bytesSent: 10, bitrateKbps: 2500, framesSent: 30, framesDropped: 0, videoFramesDropped: 0, audioFramesDropped: 0, queuedBytes: 0, lagHolds: 0, restoreAttempts: 0, restores: 0, bufferMs: 0 });
+    expect(body.stats).toEqual({ bytesSent: 10, bitrateKbps: 2500, framesSent: 30, videoFramesSent: 15, framesDropped: 0, videoFramesDropped: 0, audioFramesDropped: 0, queuedBytes: 0, lagHolds: 0, restoreAttempts: 0, restores: 0, bufferMs: 0 });
     expect(h.api.calls).toEqual([
       { method: 'startup', args: [{ streamName: 'name', rtmpUrl: 'rtmp://localhost:1935/live', rtmpTransponderFullUrl: false, options: {} }] },
     ]);

@@ -39,6 +39,13 @@ describe('Publisher without a browser', () => {
     expect(p.answerSdp).toContain('x-google-min-bitrate=500;x-google-start-bitrate=1200;x-google-max-bitrate=1200');
   });
 
+  it('without a maxBitrate from the publisher, starts at the 720p rate, keeps webrtc_cc_max_bitrate as the hint, and lets the REMB follow the size', async () => {
+    const p = await Publisher.create({ streamName: 'r', offerSdp: syntheticOffer(), options: { ...options, minBitrateKbps: 30, maxBitrateKbps: 10000 }, log: silentLogger });
+    open.push(p);
+    expect(p.answerSdp).toContain('x-google-min-bitrate=30;x-google-start-bitrate=2500;x-google-max-bitrate=10000');
+    expect(p.toJSON().bitrateLimitKbps).toEqual({ min: 30, start: 2500, max: 10000, remb: 2500 });
+  });
+
   it('rejects an offer without H.264 or Opus with an SdpError', async () => {
     await expect(Publisher.create({ streamName: 'x', offerSdp: syntheticOffer().replace(/opus/g, 'ISAC'), options, log: silentLogger })).rejects.toThrow(SdpError);
   });

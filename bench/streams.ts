@@ -1,0 +1,196 @@
+/**
+ * The per-stream cost benchmark (issue 8): what each relayed stream costs the service.
+ *
+ *   npx tsx bench/streams.ts [--quick]      prints a markdown section
+ *
+ * The service runs as a child process (`src/main.ts`, a fresh one per scenario) and is
+ * sampled with all its children (the AAC encoder ffmpeg of each transponder). Publishers
+ * come from the light load generator (tools/load-publisher.ts: werift sending a
+ * pre-encoded 640x480 H.264 + Opus source in real time, in its own process): 8 Chromiums
+ * do not fit on 2 cores beside the service, and the generator is deterministic. Each
+ * stream is relayed as H.264 passthrough + Opus→AAC to a real nginx-rtmp.
+ *
+ * Per scenario (1, 4, 8 streams with one destination each; one stream with 1 and with 3
+ * destinations): CPU of service + children per stream, RSS, video frames delivered to
+ * the RTMP server over frames received from the publishers, and the event-loop lag p99
+ * over the window (prom-client's histogram, which resets at each scrape of /metrics).
+ */
+import { cpus } from 'node:os';
+import { NginxRtmp } from '../test/helpers/nginx-rtmp';
+import { BenchChild } from './lib/child';
+import { networkIsolated, reexecIsolatedOrContinue } from './lib/netns';
+import { ProcessSampler, type ProcSummary } from './lib/proc-sampler';
+import { renderSection, round, type BenchSection } from './lib/report';
+import { ServiceProcess, type DebugStream } from './lib/service-process';
+
+export type { BenchSection } from './lib/report';
+
+export interface StreamsBenchOptions {
+  quick?: boolean;
+  /** stream counts with one destination each (default 1, 4, 8) */
+  counts?: number[];
+  /** progress lines (default: stderr) */
+  log?: (line: string) => void;
+}
+
+type Row = Record<string, string | number>;
+
+const SOURCE = { width: 640, height: 480, videoKbps: 2000 };
+const SERVICE_PROPERTIES = { max_streams_total: 100 };
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+interface Timing {
+  idleMs: number;
+  warmupMs: number;
+  measureMs: number;
+}
+
+function timing(quick: boolean): Timing {
+  return quick ? { idleMs: 2000, warmupMs: 3000, measureMs: 10_000 } : { idleMs: 3000, warmupMs: 5000, measureMs: 30_000 };
+}
+
+interface PushInfo {
+  mediaSessionId: string;
+  status: string;
+  stats: { videoFramesSent: number; framesDropped: number };
+}
+
+async function rest(httpPort: number, method: string, body: unknown): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(`http://127.0.0.1:${httpPort}/rest-api/push/${method}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : {} };
+}
+
+async function pushes(httpPort: number): Promise<PushInfo[]> {
+  const r = await rest(httpPort, 'find_all', {});
+  return r.status === 200 ? (r.body as PushInfo[]) : [];
+}
+
+async function waitPublishing(httpPort: number, count: number, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const all = await pushes(httpPort);
+    if (all.filter((p) => p.status === 'PUBLISHING').length >= count) return;
+    if (Date.now() > end) throw new Error(`transponders not PUBLISHING within ${ms} ms: ${JSON.stringify(all.map((p) => p.status))}`);
+    await sleep(200);
+  }
+}
+
+/** nodejs_eventloop_lag_p99_seconds from /metrics, in ms; the scrape also resets the histogram. */
+async function eventLoopLagP99Ms(httpPort: number): Promise<number | undefined> {
+  const res = await fetch(`http://127.0.0.1:${httpPort}/metrics`);
+  if (!res.ok) return undefined;
+  const m = /^nodejs_eventloop_lag_p99_seconds\s+(\S+)/m.exec(await res.text());
+  return m ? Number(m[1]) * 1000 : undefined;
+}
+
+const sum = (xs: number[]): number => xs.reduce((n, x) => n + x, 0);
+const videoIn = (streams: DebugStream[]): number => sum(streams.map((s) => s.video?.frames ?? 0));
+const videoOut = (list: PushInfo[]): number => sum(list.map((p) => p.stats.videoFramesSent));
+
+/** `streams` load publishers, each relayed to `destinations` RTMP URLs at nginx. */
+async function scenario(streams: number, destinations: number, t: Timing, nginx: NginxRtmp, log: (l: string) => void): Promise<{ row: Row; idle: ProcSummary; load: ProcSummary }> {
+  const label = `${streams} stream${streams > 1 ? 's' : ''} × ${destinations} destination${destinations > 1 ? 's' : ''}`;
+  const service = await ServiceProcess.start(SERVICE_PROPERTIES);
+  const sampler = new ProcessSampler(service.pid);
+  let generator: BenchChild | undefined;
+  try {
+    sampler.start();
+    await sleep(t.idleMs);
+    const idle = sampler.summary(0, sampler.now());
+    const prefix = `cost${streams}x${destinations}-`;
+    generator = new BenchChild('load-publisher', 'tools/load-publisher.ts', ['--url', service.wsUrl, '--streams', String(streams), '--duration', '3600', '--prefix', prefix, '--video-kbps', String(SOURCE.videoKbps), '--size', `${SOURCE.width}x${SOURCE.height}`]);
+    await generator.waitFor(/streams PUBLISHING on /, 30_000 + streams * 2000);
+    for (let s = 1; s <= streams; s++) {
+      for (let d = 1; d <= destinations; d++) {
+        const r = await rest(service.httpPort, 'startup', { streamName: `${prefix}${s}`, rtmpUrl: `${nginx.url()}/${prefix}${s}-${d}`, rtmpTransponderFullUrl: true });
+        if (r.status !== 200) throw new Error(`startup answered ${r.status}: ${JSON.stringify(r.body)}`);
+      }
+    }
+    await waitPublishing(service.httpPort, streams * destinations);
+    log(`${label}: all PUBLISHING`);
+    await sleep(t.warmupMs);
+    const inBefore = videoIn((await service.debugStreams()) ?? []);
+    const outBefore = videoOut(await pushes(service.httpPort));
+    await eventLoopLagP99Ms(service.httpPort);
+    const from = sampler.now();
+    await sleep(t.measureMs);
+    const to = sampler.now();
+    const lag = await eventLoopLagP99Ms(service.httpPort);
+    const after = await pushes(service.httpPort);
+    const received = videoIn((await service.debugStreams()) ?? []) - inBefore;
+    const delivered = (videoOut(after) - outBefore) / destinations;
+    const load = sampler.summary(from, to);
+    const n = streams;
+    log(`${label}: CPU ${round(load.cpuMean)} %, delivered ${delivered} / received ${received}`);
+    return {
+      idle,
+      load,
+      row: {
+        scenario: label,
+        'CPU % (service + children)': round(load.cpuMean),
+        'CPU %/stream': round((load.cpuMean - idle.cpuMean) / n, 2),
+        'RSS MiB (idle → load)': `${round(idle.rssMeanMiB)} → ${round(load.rssMeanMiB)}`,
+        'RSS MiB/stream': round((load.rssMeanMiB - idle.rssMeanMiB) / n, 1),
+        'video delivered / received': received > 0 ? `${round((delivered / received) * 100, 1)} % (${delivered}/${received})` : '-',
+        'event-loop lag p99 ms': lag === undefined ? '-' : round(lag, 1),
+        states: [...new Set(after.map((p) => p.status))].join(','),
+      },
+    };
+  } finally {
+    sampler.stop();
+    await generator?.stop();
+    await service.stop();
+  }
+}
+
+/** Runs every scenario; the caller should be in a private network namespace (see netns.ts). */
+export async function runStreamsBench(opts: StreamsBenchOptions = {}): Promise<BenchSection> {
+  const quick = opts.quick ?? false;
+  const log = opts.log ?? ((l: string) => process.stderr.write(`bench streams: ${l}\n`));
+  const t = timing(quick);
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  const nginx = await NginxRtmp.start();
+  try {
+    const cases: Array<[number, number]> = [...(opts.counts ?? [1, 4, 8]).map((n): [number, number] => [n, 1]), [1, 3]];
+    const costs = new Map<string, number>();
+    for (const [streams, destinations] of cases) {
+      try {
+        const r = await scenario(streams, destinations, t, nginx, log);
+        rows.push(r.row);
+        costs.set(`${streams}x${destinations}`, r.load.cpuMean - r.idle.cpuMean);
+      } catch (error) {
+        notes.push(`${streams} × ${destinations} failed: ${(error as Error).message.split('\n').slice(0, 6).join(' | ')}`);
+      }
+    }
+    const one = costs.get('1x1');
+    const three = costs.get('1x3');
+    if (one !== undefined && three !== undefined && one > 0) notes.push(`one stream to 3 destinations costs ${round(three / one, 2)} × one destination (CPU above idle, service + children).`);
+  } finally {
+    await nginx.stop();
+  }
+  const cpu = cpus();
+  notes.push(
+    `${quick ? 'quick run: ' : ''}publishers: tools/load-publisher.ts (werift, pre-encoded H.264 baseline ${SOURCE.width}x${SOURCE.height} 30 fps ${SOURCE.videoKbps} kbit/s + Opus, in its own process, not counted), not Chromium: 8 Chromiums and the service do not fit on ${cpu.length} cores. Each stream relayed as passthrough + Opus→AAC to nginx-rtmp (1 worker, record on, not counted).`,
+    `each scenario on a fresh service process (node --import tsx src/main.ts); idle ${t.idleMs / 1000} s, warm-up ${t.warmupMs / 1000} s, ${t.measureMs / 1000} s measured, sampled every second from /proc with descendants. CPU % is of one core; per stream = (load − idle) / streams. Video delivered = videoFramesSent of the transponders (÷ destinations) over frames the publishers' receivers completed (GET /debug/streams). Event-loop lag p99 from nodejs_eventloop_lag_p99_seconds (10 ms resolution), scraped at the start and end of the window.`,
+    `machine: ${cpu[0]?.model ?? '?'} × ${cpu.length}, Node ${process.version}; ${networkIsolated() ? 'private network namespace (lo only)' : 'NOT isolated: host loopback'}.`,
+  );
+  return { title: 'Streams: cost per relayed stream at 1, 4, 8 streams, and 1 vs 3 destinations', rows, notes };
+}
+
+if (require.main === module) {
+  reexecIsolatedOrContinue();
+  const quick = process.argv.includes('--quick');
+  runStreamsBench({ quick }).then(
+    (section) => {
+      console.log(renderSection(section));
+      process.exit(0);
+    },
+    (error: Error) => {
+      console.error(`bench streams: ${error.stack ?? error.message}`);
+      process.exit(1);
+    },
+  );
+}
