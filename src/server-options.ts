@@ -165,3 +165,19 @@ export function rtmpsTlsFrom(s: Settings): TransponderManagerOptions['tls'] {
 export function logOptionsFrom(s: Settings, cliLevel?: LogLevel): LogOptions {
   return { level: cliLevel ?? s.logLevel, format: s.logFormat };
 }
+
+/** The cluster (src/cluster/), or undefined standalone: nothing connects to Redis without cluster_redis_url. */
+export interface ClusterSettings {
+  redisUrl: string;
+  /** Absent: http://<ip>:<bound http port>. */
+  advertiseUrl?: string;
+  leaseMs: number;
+  secret: string;
+}
+
+export function clusterSettingsFrom(s: Settings): ClusterSettings | undefined {
+  if (s.clusterRedisUrl === undefined) return undefined;
+  // The settings check refuses cluster_redis_url without cluster_secret; an embedded caller gets the same refusal here.
+  if (s.clusterSecret === undefined) throw new Error('cluster_redis_url is set but cluster_secret is not');
+  return { redisUrl: s.clusterRedisUrl, advertiseUrl: s.clusterAdvertiseUrl, leaseMs: s.clusterLeaseMs, secret: s.clusterSecret };
+}

@@ -35,7 +35,9 @@ import { StreamCatalog } from './streams/stream-catalog';
 import { TransponderManager, type TransponderManagerOptions } from './transponder/transponder-manager';
 import { registerSettingsRoutes } from './rest/settings-routes';
 import { registerSoundFileRoutes } from './rest/sound-file-routes';
-import { authFailureLimiterOptionsFrom, destinationRulesFrom, ownPortsFrom, playbackOptionsFrom, publishAccessOptionsFrom, restAuthFrom, signalingOptionsFrom, transponderManagerOptionsFrom, whipOptionsFrom } from './server-options';
+import { ClusterNode, ClusterTransponders, NodeClient, registerClusterApiRoutes, registerClusterInternalRoutes } from './cluster';
+import type { TransponderApi } from './transponder/transponder-api';
+import { authFailureLimiterOptionsFrom, clusterSettingsFrom, destinationRulesFrom, ownPortsFrom, playbackOptionsFrom, publishAccessOptionsFrom, restAuthFrom, signalingOptionsFrom, transponderManagerOptionsFrom, whipOptionsFrom } from './server-options';
 import { registerPages } from './web-pages';
 import { registerWcsExamples } from './wcs-examples';
 import { DestinationGuard } from './access';
@@ -91,6 +93,8 @@ export class TransponderService {
   readonly whip: WhipEndpoint;
   /** This node in REST hook bodies, as WCS names nodes: "<id>@<address>". */
   readonly nodeId: string;
+  /** This node in the cluster (cluster_redis_url), or undefined standalone. */
+  readonly cluster: ClusterNode | undefined;
   private readonly http: FastifyInstance;
   private readonly reloader: SettingsReloader | undefined;
   private readonly onLogLevel: ServiceSeams['onLogLevel'];
@@ -107,8 +111,25 @@ export class TransponderService {
   private mediaDir: string;
 
   constructor(private readonly settings: Settings, private readonly log: Logger, seams: ServiceSeams = {}) {
-    this.registry = new StreamRegistry(log);
     this.nodeId = `${randomBytes(16).toString('base64url')}@${settings.ip ?? hostname()}`;
+    const clusterSettings = clusterSettingsFrom(settings);
+    this.cluster =
+      clusterSettings === undefined
+        ? undefined
+        : new ClusterNode(
+            {
+              redisUrl: clusterSettings.redisUrl,
+              nodeId: this.nodeId,
+              leaseMs: clusterSettings.leaseMs,
+              url: () => clusterSettings.advertiseUrl ?? `http://${settings.ip ?? '127.0.0.1'}:${(this.http.server.address() as AddressInfo | null)?.port ?? settings.httpPort}`,
+              load: () => ({
+                streams: this.signaling.streamLoad.streams,
+                transponders: this.transponders.findAll().filter((t) => t.status !== 'TERMINATED' && t.status !== 'FAILED').length,
+              }),
+            },
+            log.child({ part: 'cluster' }),
+          );
+    this.registry = new StreamRegistry(log, this.cluster?.claims);
     this.access = new PublishAccess(publishAccessOptionsFrom(settings, this.nodeId), log);
     const signalingOptions = signalingOptionsFrom(settings);
     this.playback = new Playback(playbackOptionsFrom(settings), signalingOptions.webrtc, log);
@@ -131,7 +152,10 @@ export class TransponderService {
         ...transponderManagerOptionsFrom(settings),
         resolve: this.destinations.resolver,
         latencyProbe: seams.latencyProbe,
-        onTransponder: (transponder, relay) => this.access.watchTransponder(transponder, relay),
+        onTransponder: (transponder, relay) => {
+          this.cluster?.indexTransponder(transponder.mediaSessionId);
+          this.access.watchTransponder(transponder, relay);
+        },
       },
       log,
     );
@@ -158,8 +182,19 @@ export class TransponderService {
     this.logLevel = settings.logLevel;
     this.shutdownTimeoutMs = settings.shutdownTimeout;
     this.reloader = seams.settingsFile === undefined ? undefined : new SettingsReloader(seams.settingsFile, settings, (next) => this.applySettings(next));
+    const cluster = this.cluster;
+    const api: TransponderApi =
+      cluster === undefined || clusterSettings === undefined
+        ? this.transponders
+        : new ClusterTransponders({
+            local: this.transponders,
+            directory: cluster,
+            client: new NodeClient(clusterSettings.secret, 15_000),
+            publishedHere: (name) => this.registry.get(name) !== undefined,
+            log: log.child({ part: 'cluster' }),
+          });
     this.http = createRestServer({
-      api: this.transponders,
+      api,
       streams: new StreamCatalog(this.registry),
       auth: this.restAuth,
       logger: log,
@@ -171,6 +206,7 @@ export class TransponderService {
         registerMetricsRoute(app, this.metrics, this.metricsAuth);
         registerReadyRoute(app, () => readyAnswer(this.current, this.signaling.streamLoad));
         registerWhipRoutes(app, this.whip);
+        if (clusterSettings !== undefined) registerClusterInternalRoutes(app, this.transponders, () => clusterSettings.secret);
         // Publisher stats for benchmarks and operators; behind the REST credentials (and their limiter) when they are on.
         app.get('/debug/streams', { onRequest: this.restAuth.hook }, async () => this.registry.describe());
       },
@@ -180,6 +216,7 @@ export class TransponderService {
           problemsOf: (err) => (err instanceof SettingsError ? err.problems : undefined),
         });
         registerSoundFileRoutes(rest, () => this.mediaDir);
+        if (cluster !== undefined) registerClusterApiRoutes(rest, () => cluster.liveNodes());
       },
     });
   }
@@ -258,6 +295,9 @@ export class TransponderService {
     this.refuseIfStopped();
     await this.signaling.listen();
     this.refuseIfStopped();
+    // Announced once its ports answer, so forwarded calls find it.
+    await this.cluster?.start();
+    this.refuseIfStopped();
     const addresses: ServiceAddresses = { http: (this.http.server.address() as AddressInfo).port, ...this.signaling.ports };
     this.current = 'serving';
     this.log.info('rtmp-transponder started', { ...addresses });
@@ -296,7 +336,9 @@ export class TransponderService {
     this.log.info('stopping', { reason, deadlineMs });
     // The transponders first, so each push ends with the service's reason (not "the
     // published stream ended"); then the sessions go away, refusing new ones at once.
+    // The cluster first: this node's stream names are free for other nodes at once, and they stop listing it.
     const releases: Release[] = [
+      ...(this.cluster === undefined ? [] : [{ part: 'cluster', done: this.cluster.close() }]),
       { part: 'transponders', done: this.transponders.close() },
       { part: 'signaling', done: this.signaling.close() },
       { part: 'whip', done: this.whip.close() },

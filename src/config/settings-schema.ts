@@ -62,6 +62,7 @@ export const SETTING_GROUPS = {
   media: 'Media processing',
   hooks: 'Who may publish: REST hooks to your backend, publish token',
   lifecycle: 'Starting and stopping',
+  cluster: 'Several nodes as one server (Redis)',
   logs: 'Logs',
 } as const;
 
@@ -900,6 +901,53 @@ export const SETTINGS = [
     group: 'lifecycle',
     reload: 'live',
   }),
+  // ── Cluster ─────────────────────────────────────────────────────────────────────
+  setting({
+    key: 'cluster_redis_url',
+    field: 'clusterRedisUrl',
+    kind: optionalKind(stringKind({ nonEmpty: true })),
+    default: undefined,
+    comment: 'redis://[user:password@]host:port/db of the Redis that nodes share (node registry, stream names, transponder index). Empty: standalone, nothing connects to Redis.',
+    origin: 'extension',
+    group: 'cluster',
+    reload: 'restart',
+    // May carry a password.
+    secret: 'secret',
+    example: 'redis://127.0.0.1:6379/0',
+  }),
+  setting({
+    key: 'cluster_advertise_url',
+    field: 'clusterAdvertiseUrl',
+    kind: optionalKind(httpUrlKind()),
+    default: undefined,
+    comment: 'The REST address other nodes reach this node at (forwarded /push calls). Empty: http://<ip>:<http.port>.',
+    origin: 'extension',
+    group: 'cluster',
+    reload: 'restart',
+    example: 'http://10.0.0.11:8081',
+  }),
+  setting({
+    key: 'cluster_lease_ms',
+    field: 'clusterLeaseMs',
+    kind: durationMsKind({ min: 1000, max: 600_000 }),
+    default: 10_000,
+    comment: 'How long a node and its stream names live in Redis without a heartbeat (renewed every third of it): a node that dies frees its names after this.',
+    origin: 'extension',
+    group: 'cluster',
+    reload: 'restart',
+  }),
+  setting({
+    key: 'cluster_secret',
+    field: 'clusterSecret',
+    kind: optionalKind(stringKind({ nonEmpty: true })),
+    default: undefined,
+    comment: 'Shared by every node: authenticates the calls nodes make to each other (forwarded /push requests). Required with cluster_redis_url; never logged.',
+    origin: 'extension',
+    group: 'cluster',
+    reload: 'restart',
+    secret: 'secret',
+    example: 'a-long-random-string-shared-by-the-nodes',
+  }),
   // ── Logs ────────────────────────────────────────────────────────────────────────
   setting<'logLevel', LogLevelName>({
     key: 'log_level',
@@ -1023,6 +1071,10 @@ export function crossFieldIssues(s: Settings): CrossFieldIssue[] {
       keys: ['disable_rest_auth', 'rest_auth_user', 'rest_auth_password', 'rest_auth_token'],
       message: 'is false but no credentials are set: set rest_auth_user and rest_auth_password, or rest_auth_token',
     });
+  }
+
+  if (s.clusterRedisUrl !== undefined && s.clusterSecret === undefined) {
+    issues.push({ keys: ['cluster_redis_url', 'cluster_secret'], message: 'is set but cluster_secret is not: nodes could not authenticate their calls to each other' });
   }
 
   if (s.restHookSendHash && s.restHookSecretKey === undefined) {

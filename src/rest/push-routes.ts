@@ -104,7 +104,7 @@ export function registerPushRoutes(app: ZodFastifyInstance, api: TransponderApi)
     body: FindBody,
     ok: TransponderList,
     errors: ['INVALID_PARAMETER', 'TRANSPONDER_NOT_FOUND'],
-    handler: (filter) => nonEmpty(api.find(filter).map(toTransponderJson), 'Transponder not found'),
+    handler: async (filter) => nonEmpty((await api.find(filter)).map(toTransponderJson), 'Transponder not found'),
   });
 
   post(app, {
@@ -113,7 +113,7 @@ export function registerPushRoutes(app: ZodFastifyInstance, api: TransponderApi)
     body: FindAllBody,
     ok: TransponderList,
     errors: ['TRANSPONDER_NOT_FOUND'],
-    handler: () => nonEmpty(api.findAll().map(toTransponderJson), 'Not found any transponder'),
+    handler: async () => nonEmpty((await api.findAll()).map(toTransponderJson), 'Not found any transponder'),
   });
 
   post(app, {
@@ -133,7 +133,9 @@ export function registerPushRoutes(app: ZodFastifyInstance, api: TransponderApi)
     body: SessionBody,
     ok: Done,
     errors: CHANGE_ERRORS,
-    handler: ({ mediaSessionId }) => api.mute(mediaSessionId),
+    handler: async ({ mediaSessionId }) => {
+      await api.mute(mediaSessionId);
+    },
   });
 
   post(app, {
@@ -142,7 +144,9 @@ export function registerPushRoutes(app: ZodFastifyInstance, api: TransponderApi)
     body: SessionBody,
     ok: Done,
     errors: CHANGE_ERRORS,
-    handler: ({ mediaSessionId }) => api.unmute(mediaSessionId),
+    handler: async ({ mediaSessionId }) => {
+      await api.unmute(mediaSessionId);
+    },
   });
 
   post(app, {
@@ -162,6 +166,8 @@ export function registerPushRoutes(app: ZodFastifyInstance, api: TransponderApi)
     body: SessionBody,
     ok: Done,
     errors: CHANGE_ERRORS,
-    handler: ({ mediaSessionId }) => api.soundOff(mediaSessionId),
+    handler: async ({ mediaSessionId }) => {
+      await api.soundOff(mediaSessionId);
+    },
   });
 }

@@ -407,6 +407,12 @@ export class SignalingSession extends TypedEmitter<SignalingSessionEvents> {
     } catch (error) {
       // ENDED: unPublishStream or a closed socket while werift was answering; already told.
       if (this.streams.get(req.mediaSessionId) !== entry) return;
+      // Another node publishes the name (cluster): the same failure as a name in use here.
+      if (error instanceof PublishRefused && error.code === 'NAME_IN_USE') return this.endStream(entry, 'FAILED', WCS_INFO.STREAM_NAME_ALREADY_IN_USE, error.message);
+      if (error instanceof PublishRefused && error.code === 'CLUSTER_UNAVAILABLE') {
+        this.log.warn('publish refused: the cluster directory is unavailable', { session: this.id, stream: req.name });
+        return this.endStream(entry, 'FAILED', error.message, error.message);
+      }
       const sdpProblem = error instanceof PublishRefused && (error.code === 'BAD_SDP' || error.code === 'NO_CODEC');
       // A refusal WCS has its own info for (VP8/VP9 with transcoding disabled) reports that info.
       const info = sdpProblem ? ((error as PublishRefused).info ?? `Bad SDP: ${(error as Error).message}`) : WCS_INFO.FAILED_BY_ERROR;

@@ -4,3 +4,4 @@ export { StreamPublish, PublishRefused, type PublishRefusalCode, type StreamPubl
 export { REST_TERMINATE_REASON } from './stream-termination';
 export type { StreamApi, PublishedStreamInfo } from './stream-api';
 export { StreamEventState, isPublisherStreamEventType, PUBLISHER_STREAM_EVENT_TYPES, type StreamEvent, type PublisherStreamEventType, type TrackState, type StreamEventSnapshot } from './stream-event-state';
+export type { NameClaims, NameClaimAnswer } from './name-claims';

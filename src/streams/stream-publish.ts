@@ -17,8 +17,10 @@ import type { PublishInfo, StreamRegistry } from './stream-registry';
 
 /** Why a publish did not go on: the signaling path turns each into its own answer. */
 export type PublishRefusalCode =
-  /** the name is published or being set up, by either signaling path */
+  /** the name is published or being set up, by either signaling path, on this node or (cluster) another */
   | 'NAME_IN_USE'
+  /** the cluster's directory cannot be reached, so nobody can tell whether the name is free: refused */
+  | 'CLUSTER_UNAVAILABLE'
   /** the request's rtmpUrl breaks the URL rules of /push/startup */
   | 'BAD_RTMP_URL'
   /** the offer is not SDP */
@@ -69,6 +71,8 @@ export class StreamPublish extends TypedEmitter<StreamPublishEvents> {
   readonly info: PublishInfo;
   private state: PublishState = 'reserved';
   private holdsName = true;
+  /** The cluster-wide claim of the name is held (released with the publish). */
+  private holdsClaim = false;
   private publisherValue: Publisher | undefined;
   private drain: Promise<void> = Promise.resolve();
   /** Settles the drain of a close that came while the answer was being made. */
@@ -134,6 +138,7 @@ export class StreamPublish extends TypedEmitter<StreamPublishEvents> {
       this.settleLateDrain?.();
       throw new PublishRefused('BAD_SDP', (error as Error).message);
     }
+    await this.claimName();
     let publisher: Publisher;
     try {
       publisher = await Publisher.create({ streamName: this.request.name, offerSdp: this.request.offerSdp, options: this.parts.webrtc, bitrate: this.request.bitrate, log: this.parts.log });
@@ -155,6 +160,32 @@ export class StreamPublish extends TypedEmitter<StreamPublishEvents> {
     publisher.once('flowing', () => this.onFlowing(publisher));
     publisher.once('close', (reason) => this.close(reason));
     return publisher.answerSdp;
+  }
+
+  /**
+   * The cluster-wide claim (when the registry has one), before any peer connection: a
+   * name another node publishes is NAME_IN_USE; a directory that cannot be reached refuses
+   * the publish (README, "Running several nodes": refuse rather than risk two owners).
+   */
+  private async claimName(): Promise<void> {
+    const claims = this.parts.registry.nameClaims;
+    if (claims === undefined) return;
+    const answer = await claims.claim(this.request.name);
+    if (answer === 'claimed') this.holdsClaim = true;
+    if (this.closed) {
+      if (this.holdsClaim) claims.release(this.request.name);
+      this.holdsClaim = false;
+      this.settleLateDrain?.();
+      throw new PublishRefused('ENDED', `publish of ${this.request.name} ended during setup`);
+    }
+    if (answer === 'claimed') return;
+    const refusal =
+      answer === 'taken'
+        ? new PublishRefused('NAME_IN_USE', `Stream name ${this.request.name} is already in use`)
+        : new PublishRefused('CLUSTER_UNAVAILABLE', 'The cluster directory (Redis) is unavailable: new publishes are refused until it is back');
+    this.close(`not claimed: ${refusal.message}`);
+    this.settleLateDrain?.();
+    throw refusal;
   }
 
   private onFlowing(publisher: Publisher): void {
@@ -181,6 +212,8 @@ export class StreamPublish extends TypedEmitter<StreamPublishEvents> {
     this.closeReasonValue = reason;
     if (this.holdsName) this.parts.registry.release(this.request.name);
     this.holdsName = false;
+    if (this.holdsClaim) this.parts.registry.nameClaims?.release(this.request.name);
+    this.holdsClaim = false;
     this.events.close();
     if (this.publisherValue) this.drain = this.publisherValue.close(reason);
     else if (wasAnswering) this.drain = new Promise((resolve) => (this.settleLateDrain = resolve));

@@ -3,6 +3,7 @@ import type { Publisher, PublisherStats } from '../webrtc/publisher';
 import type { BitrateWish } from '../webrtc/publisher-options';
 import { TypedEmitter } from '../util/typed-emitter';
 import { StreamEventState, type StreamEvent, type StreamEventSnapshot } from './stream-event-state';
+import type { NameClaims } from './name-claims';
 
 /** What the publish request said besides the media: where to relay, what rate was asked for. */
 export interface PublishInfo {
@@ -44,7 +45,11 @@ export class StreamRegistry extends TypedEmitter<StreamRegistryEvents> {
   private readonly publishers = new Map<string, PublishedEntry>();
   private readonly reserved = new Set<string>();
 
-  constructor(log?: Logger) {
+  /**
+   * @param nameClaims the cluster-wide claim every publish also needs (src/cluster/);
+   *   absent standalone, where the reservation below is the only decision
+   */
+  constructor(log?: Logger, readonly nameClaims?: NameClaims) {
     super((event, error) => log?.error('stream registry listener threw', { event, error: String(error) }));
   }
 

@@ -95,21 +95,24 @@ export interface TransponderFilter {
   rtmpUrl?: string;
 }
 
+/** The local manager answers at once; the cluster's wrapper (src/cluster/) asks other nodes first. */
+export type MaybePromise<T> = T | Promise<T>;
+
 export interface TransponderApi {
   /** Creates a transponder; rejects with TransponderError (STREAM_NOT_FOUND, TRANSPONDER_EXISTS, ...). */
   startup(req: StartupRequest): Promise<TransponderInfo>;
   /** Transponders matching every given field; an empty filter matches all. */
-  find(filter: TransponderFilter): TransponderInfo[];
-  findAll(): TransponderInfo[];
+  find(filter: TransponderFilter): MaybePromise<TransponderInfo[]>;
+  findAll(): MaybePromise<TransponderInfo[]>;
   /**
    * Ends a transponder: when it returns, find() shows TERMINATED (the push and its ffmpeg
    * children are released after). An ended one stays as it is (idempotent).
    */
   terminate(mediaSessionId: string): Promise<void>;
-  mute(mediaSessionId: string): void;
-  unmute(mediaSessionId: string): void;
+  mute(mediaSessionId: string): MaybePromise<void>;
+  unmute(mediaSessionId: string): MaybePromise<void>;
   soundOn(mediaSessionId: string, soundFile: string, loop: boolean): Promise<void>;
-  soundOff(mediaSessionId: string): void;
+  soundOff(mediaSessionId: string): MaybePromise<void>;
 }
 
 /** Stable codes; src/rest/errors.ts maps each one to an HTTP status in one catalogue. */

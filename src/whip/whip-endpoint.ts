@@ -175,6 +175,8 @@ export class WhipEndpoint {
       if (!(error instanceof PublishRefused)) throw error;
       if (error.code === 'BAD_SDP') throw new WhipError('BAD_SDP', `The offer is not SDP: ${error.message}`);
       if (error.code === 'NO_CODEC') throw new WhipError('NO_ACCEPTABLE_CODEC', `No acceptable codec: ${error.message}`);
+      if (error.code === 'NAME_IN_USE') throw new WhipError('NAME_IN_USE', error.message);
+      if (error.code === 'CLUSTER_UNAVAILABLE') throw new WhipError('CLUSTER_UNAVAILABLE', error.message);
       if (error.code === 'ENDED') throw new WhipError('STREAM_LIMIT', 'The publish ended while it was being answered (the server is stopping?)');
       log.error('whip publisher setup failed', { stream: session.name, error: error.message });
       throw new WhipError('INTERNAL', 'The peer connection could not be set up');

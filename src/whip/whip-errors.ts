@@ -15,6 +15,8 @@ export const WHIP_ERRORS = {
   NO_ACCEPTABLE_CODEC: 422,
   INTERNAL: 500,
   STREAM_LIMIT: 503,
+  /** The cluster's Redis cannot be reached: new publishes are refused until it is back. */
+  CLUSTER_UNAVAILABLE: 503,
 } as const;
 
 export type WhipErrorCode = keyof typeof WHIP_ERRORS;

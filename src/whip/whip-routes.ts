@@ -47,7 +47,7 @@ const PublishQuery = z.object({
   rtmpUrl: z.string().optional().describe('[extension] Relay to this rtmp:// or rtmps:// URL once publishing (rtmp_push_from_client)'),
 });
 
-const POST_ERRORS: WhipErrorCode[] = ['BAD_SDP', 'NO_STREAM_NAME', 'BAD_RTMP_URL', 'UNAUTHORIZED', 'FORBIDDEN', 'NAME_IN_USE', 'UNSUPPORTED_CONTENT_TYPE', 'NO_ACCEPTABLE_CODEC', 'INTERNAL', 'STREAM_LIMIT'];
+const POST_ERRORS: WhipErrorCode[] = ['BAD_SDP', 'NO_STREAM_NAME', 'BAD_RTMP_URL', 'UNAUTHORIZED', 'FORBIDDEN', 'NAME_IN_USE', 'UNSUPPORTED_CONTENT_TYPE', 'NO_ACCEPTABLE_CODEC', 'INTERNAL', 'STREAM_LIMIT', 'CLUSTER_UNAVAILABLE'];
 
 function publishSchema(summary: string, params?: z.ZodObject) {
   return {

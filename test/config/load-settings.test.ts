@@ -112,6 +112,9 @@ describe('parseSettings', () => {
         'rest_hook_secret_key',
         'publish_token',
         'whip_token',
+        // Any non-empty text: a Redis URL (may hold a password), the nodes' shared secret.
+        'cluster_redis_url',
+        'cluster_secret',
       ].sort(),
     );
   });

@@ -203,6 +203,8 @@ describe('the settings table', () => {
       rest_hook_secret_key: 'secret',
       publish_token: 'secret',
       whip_token: 'secret',
+      cluster_redis_url: 'secret',
+      cluster_secret: 'secret',
     });
     expect(maskValue('secret', 'hunter2')).toBe('***');
     expect(maskValue('url', 'rtmp://user:pw@a.rtmp.youtube.com:1935/live2/abcd-efgh')).toBe('rtmp://a.rtmp.youtube.com:1935/live2/***');
