@@ -47,7 +47,8 @@ async function liveNodeIds(node: number): Promise<string[]> {
   const res = await fetch(`http://127.0.0.1:${nodes[node]!.settings.httpPort}/rest-api/cluster/nodes`, { headers: { authorization: `Bearer ${TOKEN}` } });
   // Not 200 while Redis is away (the directory cannot be read): no node known.
   if (res.status !== 200) return [];
-  return ((await res.json()) as NodeInfo[]).map((n) => n.id);
+  // Sorted here as the expectations are (the route's own order is not the point).
+  return ((await res.json()) as NodeInfo[]).map((n) => n.id).sort();
 }
 
 async function publish(node: number, namePrefix: string): Promise<LoadPublisher> {
