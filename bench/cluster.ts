@@ -65,17 +65,21 @@ interface NodeLoad {
   streams: number;
 }
 
-async function videoIn(nodes: NodeLoad[]): Promise<number> {
-  let n = 0;
-  for (const node of nodes) n += sum(((await node.service.debugStreams()) ?? []).map((s: DebugStream) => s.video?.frames ?? 0));
+/** Video frames the publishers of each node completed so far. */
+async function videoIn(nodes: NodeLoad[]): Promise<number[]> {
+  const n: number[] = [];
+  for (const node of nodes) n.push(sum(((await node.service.debugStreams()) ?? []).map((s: DebugStream) => s.video?.frames ?? 0)));
   return n;
 }
 
-async function videoOut(nodes: NodeLoad[]): Promise<number> {
-  let n = 0;
-  for (const node of nodes) n += sum((await ownPushes(node.service, node.prefix, node.streams)).map((p) => p.stats.videoFramesSent));
+/** Video frames each node's transponders sent so far. */
+async function videoOut(nodes: NodeLoad[]): Promise<number[]> {
+  const n: number[] = [];
+  for (const node of nodes) n.push(sum((await ownPushes(node.service, node.prefix, node.streams)).map((p) => p.stats.videoFramesSent)));
   return n;
 }
+
+const minus = (a: number[], b: number[]): number[] => a.map((x, i) => x - (b[i] ?? 0));
 
 async function scenario(nodeCount: 1 | 2, streams: number, quick: boolean, nginx: NginxRtmp, redis: RedisServer, log: (l: string) => void): Promise<Row> {
   const label = `${nodeCount} node${nodeCount > 1 ? 's' : ''} × ${streams / nodeCount} streams`;
@@ -113,8 +117,10 @@ async function scenario(nodeCount: 1 | 2, streams: number, quick: boolean, nginx
     const from = nodes.map((n) => n.sampler.now());
     await sleep(t.measureMs);
     const to = nodes.map((n) => n.sampler.now());
-    const received = (await videoIn(nodes)) - inBefore;
-    const delivered = (await videoOut(nodes)) - outBefore;
+    const receivedPerNode = minus(await videoIn(nodes), inBefore);
+    const deliveredPerNode = minus(await videoOut(nodes), outBefore);
+    const received = sum(receivedPerNode);
+    const delivered = sum(deliveredPerNode);
     const cpu = nodes.map((n, i) => n.sampler.summary(from[i], to[i]));
     const cpuTotal = sum(cpu.map((c) => c.cpuMean));
     log(`${label}: CPU ${round(cpuTotal)} %, delivered ${delivered} / received ${received}`);
@@ -124,6 +130,7 @@ async function scenario(nodeCount: 1 | 2, streams: number, quick: boolean, nginx
       'CPU % per node': cpu.map((c) => round(c.cpuMean)).join(' + '),
       'CPU %/stream': round(cpuTotal / streams, 2),
       'video delivered / received': received > 0 ? `${round((delivered / received) * 100, 1)} % (${delivered}/${received})` : '-',
+      'delivered per node': deliveredPerNode.join(' + '),
       'delivered fps/stream': round(delivered / streams / (t.measureMs / 1000), 1),
     };
   } finally {
