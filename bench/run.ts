@@ -1,11 +1,12 @@
 /**
- * npm run bench [-- --quick] [-- egress ingest relay pipeline streams hooks playback vpx-transcode]
+ * npm run bench [-- --quick] [-- egress ingest relay pipeline streams hooks playback vpx-transcode cluster]
  *
  * Runs the benchmarks in a private network namespace (loopback only) and prints one
  * markdown report. Figures go into closing notes; nothing here is asserted.
  */
 import { reexecIsolatedOrContinue, networkIsolated } from './lib/netns';
 import { renderSection, type BenchSection } from './lib/report';
+import { runClusterBench } from './cluster';
 import { runEgressBench } from './egress';
 import { runHooksBench } from './hooks';
 import { runIngestBench } from './ingest';
@@ -26,6 +27,7 @@ const BENCHES: Record<string, Bench> = {
   hooks: runHooksBench,
   playback: runPlaybackBench,
   'vpx-transcode': runVpxTranscodeBench,
+  cluster: runClusterBench,
 };
 
 async function main(): Promise<void> {

@@ -7,7 +7,7 @@
  */
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { toErrorReply } from '../rest/errors';
+import { RestError, toErrorReply } from '../rest/errors';
 import { apiResponses, type ZodFastifyInstance } from '../rest/route-schemas';
 import type { StartupRequest, TransponderApi, TransponderFilter } from '../transponder/transponder-api';
 import { INTERNAL_OPS, INTERNAL_PREFIX, SECRET_HEADER, secretMatches, type InternalOp } from './internal-calls';
@@ -20,8 +20,16 @@ const NodesAnswer = z.array(NodeInfoSchema).describe('The live nodes (their leas
 export function registerClusterApiRoutes(rest: ZodFastifyInstance, liveNodes: () => Promise<NodeInfo[]>): void {
   rest.get(
     CLUSTER_NODES_PATH,
-    { schema: { tags: ['cluster'], summary: '[extension] The live nodes of the cluster, with their load', response: apiResponses({ 200: NodesAnswer }, []) } },
-    async () => liveNodes(),
+    { schema: { tags: ['cluster'], summary: '[extension] The live nodes of the cluster, with their load', response: apiResponses({ 200: NodesAnswer }, ['CLUSTER_UNAVAILABLE']) } },
+    async (request) => {
+      try {
+        return await liveNodes();
+      } catch (error) {
+        // Redis down or slow: expected and temporary, so a 503 a balancer or a client may retry, not a 500.
+        request.log.warn({ error: String(error) }, 'cluster directory not readable');
+        throw new RestError('CLUSTER_UNAVAILABLE');
+      }
+    },
   );
 }
 

@@ -17,6 +17,7 @@ export type HttpErrorCode =
   | 'ROUTE_NOT_FOUND'
   | 'SETTINGS_INVALID'
   | 'RELOAD_UNAVAILABLE'
+  | 'CLUSTER_UNAVAILABLE'
   | 'INTERNAL_ERROR';
 
 export type RestErrorCode = TransponderErrorCode | HttpErrorCode;
@@ -75,6 +76,8 @@ export const ERROR_CATALOGUE: Readonly<Record<RestErrorCode, CatalogueEntry>> = 
   SETTINGS_INVALID: { status: 422, message: 'The settings file is invalid: nothing was changed' },
   // The service was started without a settings file to re-read (an embedded service).
   RELOAD_UNAVAILABLE: { status: 409, message: 'This service was started without a settings file' },
+  // GET /cluster/nodes while Redis cannot be read: temporary, the node reconnects by itself.
+  CLUSTER_UNAVAILABLE: { status: 503, message: 'The cluster directory (Redis) is unavailable' },
   INTERNAL_ERROR: { status: 500, message: 'Internal error' },
 };
 

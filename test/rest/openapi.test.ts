@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { apiResponses, BODY_ERROR_CODES, ERROR_CATALOGUE, PUSH_PATHS, STREAM_PATHS, type RestErrorCode } from '../../src/rest';
 import { inject, makeServer, type Harness } from './fake-transponder-api';
 import { registerSettingsRoutes } from '../../src/rest/settings-routes';
+import { registerClusterApiRoutes } from '../../src/cluster';
 
 const CREDENTIALS = { disabled: false, user: 'admin', password: 'pw', token: 'tok-0123456789' };
 const BEARER = { authorization: `Bearer ${CREDENTIALS.token}` };
@@ -43,7 +44,12 @@ function documentedCodes(op: OpenAPIV3.OperationObject | undefined, status: numb
 describe('GET /rest-api/openapi.json', () => {
   beforeEach(() => {
     // Every route the service registers under /rest-api, so each catalogue code has its route.
-    h = makeServer({ extraApiRoutes: (rest) => registerSettingsRoutes(rest, { reload: undefined, problemsOf: () => undefined }) });
+    h = makeServer({
+      extraApiRoutes: (rest) => {
+        registerSettingsRoutes(rest, { reload: undefined, problemsOf: () => undefined });
+        registerClusterApiRoutes(rest, async () => []);
+      },
+    });
   });
 
   test('is a valid OpenAPI 3 document', async () => {
