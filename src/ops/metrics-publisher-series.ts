@@ -18,40 +18,39 @@ function tracksOf(p: PublisherStats): Track[] {
   return tracks;
 }
 
-export function registerPublisherSeries(registry: Registry, prefix: string, publishers: () => readonly PublisherStats[]): void {
-  const incoming: Array<[string, string, (t: TrackStats) => number]> = [
-    ['publisher_packets_total', 'RTP packets received from the publishing browser', (t) => t.packets],
-    ['publisher_bytes_total', 'RTP payload bytes received from the publishing browser', (t) => t.bytes],
-    ['publisher_packets_lost_total', 'RTP packets never received (gaps in sequence numbers)', (t) => t.lost],
-  ];
-  for (const [name, help, figure] of incoming) {
-    liveCounter<Label>(registry, {
-      name: prefix + name,
-      help,
-      labelNames: LABELS,
-      read: (emit) => {
-        for (const p of publishers()) {
-          for (const t of tracksOf(p)) emit({ stream: p.streamName, kind: t.kind, direction: 'incoming' }, figure(t.stats));
-        }
-      },
-    });
-  }
+type Emit = (labels: Record<Label, string>, value: number) => void;
 
-  type Video = NonNullable<PublisherStats['video']>;
-  const feedback: Array<[string, string, (v: Video) => number]> = [
-    ['publisher_nack_total', 'RTCP NACKs sent to the publishing browser (one per packet reported lost)', (v) => v.nacksSent],
-    ['publisher_pli_total', 'RTCP PLIs (keyframe requests) sent to the publishing browser', (v) => v.plisSent],
-    ['publisher_fir_total', 'RTCP FIRs (keyframe requests to a browser without PLI) sent to the publishing browser', (v) => v.firsSent],
-  ];
-  for (const [name, help, figure] of feedback) {
+/** Every track's figure, labelled as media received from the browser. */
+function incoming(figure: (t: TrackStats) => number) {
+  return (p: PublisherStats, emit: Emit): void => {
+    for (const t of tracksOf(p)) emit({ stream: p.streamName, kind: t.kind, direction: 'incoming' }, figure(t.stats));
+  };
+}
+
+/** A video figure, labelled as feedback we send to the browser. */
+function outgoing(figure: (v: NonNullable<PublisherStats['video']>) => number) {
+  return (p: PublisherStats, emit: Emit): void => {
+    if (p.video) emit({ stream: p.streamName, kind: 'video', direction: 'outgoing' }, figure(p.video));
+  };
+}
+
+const SERIES: Array<[string, string, (p: PublisherStats, emit: Emit) => void]> = [
+  ['publisher_packets_total', 'RTP packets received from the publishing browser', incoming((t) => t.packets)],
+  ['publisher_bytes_total', 'RTP payload bytes received from the publishing browser', incoming((t) => t.bytes)],
+  ['publisher_packets_lost_total', 'RTP packets never received (gaps in sequence numbers)', incoming((t) => t.lost)],
+  ['publisher_nack_total', 'RTCP NACKs sent to the publishing browser (one per packet reported lost)', outgoing((v) => v.nacksSent)],
+  ['publisher_pli_total', 'RTCP PLIs (keyframe requests) sent to the publishing browser', outgoing((v) => v.plisSent)],
+  ['publisher_fir_total', 'RTCP FIRs (keyframe requests to a browser without PLI) sent to the publishing browser', outgoing((v) => v.firsSent)],
+];
+
+export function registerPublisherSeries(registry: Registry, prefix: string, publishers: () => readonly PublisherStats[]): void {
+  for (const [name, help, series] of SERIES) {
     liveCounter<Label>(registry, {
       name: prefix + name,
       help,
       labelNames: LABELS,
       read: (emit) => {
-        for (const p of publishers()) {
-          if (p.video) emit({ stream: p.streamName, kind: 'video', direction: 'outgoing' }, figure(p.video));
-        }
+        for (const p of publishers()) series(p, emit);
       },
     });
   }
