@@ -11,16 +11,14 @@
  * Started on the host, the script re-runs itself in a private network namespace
  * (`unshare --net`, lo up); bench/run.ts calls runIngestBench from inside one.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus } from 'node:os';
 import { ChromiumBrowser, chromiumAvailable, PageServer, senderStats, waitForStatus, type SenderStats } from '../test/helpers/chromium';
 import { BenchChild } from './lib/child';
 import { networkIsolated, reexecIsolatedOrContinue } from './lib/netns';
 import { ProcessSampler, type ProcSummary } from './lib/proc-sampler';
 import { renderSection, round, type BenchSection } from './lib/report';
 import { ServiceProcess, type DebugStream } from './lib/service-process';
+import { ensureY4m } from './lib/y4m';
 
 export type { BenchSection } from './lib/report';
 
@@ -51,19 +49,6 @@ interface Timing {
 
 function timing(quick: boolean): Timing {
   return quick ? { idleMs: 2000, warmupMs: 2000, measureMs: 10_000 } : { idleMs: 3000, warmupMs: 3000, measureMs: 30_000 };
-}
-
-/** testsrc2 as a y4m file for Chromium's fake camera (made once, kept in the temp dir). */
-export function ensureY4m(width: number, height: number, fps: number, seconds: number): string {
-  const dir = join(tmpdir(), 'rtmp-transponder-bench');
-  const file = join(dir, `testsrc2-${width}x${height}p${fps}-${seconds}s.y4m`);
-  if (existsSync(file)) return file;
-  mkdirSync(dir, { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp.y4m`;
-  const r = spawnSync('ffmpeg', ['-hide_banner', '-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}`, '-t', String(seconds), '-pix_fmt', 'yuv420p', tmp], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`ffmpeg could not make ${file}: ${r.stderr || r.error?.message}`);
-  renameSync(tmp, file);
-  return file;
 }
 
 interface StreamWindow {

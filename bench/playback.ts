@@ -23,7 +23,7 @@ import { StreamRegistry } from '../src/streams/stream-registry';
 import { defaultPublisherOptions } from '../src/webrtc/publisher-options';
 import { ChromiumBrowser, chromiumAvailable, PageServer, waitForStatus } from '../test/helpers/chromium';
 import { openPlayerPage, playOn, viewerState, waitForViewerStatus } from '../test/helpers/player-page';
-import { ensureY4m } from './ingest';
+import { ensureY4m } from './lib/y4m';
 import { measureGlassToGlass } from './lib/glass-to-glass';
 import { networkIsolated, reexecIsolatedOrContinue } from './lib/netns';
 import { renderSection, round, type BenchSection } from './lib/report';

@@ -1,25 +1,29 @@
 /**
  * The per-stream cost benchmark (issue 8): what each relayed stream costs the service.
  *
- *   npx tsx bench/streams.ts [--quick]      prints a markdown section
+ *   npx tsx bench/streams.ts [--quick] [--no-cost] [--no-chromium]      prints a markdown section
  *
  * The service runs as a child process (`src/main.ts`, a fresh one per scenario) and is
- * sampled with all its children (the AAC encoder ffmpeg of each transponder). Publishers
- * come from the light load generator (tools/load-publisher.ts: werift sending a
- * pre-encoded 640x480 H.264 + Opus source in real time, in its own process): 8 Chromiums
- * do not fit on 2 cores beside the service, and the generator is deterministic. Each
- * stream is relayed as H.264 passthrough + Opus→AAC to a real nginx-rtmp.
+ * sampled with all its children (the AAC encoder ffmpeg of each transponder). The cost
+ * rows take their publishers from the light load generator (tools/load-publisher.ts:
+ * werift sending a pre-encoded 640x480 H.264 + Opus source in real time, in its own
+ * process), deterministic and light, so the service is what is measured. The overload row
+ * takes 8 real Chromium publishers (WebSDK go-live pages, fake camera), whose encoders
+ * starve the service of the same cores: what it delivers then is the point. Each stream
+ * is relayed as H.264 passthrough + Opus→AAC to a real nginx-rtmp.
  *
  * Per scenario (1, 4, 8 streams with one destination each; one stream with 1 and with 3
- * destinations): CPU of service + children per stream, RSS, video frames delivered to
- * the RTMP server over frames received from the publishers, and the event-loop lag p99
- * over the window (prom-client's histogram, which resets at each scrape of /metrics).
+ * destinations; 8 Chromium publishers): CPU of service + children per stream, RSS, video
+ * frames delivered to the RTMP server over frames received from the publishers, packets
+ * lost for good, and the event-loop lag p99 over the window (prom-client's histogram,
+ * which resets at each scrape of /metrics).
  */
 import { cpus } from 'node:os';
+import { chromiumAvailable } from '../test/helpers/chromium';
 import { NginxRtmp } from '../test/helpers/nginx-rtmp';
-import { BenchChild } from './lib/child';
 import { networkIsolated, reexecIsolatedOrContinue } from './lib/netns';
 import { ProcessSampler, type ProcSummary } from './lib/proc-sampler';
+import { ChromiumPublishers, LoadPublishers, type PublisherSet } from './lib/publisher-set';
 import { renderSection, round, type BenchSection } from './lib/report';
 import { ServiceProcess, type DebugStream } from './lib/service-process';
 
@@ -29,6 +33,12 @@ export interface StreamsBenchOptions {
   quick?: boolean;
   /** stream counts with one destination each (default 1, 4, 8) */
   counts?: number[];
+  /** the cost rows with the load generator (default on) */
+  cost?: boolean;
+  /** the overload scenario with Chromium publishers (default: on when Chromium is installed) */
+  chromium?: boolean;
+  /** Chromium publishers in the overload scenario (default 8) */
+  chromiumStreams?: number;
   /** progress lines (default: stderr) */
   log?: (line: string) => void;
 }
@@ -37,6 +47,8 @@ type Row = Record<string, string | number>;
 
 const SOURCE = { width: 640, height: 480, videoKbps: 2000 };
 const SERVICE_PROPERTIES = { max_streams_total: 100 };
+/** The browser's video capped at the source's rate, as the issue measured it. */
+const CHROMIUM_PROPERTIES = { webrtc_cc_max_bitrate: SOURCE.videoKbps * 1000 };
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -89,19 +101,30 @@ const sum = (xs: number[]): number => xs.reduce((n, x) => n + x, 0);
 const videoIn = (streams: DebugStream[]): number => sum(streams.map((s) => s.video?.frames ?? 0));
 const videoOut = (list: PushInfo[]): number => sum(list.map((p) => p.stats.videoFramesSent));
 
-/** `streams` load publishers, each relayed to `destinations` RTMP URLs at nginx. */
-async function scenario(streams: number, destinations: number, t: Timing, nginx: NginxRtmp, log: (l: string) => void): Promise<{ row: Row; idle: ProcSummary; load: ProcSummary }> {
-  const label = `${streams} stream${streams > 1 ? 's' : ''} × ${destinations} destination${destinations > 1 ? 's' : ''}`;
-  const service = await ServiceProcess.start(SERVICE_PROPERTIES);
+/** Video and audio packets the publishers' receivers counted as lost (not recovered by NACK). */
+const lostIn = (streams: DebugStream[]): number => sum(streams.map((s) => (s.video?.lost ?? 0) + (s.audio?.lost ?? 0)));
+
+interface Scenario {
+  streams: number;
+  destinations: number;
+  publishers: PublisherSet;
+  /** Settings besides SERVICE_PROPERTIES. */
+  properties?: Record<string, string | number>;
+  label?: string;
+}
+
+/** `streams` publishers, each relayed to `destinations` RTMP URLs at nginx. */
+async function scenario(c: Scenario, t: Timing, nginx: NginxRtmp, log: (l: string) => void): Promise<{ row: Row; idle: ProcSummary; load: ProcSummary }> {
+  const { streams, destinations } = c;
+  const label = c.label ?? `${streams} stream${streams > 1 ? 's' : ''} × ${destinations} destination${destinations > 1 ? 's' : ''}`;
+  const service = await ServiceProcess.start({ ...SERVICE_PROPERTIES, ...c.properties });
   const sampler = new ProcessSampler(service.pid);
-  let generator: BenchChild | undefined;
   try {
     sampler.start();
     await sleep(t.idleMs);
     const idle = sampler.summary(0, sampler.now());
     const prefix = `cost${streams}x${destinations}-`;
-    generator = new BenchChild('load-publisher', 'tools/load-publisher.ts', ['--url', service.wsUrl, '--streams', String(streams), '--duration', '3600', '--prefix', prefix, '--video-kbps', String(SOURCE.videoKbps), '--size', `${SOURCE.width}x${SOURCE.height}`]);
-    await generator.waitFor(/streams PUBLISHING on /, 30_000 + streams * 2000);
+    await c.publishers.start(service.wsUrl, prefix, streams);
     for (let s = 1; s <= streams; s++) {
       for (let d = 1; d <= destinations; d++) {
         const r = await rest(service.httpPort, 'startup', { streamName: `${prefix}${s}`, rtmpUrl: `${nginx.url()}/${prefix}${s}-${d}`, rtmpTransponderFullUrl: true });
@@ -111,7 +134,7 @@ async function scenario(streams: number, destinations: number, t: Timing, nginx:
     await waitPublishing(service.httpPort, streams * destinations);
     log(`${label}: all PUBLISHING`);
     await sleep(t.warmupMs);
-    const inBefore = videoIn((await service.debugStreams()) ?? []);
+    const streamsBefore = (await service.debugStreams()) ?? [];
     const outBefore = videoOut(await pushes(service.httpPort));
     await eventLoopLagP99Ms(service.httpPort);
     const from = sampler.now();
@@ -119,11 +142,13 @@ async function scenario(streams: number, destinations: number, t: Timing, nginx:
     const to = sampler.now();
     const lag = await eventLoopLagP99Ms(service.httpPort);
     const after = await pushes(service.httpPort);
-    const received = videoIn((await service.debugStreams()) ?? []) - inBefore;
+    const streamsAfter = (await service.debugStreams()) ?? [];
+    const received = videoIn(streamsAfter) - videoIn(streamsBefore);
+    const lost = lostIn(streamsAfter) - lostIn(streamsBefore);
     const delivered = (videoOut(after) - outBefore) / destinations;
     const load = sampler.summary(from, to);
     const n = streams;
-    log(`${label}: CPU ${round(load.cpuMean)} %, delivered ${delivered} / received ${received}`);
+    log(`${label}: CPU ${round(load.cpuMean)} %, delivered ${delivered} / received ${received}, lost ${lost}`);
     return {
       idle,
       load,
@@ -134,13 +159,14 @@ async function scenario(streams: number, destinations: number, t: Timing, nginx:
         'RSS MiB (idle → load)': `${round(idle.rssMeanMiB)} → ${round(load.rssMeanMiB)}`,
         'RSS MiB/stream': round((load.rssMeanMiB - idle.rssMeanMiB) / n, 1),
         'video delivered / received': received > 0 ? `${round((delivered / received) * 100, 1)} % (${delivered}/${received})` : '-',
+        'packets lost/stream/s': round(lost / n / ((to - from) / 1000), 2),
         'event-loop lag p99 ms': lag === undefined ? '-' : round(lag, 1),
         states: [...new Set(after.map((p) => p.status))].join(','),
       },
     };
   } finally {
     sampler.stop();
-    await generator?.stop();
+    await c.publishers.stop();
     await service.stop();
   }
 }
@@ -154,15 +180,21 @@ export async function runStreamsBench(opts: StreamsBenchOptions = {}): Promise<B
   const notes: string[] = [];
   const nginx = await NginxRtmp.start();
   try {
-    const cases: Array<[number, number]> = [...(opts.counts ?? [1, 4, 8]).map((n): [number, number] => [n, 1]), [1, 3]];
+    const light = new LoadPublishers(SOURCE);
+    const cases: Scenario[] = opts.cost === false ? [] : [...(opts.counts ?? [1, 4, 8]).map((n): Scenario => ({ streams: n, destinations: 1, publishers: light })), { streams: 1, destinations: 3, publishers: light }];
+    if (opts.chromium !== false && chromiumAvailable()) {
+      const overload = opts.chromiumStreams ?? 8;
+      // The issue's overload: real browsers encoding beside the service on the same cores.
+      cases.push({ streams: overload, destinations: 1, publishers: new ChromiumPublishers(SOURCE), properties: CHROMIUM_PROPERTIES, label: `${overload} Chromium publishers × 1 destination (overload)` });
+    }
     const costs = new Map<string, number>();
-    for (const [streams, destinations] of cases) {
+    for (const c of cases) {
       try {
-        const r = await scenario(streams, destinations, t, nginx, log);
+        const r = await scenario(c, t, nginx, log);
         rows.push(r.row);
-        costs.set(`${streams}x${destinations}`, r.load.cpuMean - r.idle.cpuMean);
+        if (c.label === undefined) costs.set(`${c.streams}x${c.destinations}`, r.load.cpuMean - r.idle.cpuMean);
       } catch (error) {
-        notes.push(`${streams} × ${destinations} failed: ${(error as Error).message.split('\n').slice(0, 6).join(' | ')}`);
+        notes.push(`${c.label ?? `${c.streams} × ${c.destinations}`} failed: ${(error as Error).message.split('\n').slice(0, 6).join(' | ')}`);
       }
     }
     const one = costs.get('1x1');
@@ -173,17 +205,17 @@ export async function runStreamsBench(opts: StreamsBenchOptions = {}): Promise<B
   }
   const cpu = cpus();
   notes.push(
-    `${quick ? 'quick run: ' : ''}publishers: tools/load-publisher.ts (werift, pre-encoded H.264 baseline ${SOURCE.width}x${SOURCE.height} 30 fps ${SOURCE.videoKbps} kbit/s + Opus, in its own process, not counted), not Chromium: 8 Chromiums and the service do not fit on ${cpu.length} cores. Each stream relayed as passthrough + Opus→AAC to nginx-rtmp (1 worker, record on, not counted).`,
-    `each scenario on a fresh service process (node --import tsx src/main.ts); idle ${t.idleMs / 1000} s, warm-up ${t.warmupMs / 1000} s, ${t.measureMs / 1000} s measured, sampled every second from /proc with descendants. CPU % is of one core; per stream = (load − idle) / streams. Video delivered = videoFramesSent of the transponders (÷ destinations) over frames the publishers' receivers completed (GET /debug/streams). Event-loop lag p99 from nodejs_eventloop_lag_p99_seconds (10 ms resolution), scraped at the start and end of the window.`,
+    `${quick ? 'quick run: ' : ''}publishers: tools/load-publisher.ts (werift, pre-encoded H.264 baseline ${SOURCE.width}x${SOURCE.height} 30 fps ${SOURCE.videoKbps} kbit/s + Opus, in its own process, not counted) for the cost rows: deterministic, and light enough that the service, not the publishers, is measured. The overload row uses real Chromium publishers (one browser, one go-live page each, the service's webrtc_cc_max_bitrate at ${SOURCE.videoKbps} kbit/s), whose encoders take the same ${cpu.length} cores: CPU there includes the starved service, not Chromium. Each stream relayed as passthrough + Opus→AAC to nginx-rtmp (1 worker, record on, not counted).`,
+    `each scenario on a fresh service process (node --import tsx src/main.ts); idle ${t.idleMs / 1000} s, warm-up ${t.warmupMs / 1000} s, ${t.measureMs / 1000} s measured, sampled every second from /proc with descendants. CPU % is of one core; per stream = (load − idle) / streams. Video delivered = videoFramesSent of the transponders (÷ destinations) over frames the publishers' receivers completed (GET /debug/streams); packets lost = RTP sequence numbers the receivers never got (after NACK), per stream per second. Event-loop lag p99 from nodejs_eventloop_lag_p99_seconds (10 ms resolution), scraped at the start and end of the window.`,
     `machine: ${cpu[0]?.model ?? '?'} × ${cpu.length}, Node ${process.version}; ${networkIsolated() ? 'private network namespace (lo only)' : 'NOT isolated: host loopback'}.`,
   );
-  return { title: 'Streams: cost per relayed stream at 1, 4, 8 streams, and 1 vs 3 destinations', rows, notes };
+  return { title: 'Streams: cost per relayed stream at 1, 4, 8 streams, 1 vs 3 destinations, and overload by Chromium publishers', rows, notes };
 }
 
 if (require.main === module) {
   reexecIsolatedOrContinue();
   const quick = process.argv.includes('--quick');
-  runStreamsBench({ quick }).then(
+  runStreamsBench({ quick, cost: !process.argv.includes('--no-cost'), chromium: !process.argv.includes('--no-chromium') }).then(
     (section) => {
       console.log(renderSection(section));
       process.exit(0);
