@@ -134,6 +134,7 @@ async function scenario(c: Scenario, t: Timing, nginx: NginxRtmp, log: (l: strin
     await waitPublishing(service.httpPort, streams * destinations);
     log(`${label}: all PUBLISHING`);
     await sleep(t.warmupMs);
+    const sentBefore = await c.publishers.sent?.();
     const streamsBefore = (await service.debugStreams()) ?? [];
     const outBefore = videoOut(await pushes(service.httpPort));
     await eventLoopLagP99Ms(service.httpPort);
@@ -143,6 +144,8 @@ async function scenario(c: Scenario, t: Timing, nginx: NginxRtmp, log: (l: strin
     const lag = await eventLoopLagP99Ms(service.httpPort);
     const after = await pushes(service.httpPort);
     const streamsAfter = (await service.debugStreams()) ?? [];
+    const sentAfter = await c.publishers.sent?.();
+    const sent = sentBefore && sentAfter ? { frames: sentAfter.frames - sentBefore.frames, nacks: sentAfter.nacks - sentBefore.nacks } : undefined;
     const received = videoIn(streamsAfter) - videoIn(streamsBefore);
     const lost = lostIn(streamsAfter) - lostIn(streamsBefore);
     const delivered = (videoOut(after) - outBefore) / destinations;
@@ -159,6 +162,8 @@ async function scenario(c: Scenario, t: Timing, nginx: NginxRtmp, log: (l: strin
         'RSS MiB (idle → load)': `${round(idle.rssMeanMiB)} → ${round(load.rssMeanMiB)}`,
         'RSS MiB/stream': round((load.rssMeanMiB - idle.rssMeanMiB) / n, 1),
         'video delivered / received': received > 0 ? `${round((delivered / received) * 100, 1)} % (${delivered}/${received})` : '-',
+        'video delivered / sent by publishers': sent && sent.frames > 0 ? `${round((delivered / sent.frames) * 100, 1)} %` : '-',
+        'NACKs/stream/s': sent ? round(sent.nacks / n / ((to - from) / 1000), 1) : '-',
         'packets lost/stream/s': round(lost / n / ((to - from) / 1000), 2),
         'event-loop lag p99 ms': lag === undefined ? '-' : round(lag, 1),
         states: [...new Set(after.map((p) => p.status))].join(','),
@@ -206,7 +211,7 @@ export async function runStreamsBench(opts: StreamsBenchOptions = {}): Promise<B
   const cpu = cpus();
   notes.push(
     `${quick ? 'quick run: ' : ''}publishers: tools/load-publisher.ts (werift, pre-encoded H.264 baseline ${SOURCE.width}x${SOURCE.height} 30 fps ${SOURCE.videoKbps} kbit/s + Opus, in its own process, not counted) for the cost rows: deterministic, and light enough that the service, not the publishers, is measured. The overload row uses real Chromium publishers (one browser, one go-live page each, the service's webrtc_cc_max_bitrate at ${SOURCE.videoKbps} kbit/s), whose encoders take the same ${cpu.length} cores: CPU there includes the starved service, not Chromium. Each stream relayed as passthrough + Opus→AAC to nginx-rtmp (1 worker, record on, not counted).`,
-    `each scenario on a fresh service process (node --import tsx src/main.ts); idle ${t.idleMs / 1000} s, warm-up ${t.warmupMs / 1000} s, ${t.measureMs / 1000} s measured, sampled every second from /proc with descendants. CPU % is of one core; per stream = (load − idle) / streams. Video delivered = videoFramesSent of the transponders (÷ destinations) over frames the publishers' receivers completed (GET /debug/streams); packets lost = RTP sequence numbers the receivers never got (after NACK), per stream per second. Event-loop lag p99 from nodejs_eventloop_lag_p99_seconds (10 ms resolution), scraped at the start and end of the window.`,
+    `each scenario on a fresh service process (node --import tsx src/main.ts); idle ${t.idleMs / 1000} s, warm-up ${t.warmupMs / 1000} s, ${t.measureMs / 1000} s measured, sampled every second from /proc with descendants. CPU % is of one core; per stream = (load − idle) / streams. Video delivered = videoFramesSent of the transponders (÷ destinations) over frames the publishers' receivers completed (GET /debug/streams); packets lost = RTP sequence numbers the receivers never got (after NACK), per stream per second. Where the publishers can tell (Chromium's getStats: framesSent, nackCount), delivered is also given over the frames they sent, and the NACKs they received. Event-loop lag p99 from nodejs_eventloop_lag_p99_seconds (10 ms resolution), scraped at the start and end of the window.`,
     `machine: ${cpu[0]?.model ?? '?'} × ${cpu.length}, Node ${process.version}; ${networkIsolated() ? 'private network namespace (lo only)' : 'NOT isolated: host loopback'}.`,
   );
   return { title: 'Streams: cost per relayed stream at 1, 4, 8 streams, 1 vs 3 destinations, and overload by Chromium publishers', rows, notes };

@@ -9,7 +9,7 @@
  *   publisher, whose encoders compete with the service for the cores (overload).
  */
 import type { Page } from 'playwright-core';
-import { ChromiumBrowser, PageServer, waitForStatus } from '../../test/helpers/chromium';
+import { ChromiumBrowser, PageServer, senderStats, waitForStatus } from '../../test/helpers/chromium';
 import { BenchChild } from './child';
 import { ensureY4m } from './y4m';
 
@@ -26,6 +26,15 @@ export interface PublisherSet {
   start(wsUrl: string, prefix: string, streams: number): Promise<void>;
   /** Ends everything start() began; safe to call after a failed start. */
   stop(): Promise<void>;
+  /** What the publishers themselves counted, summed over streams, where they can tell. */
+  sent?(): Promise<PublisherCounts>;
+}
+
+export interface PublisherCounts {
+  /** video frames the publishers sent */
+  frames: number;
+  /** NACKs the publishers received from the service */
+  nacks: number;
 }
 
 export class LoadPublishers implements PublisherSet {
@@ -69,6 +78,12 @@ export class ChromiumPublishers implements PublisherSet {
       const state = await waitForStatus(page, ['PUBLISHING', 'FAILED'], 30_000 + streams * 2000);
       if (state.status !== 'PUBLISHING') throw new Error(`Chromium page ${i} did not publish: ${state.status} ${state.info}`);
     }
+  }
+
+  /** From each page's getStats (outbound-rtp video: framesSent, nackCount). */
+  async sent(): Promise<PublisherCounts> {
+    const all = await Promise.all(this.opened.map((page) => senderStats(page)));
+    return { frames: all.reduce((n, s) => n + (s.framesSent ?? 0), 0), nacks: all.reduce((n, s) => n + (s.nackCount ?? 0), 0) };
   }
 
   async stop(): Promise<void> {

@@ -232,6 +232,9 @@ export interface SenderStats {
   framesPerSecond?: number;
   qualityLimitationReason?: string;
   bytesSent?: number;
+  /** video frames Chromium sent, and NACKs it received for them */
+  framesSent?: number;
+  nackCount?: number;
 }
 
 export async function senderStats(page: Page): Promise<SenderStats> {
@@ -244,7 +247,7 @@ export async function senderStats(page: Page): Promise<SenderStats> {
     report.forEach((s) => {
       if (s.type === 'candidate-pair' && s.nominated) out.availableOutgoingBitrate = s.availableOutgoingBitrate;
       if (s.type === 'outbound-rtp' && s.kind === 'video') {
-        for (const k of ['targetBitrate', 'frameWidth', 'frameHeight', 'framesPerSecond', 'qualityLimitationReason', 'bytesSent']) out[k] = s[k];
+        for (const k of ['targetBitrate', 'frameWidth', 'frameHeight', 'framesPerSecond', 'qualityLimitationReason', 'bytesSent', 'framesSent', 'nackCount']) out[k] = s[k];
       }
     });
     return out;
