@@ -16,6 +16,8 @@ import { waitForGathering } from './ice-gathering';
 import { JitterBuffer, type JitterBufferSink } from './jitter-buffer';
 import { answerAsDtlsServer } from './dtls-role';
 import './dtls-reassembly-fix';
+import './rtp-header-fast-path';
+import { reportFirstReceiveBufferGrant } from './udp-receive-buffer';
 import { firPacket } from './fir-packet';
 import { KeyframeGate } from './keyframe-gate';
 import { rembTargetKbps, UNKNOWN_SIZE_START_KBPS, type BitrateLimits } from './resolution-bitrate';
@@ -219,6 +221,7 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
    */
   static async create(args: PublisherCreateArgs): Promise<Publisher> {
     const { options, log } = args;
+    reportFirstReceiveBufferGrant((grant) => log.info('UDP receive buffer (raise net.core.rmem_max if granted < asked)', { ...grant }));
     const parsed = parseSdp(args.offerSdp);
     const choice = chooseCodecs(parsed, { transcodingDisabled: options.transcodingDisabled });
     const min = args.bitrate?.minBitrate && args.bitrate.minBitrate > 0 ? args.bitrate.minBitrate : options.minBitrateKbps;

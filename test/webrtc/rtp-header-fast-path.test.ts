@@ -1,0 +1,138 @@
+import { RtpHeader, RtpPacket } from 'werift';
+import { copyRtpHeader, parseRtpHeader, weriftRtpHeaderDeSerialize } from '../../src/webrtc/rtp-header-fast-path';
+import { seededBytes, seededRandom } from '../helpers/seeded-random';
+
+/** An RTP packet (RFC 3550 5.1) with the header features a browser's packets carry, drawn from `rnd`. */
+function randomPacket(rnd: () => number): Buffer {
+  const int = (n: number): number => Math.floor(rnd() * n);
+  const cc = rnd() < 0.2 ? int(4) : 0;
+  const padding = rnd() < 0.2;
+  const ext = rnd() < 0.8;
+  const parts: Buffer[] = [];
+  const fixed = Buffer.alloc(12);
+  fixed[0] = 0x80 | (padding ? 0x20 : 0) | (ext ? 0x10 : 0) | cc;
+  fixed[1] = (rnd() < 0.5 ? 0x80 : 0) | int(128);
+  fixed.writeUInt16BE(int(65536), 2);
+  fixed.writeUInt32BE(int(2 ** 32), 4);
+  fixed.writeUInt32BE(int(2 ** 32), 8);
+  parts.push(fixed, seededBytes(rnd, 4 * cc));
+  if (ext) {
+    const kind = int(3);
+    const elements: Buffer[] = [];
+    for (let i = int(5); i > 0; i--) {
+      if (kind === 0) {
+        const len = 1 + int(16);
+        // id 1..14, or now and then the id 15 that stops werift's walk
+        const id = rnd() < 0.05 ? 15 : 1 + int(14);
+        elements.push(Buffer.from([(id << 4) | (len - 1)]), seededBytes(rnd, len));
+      } else if (kind === 1) {
+        const len = int(20);
+        elements.push(Buffer.from([1 + int(255), len]), seededBytes(rnd, len));
+      } else {
+        elements.push(seededBytes(rnd, 4));
+      }
+      if (kind !== 2 && rnd() < 0.3) elements.push(Buffer.alloc(1)); // padding between elements
+    }
+    let body = Buffer.concat(elements);
+    body = Buffer.concat([body, Buffer.alloc((4 - (body.length % 4)) % 4)]);
+    const head = Buffer.alloc(4);
+    head.writeUInt16BE(kind === 0 ? 0xbede : kind === 1 ? 0x1000 : 0xabac, 0);
+    head.writeUInt16BE(body.length / 4, 2);
+    parts.push(head, body);
+  }
+  parts.push(seededBytes(rnd, int(200)));
+  if (padding) {
+    const size = 1 + int(8);
+    const pad = Buffer.alloc(size);
+    pad[size - 1] = size;
+    parts.push(pad);
+  }
+  return Buffer.concat(parts);
+}
+
+describe('RTP header fast path', () => {
+  const seed = 0x5eed0008;
+
+  it('parses 2000 seeded packets into headers equal to werift\'s own, field order and prototype included', () => {
+    const rnd = seededRandom(seed);
+    for (let i = 0; i < 2000; i++) {
+      const packet = randomPacket(rnd);
+      const ours = parseRtpHeader(packet);
+      const theirs = weriftRtpHeaderDeSerialize(packet);
+      expect({ seed, i, keys: ours && Object.keys(ours) }).toEqual({ seed, i, keys: Object.keys(theirs) });
+      expect(ours).toEqual(theirs);
+      expect(ours).toBeInstanceOf(RtpHeader);
+    }
+  });
+
+  it('leaves packets too short for their header to werift\'s parser, which throws as before', () => {
+    const truncated = [Buffer.from([0x80, 0x60, 0, 1]), Buffer.from([0x83, ...Buffer.alloc(15)]), Buffer.from([0x90, ...Buffer.alloc(13)])];
+    for (const raw of truncated) {
+      expect(parseRtpHeader(raw)).toBeUndefined();
+      expect(() => RtpHeader.deSerialize(raw)).toThrow(/out of range|outside buffer bounds/);
+    }
+  });
+
+  it('byte-exact on RFC 8285 4.2 one-byte extensions: two elements, padding between them', () => {
+    // V=2 X=1 PT=96 seq=0x1234 ts=0x01020304 ssrc=0xcafebabe; 0xBEDE, length 2 words:
+    // id 1 len 1 [0xaa], a padding byte, id 2 len 2 [0xbb 0xcc], then padding to the word
+    const raw = Buffer.from('90601234' + '01020304' + 'cafebabe' + 'bede0002' + '10aa0021' + 'bbcc0000' + 'ff', 'hex');
+    const h = RtpHeader.deSerialize(raw);
+    expect(h).toMatchObject({ version: 2, extension: true, payloadType: 96, sequenceNumber: 0x1234, timestamp: 0x01020304, ssrc: 0xcafebabe, extensionProfile: 0xbede, extensionLength: 8, payloadOffset: 24 });
+    expect(h.extensions.map((e) => [e.id, e.payload.toString('hex')])).toEqual([[1, 'aa'], [2, 'bbcc']]);
+  });
+
+  it('werift\'s RtpPacket.deSerialize and clone go through the fast path (fails if werift stops calling them)', () => {
+    const raw = randomPacket(seededRandom(seed + 1));
+    const spy = jest.spyOn(RtpHeader, 'deSerialize');
+    try {
+      const packet = RtpPacket.deSerialize(raw);
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(RtpHeader.deSerialize).not.toBe(weriftRtpHeaderDeSerialize);
+      const copy = packet.clone();
+      expect(copy.header).not.toBe(packet.header);
+      expect(copy.header).toEqual(weriftRtpHeaderDeSerialize(raw));
+      expect(copy.payload).toBe(packet.payload);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('a copy keeps fields someone added to a header, as werift\'s spread does', () => {
+    const h = weriftRtpHeaderDeSerialize(randomPacket(seededRandom(seed + 2)));
+    (h as unknown as { note: string }).note = 'mine';
+    expect(copyRtpHeader(h)).toEqual(h);
+    expect((copyRtpHeader(h) as unknown as { note: string }).note).toBe('mine');
+  });
+});
+
+describe('werift\'s SRTP receive path with the RTP header fast path', () => {
+  it('an SRTP packet given to RTCDtlsTransport arrives as the RtpPacket it was, its header parsed by our parser', async () => {
+    const { Event, RTCDtlsTransport, SrtpSession } = await import('werift');
+    const rnd = seededRandom(0x5eed0009);
+    const keys = { localMasterKey: seededBytes(rnd, 16), localMasterSalt: seededBytes(rnd, 14), remoteMasterKey: seededBytes(rnd, 16), remoteMasterSalt: seededBytes(rnd, 14) };
+    // The browser's side: its local keys are the transport's remote ones.
+    const browser = new SrtpSession({ profile: 1, keys: { localMasterKey: keys.remoteMasterKey, localMasterSalt: keys.remoteMasterSalt, remoteMasterKey: keys.localMasterKey, remoteMasterSalt: keys.localMasterSalt } });
+    const onData = new Event<[Buffer]>();
+    const transport = new RTCDtlsTransport({} as never, { connection: { onData } } as never, undefined as never, []);
+    Object.assign(transport, { dtls: { srtp: { srtpProfile: 1 }, extractSessionKeys: () => ({ localKey: keys.localMasterKey, localSalt: keys.localMasterSalt, remoteKey: keys.remoteMasterKey, remoteSalt: keys.remoteMasterSalt }) } });
+    transport.startSrtp();
+    const received: RtpPacket[] = [];
+    transport.onRtp.subscribe((p: RtpPacket) => received.push(p));
+    const raw = randomPacket(seededRandom(0x5eed000a));
+    const plain = RtpPacket.deSerialize(raw);
+    plain.header.padding = false; // werift's encrypt would not add the padding bytes
+    const sent = plain.header;
+    const spy = jest.spyOn(RtpHeader, 'deSerialize');
+    try {
+      onData.execute(browser.encrypt(plain.payload, plain.header));
+      // once to authenticate the SRTP packet, once for the decrypted one
+      expect(spy).toHaveBeenCalledTimes(2);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(received).toHaveLength(1);
+    expect(received[0]!.header).toMatchObject({ ssrc: sent.ssrc, sequenceNumber: sent.sequenceNumber, timestamp: sent.timestamp, payloadType: sent.payloadType, marker: sent.marker });
+    expect(received[0]!.payload).toEqual(plain.payload);
+  });
+});
