@@ -382,6 +382,16 @@ export const SETTINGS = [
     reload: 'live',
   }),
   setting({
+    key: 'media_workers',
+    field: 'mediaWorkers',
+    kind: integerKind({ min: 0, max: 256 }),
+    default: 0,
+    comment: 'Worker threads that receive the WebRTC media of publishers (ICE, DTLS, SRTP, jitter buffer, depacketizing), spread by publisher count, so the main thread keeps signaling, REST and the RTMP pushes; 0 receives on the main thread. TBD.',
+    origin: 'extension',
+    group: 'webrtc',
+    reload: 'restart',
+  }),
+  setting({
     key: 'rtcp_pli_request_interval',
     field: 'rtcpPliRequestInterval',
     kind: durationMsKind({ min: 0 }),
