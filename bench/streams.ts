@@ -1,7 +1,7 @@
 /**
  * The per-stream cost benchmark (issue 8): what each relayed stream costs the service.
  *
- *   npx tsx bench/streams.ts [--quick]      prints a markdown section
+ *   npx tsx bench/streams.ts [--quick] [--counts 1,4,8] [--media-workers N]      prints a markdown section
  *
  * The service runs as a child process (`src/main.ts`, a fresh one per scenario) and is
  * sampled with all its children (the AAC encoder ffmpeg of each transponder). Publishers
@@ -29,6 +29,8 @@ export interface StreamsBenchOptions {
   quick?: boolean;
   /** stream counts with one destination each (default 1, 4, 8) */
   counts?: number[];
+  /** media_workers of the service (default: the setting's default) */
+  mediaWorkers?: number;
   /** progress lines (default: stderr) */
   log?: (line: string) => void;
 }
@@ -90,9 +92,9 @@ const videoIn = (streams: DebugStream[]): number => sum(streams.map((s) => s.vid
 const videoOut = (list: PushInfo[]): number => sum(list.map((p) => p.stats.videoFramesSent));
 
 /** `streams` load publishers, each relayed to `destinations` RTMP URLs at nginx. */
-async function scenario(streams: number, destinations: number, t: Timing, nginx: NginxRtmp, log: (l: string) => void): Promise<{ row: Row; idle: ProcSummary; load: ProcSummary }> {
+async function scenario(streams: number, destinations: number, t: Timing, nginx: NginxRtmp, log: (l: string) => void, mediaWorkers?: number): Promise<{ row: Row; idle: ProcSummary; load: ProcSummary }> {
   const label = `${streams} stream${streams > 1 ? 's' : ''} × ${destinations} destination${destinations > 1 ? 's' : ''}`;
-  const service = await ServiceProcess.start(SERVICE_PROPERTIES);
+  const service = await ServiceProcess.start(mediaWorkers === undefined ? SERVICE_PROPERTIES : { ...SERVICE_PROPERTIES, media_workers: mediaWorkers });
   const sampler = new ProcessSampler(service.pid);
   let generator: BenchChild | undefined;
   try {
@@ -158,7 +160,7 @@ export async function runStreamsBench(opts: StreamsBenchOptions = {}): Promise<B
     const costs = new Map<string, number>();
     for (const [streams, destinations] of cases) {
       try {
-        const r = await scenario(streams, destinations, t, nginx, log);
+        const r = await scenario(streams, destinations, t, nginx, log, opts.mediaWorkers);
         rows.push(r.row);
         costs.set(`${streams}x${destinations}`, r.load.cpuMean - r.idle.cpuMean);
       } catch (error) {
@@ -174,7 +176,7 @@ export async function runStreamsBench(opts: StreamsBenchOptions = {}): Promise<B
   const cpu = cpus();
   notes.push(
     `${quick ? 'quick run: ' : ''}publishers: tools/load-publisher.ts (werift, pre-encoded H.264 baseline ${SOURCE.width}x${SOURCE.height} 30 fps ${SOURCE.videoKbps} kbit/s + Opus, in its own process, not counted), not Chromium: 8 Chromiums and the service do not fit on ${cpu.length} cores. Each stream relayed as passthrough + Opus→AAC to nginx-rtmp (1 worker, record on, not counted).`,
-    `each scenario on a fresh service process (node --import tsx src/main.ts); idle ${t.idleMs / 1000} s, warm-up ${t.warmupMs / 1000} s, ${t.measureMs / 1000} s measured, sampled every second from /proc with descendants. CPU % is of one core; per stream = (load − idle) / streams. Video delivered = videoFramesSent of the transponders (÷ destinations) over frames the publishers' receivers completed (GET /debug/streams). Event-loop lag p99 from nodejs_eventloop_lag_p99_seconds (10 ms resolution), scraped at the start and end of the window.`,
+    `each scenario on a fresh service process (node --import tsx src/main.ts${opts.mediaWorkers === undefined ? '' : `, media_workers=${opts.mediaWorkers}`}); idle ${t.idleMs / 1000} s, warm-up ${t.warmupMs / 1000} s, ${t.measureMs / 1000} s measured, sampled every second from /proc with descendants. CPU % is of one core; per stream = (load − idle) / streams. Video delivered = videoFramesSent of the transponders (÷ destinations) over frames the publishers' receivers completed (GET /debug/streams). Event-loop lag p99 from nodejs_eventloop_lag_p99_seconds (10 ms resolution), scraped at the start and end of the window.`,
     `machine: ${cpu[0]?.model ?? '?'} × ${cpu.length}, Node ${process.version}; ${networkIsolated() ? 'private network namespace (lo only)' : 'NOT isolated: host loopback'}.`,
   );
   return { title: 'Streams: cost per relayed stream at 1, 4, 8 streams, and 1 vs 3 destinations', rows, notes };
@@ -183,7 +185,13 @@ export async function runStreamsBench(opts: StreamsBenchOptions = {}): Promise<B
 if (require.main === module) {
   reexecIsolatedOrContinue();
   const quick = process.argv.includes('--quick');
-  runStreamsBench({ quick }).then(
+  const argValue = (name: string): string | undefined => {
+    const i = process.argv.indexOf(name);
+    return i >= 0 ? process.argv[i + 1] : undefined;
+  };
+  const workers = argValue('--media-workers');
+  const counts = argValue('--counts');
+  runStreamsBench({ quick, mediaWorkers: workers === undefined ? undefined : Number(workers), counts: counts?.split(',').map(Number) }).then(
     (section) => {
       console.log(renderSection(section));
       process.exit(0);

@@ -44,6 +44,7 @@ export class MediaWorker extends TypedEmitter<MediaWorkerEvents> {
     super((event, error) => log.error('media worker listener threw', { event, error: String(error) }));
     this.thread = startWorkerThread();
     this.threadId = this.thread.threadId;
+    this.thread.once('online', () => log.info('media worker started', { thread: this.threadId }));
     this.thread.on('message', (message: FromWorker) => this.receive(message));
     this.thread.on('error', (error) => {
       this.lastError = error.message;
