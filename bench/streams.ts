@@ -1,7 +1,7 @@
 /**
  * The per-stream cost benchmark (issue 8): what each relayed stream costs the service.
  *
- *   npx tsx bench/streams.ts [--quick] [--no-cost] [--no-chromium]      prints a markdown section
+ *   npx tsx bench/streams.ts [--quick] [--no-cost] [--no-chromium] [--counts 1,4,8] [--media-workers N]
  *
  * The service runs as a child process (`src/main.ts`, a fresh one per scenario) and is
  * sampled with all its children (the AAC encoder ffmpeg of each transponder). The cost
@@ -33,6 +33,8 @@ export interface StreamsBenchOptions {
   quick?: boolean;
   /** stream counts with one destination each (default 1, 4, 8) */
   counts?: number[];
+  /** media_workers of the service (default: the setting's default) */
+  mediaWorkers?: number;
   /** the cost rows with the load generator (default on) */
   cost?: boolean;
   /** the overload scenario with Chromium publishers (default: on when Chromium is installed) */
@@ -114,10 +116,10 @@ interface Scenario {
 }
 
 /** `streams` publishers, each relayed to `destinations` RTMP URLs at nginx. */
-async function scenario(c: Scenario, t: Timing, nginx: NginxRtmp, log: (l: string) => void): Promise<{ row: Row; idle: ProcSummary; load: ProcSummary }> {
+async function scenario(c: Scenario, t: Timing, nginx: NginxRtmp, log: (l: string) => void, mediaWorkers?: number): Promise<{ row: Row; idle: ProcSummary; load: ProcSummary }> {
   const { streams, destinations } = c;
   const label = c.label ?? `${streams} stream${streams > 1 ? 's' : ''} × ${destinations} destination${destinations > 1 ? 's' : ''}`;
-  const service = await ServiceProcess.start({ ...SERVICE_PROPERTIES, ...c.properties });
+  const service = await ServiceProcess.start({ ...SERVICE_PROPERTIES, ...(mediaWorkers === undefined ? {} : { media_workers: mediaWorkers }), ...c.properties });
   const sampler = new ProcessSampler(service.pid);
   try {
     sampler.start();
@@ -195,7 +197,7 @@ export async function runStreamsBench(opts: StreamsBenchOptions = {}): Promise<B
     const costs = new Map<string, number>();
     for (const c of cases) {
       try {
-        const r = await scenario(c, t, nginx, log);
+        const r = await scenario(c, t, nginx, log, opts.mediaWorkers);
         rows.push(r.row);
         if (c.label === undefined) costs.set(`${c.streams}x${c.destinations}`, r.load.cpuMean - r.idle.cpuMean);
       } catch (error) {
@@ -211,7 +213,7 @@ export async function runStreamsBench(opts: StreamsBenchOptions = {}): Promise<B
   const cpu = cpus();
   notes.push(
     `${quick ? 'quick run: ' : ''}publishers: tools/load-publisher.ts (werift, pre-encoded H.264 baseline ${SOURCE.width}x${SOURCE.height} 30 fps ${SOURCE.videoKbps} kbit/s + Opus, in its own process, not counted) for the cost rows: deterministic, and light enough that the service, not the publishers, is measured. The overload row uses real Chromium publishers (one browser, one go-live page each, the service's webrtc_cc_max_bitrate at ${SOURCE.videoKbps} kbit/s), whose encoders take the same ${cpu.length} cores: CPU there includes the starved service, not Chromium. Each stream relayed as passthrough + Opus→AAC to nginx-rtmp (1 worker, record on, not counted).`,
-    `each scenario on a fresh service process (node --import tsx src/main.ts); idle ${t.idleMs / 1000} s, warm-up ${t.warmupMs / 1000} s, ${t.measureMs / 1000} s measured, sampled every second from /proc with descendants. CPU % is of one core; per stream = (load − idle) / streams. Video delivered = videoFramesSent of the transponders (÷ destinations) over frames the publishers' receivers completed (GET /debug/streams); packets lost = RTP sequence numbers the receivers never got (after NACK), per stream per second. Where the publishers can tell (Chromium's getStats: framesSent, nackCount), delivered is also given over the frames they sent, and the NACKs they received. Event-loop lag p99 from nodejs_eventloop_lag_p99_seconds (10 ms resolution), scraped at the start and end of the window.`,
+    `each scenario on a fresh service process (node --import tsx src/main.ts${opts.mediaWorkers === undefined ? '' : `, media_workers=${opts.mediaWorkers}`}); idle ${t.idleMs / 1000} s, warm-up ${t.warmupMs / 1000} s, ${t.measureMs / 1000} s measured, sampled every second from /proc with descendants. CPU % is of one core; per stream = (load − idle) / streams. Video delivered = videoFramesSent of the transponders (÷ destinations) over frames the publishers' receivers completed (GET /debug/streams); packets lost = RTP sequence numbers the receivers never got (after NACK), per stream per second. Where the publishers can tell (Chromium's getStats: framesSent, nackCount), delivered is also given over the frames they sent, and the NACKs they received. Event-loop lag p99 from nodejs_eventloop_lag_p99_seconds (10 ms resolution), scraped at the start and end of the window.`,
     `machine: ${cpu[0]?.model ?? '?'} × ${cpu.length}, Node ${process.version}; ${networkIsolated() ? 'private network namespace (lo only)' : 'NOT isolated: host loopback'}.`,
   );
   return { title: 'Streams: cost per relayed stream at 1, 4, 8 streams, 1 vs 3 destinations, and overload by Chromium publishers', rows, notes };
@@ -220,7 +222,19 @@ export async function runStreamsBench(opts: StreamsBenchOptions = {}): Promise<B
 if (require.main === module) {
   reexecIsolatedOrContinue();
   const quick = process.argv.includes('--quick');
-  runStreamsBench({ quick, cost: !process.argv.includes('--no-cost'), chromium: !process.argv.includes('--no-chromium') }).then(
+  const argValue = (name: string): string | undefined => {
+    const i = process.argv.indexOf(name);
+    return i >= 0 ? process.argv[i + 1] : undefined;
+  };
+  const workers = argValue('--media-workers');
+  const counts = argValue('--counts');
+  runStreamsBench({
+    quick,
+    cost: !process.argv.includes('--no-cost'),
+    chromium: !process.argv.includes('--no-chromium'),
+    mediaWorkers: workers === undefined ? undefined : Number(workers),
+    counts: counts?.split(',').map(Number),
+  }).then(
     (section) => {
       console.log(renderSection(section));
       process.exit(0);

@@ -39,6 +39,11 @@ export function publisherOptionsFrom(s: Settings): PublisherOptions {
   };
 }
 
+/** `media_workers`: how many worker threads receive publishers' media; 0 = on the main thread. */
+export function mediaWorkerCountFrom(s: Settings): number {
+  return s.mediaWorkers;
+}
+
 export function signalingOptionsFrom(s: Settings): SignalingOptions {
   const keepAliveOn = s.keepAliveAlgorithm !== 'NONE';
   return {

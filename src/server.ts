@@ -31,13 +31,14 @@ import { AuthFailureLimiter } from './rest/auth-failure-limiter';
 import { SignalingServer } from './signaling/signaling-server';
 import { Playback } from './playback';
 import { StreamRegistry } from './streams/stream-registry';
+import { MediaWorkerPool } from './webrtc/worker';
 import { StreamCatalog } from './streams/stream-catalog';
 import { TransponderManager, type TransponderManagerOptions } from './transponder/transponder-manager';
 import { registerSettingsRoutes } from './rest/settings-routes';
 import { registerSoundFileRoutes } from './rest/sound-file-routes';
 import { ClusterNode, ClusterTransponders, NodeClient, registerClusterApiRoutes, registerClusterInternalRoutes } from './cluster';
 import type { TransponderApi } from './transponder/transponder-api';
-import { authFailureLimiterOptionsFrom, clusterSettingsFrom, destinationRulesFrom, ownPortsFrom, playbackOptionsFrom, publishAccessOptionsFrom, restAuthFrom, signalingOptionsFrom, transponderManagerOptionsFrom, whipOptionsFrom } from './server-options';
+import { authFailureLimiterOptionsFrom, clusterSettingsFrom, destinationRulesFrom, mediaWorkerCountFrom, ownPortsFrom, playbackOptionsFrom, publishAccessOptionsFrom, restAuthFrom, signalingOptionsFrom, transponderManagerOptionsFrom, whipOptionsFrom } from './server-options';
 import { registerPages } from './web-pages';
 import { registerWcsExamples } from './wcs-examples';
 import { DestinationGuard } from './access';
@@ -74,6 +75,8 @@ interface Release {
 
 export class TransponderService {
   readonly registry: StreamRegistry;
+  /** The worker threads receiving publishers' media (media_workers > 0); absent: on the main thread. */
+  readonly mediaWorkers: MediaWorkerPool | undefined;
   readonly transponders: TransponderManager;
   readonly metrics: ServiceMetrics;
   /** Who may read /metrics; update() it on a settings reload. */
@@ -129,7 +132,9 @@ export class TransponderService {
             },
             log.child({ part: 'cluster' }),
           );
-    this.registry = new StreamRegistry(log, this.cluster?.claims);
+    const workerCount = mediaWorkerCountFrom(settings);
+    this.mediaWorkers = workerCount > 0 ? new MediaWorkerPool(workerCount, log.child({ part: 'media-workers' })) : undefined;
+    this.registry = new StreamRegistry(log, this.cluster?.claims, this.mediaWorkers);
     this.access = new PublishAccess(publishAccessOptionsFrom(settings, this.nodeId), log);
     const signalingOptions = signalingOptionsFrom(settings);
     this.playback = new Playback(playbackOptionsFrom(settings), signalingOptions.webrtc, log);
@@ -346,6 +351,8 @@ export class TransponderService {
     ];
     const remaining = await releasedBy(releases, deadlineMs);
     if (remaining.length > 0) this.log.warn('shutdown_timeout passed: tearing down what remains', { deadlineMs, remaining });
+    // After the sessions ended their publishes: what remains is closed, then every thread ends.
+    await this.mediaWorkers?.close('the server is stopping');
     // After the transponders, so their last states are queued; then every hook request ends.
     this.access.close();
     await this.httpListening?.catch(() => undefined);

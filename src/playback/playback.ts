@@ -1,5 +1,5 @@
 import type { Logger } from '../log';
-import type { Publisher } from '../webrtc/publisher';
+import type { PublisherHandle as Publisher } from '../webrtc/publisher-host';
 import type { PlaybackLimits, PlaybackOptions, ViewerNetworkOptions } from './playback-options';
 import { Viewer } from './viewer';
 

@@ -9,7 +9,7 @@
 import type { Logger } from '../log';
 import { parseRtmpUrl } from '../rtmp/rtmp-url';
 import { TypedEmitter } from '../util/typed-emitter';
-import { Publisher } from '../webrtc/publisher';
+import type { PublisherHandle } from '../webrtc/publisher-host';
 import type { BitrateWish, PublisherOptions } from '../webrtc/publisher-options';
 import { parseSdp, SdpError } from '../webrtc/sdp-offer';
 import type { StreamEventState } from './stream-event-state';
@@ -73,7 +73,7 @@ export class StreamPublish extends TypedEmitter<StreamPublishEvents> {
   private holdsName = true;
   /** The cluster-wide claim of the name is held (released with the publish). */
   private holdsClaim = false;
-  private publisherValue: Publisher | undefined;
+  private publisherValue: PublisherHandle | undefined;
   private drain: Promise<void> = Promise.resolve();
   /** Settles the drain of a close that came while the answer was being made. */
   private settleLateDrain: (() => void) | undefined;
@@ -119,7 +119,7 @@ export class StreamPublish extends TypedEmitter<StreamPublishEvents> {
   }
 
   /** Set once answer() resolved. */
-  get publisher(): Publisher | undefined {
+  get publisher(): PublisherHandle | undefined {
     return this.publisherValue;
   }
 
@@ -139,9 +139,9 @@ export class StreamPublish extends TypedEmitter<StreamPublishEvents> {
       throw new PublishRefused('BAD_SDP', (error as Error).message);
     }
     await this.claimName();
-    let publisher: Publisher;
+    let publisher: PublisherHandle;
     try {
-      publisher = await Publisher.create({ streamName: this.request.name, offerSdp: this.request.offerSdp, options: this.parts.webrtc, bitrate: this.request.bitrate, log: this.parts.log });
+      publisher = await this.parts.registry.publisherHost.create({ streamName: this.request.name, offerSdp: this.request.offerSdp, options: this.parts.webrtc, bitrate: this.request.bitrate, log: this.parts.log });
     } catch (error) {
       // The offer parsed, so an SdpError here is the codec choice.
       const refusal = error instanceof SdpError ? new PublishRefused('NO_CODEC', error.message, error.info) : new PublishRefused('SETUP_FAILED', String(error));
@@ -188,7 +188,7 @@ export class StreamPublish extends TypedEmitter<StreamPublishEvents> {
     throw refusal;
   }
 
-  private onFlowing(publisher: Publisher): void {
+  private onFlowing(publisher: PublisherHandle): void {
     if (this.closed) return;
     this.holdsName = false;
     try {

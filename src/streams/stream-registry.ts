@@ -1,5 +1,6 @@
 import type { Logger } from '../log';
-import type { Publisher, PublisherStats } from '../webrtc/publisher';
+import type { PublisherStats } from '../webrtc/publisher';
+import { inProcessPublisherHost, type PublisherHandle as Publisher, type PublisherHost } from '../webrtc/publisher-host';
 import type { BitrateWish } from '../webrtc/publisher-options';
 import { TypedEmitter } from '../util/typed-emitter';
 import { StreamEventState, type StreamEvent, type StreamEventSnapshot } from './stream-event-state';
@@ -48,8 +49,10 @@ export class StreamRegistry extends TypedEmitter<StreamRegistryEvents> {
   /**
    * @param nameClaims the cluster-wide claim every publish also needs (src/cluster/);
    *   absent standalone, where the reservation below is the only decision
+   * @param publisherHost where publishes of these names run their media (media_workers):
+   *   in-process unless given
    */
-  constructor(log?: Logger, readonly nameClaims?: NameClaims) {
+  constructor(log?: Logger, readonly nameClaims?: NameClaims, readonly publisherHost: PublisherHost = inProcessPublisherHost) {
     super((event, error) => log?.error('stream registry listener threw', { event, error: String(error) }));
   }
 

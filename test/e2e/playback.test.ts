@@ -8,7 +8,7 @@ import { silentLogger } from '../../src/log';
 import { Playback, defaultPlaybackOptions } from '../../src/playback';
 import { SignalingServer } from '../../src/signaling/signaling-server';
 import { StreamRegistry } from '../../src/streams/stream-registry';
-import type { Publisher } from '../../src/webrtc/publisher';
+import type { PublisherHandle as Publisher } from '../../src/webrtc/publisher-host';
 import { defaultPublisherOptions } from '../../src/webrtc/publisher-options';
 import { ChromiumBrowser, describeWithChromium, PageServer, stopPublishing, waitForStatus } from '../helpers/chromium';
 import { waitFor } from '../helpers/wait-for';

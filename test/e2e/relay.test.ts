@@ -408,3 +408,43 @@ describeWithChromium('rtmp_push_auto_start', () => {
     }
   });
 });
+
+describeWithChromium('media_workers=1: the publishers\' media received in a worker thread', () => {
+  it('a WebSDK publish is relayed to nginx and decodes; a worker that dies fails the page\'s publish with its reason, and the next publish is relayed again', async () => {
+    const nginx = await NginxRtmp.start();
+    const settings: Settings = await loopbackSettings({ mediaWorkers: 1, rtmpPushAutoStart: true, rtmpPushAutoStartUrl: [nginx.url()] });
+    const service = new TransponderService(settings, silentLogger);
+    const browser = new ChromiumBrowser();
+    try {
+      await service.start();
+      await browser.launch();
+      const relayed = async (name: string): Promise<{ page: Page; file: string }> => {
+        const page = await browser.newPage(`http://127.0.0.1:${settings.httpPort}/?server=ws://127.0.0.1:${settings.wsPort}&name=${name}&autostart=1`);
+        expect((await waitForStatus(page, ['PUBLISHING', 'FAILED'], 30_000)).status).toBe('PUBLISHING');
+        await until(() => service.transponders.find({ streamName: name })[0]?.status === 'PUBLISHING' || undefined, 15_000, `the automatic transponder of ${name}`);
+        const file = await until(() => nginx.recordings(`rtmp_${name}`)[0], 10_000, 'the recording');
+        await until(() => recordedMs(file) >= 3000, 30_000, `3 s of ${name} recorded`);
+        return { page, file };
+      };
+
+      const first = await relayed('wk1');
+      expect(service.mediaWorkers?.workers.map((w) => w.load)).toEqual([1]);
+      await service.mediaWorkers!.workers[0]!.terminate();
+      const failed = await waitForStatus(first.page, ['FAILED', 'UNPUBLISHED'], 15_000);
+      expect(failed).toMatchObject({ status: 'FAILED', info: expect.stringMatching(/^media worker stopped \(exit code 1\)/) });
+      await until(() => service.transponders.find({ streamName: 'wk1' })[0]?.status === 'TERMINATED' || undefined, 10_000, 'the push ended with its publisher');
+      await until(() => nginx.completeRecordings('rtmp_wk1').includes(first.file), 15_000, 'the first recording complete');
+      expect(await decodeErrors(first.file)).toBe('');
+
+      const second = await relayed('wk2');
+      await second.page.close();
+      await until(() => nginx.completeRecordings('rtmp_wk2').includes(second.file), 15_000, 'the second recording complete');
+      expect(await decodeErrors(second.file)).toBe('');
+    } finally {
+      await browser.close();
+      await service.stop();
+      await nginx.stop();
+    }
+    expect(service.mediaWorkers?.workers).toEqual([]);
+  });
+});

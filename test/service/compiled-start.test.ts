@@ -158,6 +158,19 @@ describe('the compiled build (node dist/src/main.js)', () => {
     expect(run!.output()).toMatch(/"clean":false,"msg":"stopped"/);
   });
 
+  it('with media_workers=1 the publishers run in a worker thread started from the compiled .js, and a publish reaches PUBLISHING', async () => {
+    const svc = await startCompiled({ media_workers: 1 });
+    publisher = new LoadPublisher({ url: `ws://127.0.0.1:${svc.ws}`, streams: 1, namePrefix: 'w' });
+    await publisher.start();
+    expect(publisher.streams.map((s) => s.state)).toEqual(['publishing']);
+    // the worker's own lines are written by the main thread's logger, with the publish's fields
+    await waitForOutput(run!, /"stream":"w1".*"msg":"publisher media flowing"/, 10_000);
+    expect(run!.output()).toMatch(/"part":"media-workers".*"msg":"media worker started"/);
+    run!.proc.kill('SIGTERM');
+    expect(await run!.exited).toBe(0);
+    expect(run!.output()).toMatch(/"clean":true,"msg":"stopped"/);
+  });
+
   it('a second SIGTERM while stopping exits at once (1)', async () => {
     const svc = await startCompiled({ shutdown_timeout: 600_000 });
     await stalledPush(svc);

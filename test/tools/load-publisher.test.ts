@@ -10,7 +10,7 @@ import { defaultSettings } from '../../src/config';
 import { silentLogger } from '../../src/log';
 import { TransponderService } from '../../src/server';
 import type { AudioFrame, VideoFrame } from '../../src/media/frames';
-import type { Publisher } from '../../src/webrtc/publisher';
+import type { PublisherHandle as Publisher } from '../../src/webrtc/publisher-host';
 import { accessUnits } from '../../tools/load-publisher/access-units';
 import { OggError, oggOpusPackets, oggPackets } from '../../tools/load-publisher/ogg-packets';
 import { loopbackOnlySdp } from '../../tools/load-publisher/load-stream';

@@ -1,0 +1,54 @@
+import type { Logger } from '../../log';
+import type { PublisherHandle, PublisherHost, PublisherHostCreateArgs } from '../publisher-host';
+import { MediaWorker } from './media-worker';
+
+/**
+ * A fixed number of media worker threads receiving publishers' media (`media_workers`),
+ * so the main thread keeps signaling, REST and the transponders and the other cores take
+ * the WebRTC receive path. Owns its workers: a worker that dies is replaced (its
+ * publishers were closed with the reason), and close() ends them all.
+ */
+export class MediaWorkerPool implements PublisherHost {
+  private readonly live = new Set<MediaWorker>();
+  private closing: Promise<void> | undefined;
+
+  constructor(readonly size: number, private readonly log: Logger) {
+    if (!Number.isInteger(size) || size < 1) throw new Error(`a media worker pool needs at least one worker, not ${size}`);
+    for (let i = 0; i < size; i++) this.spawn();
+  }
+
+  get closed(): boolean {
+    return this.closing !== undefined;
+  }
+
+  /** The running workers (tests count them, and terminate one to play a crash). */
+  get workers(): readonly MediaWorker[] {
+    return [...this.live];
+  }
+
+  /** The least loaded worker (by publishers held and being set up) takes the new publisher. */
+  create(args: PublisherHostCreateArgs): Promise<PublisherHandle> {
+    if (this.closing) return Promise.reject(new Error('the media workers are stopped'));
+    let chosen: MediaWorker | undefined;
+    for (const worker of this.live) if (!chosen || worker.load < chosen.load) chosen = worker;
+    if (!chosen) return Promise.reject(new Error('no media worker is running'));
+    return chosen.create(args);
+  }
+
+  /** Ends every worker (their publishers closed with `reason`); resolves when every thread has exited. */
+  close(reason = 'the server is stopping'): Promise<void> {
+    this.closing ??= Promise.all([...this.live].map((w) => w.close(reason))).then(() => undefined);
+    return this.closing;
+  }
+
+  private spawn(): void {
+    const worker = new MediaWorker(this.log);
+    this.live.add(worker);
+    worker.once('exit', (reason) => {
+      this.live.delete(worker);
+      if (this.closing) return;
+      this.log.warn('media worker replaced', { thread: worker.threadId, reason });
+      this.spawn();
+    });
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * The script of one media worker thread: it runs real Publishers (werift peer connection,
+ * SRTP, jitter buffer, depacketizing, the media clock) for the main thread, which holds a
+ * RemotePublisher for each. Started by media-worker.ts; ends when the main thread
+ * terminates it (every peer connection it holds goes with the thread).
+ */
+import { parentPort } from 'node:worker_threads';
+import { RtpPacket } from 'werift';
+import { Publisher, type RtpTap } from '../publisher';
+import { SdpError } from '../sdp-offer';
+import { packOne, packParts } from './frame-transfer';
+import type { FromWorker, ToWorker } from './messages';
+import { PostingLogger } from './posting-logger';
+
+/** How often every publisher's figures are pushed to the main thread (toJSON there reads the last). */
+export const STATS_PUSH_INTERVAL_MS = 250;
+
+if (!parentPort) throw new Error('publisher-worker-main runs only as a worker thread');
+const port = parentPort;
+const post = (message: FromWorker, transfer?: ArrayBuffer[]): void => port.postMessage(message, transfer);
+
+interface Hosted {
+  publisher: Publisher;
+  removeTap?: () => void;
+}
+
+const hosted = new Map<number, Hosted>();
+
+port.on('message', (message: ToWorker) => {
+  switch (message.type) {
+    case 'create':
+      void create(message);
+      return;
+    case 'keyframe':
+      hosted.get(message.id)?.publisher.requestKeyframe({ urgent: message.urgent });
+      return;
+    case 'tap':
+      setTap(message.id, message.on);
+      return;
+    case 'close':
+      void hosted.get(message.id)?.publisher.close(message.reason);
+      return;
+  }
+});
+
+const statsTimer = setInterval(() => {
+  if (hosted.size === 0) return;
+  post({ type: 'stats', list: [...hosted].map(([id, h]) => [id, h.publisher.toJSON()]) });
+}, STATS_PUSH_INTERVAL_MS);
+// The thread ends when terminated; this timer must not be what keeps it alive otherwise.
+statsTimer.unref();
+
+async function create(message: Extract<ToWorker, { type: 'create' }>): Promise<void> {
+  const { id } = message;
+  let publisher: Publisher;
+  try {
+    publisher = await Publisher.create({
+      streamName: message.streamName,
+      offerSdp: message.offerSdp,
+      options: message.options,
+      bitrate: message.bitrate,
+      log: new PostingLogger(port, id),
+    });
+  } catch (error) {
+    const sdp = error instanceof SdpError;
+    post({ type: 'createFailed', id, error: { message: sdp ? error.message : String(error), sdp, info: sdp ? error.info : undefined } });
+    return;
+  }
+  hosted.set(id, { publisher });
+  wire(id, publisher);
+  post({
+    type: 'created',
+    id,
+    description: {
+      answerSdp: publisher.answerSdp,
+      codecs: publisher.codecs,
+      videoCodec: publisher.videoCodec(),
+      hasAudio: publisher.hasAudio(),
+      hasVideo: publisher.hasVideo(),
+      stats: publisher.toJSON(),
+    },
+  });
+}
+
+function wire(id: number, publisher: Publisher): void {
+  publisher.on('connected', () => post({ type: 'state', id, state: 'connected', stats: publisher.toJSON() }));
+  publisher.on('flowing', () => post({ type: 'state', id, state: 'flowing', stats: publisher.toJSON() }));
+  publisher.on('video', (frame) => {
+    const { data, sizes } = packParts(frame.nalUnits);
+    post({ type: 'video', id, pts: frame.pts, keyframe: frame.keyframe, data, sizes }, [data]);
+  });
+  publisher.on('vpxVideo', (frame) => {
+    const data = packOne(frame.data);
+    post({ type: 'vpx', id, codec: frame.codec, pts: frame.pts, keyframe: frame.keyframe, data, width: frame.width, height: frame.height }, [data]);
+  });
+  publisher.on('audio', (frame) => {
+    const data = packOne(frame.opus);
+    post({ type: 'audio', id, pts: frame.pts, data }, [data]);
+  });
+  publisher.once('close', (reason) => {
+    hosted.delete(id);
+    post({ type: 'closed', id, reason, stats: publisher.toJSON() });
+    void publisher.drained.finally(() => post({ type: 'released', id }));
+  });
+}
+
+function setTap(id: number, on: boolean): void {
+  const entry = hosted.get(id);
+  if (!entry) return;
+  if (!on) {
+    entry.removeTap?.();
+    entry.removeTap = undefined;
+    return;
+  }
+  if (entry.removeTap) return;
+  const tap: RtpTap = {
+    rtp: (kind, packet: RtpPacket) => {
+      const data = packOne(packet.serialize());
+      post({ type: 'rtp', id, kind, data }, [data]);
+    },
+    senderReport: (kind, ntpMs, rtpTimestamp) => post({ type: 'senderReport', id, kind, ntpMs, rtpTimestamp }),
+  };
+  entry.removeTap = entry.publisher.addRtpTap(tap);
+}
