@@ -190,6 +190,7 @@ export async function runWritePathBench(passes: number): Promise<BenchSection> {
         }
       }
     }
+    while (publisher.toJSON().queuedBytes > 0) await new Promise((r) => setTimeout(r, 2));
     const used = process.cpuUsage(cpu);
     const wall = performance.now() - wallStart;
     obs.disconnect();
