@@ -20,6 +20,11 @@
  *     holds 0xFFFFFF and a 4-byte extended timestamp follows, and every fmt 3 chunk
  *     that relies on that header repeats the 4 bytes, as Flash Media Server, ffmpeg
  *     and nginx-rtmp write and expect.
+ *
+ * Two outputs, the same bytes: encode() copies the payload between the chunk headers
+ * (small messages: one buffer, one write), encodeParts() gives the headers as small
+ * buffers and the payload as views of the message's own buffer (video frames: no copy,
+ * written corked as one writev by RtmpConnection).
  */
 import type { RtmpMessage } from './message-types';
 
