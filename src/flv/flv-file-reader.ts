@@ -72,11 +72,10 @@ export class FlvReader {
         }
         const size = head.readUIntBE(1, 3);
         const total = 11 + size + 4; // header, body, PreviousTagSize
-        const whole = this.peek(total);
-        if (!whole) break;
+        if (this.buffered < total) break;
         // ms: low 24 bits then the extended high byte; >>> 0 keeps it unsigned.
-        const timestamp = ((whole[7] << 24) | whole.readUIntBE(4, 3)) >>> 0;
-        tags.push({ type: type as FlvTagTypeId, timestamp, data: Buffer.from(whole.subarray(11, 11 + size)) });
+        const timestamp = ((head[7] << 24) | head.readUIntBE(4, 3)) >>> 0;
+        tags.push({ type: type as FlvTagTypeId, timestamp, data: this.copyOut(11, size) });
         // PreviousTagSize is not checked: some muxers are known to write it wrong.
         this.consume(total);
       }
@@ -87,11 +86,35 @@ export class FlvReader {
     return tags;
   }
 
-  /** The first n buffered bytes as one buffer, or undefined when fewer are buffered. */
+  /**
+   * The first n buffered bytes (at least) as one buffer, or undefined when fewer are
+   * buffered. Only headers are peeked (n ≤ MAX_HEADER_SIZE + 4): when they span
+   * chunks, those few bytes are copied; the chunks stay as they came.
+   */
   private peek(n: number): Buffer | undefined {
     if (this.buffered < n) return undefined;
-    if (this.chunks[0].length < n) this.chunks = [Buffer.concat(this.chunks, this.buffered)];
-    return this.chunks[0];
+    if (this.chunks[0].length >= n) return this.chunks[0];
+    return this.copyOut(0, n);
+  }
+
+  /**
+   * `size` buffered bytes from `offset` in a buffer of their own: a tag body is copied
+   * once, straight out of the chunks it spans, and never keeps a whole chunk (a 64 KiB
+   * pipe read) alive while it waits in a queue.
+   */
+  private copyOut(offset: number, size: number): Buffer {
+    const out = Buffer.allocUnsafe(size);
+    let written = 0;
+    for (let i = 0; i < this.chunks.length && written < size; i++) {
+      const chunk = this.chunks[i];
+      if (offset >= chunk.length) {
+        offset -= chunk.length;
+        continue;
+      }
+      written += chunk.copy(out, written, offset, Math.min(chunk.length, offset + size - written));
+      offset = 0;
+    }
+    return out;
   }
 
   private consume(n: number): void {

@@ -9,16 +9,24 @@ export const AvcPacketType = { SequenceHeader: 0, Nalu: 1, EndOfSequence: 2 } as
 
 const MIN_CTS = -(2 ** 23);
 const MAX_CTS = 2 ** 23 - 1;
+/** FrameType/CodecID, AVCPacketType, CompositionTime. */
+const AVC_HEADER_LENGTH = 5;
 
-function avcTag(timestamp: number, frameType: number, packetType: number, cts: number, body: Buffer): FlvTag {
+/** A tag body of 5 + bodyLength bytes with the AVC header written; the body is the caller's to fill. */
+function avcTagData(frameType: number, packetType: number, cts: number, bodyLength: number): Buffer {
   if (!Number.isInteger(cts) || cts < MIN_CTS || cts > MAX_CTS) {
     throw new FlvError(`composition time ${cts} ms does not fit in SI24`);
   }
-  const data = Buffer.allocUnsafe(5 + body.length);
+  const data = Buffer.allocUnsafe(AVC_HEADER_LENGTH + bodyLength);
   data[0] = (frameType << 4) | FLV_CODEC_AVC;
   data[1] = packetType;
   data.writeIntBE(cts, 2, 3);
-  body.copy(data, 5);
+  return data;
+}
+
+function avcTag(timestamp: number, frameType: number, packetType: number, cts: number, body: Buffer): FlvTag {
+  const data = avcTagData(frameType, packetType, cts, body.length);
+  body.copy(data, AVC_HEADER_LENGTH);
   return { type: FlvTagType.Video, timestamp, data };
 }
 
@@ -34,6 +42,25 @@ export function avcSequenceHeaderTag(timestamp: number, record: Buffer): FlvTag 
 export function avcNaluTag(timestamp: number, keyframe: boolean, avcc: Buffer, compositionTimeMs = 0): FlvTag {
   const frameType = keyframe ? FlvFrameType.Key : FlvFrameType.Inter;
   return avcTag(timestamp, frameType, AvcPacketType.Nalu, compositionTimeMs, avcc);
+}
+
+/**
+ * The same tag as avcNaluTag(timestamp, keyframe, toAvcc(nalUnits), compositionTimeMs),
+ * built in one pass: the NAL units (views, start codes removed) are copied once, straight
+ * into the tag body behind their 4-byte lengths.
+ */
+export function avcNaluTagFromNalUnits(timestamp: number, keyframe: boolean, nalUnits: readonly Buffer[], compositionTimeMs = 0): FlvTag {
+  let bodyLength = 0;
+  for (let i = 0; i < nalUnits.length; i++) bodyLength += 4 + nalUnits[i].length;
+  const frameType = keyframe ? FlvFrameType.Key : FlvFrameType.Inter;
+  const data = avcTagData(frameType, AvcPacketType.Nalu, compositionTimeMs, bodyLength);
+  let pos = AVC_HEADER_LENGTH;
+  for (let i = 0; i < nalUnits.length; i++) {
+    const nal = nalUnits[i];
+    data.writeUInt32BE(nal.length, pos);
+    pos += 4 + nal.copy(data, pos + 4);
+  }
+  return { type: FlvTagType.Video, timestamp, data };
 }
 
 /** 0x17 0x02 00 00 00: the end of the AVC sequence, as ffmpeg's FLV muxer writes it. */

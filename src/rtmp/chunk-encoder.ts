@@ -20,6 +20,11 @@
  *     holds 0xFFFFFF and a 4-byte extended timestamp follows, and every fmt 3 chunk
  *     that relies on that header repeats the 4 bytes, as Flash Media Server, ffmpeg
  *     and nginx-rtmp write and expect.
+ *
+ * Two outputs, the same bytes: encode() copies the payload between the chunk headers
+ * (small messages: one buffer, one write), encodeParts() gives the headers as small
+ * buffers and the payload as views of the message's own buffer (video frames: no copy,
+ * written corked as one writev by RtmpConnection).
  */
 import type { RtmpMessage } from './message-types';
 
@@ -46,6 +51,10 @@ interface SentHeader {
 export class ChunkEncoder {
   private size = DEFAULT_CHUNK_SIZE;
   private readonly streams = new Map<number, SentHeader>();
+  /** The header of the message being encoded, chosen by nextHeader(). */
+  private fmt: 0 | 1 | 2 | 3 = 0;
+  private headerTime = 0;
+  private extended = false;
 
   /** Our outgoing chunk size (128 until setChunkSize). */
   get chunkSize(): number {
@@ -63,8 +72,55 @@ export class ChunkEncoder {
     this.size = size;
   }
 
-  /** The whole message as chunks, ready to write to the socket. */
+  /** The whole message as chunks in one buffer (the payload copied between the chunk headers). */
   encode(msg: RtmpMessage): Buffer {
+    const length = this.nextHeader(msg);
+    const csid = msg.chunkStreamId;
+    const chunkCount = Math.max(1, Math.ceil(length / this.size));
+    const firstLen = this.firstHeaderLength(csid);
+    const contLen = this.continuationHeaderLength(csid);
+    const out = Buffer.allocUnsafe(firstLen + (chunkCount - 1) * contLen + length);
+    let pos = this.writeFirstHeader(out, msg, length);
+    let offset = 0;
+    for (let i = 0; i < chunkCount; i++) {
+      if (i > 0) pos = this.writeContinuationHeader(out, pos, csid);
+      const n = Math.min(this.size, length - offset);
+      msg.payload.copy(out, pos, offset, offset + n);
+      pos += n;
+      offset += n;
+    }
+    return out;
+  }
+
+  /**
+   * The same bytes as encode(), as pieces to write in order without copying the payload:
+   * the first chunk's header, then payload slices (views of msg.payload) each after a
+   * continuation header. Every continuation of one message has the same header bytes,
+   * so one small buffer serves them all. The payload must not change until written.
+   */
+  encodeParts(msg: RtmpMessage): Buffer[] {
+    const length = this.nextHeader(msg);
+    const csid = msg.chunkStreamId;
+    const first = Buffer.allocUnsafe(this.firstHeaderLength(csid));
+    this.writeFirstHeader(first, msg, length);
+    const payload = msg.payload;
+    if (length === 0) return [first];
+    const size = this.size;
+    if (length <= size) return [first, payload];
+    const cont = Buffer.allocUnsafe(this.continuationHeaderLength(csid));
+    this.writeContinuationHeader(cont, 0, csid);
+    const parts: Buffer[] = [first, payload.subarray(0, size)];
+    for (let offset = size; offset < length; offset += size) {
+      parts.push(cont, payload.subarray(offset, Math.min(offset + size, length)));
+    }
+    return parts;
+  }
+
+  /**
+   * Checks the message, picks its header format from what the peer last saw on its
+   * chunk stream (the class comment), records the message as seen; returns its length.
+   */
+  private nextHeader(msg: RtmpMessage): number {
     const csid = msg.chunkStreamId;
     if (!Number.isInteger(csid) || csid < MIN_CHUNK_STREAM_ID || csid > MAX_CHUNK_STREAM_ID) {
       throw new RangeError(`chunk stream id must be in ${MIN_CHUNK_STREAM_ID}..${MAX_CHUNK_STREAM_ID}, got ${csid}`);
@@ -97,22 +153,38 @@ export class ChunkEncoder {
       else if (prev.delta !== delta) fmt = 2;
       else fmt = 3;
     }
-    this.streams.set(csid, { timestamp, delta, length, typeId: msg.typeId, messageStreamId: msg.messageStreamId });
-
+    if (prev === undefined) {
+      this.streams.set(csid, { timestamp, delta, length, typeId: msg.typeId, messageStreamId: msg.messageStreamId });
+    } else {
+      // Updated in place: no object per message.
+      prev.timestamp = timestamp;
+      prev.delta = delta;
+      prev.length = length;
+      prev.typeId = msg.typeId;
+      prev.messageStreamId = msg.messageStreamId;
+    }
+    this.fmt = fmt;
     // The value the header carries: absolute timestamp for fmt 0, delta otherwise
     // (fmt 3 inherits the previous delta, which equals this one).
-    const headerTime = fmt === 0 ? timestamp : (delta as number);
-    const extended = headerTime >= EXTENDED_TIMESTAMP_MARK;
-    const basicLen = basicHeaderLength(csid);
-    const extLen = extended ? 4 : 0;
-    const chunkCount = Math.max(1, Math.ceil(length / this.size));
-    const firstHeaderLen = basicLen + MESSAGE_HEADER_LENGTH[fmt] + extLen;
-    const contHeaderLen = basicLen + extLen;
-    const out = Buffer.allocUnsafe(firstHeaderLen + (chunkCount - 1) * contHeaderLen + length);
+    this.headerTime = fmt === 0 ? timestamp : (delta as number);
+    this.extended = this.headerTime >= EXTENDED_TIMESTAMP_MARK;
+    return length;
+  }
 
-    let pos = writeBasicHeader(out, 0, fmt, csid);
+  private firstHeaderLength(csid: number): number {
+    return basicHeaderLength(csid) + MESSAGE_HEADER_LENGTH[this.fmt] + (this.extended ? 4 : 0);
+  }
+
+  private continuationHeaderLength(csid: number): number {
+    return basicHeaderLength(csid) + (this.extended ? 4 : 0);
+  }
+
+  /** The first chunk's header as nextHeader() chose it; returns the position after it. */
+  private writeFirstHeader(out: Buffer, msg: RtmpMessage, length: number): number {
+    const fmt = this.fmt;
+    let pos = writeBasicHeader(out, 0, fmt, msg.chunkStreamId);
     if (fmt <= 2) {
-      out.writeUIntBE(extended ? EXTENDED_TIMESTAMP_MARK : headerTime, pos, 3);
+      out.writeUIntBE(this.extended ? EXTENDED_TIMESTAMP_MARK : this.headerTime, pos, 3);
       pos += 3;
       if (fmt <= 1) {
         out.writeUIntBE(length, pos, 3);
@@ -125,20 +197,15 @@ export class ChunkEncoder {
         }
       }
     }
-    if (extended) pos = out.writeUInt32BE(headerTime, pos);
+    if (this.extended) pos = out.writeUInt32BE(this.headerTime, pos);
+    return pos;
+  }
 
-    let offset = 0;
-    for (let i = 0; i < chunkCount; i++) {
-      if (i > 0) {
-        pos = writeBasicHeader(out, pos, 3, csid);
-        if (extended) pos = out.writeUInt32BE(headerTime, pos);
-      }
-      const n = Math.min(this.size, length - offset);
-      msg.payload.copy(out, pos, offset, offset + n);
-      pos += n;
-      offset += n;
-    }
-    return out;
+  /** A fmt 3 header continuing the message, with the extended timestamp repeated when there is one. */
+  private writeContinuationHeader(out: Buffer, pos: number, csid: number): number {
+    pos = writeBasicHeader(out, pos, 3, csid);
+    if (this.extended) pos = out.writeUInt32BE(this.headerTime, pos);
+    return pos;
   }
 }
 

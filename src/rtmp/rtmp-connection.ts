@@ -67,6 +67,12 @@ export const ChunkStream = { Control: 2, Command: 3, Audio: 4, Data: 5, Video: 6
 
 const DEFAULT_CHUNK_SIZE = 4096;
 /**
+ * Payloads smaller than this are copied between their chunk headers into one buffer
+ * (from Node's pool, cheap); larger ones (video frames) go as header + payload slices,
+ * without a copy. Measured in bench/egress.ts --write-path.
+ */
+const COPY_BELOW_BYTES = 2048;
+/**
  * 32 KiB: an acknowledgement every ~100 ms at 2.5 Mbit/s, every ~650 ms at 400 kbit/s
  * (fine enough for a lag bound of seconds), ~80 a second at 20 Mbit/s (cheap).
  * nginx-rtmp acknowledges by the window its client announces (every ~32.2 KiB here).
@@ -264,12 +270,28 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
     this.writeMessage(commandMessage({ name, transactionId: 0, commandObject: null, args }, { chunkStreamId: ChunkStream.Command, messageStreamId }));
   }
 
-  /** Queues a message on the socket; false when the socket's buffer is over its high-water mark. */
+  /**
+   * Queues a message on the socket; false when the socket's buffer is over its high-water mark.
+   * A small message goes as one buffer. A larger one is not copied: its chunk headers and
+   * payload slices are written corked, so they leave in one writev.
+   */
   writeMessage(msg: RtmpMessage): boolean {
     if (this.closed) return false;
-    const bytes = this.encoder.encode(msg);
-    this.bytesSent += bytes.length;
-    return this.socket.write(bytes);
+    if (msg.payload.length < COPY_BELOW_BYTES) {
+      const bytes = this.encoder.encode(msg);
+      this.bytesSent += bytes.length;
+      return this.socket.write(bytes);
+    }
+    const parts = this.encoder.encodeParts(msg);
+    const socket = this.socket;
+    let ok = true;
+    socket.cork();
+    for (let i = 0; i < parts.length; i++) {
+      this.bytesSent += parts[i].length;
+      ok = socket.write(parts[i]);
+    }
+    socket.uncork();
+    return ok;
   }
 
   /** Ends the connection at once; pending calls reject with the reason. Idempotent. */

@@ -112,6 +112,7 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_LAG_MS = 2000;
 /** While a connection waits for its first keyframe, the source is asked again this often. */
 const KEYFRAME_REQUEST_INTERVAL_MS = 1000;
+const EMPTY = Buffer.alloc(0);
 
 /** `message` is shown to callers; `detail` says what happened, for the log. */
 export class RtmpPublishError extends Error {
@@ -149,6 +150,7 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
   /** When the server last acknowledged (this.now()), and the newest media timestamp taken. */
   private lastAckAt = 0;
   private newestMediaTimestamp = 0;
+  private readonly outgoing: RtmpMessage = { chunkStreamId: 0, timestamp: 0, typeId: 0, messageStreamId: 0, payload: Buffer.alloc(0) };
 
   constructor(private readonly opts: RtmpPublisherOptions) {
     super();
@@ -506,15 +508,16 @@ export class RtmpPublisher extends TypedEmitter<RtmpPublisherEvents> {
 
   private writeTag(conn: RtmpConnection, tag: FlvTag): void {
     const video = tag.type === FlvTagType.Video;
-    const msg: RtmpMessage = {
-      chunkStreamId: video ? ChunkStream.Video : ChunkStream.Audio,
-      timestamp: tag.timestamp,
-      typeId: tag.type,
-      messageStreamId: this.streamId,
-      payload: tag.data,
-    };
+    // One message object for every tag: writeMessage reads it at once and keeps only the payload.
+    const msg = this.outgoing;
+    msg.chunkStreamId = video ? ChunkStream.Video : ChunkStream.Audio;
+    msg.timestamp = tag.timestamp;
+    msg.typeId = tag.type;
+    msg.messageStreamId = this.streamId;
+    msg.payload = tag.data;
     const before = conn.bytesSent;
     conn.writeMessage(msg);
+    msg.payload = EMPTY; // not kept alive by the publisher
     this.acks.written(conn.bytesSent, tag.timestamp, this.now());
     const header = isSequenceHeader(tag);
     const hook = this.opts.onTagWritten;

@@ -4,9 +4,9 @@
  * resolution) produces a new AVC sequence header before the frame, and reports the
  * new picture size so metadata can follow.
  */
-import { avcNaluTag, avcSequenceHeaderTag } from '../flv/video-tag';
+import { avcNaluTagFromNalUnits, avcSequenceHeaderTag } from '../flv/video-tag';
 import type { FlvTag } from '../flv/flv-tag';
-import { buildAvcDecoderConfigurationRecord, NalType, toAvcc } from '../media/h264';
+import { buildAvcDecoderConfigurationRecord, NalType } from '../media/h264';
 import { parseSps, type SpsInfo } from '../media/h264-sps';
 import type { VideoFrame } from '../media';
 
@@ -64,7 +64,7 @@ export class VideoMuxer {
       this.started = true;
     }
     if (slices.length === 0) return tags;
-    tags.push(avcNaluTag(frame.pts, frame.keyframe, toAvcc(slices)));
+    tags.push(avcNaluTagFromNalUnits(frame.pts, frame.keyframe, slices));
     this.framesMuxed++;
     return tags;
   }

@@ -224,3 +224,17 @@ describe('FlvFileWriter', () => {
     await expect(writer.close()).rejects.toThrow();
   });
 });
+
+describe('FlvReader tag bodies', () => {
+  it('are buffers of their own, not views that keep the bytes pushed in alive', () => {
+    const bytes = Buffer.alloc(readFileSync(FFMPEG_FLV).length);
+    readFileSync(FFMPEG_FLV).copy(bytes);
+    for (const step of [bytes.length, 65536, 3000]) {
+      const reader = new FlvReader();
+      const out: FlvTag[] = [];
+      for (let i = 0; i < bytes.length; i += step) out.push(...reader.push(bytes.subarray(i, i + step)));
+      expect(out.length).toBeGreaterThan(10);
+      expect(out.filter((t) => t.data.buffer === bytes.buffer)).toHaveLength(0);
+    }
+  });
+});

@@ -3,6 +3,7 @@ import {
   aacSequenceHeaderTag,
   avcEndOfSequenceTag,
   avcNaluTag,
+  avcNaluTagFromNalUnits,
   avcSequenceHeaderTag,
   encodeFlvTag,
   flvFileHeader,
@@ -14,6 +15,7 @@ import {
   parseAudioTag,
   parseVideoTag,
 } from '../../src/flv';
+import { toAvcc } from '../../src/media/h264';
 
 /** Hex with `//` comments naming each field, as the spec tables list them. */
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\/\/[^\n]*/g, '').replace(/\s+/g, ''), 'hex');
@@ -183,5 +185,34 @@ describe('FLV tags (FLV spec v10, E.4)', () => {
     expect(parseVideoTag(hex('22 aabb'))).toEqual({ frameType: 2, codecId: 2, payload: hex('aabb') });
     // MP3 (2), 44 kHz, 16-bit, stereo
     expect(parseAudioTag(hex('2f ccdd'))).toEqual({ soundFormat: 2, soundRate: 3, soundSize: 1, soundType: 1, payload: hex('ccdd') });
+  });
+});
+
+describe('avcNaluTagFromNalUnits: the NALU tag built straight from NAL units (FLV spec v10, E.4.3.1)', () => {
+  it('writes the AVC header, then each NAL unit behind its 4-byte big-endian length', () => {
+    const tag = avcNaluTagFromNalUnits(1000, true, [hex('6588 84'), hex('06 05'), hex('41')], 66);
+    expect(tag.type).toBe(9);
+    expect(tag.timestamp).toBe(1000);
+    expect(tag.data.toString('hex')).toBe(
+      hex(`17 01 000042           // key, AVC, NALU, CompositionTime +66
+           00000003 658884        // IDR slice
+           00000002 0605          // SEI
+           00000001 41`).toString('hex'),
+    );
+  });
+
+  it('is the same tag as avcNaluTag over the AVCC join, for views into a larger buffer too', () => {
+    const packet = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7) & 0xff));
+    const nals = [packet.subarray(10, 1510), packet.subarray(1600, 1601), packet.subarray(2000, 3000)];
+    for (const [keyframe, cts] of [[true, 0], [false, -33], [false, 2 ** 23 - 1]] as const) {
+      const built = avcNaluTagFromNalUnits(0x12345678, keyframe, nals, cts);
+      expect(built).toEqual(avcNaluTag(0x12345678, keyframe, toAvcc(nals), cts));
+    }
+    expect(avcNaluTagFromNalUnits(5, false, []).data.toString('hex')).toBe('2701000000');
+  });
+
+  it('rejects composition times outside SI24', () => {
+    expect(() => avcNaluTagFromNalUnits(0, true, [hex('65')], 2 ** 23)).toThrow(FlvError);
+    expect(() => avcNaluTagFromNalUnits(0, true, [hex('65')], -(2 ** 23) - 1)).toThrow(FlvError);
   });
 });
