@@ -41,9 +41,9 @@
 import { performance } from 'node:perf_hooks';
 import { isVpxFrame, ivfFileHeader, ivfFrame, type SourceVideoFrame, type VideoFrame, type VpxFrame } from '../media';
 import { TypedEmitter } from '../util/typed-emitter';
-import { buildAvcDecoderConfigurationRecord, fromAvcc, NalType, nalType, parseAvcDecoderConfigurationRecord, toAvcc } from '../media/h264';
+import { buildAvcDecoderConfigurationRecord, fromAvcc, NalType, nalType, parseAvcDecoderConfigurationRecord } from '../media/h264';
 import { parseSps } from '../media/h264-sps';
-import { AvcPacketType, avcNaluTag, avcSequenceHeaderTag, encodeFlvTag, flvFileHeader, FlvReader, FlvTagType, parseVideoTag } from '../flv';
+import { AvcPacketType, avcNaluTagFromNalUnits, avcSequenceHeaderTag, encodeFlvTag, flvFileHeader, FlvReader, FlvTagType, parseVideoTag } from '../flv';
 import type { FlvTag } from '../flv';
 import { outputSize, type TranscodeParams } from './transcode-output';
 import { SupervisedProcess } from './child-process';
@@ -288,7 +288,7 @@ export class VideoTranscoder extends TypedEmitter<VideoTranscoderEvents> {
     const ts = this.nextTs(session, frame.pts);
     session.lastTs = ts;
     session.inFlight.push({ ts, pts: frame.pts, at: performance.now() });
-    this.write(session, avcNaluTag(ts, frame.keyframe, toAvcc(frame.nalUnits)));
+    this.write(session, avcNaluTagFromNalUnits(ts, frame.keyframe, frame.nalUnits));
   }
 
   /**
