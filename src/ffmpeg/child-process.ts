@@ -184,6 +184,33 @@ export class SupervisedProcess extends TypedEmitter<SupervisedProcessEvents> {
     return true;
   }
 
+  /**
+   * Queues several buffers as one write: stdin is corked around them, so the pipe sees
+   * one writev(2) and the child wakes once. Same return value and limits as write(),
+   * applied to the sum (all or none are queued).
+   */
+  writev(chunks: readonly (Buffer | Uint8Array)[]): boolean {
+    if (chunks.length === 1) return this.write(chunks[0]);
+    const stdin = this.child.stdin;
+    if (!this.stdinOpen || !stdin || stdin.destroyed || stdin.writableEnded) return false;
+    const bytes = chunks.reduce((n, c) => n + c.length, 0);
+    if (stdin.writableLength + bytes > this.maxBufferedBytes) {
+      this.dropped += bytes;
+      this.needDrain = true;
+      return false;
+    }
+    this.bytesWritten += bytes;
+    stdin.cork();
+    let ok = true;
+    for (const c of chunks) ok = stdin.write(c) && ok;
+    stdin.uncork();
+    if (!ok || stdin.writableLength > this.highWaterMark) {
+      this.needDrain = true;
+      return false;
+    }
+    return true;
+  }
+
   /** Closes stdin: the child sees end of input (ffmpeg flushes and exits). */
   endInput(): void {
     if (!this.stdinOpen) return;
