@@ -133,6 +133,8 @@ async function scenario(streams: number, destinations: number, t: Timing, nginx:
         'CPU %/stream': round((load.cpuMean - idle.cpuMean) / n, 2),
         'RSS MiB (idle → load)': `${round(idle.rssMeanMiB)} → ${round(load.rssMeanMiB)}`,
         'RSS MiB/stream': round((load.rssMeanMiB - idle.rssMeanMiB) / n, 1),
+        'PSS MiB (idle → load)': idle.pssMeanMiB === undefined || load.pssMeanMiB === undefined ? '-' : `${round(idle.pssMeanMiB)} → ${round(load.pssMeanMiB)}`,
+        'PSS MiB/stream': idle.pssMeanMiB === undefined || load.pssMeanMiB === undefined ? '-' : round((load.pssMeanMiB - idle.pssMeanMiB) / n, 1),
         'video delivered / received': received > 0 ? `${round((delivered / received) * 100, 1)} % (${delivered}/${received})` : '-',
         'event-loop lag p99 ms': lag === undefined ? '-' : round(lag, 1),
         states: [...new Set(after.map((p) => p.status))].join(','),
@@ -174,7 +176,7 @@ export async function runStreamsBench(opts: StreamsBenchOptions = {}): Promise<B
   const cpu = cpus();
   notes.push(
     `${quick ? 'quick run: ' : ''}publishers: tools/load-publisher.ts (werift, pre-encoded H.264 baseline ${SOURCE.width}x${SOURCE.height} 30 fps ${SOURCE.videoKbps} kbit/s + Opus, in its own process, not counted), not Chromium: 8 Chromiums and the service do not fit on ${cpu.length} cores. Each stream relayed as passthrough + Opus→AAC to nginx-rtmp (1 worker, record on, not counted).`,
-    `each scenario on a fresh service process (node --import tsx src/main.ts); idle ${t.idleMs / 1000} s, warm-up ${t.warmupMs / 1000} s, ${t.measureMs / 1000} s measured, sampled every second from /proc with descendants. CPU % is of one core; per stream = (load − idle) / streams. Video delivered = videoFramesSent of the transponders (÷ destinations) over frames the publishers' receivers completed (GET /debug/streams). Event-loop lag p99 from nodejs_eventloop_lag_p99_seconds (10 ms resolution), scraped at the start and end of the window.`,
+    `each scenario on a fresh service process (node --import tsx src/main.ts); idle ${t.idleMs / 1000} s, warm-up ${t.warmupMs / 1000} s, ${t.measureMs / 1000} s measured, sampled every second from /proc with descendants. RSS counts pages shared between the processes (the ffmpeg binary, libraries) once per process; PSS divides them among the processes mapping them (also with any other process on the machine running the same binary), so PSS per stream is the memory another stream adds. CPU % is of one core; per stream = (load − idle) / streams. Video delivered = videoFramesSent of the transponders (÷ destinations) over frames the publishers' receivers completed (GET /debug/streams). Event-loop lag p99 from nodejs_eventloop_lag_p99_seconds (10 ms resolution), scraped at the start and end of the window.`,
     `machine: ${cpu[0]?.model ?? '?'} × ${cpu.length}, Node ${process.version}; ${networkIsolated() ? 'private network namespace (lo only)' : 'NOT isolated: host loopback'}.`,
   );
   return { title: 'Streams: cost per relayed stream at 1, 4, 8 streams, and 1 vs 3 destinations', rows, notes };
