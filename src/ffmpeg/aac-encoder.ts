@@ -16,7 +16,10 @@
  *
  * Writes: ffmpeg can do nothing with part of a 1024-sample frame, so PCM is handed to it
  * in whole frames only (the rest waits here for the next write, at no cost in latency):
- * 15 pipe writes and child wake-ups per 16 Opus packets of 20 ms instead of 16.
+ * 15 pipe writes and child wake-ups per 16 Opus packets of 20 ms instead of 16. And
+ * the writes of one event-loop turn go as one writev at its end (setImmediate): when the
+ * loop was held up, the packets that queued meanwhile arrive in one turn, and ffmpeg is
+ * woken once for all of them instead of once each.
  */
 import { AacObjectType, AdtsParser, buildAudioSpecificConfig } from '../media/aac';
 import { TypedEmitter } from '../util/typed-emitter';
@@ -75,9 +78,11 @@ export class AacEncoder extends TypedEmitter<AacEncoderEvents> {
   private readonly parser = new AdtsParser();
   private frames = 0;
   private samplesIn = 0;
-  /** PCM not yet handed to ffmpeg: less than one encoder frame. */
+  /** PCM not yet handed to ffmpeg: this turn's writes, and less than a frame from before. */
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  /** The end-of-turn hand-over, while one is due. */
+  private flushAtTurnEnd: NodeJS.Immediate | undefined;
   private closeReason: string | undefined;
   private closing: Promise<void> | undefined;
 
@@ -106,15 +111,19 @@ export class AacEncoder extends TypedEmitter<AacEncoderEvents> {
     return this.closeReason !== undefined;
   }
 
-  /** Counters for stats; `samplesHeld`: written but not yet handed to ffmpeg (less than a frame). */
-  get stats(): { samplesIn: number; samplesHeld: number; framesOut: number; droppedBytes: number } {
-    return { samplesIn: this.samplesIn, samplesHeld: this.pendingBytes / (AAC_CHANNELS * 2), framesOut: this.frames, droppedBytes: this.proc.stats.droppedBytes };
+  /**
+   * Counters for stats. `samplesHeld`: written but not yet handed to ffmpeg (this turn's,
+   * and less than a frame); `pipeWrites`: hand-overs to ffmpeg (write/writev calls).
+   */
+  get stats(): { samplesIn: number; samplesHeld: number; pipeWrites: number; framesOut: number; droppedBytes: number } {
+    const pipe = this.proc.stats;
+    return { samplesIn: this.samplesIn, samplesHeld: this.pendingBytes / (AAC_CHANNELS * 2), pipeWrites: pipe.writes, framesOut: this.frames, droppedBytes: pipe.droppedBytes };
   }
 
   /**
    * Interleaved stereo s16 at 48 kHz. Ignored once closed. The samples are not copied:
-   * `pcm` must not be changed after the call (the part past the last whole encoder
-   * frame waits for the next write).
+   * `pcm` must not be changed after the call (they go to ffmpeg at the end of this
+   * event-loop turn, a part past the last whole encoder frame with a later write).
    */
   write(pcm: Int16Array): void {
     if (this.closeReason !== undefined || this.closing || pcm.length === 0) return;
@@ -122,19 +131,31 @@ export class AacEncoder extends TypedEmitter<AacEncoderEvents> {
     this.samplesIn += pcm.length / AAC_CHANNELS;
     // Int16Array is host-endian; every platform Node runs on here is little-endian.
     const bytes = Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength);
-    const total = this.pendingBytes + bytes.length;
-    const complete = total - (total % FRAME_BYTES);
-    if (complete === 0) {
-      this.pending.push(bytes);
-      this.pendingBytes = total;
-      return;
+    this.pending.push(bytes);
+    this.pendingBytes += bytes.length;
+    if (this.flushAtTurnEnd === undefined && this.pendingBytes >= FRAME_BYTES) this.flushAtTurnEnd = setImmediate(() => this.flush());
+  }
+
+  /** Hands ffmpeg every whole frame held, in one writev; keeps the part of a frame after them. */
+  private flush(): void {
+    this.flushAtTurnEnd = undefined;
+    const complete = this.pendingBytes - (this.pendingBytes % FRAME_BYTES);
+    if (complete === 0) return;
+    const out: Buffer[] = [];
+    for (let left = complete; left > 0; ) {
+      const b = this.pending[0];
+      if (b.length <= left) {
+        out.push(b);
+        this.pending.shift();
+        left -= b.length;
+      } else {
+        // the frame ends inside this write: its head goes now, its tail waits
+        out.push(b.subarray(0, left));
+        this.pending[0] = b.subarray(left);
+        left = 0;
+      }
     }
-    // The bytes that complete the last whole frame go with what waited, in one writev.
-    const cut = complete - this.pendingBytes;
-    const out = this.pending;
-    out.push(bytes.subarray(0, cut));
-    this.pending = cut < bytes.length ? [bytes.subarray(cut)] : [];
-    this.pendingBytes = bytes.length - cut;
+    this.pendingBytes -= complete;
     this.proc.writev(out);
   }
 
@@ -145,7 +166,9 @@ export class AacEncoder extends TypedEmitter<AacEncoderEvents> {
   close(reason: string): Promise<void> {
     if (this.closing) return this.closing;
     if (this.closeReason === undefined) this.closeReason = reason;
-    // The last partial frame: ffmpeg pads it with silence at the end of input.
+    // All that is held, the last partial frame too: ffmpeg pads it at the end of input.
+    if (this.flushAtTurnEnd !== undefined) clearImmediate(this.flushAtTurnEnd);
+    this.flushAtTurnEnd = undefined;
     if (this.pendingBytes > 0) this.proc.writev(this.pending);
     this.pending = [];
     this.pendingBytes = 0;
@@ -164,6 +187,10 @@ export class AacEncoder extends TypedEmitter<AacEncoderEvents> {
   }
 
   private onExit(reason: string): void {
+    if (this.flushAtTurnEnd !== undefined) clearImmediate(this.flushAtTurnEnd);
+    this.flushAtTurnEnd = undefined;
+    this.pending = [];
+    this.pendingBytes = 0;
     // `reason` names our own reason when the stop was ours, and always how ffmpeg ended.
     if (this.closeReason === undefined) this.closeReason = reason;
     if (!this.closing) this.closing = Promise.resolve();

@@ -107,6 +107,7 @@ export class SupervisedProcess extends TypedEmitter<SupervisedProcessEvents> {
   private timers: NodeJS.Timeout[] = [];
   private resolveClosed!: (info: ExitInfo) => void;
   private bytesWritten = 0;
+  private writes = 0;
   private dropped = 0;
 
   constructor(opts: SupervisedProcessOptions) {
@@ -152,9 +153,9 @@ export class SupervisedProcess extends TypedEmitter<SupervisedProcessEvents> {
     this.child.on('close', (code, signal) => this.finish(code, signal));
   }
 
-  /** Bytes accepted into stdin so far, and bytes dropped because the child fell behind. */
-  get stats(): { bytesWritten: number; droppedBytes: number; bufferedBytes: number } {
-    return { bytesWritten: this.bytesWritten, droppedBytes: this.dropped, bufferedBytes: this.child.stdin?.writableLength ?? 0 };
+  /** Bytes (and write/writev calls) accepted into stdin so far, and bytes dropped because the child fell behind. */
+  get stats(): { bytesWritten: number; writes: number; droppedBytes: number; bufferedBytes: number } {
+    return { bytesWritten: this.bytesWritten, writes: this.writes, droppedBytes: this.dropped, bufferedBytes: this.child.stdin?.writableLength ?? 0 };
   }
 
   /** True once the child was reaped. */
@@ -176,6 +177,7 @@ export class SupervisedProcess extends TypedEmitter<SupervisedProcessEvents> {
       return false;
     }
     this.bytesWritten += data.length;
+    this.writes++;
     const ok = stdin.write(data);
     if (!ok || stdin.writableLength > this.highWaterMark) {
       this.needDrain = true;
@@ -200,6 +202,7 @@ export class SupervisedProcess extends TypedEmitter<SupervisedProcessEvents> {
       return false;
     }
     this.bytesWritten += bytes;
+    this.writes++;
     stdin.cork();
     let ok = true;
     for (const c of chunks) ok = stdin.write(c) && ok;

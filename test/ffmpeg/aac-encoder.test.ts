@@ -134,24 +134,39 @@ describe('AacEncoder (real ffmpeg)', () => {
     expect(readdirSync(`/proc/${e.pid}/task`)).toHaveLength(1);
   });
 
-  test('PCM reaches ffmpeg in whole 1024-sample frames, in order; close() hands over the rest', async () => {
+  test('PCM reaches ffmpeg in whole 1024-sample frames, one writev per event-loop turn, in order; close() hands over the rest', async () => {
     // a stand-in for ffmpeg that keeps what it reads
     const fake = join(dir, 'fake-ffmpeg');
     writeFileSync(fake, '#!/bin/sh\nexec cat > "$0.out"\n');
     chmodSync(fake, 0o755);
     const e = encoder({ ffmpegPath: fake });
     const rnd = seededRandom(0x1024);
-    const writes = [960, 960, 960, 2048, 100].map((n) => Int16Array.from({ length: n * 2 }, () => Math.round((rnd() - 0.5) * 60000)));
-    const held: number[] = [];
-    for (const w of writes) {
-      e.write(w);
-      held.push(e.stats.samplesHeld);
-    }
-    expect(held).toEqual([960, 896, 832, 832, 932]);
+    const pcm = (samples: number): Int16Array => Int16Array.from({ length: samples * 2 }, () => Math.round((rnd() - 0.5) * 60000));
+    const endOfTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+    const written: Int16Array[] = [];
+    const write = (samples: number): void => {
+      written.push(pcm(samples));
+      e.write(written[written.length - 1]);
+    };
+    const seen = (): [number, number] => [e.stats.samplesHeld, e.stats.pipeWrites];
+
+    write(960);
+    await endOfTurn();
+    expect(seen()).toEqual([960, 0]); // not a whole frame yet: nothing for ffmpeg
+    write(960);
+    expect(seen()).toEqual([1920, 0]); // held until the turn ends
+    await endOfTurn();
+    expect(seen()).toEqual([1920 - 1024, 1]);
+    // three writes in one turn, three whole frames among them: one writev
+    write(960);
+    write(2048);
+    write(100);
+    await endOfTurn();
+    expect(seen()).toEqual([(896 + 3108) % 1024, 2]);
     await e.close('end of test input');
+    expect(e.stats).toMatchObject({ samplesIn: 960 * 3 + 2048 + 100, samplesHeld: 0, pipeWrites: 3 });
     const got = readFileSync(`${fake}.out`);
-    expect(got.equals(Buffer.concat(writes.map((w) => Buffer.from(w.buffer))))).toBe(true);
-    expect(e.stats).toMatchObject({ samplesIn: 960 * 3 + 2048 + 100, samplesHeld: 0 });
+    expect(got.equals(Buffer.concat(written.map((w) => Buffer.from(w.buffer))))).toBe(true);
   });
 
   test('close() leaves no process behind and is idempotent', async () => {
