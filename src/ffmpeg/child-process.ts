@@ -192,6 +192,7 @@ export class SupervisedProcess extends TypedEmitter<SupervisedProcessEvents> {
    * applied to the sum (all or none are queued).
    */
   writev(chunks: readonly (Buffer | Uint8Array)[]): boolean {
+    if (chunks.length === 0) return true;
     if (chunks.length === 1) return this.write(chunks[0]);
     const stdin = this.child.stdin;
     if (!this.stdinOpen || !stdin || stdin.destroyed || stdin.writableEnded) return false;
