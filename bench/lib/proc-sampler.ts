@@ -1,7 +1,15 @@
 /**
  * CPU and memory of a process and its descendants, from /proc (Linux): CPU % from the
  * deltas of utime+stime (/proc/<pid>/stat) over wall time, where 100 % is one core;
- * RSS from VmRSS (/proc/<pid>/status). Sampled every `intervalMs`.
+ * RSS from VmRSS (/proc/<pid>/status); PSS from /proc/<pid>/smaps_rollup. Sampled every
+ * `intervalMs`.
+ *
+ * RSS counts every resident page a process maps, so the same shared pages (the ffmpeg
+ * binary's text, libc, node's code) are counted once per process: summed over eight
+ * ffmpeg children it counts the binary eight times. PSS (proportional set size) divides
+ * each shared page among the processes mapping it, so the sum over a tree counts it
+ * once: what another stream really adds. Pages shared with processes outside the tree
+ * (another service on the machine running the same ffmpeg) are divided with them too.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -59,6 +67,19 @@ export function rssKib(pid: number): number {
   }
 }
 
+/**
+ * PSS in KiB (shared pages divided among the processes mapping them), or undefined when
+ * the kernel has no smaps_rollup (before Linux 4.14) or the process is gone.
+ */
+export function pssKib(pid: number): number | undefined {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The pid and every descendant's. */
 export function processTree(root: number): number[] {
   const children = new Map<number, number[]>();
@@ -86,6 +107,8 @@ export interface ProcSample {
   /** % of one core over the last interval */
   cpuPercent: number;
   rssMiB: number;
+  /** Sum of the processes' PSS; undefined when the kernel cannot tell. */
+  pssMiB: number | undefined;
 }
 
 export interface ProcSummary {
@@ -94,6 +117,9 @@ export interface ProcSummary {
   cpuMax: number;
   rssMeanMiB: number;
   rssMaxMiB: number;
+  /** Over the samples that had a PSS; undefined when none had. */
+  pssMeanMiB: number | undefined;
+  pssMaxMiB: number | undefined;
 }
 
 export class ProcessSampler {
@@ -123,12 +149,15 @@ export class ProcessSampler {
   summary(fromMs = 0, toMs = Infinity): ProcSummary {
     const s = this.list.filter((x) => x.t >= fromMs && x.t < toMs);
     const mean = (f: (x: ProcSample) => number): number => (s.length ? s.reduce((n, x) => n + f(x), 0) / s.length : 0);
+    const pss = s.map((x) => x.pssMiB).filter((x): x is number => x !== undefined);
     return {
       samples: s.length,
       cpuMean: mean((x) => x.cpuPercent),
       cpuMax: s.reduce((m, x) => Math.max(m, x.cpuPercent), 0),
       rssMeanMiB: mean((x) => x.rssMiB),
       rssMaxMiB: s.reduce((m, x) => Math.max(m, x.rssMiB), 0),
+      pssMeanMiB: pss.length ? pss.reduce((n, x) => n + x, 0) / pss.length : undefined,
+      pssMaxMiB: pss.length ? Math.max(...pss) : undefined,
     };
   }
 
@@ -150,6 +179,20 @@ export class ProcessSampler {
     return ticks;
   }
 
+  /** Sum of PSS in KiB; a process that exited in between counts 0; undefined without smaps_rollup. */
+  private pss(pids: number[]): number | undefined {
+    let sum = 0;
+    let any = false;
+    for (const pid of pids) {
+      const kib = pssKib(pid);
+      if (kib !== undefined) {
+        sum += kib;
+        any = true;
+      }
+    }
+    return any ? sum : undefined;
+  }
+
   private sample(): void {
     const at = performance.now();
     const ticks = this.readTicks();
@@ -160,7 +203,13 @@ export class ProcessSampler {
     for (const [pid, t] of ticks) used += Math.max(0, t - (prev.ticks.get(pid) ?? 0));
     const seconds = (at - prev.at) / 1000;
     const rss = [...ticks.keys()].reduce((n, pid) => n + rssKib(pid), 0);
-    this.list.push({ t: at - this.startedAt, cpuPercent: seconds > 0 ? (used / ticksPerSecond() / seconds) * 100 : 0, rssMiB: rss / 1024 });
+    const pss = this.pss([...ticks.keys()]);
+    this.list.push({
+      t: at - this.startedAt,
+      cpuPercent: seconds > 0 ? (used / ticksPerSecond() / seconds) * 100 : 0,
+      rssMiB: rss / 1024,
+      pssMiB: pss === undefined ? undefined : pss / 1024,
+    });
     this.last = { at, ticks };
   }
 }

@@ -107,6 +107,7 @@ export class SupervisedProcess extends TypedEmitter<SupervisedProcessEvents> {
   private timers: NodeJS.Timeout[] = [];
   private resolveClosed!: (info: ExitInfo) => void;
   private bytesWritten = 0;
+  private writes = 0;
   private dropped = 0;
 
   constructor(opts: SupervisedProcessOptions) {
@@ -152,9 +153,9 @@ export class SupervisedProcess extends TypedEmitter<SupervisedProcessEvents> {
     this.child.on('close', (code, signal) => this.finish(code, signal));
   }
 
-  /** Bytes accepted into stdin so far, and bytes dropped because the child fell behind. */
-  get stats(): { bytesWritten: number; droppedBytes: number; bufferedBytes: number } {
-    return { bytesWritten: this.bytesWritten, droppedBytes: this.dropped, bufferedBytes: this.child.stdin?.writableLength ?? 0 };
+  /** Bytes (and write/writev calls) accepted into stdin so far, and bytes dropped because the child fell behind. */
+  get stats(): { bytesWritten: number; writes: number; droppedBytes: number; bufferedBytes: number } {
+    return { bytesWritten: this.bytesWritten, writes: this.writes, droppedBytes: this.dropped, bufferedBytes: this.child.stdin?.writableLength ?? 0 };
   }
 
   /** True once the child was reaped. */
@@ -176,7 +177,37 @@ export class SupervisedProcess extends TypedEmitter<SupervisedProcessEvents> {
       return false;
     }
     this.bytesWritten += data.length;
+    this.writes++;
     const ok = stdin.write(data);
+    if (!ok || stdin.writableLength > this.highWaterMark) {
+      this.needDrain = true;
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Queues several buffers as one write: stdin is corked around them, so the pipe sees
+   * one writev(2) and the child wakes once. Same return value and limits as write(),
+   * applied to the sum (all or none are queued).
+   */
+  writev(chunks: readonly (Buffer | Uint8Array)[]): boolean {
+    if (chunks.length === 0) return true;
+    if (chunks.length === 1) return this.write(chunks[0]);
+    const stdin = this.child.stdin;
+    if (!this.stdinOpen || !stdin || stdin.destroyed || stdin.writableEnded) return false;
+    const bytes = chunks.reduce((n, c) => n + c.length, 0);
+    if (stdin.writableLength + bytes > this.maxBufferedBytes) {
+      this.dropped += bytes;
+      this.needDrain = true;
+      return false;
+    }
+    this.bytesWritten += bytes;
+    this.writes++;
+    stdin.cork();
+    let ok = true;
+    for (const c of chunks) ok = stdin.write(c) && ok;
+    stdin.uncork();
     if (!ok || stdin.writableLength > this.highWaterMark) {
       this.needDrain = true;
       return false;

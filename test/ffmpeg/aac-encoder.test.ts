@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AacEncoder, aacEncoderArgs, AACENCODER_PRIMING, AAC_FRAME_SAMPLES } from '../../src/ffmpeg/aac-encoder';
@@ -118,6 +118,55 @@ describe('AacEncoder (real ffmpeg)', () => {
     const high = size(await encodeAll(pcm, { bitrateKbps: 192 }));
     expect(low).toBeLessThan(high * 0.6);
     expect(low / 1.02).toBeLessThan((64000 / 8) * 1.3);
+  });
+
+  test('the child is told the coder and one thread, and runs as one thread', async () => {
+    const args = aacEncoderArgs(128);
+    const after = (flag: string): string | undefined => args[args.indexOf(flag) + 1];
+    expect(after('-aac_coder')).toBe('fast');
+    expect(after('-threads')).toBe('1');
+    expect(after('-filter_threads')).toBe('1');
+    // after the first frame the filter graph and the encoder are set up: no thread pool beside the main thread
+    const e = encoder();
+    const first = new Promise<void>((resolve) => e.once('frame', () => resolve()));
+    e.write(sineStereo(1000, 0.2));
+    await first;
+    expect(readdirSync(`/proc/${e.pid}/task`)).toHaveLength(1);
+  });
+
+  test('PCM reaches ffmpeg in whole 1024-sample frames, one writev per event-loop turn, in order; close() hands over the rest', async () => {
+    // a stand-in for ffmpeg that keeps what it reads
+    const fake = join(dir, 'fake-ffmpeg');
+    writeFileSync(fake, '#!/bin/sh\nexec cat > "$0.out"\n');
+    chmodSync(fake, 0o755);
+    const e = encoder({ ffmpegPath: fake });
+    const rnd = seededRandom(0x1024);
+    const pcm = (samples: number): Int16Array => Int16Array.from({ length: samples * 2 }, () => Math.round((rnd() - 0.5) * 60000));
+    const endOfTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+    const written: Int16Array[] = [];
+    const write = (samples: number): void => {
+      written.push(pcm(samples));
+      e.write(written[written.length - 1]);
+    };
+    const seen = (): [number, number] => [e.stats.samplesHeld, e.stats.pipeWrites];
+
+    write(960);
+    await endOfTurn();
+    expect(seen()).toEqual([960, 0]); // not a whole frame yet: nothing for ffmpeg
+    write(960);
+    expect(seen()).toEqual([1920, 0]); // held until the turn ends
+    await endOfTurn();
+    expect(seen()).toEqual([1920 - 1024, 1]);
+    // three writes in one turn, three whole frames among them: one writev
+    write(960);
+    write(2048);
+    write(100);
+    await endOfTurn();
+    expect(seen()).toEqual([(896 + 3108) % 1024, 2]);
+    await e.close('end of test input');
+    expect(e.stats).toMatchObject({ samplesIn: 960 * 3 + 2048 + 100, samplesHeld: 0, pipeWrites: 3 });
+    const got = readFileSync(`${fake}.out`);
+    expect(got.equals(Buffer.concat(written.map((w) => Buffer.from(w.buffer))))).toBe(true);
   });
 
   test('close() leaves no process behind and is idempotent', async () => {

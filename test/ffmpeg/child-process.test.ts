@@ -110,6 +110,24 @@ describe('SupervisedProcess', () => {
     expect(p.stats.bufferedBytes).toBeLessThanOrEqual(1024 * 1024);
   });
 
+  test('writev() hands its buffers over in order; past maxBufferedBytes it drops them all', async () => {
+    const p = start({ command: 'cat', args: [] });
+    const out: Buffer[] = [];
+    p.on('stdout', (d) => out.push(d));
+    expect(p.writev([Buffer.from('one '), Buffer.from('two '), Buffer.from('three')])).toBe(true);
+    expect(p.writev([Buffer.from(' four')])).toBe(true);
+    p.endInput();
+    await p.closed;
+    expect(Buffer.concat(out).toString()).toBe('one two three four');
+    expect(p.stats).toMatchObject({ bytesWritten: 18, writes: 2 });
+
+    const stalled = sh('sleep 30', { maxBufferedBytes: 1024 * 1024 });
+    for (let i = 0; i < 32 && stalled.stats.droppedBytes === 0; i++) stalled.writev([Buffer.alloc(32 * 1024), Buffer.alloc(32 * 1024)]);
+    // what was dropped was a whole writev: both of its buffers
+    expect(stalled.stats.droppedBytes).toBe(64 * 1024);
+    expect(stalled.stats.bufferedBytes).toBeLessThanOrEqual(1024 * 1024);
+  });
+
   test('drain fires once a slow reader catches up', async () => {
     const p = sh('sleep 0.2; cat > /dev/null', { highWaterMark: 16 * 1024 });
     const drained = new Promise<void>((r) => p.once('drain', () => r()));
