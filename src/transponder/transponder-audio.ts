@@ -219,7 +219,7 @@ export class TransponderAudio extends TypedEmitter<AudioTrackEvents> implements 
     this.pending = [];
     this.takingOver = false;
     this.leave(old);
-    for (const frame of pending) if (frame.pts > this.last + FRAME_MS / 2) this.forward(frame);
+    for (const frame of pending) this.forward(frame);
   }
 
   /** The old track's frames that carry its change are out (always, for an untouched one). */
@@ -267,12 +267,15 @@ export class TransponderAudio extends TypedEmitter<AudioTrackEvents> implements 
 
   /** Switches when the new track's first frame held follows the last one out. */
   private tryComplete(): void {
+    // Frames the old track has passed meanwhile are of no use.
+    while (this.pending.length > 0 && this.pending[0].pts <= this.last + FRAME_MS / 2) this.pending.shift();
     if (this.next === undefined || this.pending.length === 0 || !this.oldDone()) return;
     if (this.pending[0].pts <= this.last + FRAME_MS * 1.5) this.completeSwitch();
   }
 
+  /** Out, unless it overlaps what is out (a frame of another track for the same time). */
   private forward(frame: AacOut): void {
-    if (!this.opened || frame.pts <= this.last) return;
+    if (!this.opened || frame.pts <= this.last + FRAME_MS / 2) return;
     this.last = frame.pts;
     this.emit('aac', frame);
   }
