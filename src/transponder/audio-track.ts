@@ -1,5 +1,7 @@
 /**
- * One transponder's audio: Opus frames in, AAC-LC frames with timestamps out.
+ * One AAC track: Opus frames in, AAC-LC frames with timestamps out. Shared by the transponders
+ * of a stream whose audio is untouched, or private to one that mutes or plays a sound
+ * (see shared-audio.ts and transponder-audio.ts).
  *
  *   AudioFrame ─▶ sample clock (conceal gaps, drop late, resync jumps) ─▶ OpusPcmDecoder
  *              ─▶ AudioMixer (mute, sound_on) ─▶ AacEncoder (ffmpeg) ─▶ 'aac' {pts, raw}
