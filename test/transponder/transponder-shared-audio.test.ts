@@ -115,7 +115,7 @@ afterEach(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('Transponders sharing the stream audio', () => {
-  test('two share one encoder; a third joins mid-stream with a sequence header then AAC one frame apart; mute splits one off', async () => {
+  test('two share one encoder; a third joins mid-stream with a sequence header then AAC one frame apart; mute splits one off, unmute brings it back', async () => {
     const a = transponder('a');
     const b = transponder('b');
     a.start();
@@ -133,8 +133,15 @@ describe('Transponders sharing the stream audio', () => {
     await waitFor(() => b.audio.encoderPid !== a.audio.encoderPid, { what: 'b on its own encoder' });
     pids.add(b.audio.encoderPid!);
     expect(c.audio.encoderPid).toBe(a.audio.encoderPid);
-    const counts = [...audioByConnection().values()].map((tags) => tags.length);
-    await waitFor(() => [...audioByConnection().values()].every((tags, i) => tags.length > counts[i] + 20), { what: '20 more frames everywhere' });
+    const twentyMore = async (): Promise<void> => {
+      const counts = [...audioByConnection().values()].map((tags) => tags.length);
+      await waitFor(() => [...audioByConnection().values()].every((tags, i) => tags.length > counts[i] + 20), { what: '20 more frames everywhere' });
+    };
+    await twentyMore();
+    const privatePid = b.audio.encoderPid!;
+    b.unmute();
+    await waitFor(() => b.audio.encoderPid === a.audio.encoderPid && !isAlive(privatePid), { what: 'b back on the shared encoder, its own ended' });
+    await twentyMore();
     for (const tags of audioByConnection().values()) expectWellFormed(tags);
     expect(registry.size).toBe(1);
   });
