@@ -1,5 +1,7 @@
 /**
- * One transponder's audio: Opus frames in, AAC-LC frames with timestamps out.
+ * One AAC track: Opus frames in, AAC-LC frames with timestamps out. Shared by the transponders
+ * of a stream whose audio is untouched, or private to one that mutes or plays a sound
+ * (see shared-audio.ts and transponder-audio.ts).
  *
  *   AudioFrame ─▶ sample clock (conceal gaps, drop late, resync jumps) ─▶ OpusPcmDecoder
  *              ─▶ AudioMixer (mute, sound_on) ─▶ AacEncoder (ffmpeg) ─▶ 'aac' {pts, raw}
@@ -21,6 +23,11 @@
  * `fillWhenSourceStops`, a source that sends nothing for SOURCE_GONE_MS is replaced by
  * silence in real time (the clock is the sample count, so the gap is filled from the
  * last packet on), until packets come again: the track never stops while it is open.
+ *
+ * Following another track (alignWith, for SharedAudio's switches): a track created while
+ * another of the same source runs takes that one's clock at a frame boundary, so its AAC
+ * frames fall on the same timestamps and one can be spliced after the other with no hole
+ * and no overlap.
  */
 import { AACENCODER_PRIMING, AAC_FRAME_SAMPLES, AacEncoder } from '../ffmpeg/aac-encoder';
 import { AudioMixer } from '../media/audio-mixer';
@@ -135,6 +142,13 @@ export class AudioTrack extends TypedEmitter<AudioTrackEvents> implements TrackL
   private watchArmedAt = 0;
   private closeReason: string | undefined;
   private closing: Promise<void> | undefined;
+  /**
+   * Frames before this pts are lead-in (the encoder's priming, the part of a frame before
+   * an aligned track's first real sample): not to be spliced in after another track.
+   */
+  private usableFrom = Number.NEGATIVE_INFINITY;
+  /** Pts from which everything written went through the mixer unchanged (undefined while it changes audio). */
+  private cleanFrom: number | undefined;
   private readonly stats = {
     framesIn: 0,
     framesDecoded: 0,
@@ -165,6 +179,52 @@ export class AudioTrack extends TypedEmitter<AudioTrackEvents> implements TrackL
   /** The AAC encoder's bitrate (kbit/s): onMetaData's audiodatarate. */
   get bitrateKbps(): number {
     return this.encoder.bitrateKbps;
+  }
+
+  /** True when the mixer changes nothing (not muted, no sound): the track may be shared. */
+  get untouched(): boolean {
+    return !this.mixer.muted && !this.mixer.soundEnabled;
+  }
+
+  /** See `usableFrom`: a switch to this track starts at a frame with at least this pts. */
+  get usableFromPts(): number {
+    return this.usableFrom;
+  }
+
+  /**
+   * Pts from which the audio written is the source's as is (undefined while muted or a
+   * sound plays): a switch away from this track waits until its frames reach it.
+   */
+  get cleanFromPts(): number | undefined {
+    return this.cleanFrom;
+  }
+
+  /**
+   * Takes `leader`'s clock, for a track created to take over from it: anchored at the
+   * start of the leader's frame that is being filled now, with the part of it already
+   * written by the leader as silence (so this track's later samples sit exactly where the
+   * leader's do), and silence generated on the leader's schedule if it generates it.
+   * Frames from the next whole one on are usable. Call right after construction; does
+   * nothing once this track has started, or while the leader has not.
+   */
+  alignWith(leader: AudioTrack): void {
+    if (this.closeReason !== undefined || this.anchors.length > 0 || this.samples > 0 || leader.anchors.length === 0) return;
+    const frameStart = Math.floor(leader.samples / AAC_FRAME_SAMPLES) * AAC_FRAME_SAMPLES;
+    const lead = leader.samples - frameStart;
+    const pts = leader.ptsOfSample(frameStart);
+    // A resync inside that frame breaks the straight line between the two: start fresh at the leader's position.
+    const straight = Math.abs(leader.expectedPts() - (pts + lead / SAMPLES_PER_MS)) < 1;
+    this.anchors.push(straight ? { sample: 0, pts } : { sample: 0, pts: leader.expectedPts() });
+    if (straight && lead > 0) this.write(new Int16Array(lead * 2));
+    this.usableFrom = this.ptsOfSample(Math.ceil(this.samples / AAC_FRAME_SAMPLES) * AAC_FRAME_SAMPLES);
+    this.lastInputAt = leader.lastInputAt;
+    if (leader.filler !== undefined) {
+      // Sample `leader.samples` is due when the leader's filler says; ours is the same sample.
+      const f = leader.filler;
+      this.startSilence(f.wallStart + (leader.samples - f.sampleStart) / SAMPLES_PER_MS, this.samples);
+    } else if (this.opts.fillWhenSourceStops === true && leader.lastInputAt > Number.NEGATIVE_INFINITY) {
+      this.armWatch();
+    }
   }
 
   /** The encoder's ffmpeg pid (tests check nothing outlives close()). */
@@ -336,8 +396,13 @@ export class AudioTrack extends TypedEmitter<AudioTrackEvents> implements TrackL
 
   private write(pcm: Int16Array): void {
     if (pcm.length === 0) return;
+    const cleanBefore = this.untouched;
+    const from = this.samples;
     this.encoder.write(this.mixer.mix(pcm));
     this.samples += pcm.length / 2;
+    // A sound that ends inside this piece leaves the mixer clean from the next one on.
+    if (cleanBefore) this.cleanFrom ??= this.ptsOfSample(from);
+    else this.cleanFrom = this.untouched ? this.ptsOfSample(this.samples) : undefined;
   }
 
   private onAacFrame(raw: Buffer, index: number): void {

@@ -14,6 +14,7 @@ import { SoundLibrary } from './sound-files';
 import { TranscodeParamsError, transcodeForSource, transcodeParams } from './transcode-params';
 import type { LatencyProbe } from './latency-probe';
 import { Transponder, type TransponderSource } from './transponder';
+import { SharedAudioRegistry } from './shared-audio';
 import { TypedEmitter } from '../util/typed-emitter';
 import {
   TransponderError,
@@ -93,6 +94,8 @@ export class TransponderManager extends TypedEmitter<TransponderManagerEvents> i
   private sounds: SoundLibrary;
   private opts: TransponderManagerOptions;
   private closed = false;
+  /** One AAC encoder per stream for the transponders whose audio is untouched. */
+  private readonly sharedAudio = new SharedAudioRegistry(() => ({ ffmpegPath: this.opts.ffmpegPath, silentIfNoAudio: true, fillWhenSourceStops: true }));
 
   constructor(
     private readonly registry: StreamDirectory,
@@ -197,6 +200,7 @@ export class TransponderManager extends TypedEmitter<TransponderManagerEvents> i
       outputBuffer: this.opts.outputBuffer,
       transcode: transcodeForSource(transcode, publisher.videoCodec?.()),
       ffmpegPath: this.opts.ffmpegPath,
+      streamAudio: this.sharedAudio.of(publisher),
       probe: this.opts.latencyProbe?.(mediaSessionId),
       log: this.log,
     });

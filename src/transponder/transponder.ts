@@ -2,7 +2,8 @@
  * One (stream, rtmpUrl) relay. Owns its pipeline:
  *
  *   source video ─▶ [VideoTranscoder] ─▶ VideoMuxer ─┐
- *   source audio ─▶ AudioTrack (Opus→PCM→mixer→AAC) ─┴▶ Interleaver ─▶ [OutputBuffer] ─▶ RtmpPublisher
+ *   source audio ─▶ TransponderAudio (the stream's shared AAC track, or a private one
+ *                   while muted or playing a sound) ───┴▶ Interleaver ─▶ [OutputBuffer] ─▶ RtmpPublisher
  *
  * States: PENDING → CONNECTING → PUBLISHING ⇄ RESTORING → TERMINATED | FAILED,
  * changed in one place that logs the change and its reason.
@@ -15,7 +16,8 @@ import { FlvTagType, isSequenceHeader } from '../flv/flv-tag';
 import { redactRtmpUrl, type RtmpNaming } from '../rtmp/rtmp-url';
 import type { DestinationResolver } from '../rtmp/destination';
 import { isVpxFrame, type AudioFrame, type SourceVideoFrame, type VideoCodec, type VideoFrame, type VpxFrame } from '../media';
-import { AudioTrack } from './audio-track';
+import { TransponderAudio } from './transponder-audio';
+import { StreamAudio } from './shared-audio';
 import { Interleaver } from './interleaver';
 import type { LatencyProbe } from './latency-probe';
 import { OutputBuffer, type OutputBufferOptions } from './output-buffer';
@@ -67,6 +69,11 @@ export interface TransponderOptions {
   transcode?: TranscodeParams;
   ffmpegPath?: string;
   audioBitrateKbps?: number;
+  /**
+   * The stream's audio, shared with the other transponders of the stream (the manager's
+   * SharedAudioRegistry). Absent: the transponder has a stream audio of its own.
+   */
+  streamAudio?: StreamAudio;
   /** Longest a tag waits for the other track to keep timestamp order (wall ms). */
   interleaveMaxWaitMs?: number;
   /** Measuring seam for the relay benchmark (see latency-probe.ts); never set by the product. */
@@ -99,7 +106,7 @@ export class TransponderClosedError extends Error {
 export class Transponder extends TypedEmitter<TransponderEvents> {
   readonly mediaSessionId: string;
   readonly push: PushRestorer;
-  readonly audio: AudioTrack;
+  readonly audio: TransponderAudio;
   private readonly muxer = new VideoMuxer();
   /** Whether video for a time is certainly coming (the Interleaver waits for it then). */
   private readonly videoLiveness = new VideoLiveness();
@@ -135,9 +142,9 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
     else if (!vpx) this.muxVideo(frame);
   }
 
+  /** The stream's audio feeds the tracks; this only measures (the relay benchmark). */
   private readonly onAudio = (frame: AudioFrame): void => {
     if (this.opts.probe !== undefined) this.opts.probe.frameIn('audio', frame.pts, performance.now());
-    this.audio.push(frame);
   };
   private readonly onSourceClose = (reason: string): void => {
     void this.close(`the published stream ended: ${reason}`);
@@ -163,7 +170,10 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
       },
       restore: opts.restore,
     });
-    this.audio = new AudioTrack({ ffmpegPath: opts.ffmpegPath, bitrateKbps: opts.audioBitrateKbps, silentIfNoAudio: true, fillWhenSourceStops: true });
+    // Before the stream's audio subscribes (the first time), so arrival is taken before decoding.
+    if (probe !== undefined) opts.source.on('audio', this.onAudio);
+    const streamAudio = opts.streamAudio ?? new StreamAudio(opts.source, { ffmpegPath: opts.ffmpegPath, silentIfNoAudio: true, fillWhenSourceStops: true });
+    this.audio = new TransponderAudio(streamAudio, opts.audioBitrateKbps);
     this.meter = new StreamMetadataMeter({
       audioBitrateKbps: this.audio.bitrateKbps,
       transcode: opts.transcode ? { fps: opts.transcode.fps, bitrateKbps: opts.transcode.bitrateKbps } : undefined,
@@ -218,31 +228,31 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
     }
     source.on('video', this.onVideo);
     source.on('vpxVideo', this.onVpxVideo);
-    source.on('audio', this.onAudio);
     source.on('close', this.onSourceClose);
     this.push.send(aacSequenceHeaderTag(0, this.audio.audioSpecificConfig));
+    this.audio.open();
     // The first video the server gets must be a keyframe: the push asks for one (urgent) as it connects.
     this.push.start();
   }
 
   mute(): void {
     this.refuseIfEnded('mute');
-    this.audio.mixer.mute();
+    this.audio.mute();
   }
 
   unmute(): void {
     this.refuseIfEnded('unmute');
-    this.audio.mixer.unmute();
+    this.audio.unmute();
   }
 
   soundOn(pcm: Int16Array, loop: boolean): void {
     this.refuseIfEnded('sound_on');
-    this.audio.mixer.soundOn(pcm, loop);
+    this.audio.soundOn(pcm, loop);
   }
 
   soundOff(): void {
     this.refuseIfEnded('sound_off');
-    this.audio.mixer.soundOff();
+    this.audio.soundOff();
   }
 
   snapshot(): TransponderSnapshot {
@@ -253,8 +263,8 @@ export class Transponder extends TypedEmitter<TransponderEvents> {
       reason: this.reason,
       width: format?.width ?? 0,
       height: format?.height ?? 0,
-      muted: this.audio.mixer.muted,
-      soundEnabled: this.audio.mixer.soundEnabled,
+      muted: this.audio.muted,
+      soundEnabled: this.audio.soundEnabled,
       transcoding: this.transcoder !== undefined,
       publishedName: this.push.publishedName,
       stats: {

@@ -2,6 +2,7 @@
  * TransponderManager with a scripted stream directory and a scripted RTMP server: races
  * of parallel startups, the transponder limit, honest states after terminate.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ScriptedRtmpServer } from '../helpers/scripted-rtmp-server';
 import { waitFor } from '../helpers/wait-for';
@@ -47,6 +48,21 @@ function makeManager(maxTransponders: number): TransponderManager {
 async function outcomes(promises: Array<Promise<unknown>>): Promise<Array<'ok' | TransponderErrorCode>> {
   const settled = await Promise.allSettled(promises);
   return settled.map((s) => (s.status === 'fulfilled' ? 'ok' : s.reason instanceof TransponderError ? s.reason.code : String(s.reason) as TransponderErrorCode));
+}
+
+/** ffmpeg AAC encoders that are children of this process, read from /proc. */
+function aacEncoderChildren(): number {
+  let n = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('adts')) n++;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return n;
 }
 
 function count<T>(list: T[], value: T): number {
@@ -128,5 +144,17 @@ describe('TransponderManager', () => {
     expect(manager.findAll()[0]).toMatchObject({ status: 'FAILED', reason: 'cannot connect to the RTMP server' });
     server = new ScriptedRtmpServer();
     await server.listen();
+  });
+
+  it('transponders of one stream share one AAC encoder; one started muted has its own; close ends them all', async () => {
+    manager = makeManager(100);
+    const url = (i: number): string => `rtmp://localhost:${server.port}/live${i}`;
+    await Promise.all([0, 1, 2].map((i) => manager.startup({ streamName: 'cam1', rtmpUrl: url(i) })));
+    await waitFor(() => aacEncoderChildren() === 1, { what: 'one encoder', seen: () => String(aacEncoderChildren()) });
+    await manager.startup({ streamName: 'cam1', rtmpUrl: url(3), options: { action: 'mute' } });
+    expect(manager.find({ rtmpUrl: url(3) })[0].muted).toBe(true);
+    await waitFor(() => aacEncoderChildren() === 2, { what: 'a second encoder', seen: () => String(aacEncoderChildren()) });
+    await manager.close();
+    expect(aacEncoderChildren()).toBe(0);
   });
 });

@@ -1,0 +1,165 @@
+/**
+ * Transponders of one stream on the wire, sharing the stream's AAC encoder: an
+ * audio-only source paced in real time (real Opus, real ffmpeg), a scripted RTMP server.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ScriptedRtmpServer, type ReceivedMessage } from '../helpers/scripted-rtmp-server';
+import { waitFor } from '../helpers/wait-for';
+import { Transponder, type TransponderSource } from '../../src/transponder/transponder';
+import { RestorePolicy } from '../../src/transponder/restore-policy';
+import { SharedAudioRegistry } from '../../src/transponder/shared-audio';
+import { TypedEmitter } from '../../src/util/typed-emitter';
+import type { AudioFrame, VideoFrame } from '../../src/media/frames';
+import { silentLogger } from '../../src/log';
+import { isAlive, oggOpusPackets, runFile } from '../media/audio-analysis';
+
+jest.setTimeout(30_000);
+
+type SourceEvents = { video: [VideoFrame]; audio: [AudioFrame]; close: [string] };
+
+/** An audio-only publish: one Opus packet per 20 ms of wall time. */
+class AudioOnlySource extends TypedEmitter<SourceEvents> implements TransponderSource {
+  readonly streamName = 'cam1';
+  closed = false;
+  private timer: NodeJS.Timeout | undefined;
+  private k = 0;
+  constructor(private readonly packets: Buffer[]) {
+    super();
+  }
+  hasAudio(): boolean {
+    return true;
+  }
+  hasVideo(): boolean {
+    return false;
+  }
+  requestKeyframe(): void {}
+  play(): void {
+    this.timer = setInterval(() => this.emit('audio', { pts: 10_000 + this.k * 20, opus: this.packets[this.k++ % this.packets.length] }), 20);
+  }
+  end(reason: string): void {
+    if (this.timer) clearInterval(this.timer);
+    this.closed = true;
+    this.emit('close', reason);
+  }
+}
+
+let dir: string;
+let packets: Buffer[];
+let server: ScriptedRtmpServer;
+let source: AudioOnlySource;
+let registry: SharedAudioRegistry;
+const transponders: Transponder[] = [];
+const pids = new Set<number>();
+
+function transponder(path: string): Transponder {
+  const t = new Transponder({
+    mediaSessionId: path,
+    source,
+    rtmpUrl: server.url(`live/${path}`),
+    naming: { fullUrl: true },
+    sendMetadata: false,
+    restore: new RestorePolicy({ enabled: false, attempts: 0, intervalMs: 0 }),
+    outputBuffer: { enabled: false, startSizeMs: 0, initialSizeMs: 0, pollingTimeMs: 10, maxBufferingsAllowed: -1 },
+    streamAudio: registry.of(source),
+    log: silentLogger,
+  });
+  transponders.push(t);
+  if (t.audio.encoderPid !== undefined) pids.add(t.audio.encoderPid);
+  return t;
+}
+
+/** The audio tags of each connection, by connection number. */
+function audioByConnection(): Map<number, ReceivedMessage[]> {
+  const by = new Map<number, ReceivedMessage[]>();
+  for (const m of server.received) {
+    if (m.typeId !== 8) continue;
+    by.set(m.connection, [...(by.get(m.connection) ?? []), m]);
+  }
+  return by;
+}
+
+/** A sequence header first, then raw AAC whose timestamps step by one frame (21 or 22 ms). */
+function expectWellFormed(tags: ReceivedMessage[]): void {
+  expect(tags[0].payload[1]).toBe(0);
+  const raw = tags.slice(1);
+  expect(raw.every((m) => m.payload[1] === 1)).toBe(true);
+  const steps = raw.slice(1).map((m, i) => m.timestamp - raw[i].timestamp);
+  expect(steps.filter((s) => s !== 21 && s !== 22)).toEqual([]);
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'transponder-shared-audio-'));
+  const file = join(dir, 'tone.opus');
+  await runFile('ffmpeg', ['-v', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', "aevalsrc='0.4*sin(2*PI*440*t)':s=48000:d=1",
+    '-c:a', 'libopus', '-b:a', '64k', '-frame_duration', '20', '-f', 'ogg', file]);
+  packets = oggOpusPackets(readFileSync(file)).packets;
+});
+
+beforeEach(async () => {
+  server = new ScriptedRtmpServer('publish');
+  await server.listen();
+  source = new AudioOnlySource(packets);
+  registry = new SharedAudioRegistry(() => ({ silentIfNoAudio: true, fillWhenSourceStops: true }));
+});
+
+afterEach(async () => {
+  source.end('test over');
+  await Promise.allSettled(transponders.splice(0).map((t) => t.close('test over')));
+  await server.close();
+  expect([...pids].filter(isAlive)).toEqual([]);
+  pids.clear();
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('Transponders sharing the stream audio', () => {
+  test('two share one encoder; a third joins mid-stream with a sequence header then AAC one frame apart; mute splits one off, unmute brings it back', async () => {
+    const a = transponder('a');
+    const b = transponder('b');
+    a.start();
+    b.start();
+    source.play();
+    expect(b.audio.encoderPid).toBe(a.audio.encoderPid);
+    await waitFor(() => [...audioByConnection().values()].filter((tags) => tags.length > 20).length === 2, { what: 'AAC at both' });
+    const c = transponder('c');
+    c.start();
+    expect(c.audio.encoderPid).toBe(a.audio.encoderPid);
+    await waitFor(() => audioByConnection().get(3) !== undefined && audioByConnection().get(3)!.length > 20, { what: 'AAC at the third' });
+
+    b.mute();
+    expect(b.snapshot().muted).toBe(true);
+    await waitFor(() => b.audio.encoderPid !== a.audio.encoderPid, { what: 'b on its own encoder' });
+    pids.add(b.audio.encoderPid!);
+    expect(c.audio.encoderPid).toBe(a.audio.encoderPid);
+    const twentyMore = async (): Promise<void> => {
+      const counts = [...audioByConnection().values()].map((tags) => tags.length);
+      await waitFor(() => [...audioByConnection().values()].every((tags, i) => tags.length > counts[i] + 20), { what: '20 more frames everywhere' });
+    };
+    await twentyMore();
+    const privatePid = b.audio.encoderPid!;
+    b.unmute();
+    await waitFor(() => b.audio.encoderPid === a.audio.encoderPid && !isAlive(privatePid), { what: 'b back on the shared encoder, its own ended' });
+    await twentyMore();
+    for (const tags of audioByConnection().values()) expectWellFormed(tags);
+    expect(registry.size).toBe(1);
+  });
+
+  test('the published stream ending ends every transponder TERMINATED and every encoder with them', async () => {
+    const a = transponder('a');
+    const b = transponder('b');
+    a.start();
+    b.start();
+    source.play();
+    await waitFor(() => a.state === 'PUBLISHING' && b.state === 'PUBLISHING', { what: 'publishing' });
+    b.mute();
+    await waitFor(() => b.audio.encoderPid !== a.audio.encoderPid, { what: 'b on its own encoder' });
+    pids.add(b.audio.encoderPid!);
+    source.end('unpublished by the page');
+    expect([a.state, b.state]).toEqual(['TERMINATED', 'TERMINATED']);
+    await Promise.all([a.drained, b.drained]);
+    expect([...pids].filter(isAlive)).toEqual([]);
+    expect(registry.size).toBe(0);
+  });
+});
