@@ -35,6 +35,8 @@ export interface CrossedError {
 }
 
 export type FromWorker =
+  /** the thread has loaded its modules (werift, ours) and warmed up: it takes publishers without delay */
+  | { type: 'ready' }
   | { type: 'created'; id: number; description: PublisherDescription }
   | { type: 'createFailed'; id: number; error: CrossedError }
   | { type: 'state'; id: number; state: 'connected' | 'flowing'; stats: PublisherStats }

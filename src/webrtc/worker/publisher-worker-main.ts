@@ -11,6 +11,7 @@ import { SdpError } from '../sdp-offer';
 import { packOne, packParts } from './frame-transfer';
 import type { FromWorker, ToWorker } from './messages';
 import { PostingLogger } from './posting-logger';
+import { warmUp } from './warm-up';
 
 /** How often every publisher's figures are pushed to the main thread (toJSON there reads the last). */
 export const STATS_PUSH_INTERVAL_MS = 250;
@@ -49,6 +50,10 @@ const statsTimer = setInterval(() => {
 }, STATS_PUSH_INTERVAL_MS);
 // The thread ends when terminated; this timer must not be what keeps it alive otherwise.
 statsTimer.unref();
+
+// Loaded (the modules above); warmed, it tells the pool it takes publishers. A create
+// that comes earlier is served all the same, in order.
+void warmUp(new PostingLogger(port)).then(() => post({ type: 'ready' }));
 
 async function create(message: Extract<ToWorker, { type: 'create' }>): Promise<void> {
   const { id } = message;
