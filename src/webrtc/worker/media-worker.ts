@@ -122,6 +122,9 @@ export class MediaWorker extends TypedEmitter<MediaWorkerEvents> {
 
   private receive(message: FromWorker): void {
     switch (message.type) {
+      case 'batch':
+        for (const one of message.messages) this.receive(one);
+        return;
       case 'ready':
         this.readyValue = true;
         this.settleReady();

@@ -18,7 +18,30 @@ export const STATS_PUSH_INTERVAL_MS = 250;
 
 if (!parentPort) throw new Error('publisher-worker-main runs only as a worker thread');
 const port = parentPort;
-const post = (message: FromWorker, transfer?: ArrayBuffer[]): void => port.postMessage(message, transfer);
+
+/**
+ * What this turn of the event loop has to say, posted as one message when the turn ends
+ * (setImmediate runs right after the I/O callbacks): one wake-up and one message of the
+ * main thread per turn instead of one per frame (measured: 5300 epoll wake-ups of the
+ * main thread in 5 s with 8 streams, about three times as many as without workers).
+ * Order is kept; nothing waits longer than the turn that produced it.
+ */
+let outbox: FromWorker[] = [];
+let outboxTransfers: ArrayBuffer[] = [];
+
+function post(message: FromWorker, transfer?: ArrayBuffer[]): void {
+  outbox.push(message);
+  if (transfer) for (const buffer of transfer) outboxTransfers.push(buffer);
+  if (outbox.length === 1) setImmediate(flush);
+}
+
+function flush(): void {
+  const messages = outbox;
+  const transfers = outboxTransfers;
+  outbox = [];
+  outboxTransfers = [];
+  port.postMessage(messages.length === 1 ? messages[0] : { type: 'batch', messages }, transfers);
+}
 
 interface Hosted {
   publisher: Publisher;

@@ -10,7 +10,7 @@ import { unpackParts } from './frame-transfer';
 import type { FromWorker, PublisherDescription, ToWorker } from './messages';
 
 /** The messages that concern one publisher (the worker routes them by id). */
-export type PublisherMessage = Exclude<FromWorker, { type: 'created' | 'createFailed' | 'stats' | 'log' }>;
+export type PublisherMessage = Exclude<FromWorker, { type: 'ready' | 'created' | 'createFailed' | 'stats' | 'log' | 'batch' }>;
 
 /**
  * The main thread's side of a publisher whose media a worker receives: the same surface
