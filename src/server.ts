@@ -300,6 +300,9 @@ export class TransponderService {
     this.refuseIfStopped();
     await this.signaling.listen();
     this.refuseIfStopped();
+    // Ready (GET /ready, the started line) only once the media workers can take publishers.
+    await this.mediaWorkers?.ready();
+    this.refuseIfStopped();
     // Announced once its ports answer, so forwarded calls find it.
     await this.cluster?.start();
     this.refuseIfStopped();

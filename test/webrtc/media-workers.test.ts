@@ -8,7 +8,8 @@
 import { silentLogger } from '../../src/log';
 import type { VideoFrame } from '../../src/media/frames';
 import { TransponderService } from '../../src/server';
-import { RemotePublisher } from '../../src/webrtc/worker';
+import { defaultPublisherOptions } from '../../src/webrtc/publisher-options';
+import { MediaWorkerPool, RemotePublisher } from '../../src/webrtc/worker';
 import { LoadPublisher } from '../../tools/load-publisher';
 import { loopbackSettings } from '../helpers/loopback-settings';
 import { waitFor } from '../helpers/wait-for';
@@ -18,9 +19,11 @@ jest.setTimeout(60_000);
 describe('publishers received in worker threads (media_workers=1)', () => {
   let service: TransponderService | undefined;
   const generators: LoadPublisher[] = [];
+  const pools: MediaWorkerPool[] = [];
 
   afterEach(async () => {
     for (const g of generators.splice(0)) g.close('test over');
+    for (const p of pools.splice(0)) await p.close('test over');
     await service?.stop();
     service = undefined;
   });
@@ -38,6 +41,25 @@ describe('publishers received in worker threads (media_workers=1)', () => {
     await generator.start();
     return generator;
   }
+
+  it('the service starts (and says ready) only once every worker has loaded and warmed up', async () => {
+    const { service } = await start(2);
+    const workers = service.mediaWorkers!.workers;
+    expect(workers.map((w) => w.isReady)).toEqual([true, true]);
+    expect(service.state).toBe('serving');
+  });
+
+  it('a worker that exits before it is ready fails the pool\'s start and is not replaced', async () => {
+    const pool = new MediaWorkerPool(1, silentLogger);
+    pools.push(pool);
+    const [worker] = pool.workers;
+    const exited = worker!.terminate();
+    await expect(pool.ready()).rejects.toThrow(/^media worker stopped \(exit code \d+\) before it was ready$/);
+    await exited;
+    expect(worker!.isReady).toBe(false);
+    expect(pool.workers).toEqual([]);
+    await expect(pool.create({ streamName: 'x', offerSdp: '', options: defaultPublisherOptions, log: silentLogger })).rejects.toThrow('no media worker is running');
+  });
 
   it('a publish reaches PUBLISHING through a RemotePublisher; its frames arrive whole and in order, its figures synchronously', async () => {
     const { ws, service } = await start(1);
@@ -67,8 +89,15 @@ describe('publishers received in worker threads (media_workers=1)', () => {
     expect(types).toContain(5);
     expect(frames.every((f, i) => i === 0 || f.pts >= frames[i - 1]!.pts)).toBe(true);
     expect(frames.every((f) => f.nalUnits.every((n) => n.length > 0))).toBe(true);
-    await waitFor(() => (publisher?.toJSON().video?.frames ?? 0) >= frames.length - 15, { what: 'the pushed figures to follow the frames', seen: () => JSON.stringify(publisher?.toJSON().video) });
-    expect(publisher?.toJSON()).toMatchObject({ streamName: 'w-1', state: 'flowing', video: { width: 1280, height: 720 } });
+    // The frame counts are those that reached this thread, current at every read (not the last push).
+    expect(publisher?.toJSON()).toMatchObject({
+      streamName: 'w-1',
+      state: 'flowing',
+      video: { frames: frames.length, keyframes: frames.filter((f) => f.keyframe).length },
+      audio: { frames: audio },
+    });
+    await waitFor(() => publisher?.toJSON().video?.width !== undefined, { what: 'the pushed figures to carry the picture size', seen: () => JSON.stringify(publisher?.toJSON().video) });
+    expect(publisher?.toJSON()).toMatchObject({ video: { width: 1280, height: 720 } });
   });
 
   it('a worker that dies fails its publishes with the reason, is replaced, and new publishes work', async () => {

@@ -6,15 +6,33 @@ import { MediaWorker } from './media-worker';
  * A fixed number of media worker threads receiving publishers' media (`media_workers`),
  * so the main thread keeps signaling, REST and the transponders and the other cores take
  * the WebRTC receive path. Owns its workers: a worker that dies is replaced (its
- * publishers were closed with the reason), and close() ends them all.
+ * publishers were closed with the reason), and close() ends them all. `ready()` settles
+ * once every worker has loaded and warmed up: the service reports ready only then.
  */
 export class MediaWorkerPool implements PublisherHost {
   private readonly live = new Set<MediaWorker>();
   private closing: Promise<void> | undefined;
+  private readonly startup: Promise<void>;
 
   constructor(readonly size: number, private readonly log: Logger) {
     if (!Number.isInteger(size) || size < 1) throw new Error(`a media worker pool needs at least one worker, not ${size}`);
     for (let i = 0; i < size; i++) this.spawn();
+    this.startup = Promise.all([...this.live].map((w) => w.ready)).then(
+      () => undefined,
+      (error: Error) => {
+        throw this.closing ? new Error('the media workers were stopped while starting') : error;
+      },
+    );
+    this.startup.catch(() => undefined);
+  }
+
+  /**
+   * Resolves once every first worker has loaded its modules and warmed up, so the first
+   * publishes do not wait for a thread's cold start; rejects when one exits before that
+   * (a worker that cannot start is not replaced: it would only fail again).
+   */
+  ready(): Promise<void> {
+    return this.startup;
   }
 
   get closed(): boolean {
@@ -26,11 +44,14 @@ export class MediaWorkerPool implements PublisherHost {
     return [...this.live];
   }
 
-  /** The least loaded worker (by publishers held and being set up) takes the new publisher. */
+  /**
+   * The least loaded worker (by publishers held and being set up) takes the new
+   * publisher; a ready one before one still starting (a replacement), which would make it wait.
+   */
   create(args: PublisherHostCreateArgs): Promise<PublisherHandle> {
     if (this.closing) return Promise.reject(new Error('the media workers are stopped'));
     let chosen: MediaWorker | undefined;
-    for (const worker of this.live) if (!chosen || worker.load < chosen.load) chosen = worker;
+    for (const worker of this.live) if (!chosen || preferred(worker, chosen)) chosen = worker;
     if (!chosen) return Promise.reject(new Error('no media worker is running'));
     return chosen.create(args);
   }
@@ -47,8 +68,17 @@ export class MediaWorkerPool implements PublisherHost {
     worker.once('exit', (reason) => {
       this.live.delete(worker);
       if (this.closing) return;
+      if (!worker.isReady) {
+        this.log.error('media worker exited before it was ready; not replaced', { thread: worker.threadId, reason, running: this.live.size });
+        return;
+      }
       this.log.warn('media worker replaced', { thread: worker.threadId, reason });
       this.spawn();
     });
   }
+}
+
+function preferred(candidate: MediaWorker, chosen: MediaWorker): boolean {
+  if (candidate.isReady !== chosen.isReady) return candidate.isReady;
+  return candidate.load < chosen.load;
 }

@@ -37,11 +37,23 @@ export class MediaWorker extends TypedEmitter<MediaWorkerEvents> {
   private exitedValue = false;
   private closing: Promise<void> | undefined;
   private readonly exitedPromise: Promise<void>;
+  private readyValue = false;
+  private settleReady!: (error?: Error) => void;
+  /**
+   * Settles once the thread has loaded and warmed up (it takes publishers without a cold
+   * start), or rejects when it exits before that.
+   */
+  readonly ready: Promise<void>;
   /** The thread's id (as worker_threads numbers them), kept after it exits. */
   readonly threadId: number;
 
   constructor(private readonly log: Logger) {
     super((event, error) => log.error('media worker listener threw', { event, error: String(error) }));
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.settleReady = (error) => (error ? reject(error) : resolve());
+    });
+    // Whoever waits sees the rejection; an exit nobody waited for is reported by 'exit'.
+    this.ready.catch(() => undefined);
     this.thread = startWorkerThread();
     this.threadId = this.thread.threadId;
     this.thread.once('online', () => log.info('media worker started', { thread: this.threadId }));
@@ -54,6 +66,11 @@ export class MediaWorker extends TypedEmitter<MediaWorkerEvents> {
       this.onExit(code);
       resolve();
     }));
+  }
+
+  /** Loaded and warmed up (see `ready`). */
+  get isReady(): boolean {
+    return this.readyValue;
   }
 
   get exited(): boolean {
@@ -105,6 +122,13 @@ export class MediaWorker extends TypedEmitter<MediaWorkerEvents> {
 
   private receive(message: FromWorker): void {
     switch (message.type) {
+      case 'batch':
+        for (const one of message.messages) this.receive(one);
+        return;
+      case 'ready':
+        this.readyValue = true;
+        this.settleReady();
+        return;
       case 'created': {
         const waiting = this.pending.get(message.id);
         if (!waiting) return;
@@ -146,6 +170,7 @@ export class MediaWorker extends TypedEmitter<MediaWorkerEvents> {
       ? 'the media worker was stopped'
       : `media worker stopped (exit code ${code}${this.lastError ? `: ${this.lastError}` : ''})`;
     if (!this.closing) this.log.error('media worker exited', { thread: this.threadId, code, publishers: this.publishers.size, error: this.lastError });
+    this.settleReady(new Error(`${reason} before it was ready`));
     for (const waiting of this.pending.values()) waiting.reject(new Error(reason));
     this.pending.clear();
     for (const publisher of this.publishers.values()) publisher.workerGone(reason);

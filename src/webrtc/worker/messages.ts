@@ -35,6 +35,8 @@ export interface CrossedError {
 }
 
 export type FromWorker =
+  /** the thread has loaded its modules (werift, ours) and warmed up: it takes publishers without delay */
+  | { type: 'ready' }
   | { type: 'created'; id: number; description: PublisherDescription }
   | { type: 'createFailed'; id: number; error: CrossedError }
   | { type: 'state'; id: number; state: 'connected' | 'flowing'; stats: PublisherStats }
@@ -51,5 +53,7 @@ export type FromWorker =
   | { type: 'closed'; id: number; reason: string; stats: PublisherStats }
   /** its peer connection is released: the drain */
   | { type: 'released'; id: number }
+  /** the messages of one turn of the worker's event loop, in order (their buffers transferred together) */
+  | { type: 'batch'; messages: FromWorker[] }
   /** a log line, written by the main thread's Logger (redaction stays in one place) */
   | { type: 'log'; id?: number; level: LogLevel; msg: string; fields?: Record<string, unknown>; bindings: LogBindings };

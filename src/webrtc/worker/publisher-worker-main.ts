@@ -11,13 +11,37 @@ import { SdpError } from '../sdp-offer';
 import { packOne, packParts } from './frame-transfer';
 import type { FromWorker, ToWorker } from './messages';
 import { PostingLogger } from './posting-logger';
+import { warmUp } from './warm-up';
 
 /** How often every publisher's figures are pushed to the main thread (toJSON there reads the last). */
 export const STATS_PUSH_INTERVAL_MS = 250;
 
 if (!parentPort) throw new Error('publisher-worker-main runs only as a worker thread');
 const port = parentPort;
-const post = (message: FromWorker, transfer?: ArrayBuffer[]): void => port.postMessage(message, transfer);
+
+/**
+ * What this turn of the event loop has to say, posted as one message when the turn ends
+ * (setImmediate runs right after the I/O callbacks): one wake-up and one message of the
+ * main thread per turn instead of one per frame (measured: 5300 epoll wake-ups of the
+ * main thread in 5 s with 8 streams, about three times as many as without workers).
+ * Order is kept; nothing waits longer than the turn that produced it.
+ */
+let outbox: FromWorker[] = [];
+let outboxTransfers: ArrayBuffer[] = [];
+
+function post(message: FromWorker, transfer?: ArrayBuffer[]): void {
+  outbox.push(message);
+  if (transfer) for (const buffer of transfer) outboxTransfers.push(buffer);
+  if (outbox.length === 1) setImmediate(flush);
+}
+
+function flush(): void {
+  const messages = outbox;
+  const transfers = outboxTransfers;
+  outbox = [];
+  outboxTransfers = [];
+  port.postMessage(messages.length === 1 ? messages[0] : { type: 'batch', messages }, transfers);
+}
 
 interface Hosted {
   publisher: Publisher;
@@ -49,6 +73,10 @@ const statsTimer = setInterval(() => {
 }, STATS_PUSH_INTERVAL_MS);
 // The thread ends when terminated; this timer must not be what keeps it alive otherwise.
 statsTimer.unref();
+
+// Loaded (the modules above); warmed, it tells the pool it takes publishers. A create
+// that comes earlier is served all the same, in order.
+void warmUp(new PostingLogger(port)).then(() => post({ type: 'ready' }));
 
 async function create(message: Extract<ToWorker, { type: 'create' }>): Promise<void> {
   const { id } = message;

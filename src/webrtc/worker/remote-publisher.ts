@@ -10,13 +10,16 @@ import { unpackParts } from './frame-transfer';
 import type { FromWorker, PublisherDescription, ToWorker } from './messages';
 
 /** The messages that concern one publisher (the worker routes them by id). */
-export type PublisherMessage = Exclude<FromWorker, { type: 'created' | 'createFailed' | 'stats' | 'log' }>;
+export type PublisherMessage = Exclude<FromWorker, { type: 'ready' | 'created' | 'createFailed' | 'stats' | 'log' | 'batch' }>;
 
 /**
  * The main thread's side of a publisher whose media a worker receives: the same surface
  * as a Publisher (PublisherHandle). Frames arrive as the worker's messages, in order, and
  * are emitted as the Publisher emits them; `toJSON()` answers the figures the worker
- * pushed last (every STATS_PUSH_INTERVAL_MS and at every change of state).
+ * pushed last (every STATS_PUSH_INTERVAL_MS and at every change of state), except the
+ * frame counts: those are the frames that reached this thread, counted here, so they
+ * are current and say what the transponders could get (frames still in the port's queue
+ * are not counted yet).
  */
 export class RemotePublisher extends TypedEmitter<PublisherEvents> implements PublisherHandle {
   readonly answerSdp: string;
@@ -28,6 +31,7 @@ export class RemotePublisher extends TypedEmitter<PublisherEvents> implements Pu
   private closeReason?: string;
   private stats: PublisherStats;
   private readonly taps = new Set<RtpTap>();
+  private readonly received = { video: 0, keyframes: 0, audio: 0 };
   private drain: Promise<void>;
   private settleDrain!: () => void;
 
@@ -91,7 +95,14 @@ export class RemotePublisher extends TypedEmitter<PublisherEvents> implements Pu
   }
 
   toJSON(): PublisherStats {
-    return { ...this.stats, state: this.stateValue, closeReason: this.closeReason };
+    const { video, audio } = this.stats;
+    return {
+      ...this.stats,
+      state: this.stateValue,
+      closeReason: this.closeReason,
+      video: video && { ...video, frames: this.received.video, keyframes: this.received.keyframes },
+      audio: audio && { ...audio, frames: this.received.audio },
+    };
   }
 
   /**
@@ -117,14 +128,19 @@ export class RemotePublisher extends TypedEmitter<PublisherEvents> implements Pu
     switch (message.type) {
       case 'video':
         if (this.closed) return;
+        this.received.video++;
+        if (message.keyframe) this.received.keyframes++;
         this.emit('video', { pts: message.pts, keyframe: message.keyframe, nalUnits: unpackParts(message.data, message.sizes) });
         return;
       case 'audio':
         if (this.closed) return;
+        this.received.audio++;
         this.emit('audio', { pts: message.pts, opus: Buffer.from(message.data) });
         return;
       case 'vpx':
         if (this.closed) return;
+        this.received.video++;
+        if (message.keyframe) this.received.keyframes++;
         this.emit('vpxVideo', { codec: message.codec, pts: message.pts, keyframe: message.keyframe, data: Buffer.from(message.data), width: message.width, height: message.height });
         return;
       case 'rtp':
