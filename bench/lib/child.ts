@@ -14,8 +14,9 @@ export class BenchChild {
   readonly exited: Promise<number | null>;
   private out = '';
 
-  constructor(readonly label: string, script: string, args: string[]) {
-    this.proc = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** `nodeArgs`: flags for node itself (e.g. --cpu-prof), before the script. */
+  constructor(readonly label: string, script: string, args: string[], nodeArgs: string[] = []) {
+    this.proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', resolve(ROOT, script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (d: Buffer): void => {
       this.out += d.toString();
       // Keep the tail only: a long run must not grow without bound.

@@ -40,8 +40,8 @@ export class ServiceProcess {
     return `ws://127.0.0.1:${this.wsPort}`;
   }
 
-  /** Starts the service with loopback settings plus `properties`; resolves once it listens. */
-  static async start(properties: Record<string, string | number> = {}): Promise<ServiceProcess> {
+  /** Starts the service with loopback settings plus `properties`; resolves once it listens. `nodeArgs` go to node (e.g. --cpu-prof). */
+  static async start(properties: Record<string, string | number> = {}, nodeArgs: string[] = []): Promise<ServiceProcess> {
     const dir = mkdtempSync(join(tmpdir(), 'bench-service-'));
     const httpPort = await freePort();
     const wsPort = await freePort();
@@ -55,7 +55,7 @@ export class ServiceProcess {
     };
     const file = join(dir, 'bench.properties');
     writeFileSync(file, `# written by the benchmark\n${Object.entries(all).map(([k, v]) => `${k}=${v}`).join('\n')}\n`);
-    const child = new BenchChild('service', 'src/main.ts', ['--config', file]);
+    const child = new BenchChild('service', 'src/main.ts', ['--config', file], nodeArgs);
     const service = new ServiceProcess(child, httpPort, wsPort, dir);
     try {
       await child.waitFor(/rtmp-transponder started/, 30_000);
