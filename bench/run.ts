@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick] [-- egress ingest relay pipeline streams hooks playback vpx-transcode cluster]
+ * npm run bench [-- --quick] [-- egress ingest relay pipeline streams hooks playback vpx-transcode cluster idle-memory]
  *
  * Runs the benchmarks in a private network namespace (loopback only) and prints one
  * markdown report. Figures go into closing notes; nothing here is asserted.
@@ -9,6 +9,7 @@ import { renderSection, type BenchSection } from './lib/report';
 import { runClusterBench } from './cluster';
 import { runEgressBench } from './egress';
 import { runHooksBench } from './hooks';
+import { runIdleMemoryBench } from './idle-memory';
 import { runIngestBench } from './ingest';
 import { runPipelineBench } from './pipeline';
 import { runPlaybackBench } from './playback';
@@ -28,6 +29,7 @@ const BENCHES: Record<string, Bench> = {
   playback: runPlaybackBench,
   'vpx-transcode': runVpxTranscodeBench,
   cluster: runClusterBench,
+  'idle-memory': runIdleMemoryBench,
 };
 
 async function main(): Promise<void> {

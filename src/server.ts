@@ -36,7 +36,7 @@ import { StreamCatalog } from './streams/stream-catalog';
 import { TransponderManager, type TransponderManagerOptions } from './transponder/transponder-manager';
 import { registerSettingsRoutes } from './rest/settings-routes';
 import { registerSoundFileRoutes } from './rest/sound-file-routes';
-import { ClusterNode, ClusterTransponders, NodeClient, registerClusterApiRoutes, registerClusterInternalRoutes } from './cluster';
+import type { ClusterNode } from './cluster';
 import type { TransponderApi } from './transponder/transponder-api';
 import { authFailureLimiterOptionsFrom, clusterSettingsFrom, destinationRulesFrom, mediaWorkerCountFrom, ownPortsFrom, playbackOptionsFrom, publishAccessOptionsFrom, restAuthFrom, signalingOptionsFrom, transponderManagerOptionsFrom, whipOptionsFrom } from './server-options';
 import { registerPages } from './web-pages';
@@ -116,10 +116,11 @@ export class TransponderService {
   constructor(private readonly settings: Settings, private readonly log: Logger, seams: ServiceSeams = {}) {
     this.nodeId = `${randomBytes(16).toString('base64url')}@${settings.ip ?? hostname()}`;
     const clusterSettings = clusterSettingsFrom(settings);
+    const clusterParts = clusterSettings === undefined ? undefined : loadClusterParts();
     this.cluster =
-      clusterSettings === undefined
+      clusterParts === undefined || clusterSettings === undefined
         ? undefined
-        : new ClusterNode(
+        : new clusterParts.ClusterNode(
             {
               redisUrl: clusterSettings.redisUrl,
               nodeId: this.nodeId,
@@ -189,12 +190,12 @@ export class TransponderService {
     this.reloader = seams.settingsFile === undefined ? undefined : new SettingsReloader(seams.settingsFile, settings, (next) => this.applySettings(next));
     const cluster = this.cluster;
     const api: TransponderApi =
-      cluster === undefined || clusterSettings === undefined
+      cluster === undefined || clusterSettings === undefined || clusterParts === undefined
         ? this.transponders
-        : new ClusterTransponders({
+        : new clusterParts.ClusterTransponders({
             local: this.transponders,
             directory: cluster,
-            client: new NodeClient(clusterSettings.secret, 15_000),
+            client: new clusterParts.NodeClient(clusterSettings.secret, 15_000),
             publishedHere: (name) => this.registry.get(name) !== undefined,
             log: log.child({ part: 'cluster' }),
           });
@@ -211,7 +212,7 @@ export class TransponderService {
         registerMetricsRoute(app, this.metrics, this.metricsAuth);
         registerReadyRoute(app, () => readyAnswer(this.current, this.signaling.streamLoad));
         registerWhipRoutes(app, this.whip);
-        if (clusterSettings !== undefined) registerClusterInternalRoutes(app, this.transponders, () => clusterSettings.secret);
+        if (clusterSettings !== undefined) clusterParts?.registerClusterInternalRoutes(app, this.transponders, () => clusterSettings.secret);
         // Publisher stats for benchmarks and operators; behind the REST credentials (and their limiter) when they are on.
         app.get('/debug/streams', { onRequest: this.restAuth.hook }, async () => this.registry.describe());
       },
@@ -221,7 +222,7 @@ export class TransponderService {
           problemsOf: (err) => (err instanceof SettingsError ? err.problems : undefined),
         });
         registerSoundFileRoutes(rest, () => this.mediaDir);
-        if (cluster !== undefined) registerClusterApiRoutes(rest, () => cluster.liveNodes());
+        if (cluster !== undefined) clusterParts?.registerClusterApiRoutes(rest, () => cluster.liveNodes());
       },
     });
   }
@@ -370,6 +371,15 @@ export class TransponderService {
   private refuseIfStopped(): void {
     if (this.current !== 'starting') throw new Error('the service was stopped while starting');
   }
+}
+
+/**
+ * The cluster's code, loaded only when cluster_redis_url is set: a standalone service
+ * (most of them) does not carry ioredis and its 50 modules (about 2 MB of heap).
+ */
+function loadClusterParts(): typeof import('./cluster') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./cluster') as typeof import('./cluster');
 }
 
 /** Waits for every release or the deadline, whichever comes first; names the parts not released. */

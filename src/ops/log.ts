@@ -9,7 +9,6 @@
  *   log_level=debug | info | warn | error   (the CLI's --log-level wins)
  */
 import pino, { type DestinationStream, type Logger as Pino, type LoggerOptions } from 'pino';
-import pretty from 'pino-pretty';
 import type { Logger, LogLevel } from '../log';
 import { censor, redactPaths, scrubLogArguments } from './log-redaction';
 import { PinoLogger } from './pino-logger';
@@ -96,6 +95,9 @@ export function createLogger(options: LogOptions, output: LogOutput = {}): PinoL
   let destination: DestinationStream;
   if (format === 'pretty') {
     // In-process and synchronous: no worker thread, and no line lost at process.exit.
+    // Loaded only here: a JSON service (log_format=json, or auto off a terminal) never needs its 40 modules.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const pretty = require('pino-pretty') as typeof import('pino-pretty');
     destination = pretty({
       destination: output.destination ?? 1,
       sync: true,

@@ -8,13 +8,21 @@
  * registered (/rest-api, or the root through extraRoutes); routes without one (pages,
  * static files) stay out. The document and its pages sit under /rest-api, so they are
  * behind REST authentication exactly when the API is: public only when it is off.
+ *
+ * Loaded on first demand: @fastify/swagger, @fastify/swagger-ui and what they pull in
+ * (yaml, @fastify/static, ~130 modules, ~2 MiB of heap) are not needed by a service
+ * nobody reads the docs of. The service records its routes as they are declared; the
+ * first request for the document or the docs page builds a second fastify instance that
+ * never listens, with the generator, the same routes (schemas only, no handlers) and
+ * Swagger UI, whose router then answers those requests.
  */
-import fastifySwagger, { type SwaggerTransform, type SwaggerTransformObject } from '@fastify/swagger';
-import fastifySwaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import type { SwaggerTransform, SwaggerTransformObject } from '@fastify/swagger';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type HTTPMethods, type RouteOptions } from 'fastify';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { OpenAPIV3 } from 'openapi-types';
 import { PACKAGE_VERSION } from '../package-version';
+import type { ErrorBody } from './errors';
+import { pathOf } from './request-log';
 import type { ZodFastifyInstance } from './route-schemas';
 
 /** Under the REST prefix. */
@@ -82,12 +90,89 @@ const transformObject: SwaggerTransformObject = (documentObject) => {
   return doc;
 };
 
-/**
- * Registers the document generator on the root instance. It sees only the routes
- * declared after it has loaded: declare routes in `app.after()` or in later plugins.
- */
-export function registerOpenApi(app: FastifyInstance, securedPrefix: string): void {
-  app.register(fastifySwagger, {
+const DOCS_DECORATOR = 'rtmpTransponderApiDocs';
+
+/** A route as declared on the service, kept for the document: what @fastify/swagger reads of it. */
+interface DeclaredRoute {
+  method: HTTPMethods | HTTPMethods[];
+  url: string;
+  schema: RouteOptions['schema'];
+}
+
+/** The docs instance, built on the first request for it, then kept until the service closes. */
+class LazyApiDocs {
+  private readonly routes: DeclaredRoute[] = [];
+  private building: Promise<FastifyInstance> | undefined;
+  private closed = false;
+
+  constructor(private readonly securedPrefix: string) {}
+
+  /** From the service's onRoute: what the document may show (a route with a visible schema). */
+  record(route: RouteOptions): void {
+    // HEAD routes fastify adds for each GET stay out of the document, as @fastify/swagger leaves them.
+    if (route.method === 'HEAD' || !route.schema || route.schema.hide === true) return;
+    this.routes.push({ method: route.method, url: route.url, schema: route.schema });
+  }
+
+  /** The docs instance, built once; a failed build is tried again by the next request. */
+  instance(restPrefix: string): Promise<FastifyInstance> {
+    if (this.closed) return Promise.reject(new Error('the service is closing'));
+    this.building ??= this.build(restPrefix).catch((err: unknown) => {
+      this.building = undefined;
+      throw err;
+    });
+    return this.building;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const built = await this.building?.catch(() => undefined);
+    await built?.close();
+  }
+
+  private async build(restPrefix: string): Promise<FastifyInstance> {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const fastifySwagger = (require('@fastify/swagger') as typeof import('@fastify/swagger')).default;
+    const fastifySwaggerUi = (require('@fastify/swagger-ui') as typeof import('@fastify/swagger-ui')).default;
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const docs = Fastify({ logger: false });
+    docs.setValidatorCompiler(validatorCompiler);
+    docs.setSerializerCompiler(serializerCompiler);
+    // A file Swagger UI does not have is the service's 404, in the shape of every other.
+    docs.setNotFoundHandler((request, reply) => {
+      const body: ErrorBody = { error: 'Not Found', code: 'ROUTE_NOT_FOUND', message: `No route ${request.method} ${pathOf(request)}` };
+      return reply.code(404).send(body);
+    });
+    docs.register(fastifySwagger, swaggerOptions(this.securedPrefix));
+    docs.after(() => {
+      for (const { method, url, schema } of this.routes) {
+        docs.route({ method, url, schema, exposeHeadRoute: false, handler: async () => undefined });
+      }
+      docs.register(
+        async (rest) => {
+          rest.get(OPENAPI_PATH, { schema: { hide: true } }, async () => docs.swagger());
+          rest.register(fastifySwaggerUi, {
+            routePrefix: DOCS_PATH,
+            // The page links its assets by absolute path when asked without a trailing slash.
+            indexPrefix: restPrefix,
+            theme: { title: 'rtmp-transponder API' },
+          });
+        },
+        { prefix: restPrefix },
+      );
+    });
+    await docs.ready();
+    if (this.closed) {
+      await docs.close();
+      throw new Error('the service is closing');
+    }
+    return docs;
+  }
+}
+
+/** @fastify/swagger's options: the document's header, and our transforms. */
+function swaggerOptions(securedPrefix: string): import('@fastify/swagger').FastifyDynamicSwaggerOptions {
+  return {
     openapi: {
       openapi: '3.0.3',
       info: {
@@ -106,16 +191,37 @@ export function registerOpenApi(app: FastifyInstance, securedPrefix: string): vo
     },
     transform: transformFor(securedPrefix),
     transformObject,
-  });
+  };
+}
+
+/**
+ * Answers `request` from the docs instance: the raw request and response are handed to
+ * its router, as its own server would (it never listens). The service's onRequest hooks
+ * (REST authentication) have run by then.
+ */
+async function forward(docs: Promise<FastifyInstance>, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const instance = await docs;
+  reply.hijack();
+  instance.routing(request.raw, reply.raw);
+}
+
+/**
+ * Registers the document generator on the root instance: records the routes declared
+ * after this call (declare routes in `app.after()` or in later plugins), to be shown in
+ * the document once it is first asked for.
+ */
+export function registerOpenApi(app: FastifyInstance, securedPrefix: string): void {
+  const docs = new LazyApiDocs(securedPrefix);
+  app.decorate(DOCS_DECORATOR, docs);
+  app.addHook('onRoute', (route) => docs.record(route));
+  app.addHook('onClose', async () => docs.close());
 }
 
 /** Adds the document and Swagger UI to the REST scope (`restPrefix` is where it is mounted). */
 export function registerApiDocsRoutes(rest: ZodFastifyInstance, restPrefix: string): void {
-  rest.get(OPENAPI_PATH, { schema: { hide: true } }, async () => rest.swagger());
-  rest.register(fastifySwaggerUi, {
-    routePrefix: DOCS_PATH,
-    // The page links its assets by absolute path when asked without a trailing slash.
-    indexPrefix: restPrefix,
-    theme: { title: 'rtmp-transponder API' },
-  });
+  const docs = rest.getDecorator<LazyApiDocs>(DOCS_DECORATOR);
+  const answer = (request: FastifyRequest, reply: FastifyReply): Promise<void> => forward(docs.instance(restPrefix), request, reply);
+  rest.get(OPENAPI_PATH, { schema: { hide: true } }, answer);
+  rest.get(DOCS_PATH, { schema: { hide: true } }, answer);
+  rest.get(`${DOCS_PATH}/*`, { schema: { hide: true } }, answer);
 }
