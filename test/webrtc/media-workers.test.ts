@@ -98,6 +98,8 @@ describe('publishers received in worker threads (media_workers=1)', () => {
     });
     await waitFor(() => publisher?.toJSON().video?.width !== undefined, { what: 'the pushed figures to carry the picture size', seen: () => JSON.stringify(publisher?.toJSON().video) });
     expect(publisher?.toJSON()).toMatchObject({ video: { width: 1280, height: 720 } });
+    // A main thread that keeps up loses nothing to the bound of what is in flight.
+    expect(publisher?.toJSON()).toMatchObject({ video: { framesDroppedBackpressure: 0 }, audio: { framesDroppedBackpressure: 0 }, rtpPacketsDroppedBackpressure: 0 });
   });
 
   it('a worker that dies fails its publishes with the reason, is replaced, and new publishes work', async () => {

@@ -38,6 +38,9 @@ export class MediaWorker extends TypedEmitter<MediaWorkerEvents> {
   private closing: Promise<void> | undefined;
   private readonly exitedPromise: Promise<void>;
   private readyValue = false;
+  /** the last flush taken, acknowledged once this turn ends (see `acknowledge`) */
+  private takenSeq = 0;
+  private ackTimer: NodeJS.Immediate | undefined;
   private settleReady!: (error?: Error) => void;
   /**
    * Settles once the thread has loaded and warmed up (it takes publishers without a cold
@@ -124,6 +127,7 @@ export class MediaWorker extends TypedEmitter<MediaWorkerEvents> {
     switch (message.type) {
       case 'batch':
         for (const one of message.messages) this.receive(one);
+        this.acknowledge(message.seq);
         return;
       case 'ready':
         this.readyValue = true;
@@ -164,8 +168,23 @@ export class MediaWorker extends TypedEmitter<MediaWorkerEvents> {
     }
   }
 
+  /**
+   * Tells the worker, once per turn of this thread's event loop (however many flushes it
+   * took), the last flush it has taken: the worker bounds what it keeps in flight by that
+   * (publisher-backlog.ts). A stalled main thread sends nothing, so the worker drops.
+   */
+  private acknowledge(seq: number): void {
+    this.takenSeq = seq;
+    this.ackTimer ??= setImmediate(() => {
+      this.ackTimer = undefined;
+      this.send({ type: 'ack', seq: this.takenSeq });
+    });
+  }
+
   private onExit(code: number): void {
     this.exitedValue = true;
+    if (this.ackTimer) clearImmediate(this.ackTimer);
+    this.ackTimer = undefined;
     const reason = this.closing
       ? 'the media worker was stopped'
       : `media worker stopped (exit code ${code}${this.lastError ? `: ${this.lastError}` : ''})`;

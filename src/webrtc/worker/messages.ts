@@ -15,7 +15,12 @@ export type ToWorker =
   | { type: 'keyframe'; id: number; urgent: boolean }
   /** players listen (true) or stopped listening (false): raw RTP is sent only while some do */
   | { type: 'tap'; id: number; on: boolean }
-  | { type: 'close'; id: number; reason: string };
+  | { type: 'close'; id: number; reason: string }
+  /**
+   * the main thread has taken every flush up to `seq` (one per turn of its event loop in
+   * which flushes arrived): what the worker keeps in flight is bounded (publisher-backlog.ts)
+   */
+  | { type: 'ack'; seq: number };
 
 /** What the main thread needs of a publisher that never changes after its answer. */
 export interface PublisherDescription {
@@ -53,7 +58,10 @@ export type FromWorker =
   | { type: 'closed'; id: number; reason: string; stats: PublisherStats }
   /** its peer connection is released: the drain */
   | { type: 'released'; id: number }
-  /** the messages of one turn of the worker's event loop, in order (their buffers transferred together) */
-  | { type: 'batch'; messages: FromWorker[] }
+  /**
+   * the messages of one turn of the worker's event loop, in order (their buffers
+   * transferred together); `seq` numbers the flushes from 1, for the main thread's `ack`
+   */
+  | { type: 'batch'; seq: number; messages: FromWorker[] }
   /** a log line, written by the main thread's Logger (redaction stays in one place) */
   | { type: 'log'; id?: number; level: LogLevel; msg: string; fields?: Record<string, unknown>; bindings: LogBindings };

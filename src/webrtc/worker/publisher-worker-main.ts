@@ -6,11 +6,12 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { RtpPacket } from 'werift';
-import { Publisher, type RtpTap } from '../publisher';
+import { Publisher, type PublisherStats, type RtpTap } from '../publisher';
 import { SdpError } from '../sdp-offer';
 import { packOne, packParts } from './frame-transfer';
 import type { FromWorker, ToWorker } from './messages';
 import { PostingLogger } from './posting-logger';
+import { PublisherBacklog, withBacklog } from './publisher-backlog';
 import { warmUp } from './warm-up';
 
 /** How often every publisher's figures are pushed to the main thread (toJSON there reads the last). */
@@ -24,10 +25,18 @@ const port = parentPort;
  * (setImmediate runs right after the I/O callbacks): one wake-up and one message of the
  * main thread per turn instead of one per frame (measured: 5300 epoll wake-ups of the
  * main thread in 5 s with 8 streams, about three times as many as without workers).
- * Order is kept; nothing waits longer than the turn that produced it.
+ * Order is kept; nothing waits longer than the turn that produced it. Each flush is
+ * numbered; the main thread acknowledges the last it has taken, which bounds what each
+ * publisher keeps in flight (PublisherBacklog).
  */
 let outbox: FromWorker[] = [];
 let outboxTransfers: ArrayBuffer[] = [];
+/** the backlogs charged by the messages in the outbox */
+const charged = new Set<PublisherBacklog>();
+let lastSeq = 0;
+let ackedSeq = 0;
+/** the flush that carried the last stats push: the next waits until it is taken */
+let statsSeq = 0;
 
 function post(message: FromWorker, transfer?: ArrayBuffer[]): void {
   outbox.push(message);
@@ -40,11 +49,20 @@ function flush(): void {
   const transfers = outboxTransfers;
   outbox = [];
   outboxTransfers = [];
-  port.postMessage(messages.length === 1 ? messages[0] : { type: 'batch', messages }, transfers);
+  const seq = ++lastSeq;
+  for (const backlog of charged) backlog.flushed(seq);
+  charged.clear();
+  port.postMessage({ type: 'batch', seq, messages } satisfies FromWorker, transfers);
+}
+
+function acknowledge(seq: number): void {
+  ackedSeq = seq;
+  for (const entry of hosted.values()) entry.backlog.acknowledge(seq);
 }
 
 interface Hosted {
   publisher: Publisher;
+  backlog: PublisherBacklog;
   removeTap?: () => void;
 }
 
@@ -64,12 +82,17 @@ port.on('message', (message: ToWorker) => {
     case 'close':
       void hosted.get(message.id)?.publisher.close(message.reason);
       return;
+    case 'ack':
+      acknowledge(message.seq);
+      return;
   }
 });
 
 const statsTimer = setInterval(() => {
-  if (hosted.size === 0) return;
-  post({ type: 'stats', list: [...hosted].map(([id, h]) => [id, h.publisher.toJSON()]) });
+  // While the main thread has not taken the last push, a new one would only queue behind it.
+  if (hosted.size === 0 || ackedSeq < statsSeq) return;
+  post({ type: 'stats', list: [...hosted].map(([id, h]) => [id, withBacklog(h.publisher.toJSON(), h.backlog)]) });
+  statsSeq = lastSeq + 1;
 }, STATS_PUSH_INTERVAL_MS);
 // The thread ends when terminated; this timer must not be what keeps it alive otherwise.
 statsTimer.unref();
@@ -80,6 +103,7 @@ void warmUp(new PostingLogger(port)).then(() => post({ type: 'ready' }));
 
 async function create(message: Extract<ToWorker, { type: 'create' }>): Promise<void> {
   const { id } = message;
+  const log = new PostingLogger(port, id);
   let publisher: Publisher;
   try {
     publisher = await Publisher.create({
@@ -87,15 +111,20 @@ async function create(message: Extract<ToWorker, { type: 'create' }>): Promise<v
       offerSdp: message.offerSdp,
       options: message.options,
       bitrate: message.bitrate,
-      log: new PostingLogger(port, id),
+      log,
     });
   } catch (error) {
     const sdp = error instanceof SdpError;
     post({ type: 'createFailed', id, error: { message: sdp ? error.message : String(error), sdp, info: sdp ? error.info : undefined } });
     return;
   }
-  hosted.set(id, { publisher });
-  wire(id, publisher);
+  const backlog = new PublisherBacklog({
+    requestKeyframe: (urgent) => publisher.requestKeyframe({ urgent }),
+    report: (episode) => log.warn('the main thread does not take this publisher\'s media fast enough: dropping (video up to a keyframe)', { ...episode }),
+  });
+  const entry: Hosted = { publisher, backlog };
+  hosted.set(id, entry);
+  wire(id, entry);
   post({
     type: 'created',
     id,
@@ -105,31 +134,45 @@ async function create(message: Extract<ToWorker, { type: 'create' }>): Promise<v
       videoCodec: publisher.videoCodec(),
       hasAudio: publisher.hasAudio(),
       hasVideo: publisher.hasVideo(),
-      stats: publisher.toJSON(),
+      stats: withBacklog(publisher.toJSON(), backlog),
     },
   });
 }
 
-function wire(id: number, publisher: Publisher): void {
-  publisher.on('connected', () => post({ type: 'state', id, state: 'connected', stats: publisher.toJSON() }));
-  publisher.on('flowing', () => post({ type: 'state', id, state: 'flowing', stats: publisher.toJSON() }));
+/** Frames are admitted by the publisher's backlog before they are copied: a dropped one costs nothing. */
+function wire(id: number, { publisher, backlog }: Hosted): void {
+  const stats = (): PublisherStats => withBacklog(publisher.toJSON(), backlog);
+  publisher.on('connected', () => post({ type: 'state', id, state: 'connected', stats: stats() }));
+  publisher.on('flowing', () => post({ type: 'state', id, state: 'flowing', stats: stats() }));
   publisher.on('video', (frame) => {
+    if (!backlog.admitVideo(byteLength(frame.nalUnits), frame.keyframe)) return;
     const { data, sizes } = packParts(frame.nalUnits);
+    charged.add(backlog);
     post({ type: 'video', id, pts: frame.pts, keyframe: frame.keyframe, data, sizes }, [data]);
   });
   publisher.on('vpxVideo', (frame) => {
+    if (!backlog.admitVideo(frame.data.byteLength, frame.keyframe)) return;
     const data = packOne(frame.data);
+    charged.add(backlog);
     post({ type: 'vpx', id, codec: frame.codec, pts: frame.pts, keyframe: frame.keyframe, data, width: frame.width, height: frame.height }, [data]);
   });
   publisher.on('audio', (frame) => {
+    if (!backlog.admitAudio(frame.opus.byteLength)) return;
     const data = packOne(frame.opus);
+    charged.add(backlog);
     post({ type: 'audio', id, pts: frame.pts, data }, [data]);
   });
   publisher.once('close', (reason) => {
     hosted.delete(id);
-    post({ type: 'closed', id, reason, stats: publisher.toJSON() });
+    post({ type: 'closed', id, reason, stats: stats() });
     void publisher.drained.finally(() => post({ type: 'released', id }));
   });
+}
+
+function byteLength(parts: readonly Uint8Array[]): number {
+  let total = 0;
+  for (const part of parts) total += part.byteLength;
+  return total;
 }
 
 function setTap(id: number, on: boolean): void {
@@ -143,7 +186,10 @@ function setTap(id: number, on: boolean): void {
   if (entry.removeTap) return;
   const tap: RtpTap = {
     rtp: (kind, packet: RtpPacket) => {
-      const data = packOne(packet.serialize());
+      const bytes = packet.serialize();
+      if (!entry.backlog.admitRtp(bytes.byteLength)) return;
+      const data = packOne(bytes);
+      charged.add(entry.backlog);
       post({ type: 'rtp', id, kind, data }, [data]);
     },
     senderReport: (kind, ntpMs, rtpTimestamp) => post({ type: 'senderReport', id, kind, ntpMs, rtpTimestamp }),

@@ -19,7 +19,8 @@ export type PublisherMessage = Exclude<FromWorker, { type: 'ready' | 'created' |
  * pushed last (every STATS_PUSH_INTERVAL_MS and at every change of state), except the
  * frame counts: those are the frames that reached this thread, counted here, so they
  * are current and say what the transponders could get (frames still in the port's queue
- * are not counted yet).
+ * are not counted yet). The pushed figures also carry what the worker dropped because
+ * this thread did not take its media in time (BackloggedPublisherStats).
  */
 export class RemotePublisher extends TypedEmitter<PublisherEvents> implements PublisherHandle {
   readonly answerSdp: string;
