@@ -115,6 +115,53 @@ interface Scenario {
   label?: string;
 }
 
+/** One reading of a counter, at the middle of the request that read it (ms). */
+interface Reading {
+  value: number;
+  at: number;
+}
+
+interface Counted {
+  count: number;
+  perS: number;
+}
+
+/** The change of a counter between two readings, and per second of the time between them. */
+function rate(a: Reading, b: Reading, divisor = 1): Counted {
+  const count = (b.value - a.value) / divisor;
+  return { count, perS: b.at > a.at ? count / ((b.at - a.at) / 1000) : 0 };
+}
+
+/** Reads `f`, timed at the middle of the read. */
+async function timed<T>(f: () => Promise<T>): Promise<{ value: T; at: number }> {
+  const start = performance.now();
+  const value = await f();
+  return { value, at: (start + performance.now()) / 2 };
+}
+
+interface Snapshot {
+  pushes: PushInfo[];
+  delivered: Reading;
+  dropped: Reading;
+  received: Reading;
+  lost: Reading;
+  sent?: { frames: Reading; nacks: Reading };
+}
+
+async function snapshot(service: ServiceProcess, publishers: PublisherSet): Promise<Snapshot> {
+  const list = await timed(() => pushes(service.httpPort));
+  const streams = await timed(async () => (await service.debugStreams()) ?? []);
+  const sent = publishers.sent ? await timed(() => publishers.sent!()) : undefined;
+  return {
+    pushes: list.value,
+    delivered: { value: videoOut(list.value), at: list.at },
+    dropped: { value: sum(list.value.map((p) => p.stats.framesDropped)), at: list.at },
+    received: { value: videoIn(streams.value), at: streams.at },
+    lost: { value: lostIn(streams.value), at: streams.at },
+    sent: sent && { frames: { value: sent.value.frames, at: sent.at }, nacks: { value: sent.value.nacks, at: sent.at } },
+  };
+}
+
 /** `streams` publishers, each relayed to `destinations` RTMP URLs at nginx. */
 async function scenario(c: Scenario, t: Timing, nginx: NginxRtmp, log: (l: string) => void, mediaWorkers?: number): Promise<{ row: Row; idle: ProcSummary; load: ProcSummary }> {
   const { streams, destinations } = c;
@@ -136,24 +183,25 @@ async function scenario(c: Scenario, t: Timing, nginx: NginxRtmp, log: (l: strin
     await waitPublishing(service.httpPort, streams * destinations);
     log(`${label}: all PUBLISHING`);
     await sleep(t.warmupMs);
-    const sentBefore = await c.publishers.sent?.();
-    const streamsBefore = (await service.debugStreams()) ?? [];
-    const outBefore = videoOut(await pushes(service.httpPort));
+    const before = await snapshot(service, c.publishers);
     await eventLoopLagP99Ms(service.httpPort);
     const from = sampler.now();
     await sleep(t.measureMs);
     const to = sampler.now();
     const lag = await eventLoopLagP99Ms(service.httpPort);
-    const after = await pushes(service.httpPort);
-    const streamsAfter = (await service.debugStreams()) ?? [];
-    const sentAfter = await c.publishers.sent?.();
-    const sent = sentBefore && sentAfter ? { frames: sentAfter.frames - sentBefore.frames, nacks: sentAfter.nacks - sentBefore.nacks } : undefined;
-    const received = videoIn(streamsAfter) - videoIn(streamsBefore);
-    const lost = lostIn(streamsAfter) - lostIn(streamsBefore);
-    const delivered = (videoOut(after) - outBefore) / destinations;
+    const after = await snapshot(service, c.publishers);
+    // Each count over the time between its own two readings (the midpoints of the reads):
+    // reading 8 Chromium pages' getStats takes seconds on a starved machine.
+    const received = rate(before.received, after.received);
+    const delivered = rate(before.delivered, after.delivered, destinations);
+    const lost = rate(before.lost, after.lost);
+    const dropped = rate(before.dropped, after.dropped, destinations);
+    const sentFrames = before.sent && after.sent ? rate(before.sent.frames, after.sent.frames) : undefined;
+    const nacks = before.sent && after.sent ? rate(before.sent.nacks, after.sent.nacks) : undefined;
     const load = sampler.summary(from, to);
     const n = streams;
-    log(`${label}: CPU ${round(load.cpuMean)} %, delivered ${delivered} / received ${received}, lost ${lost}`);
+    log(`${label}: CPU ${round(load.cpuMean)} %, video frames/s delivered ${round(delivered.perS)} / received ${round(received.perS)}, packets lost/s ${round(lost.perS)}`);
+    const percentOf = (part: Counted, whole: Counted | undefined): string => (whole && whole.perS > 0 ? `${round((100 * part.perS) / whole.perS, 1)} %` : '-');
     return {
       idle,
       load,
@@ -165,12 +213,13 @@ async function scenario(c: Scenario, t: Timing, nginx: NginxRtmp, log: (l: strin
         'RSS MiB/stream': round((load.rssMeanMiB - idle.rssMeanMiB) / n, 1),
         'PSS MiB (idle → load)': idle.pssMeanMiB === undefined || load.pssMeanMiB === undefined ? '-' : `${round(idle.pssMeanMiB)} → ${round(load.pssMeanMiB)}`,
         'PSS MiB/stream': idle.pssMeanMiB === undefined || load.pssMeanMiB === undefined ? '-' : round((load.pssMeanMiB - idle.pssMeanMiB) / n, 1),
-        'video delivered / received': received > 0 ? `${round((delivered / received) * 100, 1)} % (${delivered}/${received})` : '-',
-        'video delivered / sent by publishers': sent && sent.frames > 0 ? `${round((delivered / sent.frames) * 100, 1)} %` : '-',
-        'NACKs/stream/s': sent ? round(sent.nacks / n / ((to - from) / 1000), 1) : '-',
-        'packets lost/stream/s': round(lost / n / ((to - from) / 1000), 2),
+        'video delivered / received': `${percentOf(delivered, received)} (${delivered.count}/${received.count})`,
+        'video delivered / sent by publishers': percentOf(delivered, sentFrames),
+        'video dropped by the pushes/stream/s': round(dropped.perS / n, 2),
+        'NACKs/stream/s': nacks ? round(nacks.perS / n, 1) : '-',
+        'packets lost/stream/s': round(lost.perS / n, 2),
         'event-loop lag p99 ms': lag === undefined ? '-' : round(lag, 1),
-        states: [...new Set(after.map((p) => p.status))].join(','),
+        states: [...new Set(after.pushes.map((p) => p.status))].join(','),
       },
     };
   } finally {
@@ -215,7 +264,7 @@ export async function runStreamsBench(opts: StreamsBenchOptions = {}): Promise<B
   const cpu = cpus();
   notes.push(
     `${quick ? 'quick run: ' : ''}publishers: tools/load-publisher.ts (werift, pre-encoded H.264 baseline ${SOURCE.width}x${SOURCE.height} 30 fps ${SOURCE.videoKbps} kbit/s + Opus, in its own process, not counted) for the cost rows: deterministic, and light enough that the service, not the publishers, is measured. The overload row uses real Chromium publishers (one browser, one go-live page each, the service's webrtc_cc_max_bitrate at ${SOURCE.videoKbps} kbit/s), whose encoders take the same ${cpu.length} cores: CPU there includes the starved service, not Chromium. Each stream relayed as passthrough + Opus→AAC to nginx-rtmp (1 worker, record on, not counted).`,
-    `each scenario on a fresh service process (node --import tsx src/main.ts${opts.mediaWorkers === undefined ? '' : `, media_workers=${opts.mediaWorkers}`}); idle ${t.idleMs / 1000} s, warm-up ${t.warmupMs / 1000} s, ${t.measureMs / 1000} s measured, sampled every second from /proc with descendants. RSS counts pages shared between the processes (the ffmpeg binary, libraries) once per process; PSS divides them among the processes mapping them (also with any other process on the machine running the same binary), so PSS per stream is the memory another stream adds. CPU % is of one core; per stream = (load − idle) / streams. Video delivered = videoFramesSent of the transponders (÷ destinations) over frames the publishers' receivers completed (GET /debug/streams); packets lost = RTP sequence numbers the receivers never got (after NACK), per stream per second. Where the publishers can tell (Chromium's getStats: framesSent, nackCount), delivered is also given over the frames they sent, and the NACKs they received. Event-loop lag p99 from nodejs_eventloop_lag_p99_seconds (10 ms resolution), scraped at the start and end of the window.`,
+    `each scenario on a fresh service process (node --import tsx src/main.ts${opts.mediaWorkers === undefined ? '' : `, media_workers=${opts.mediaWorkers}`}); idle ${t.idleMs / 1000} s, warm-up ${t.warmupMs / 1000} s, ${t.measureMs / 1000} s measured, sampled every second from /proc with descendants. RSS counts pages shared between the processes (the ffmpeg binary, libraries) once per process; PSS divides them among the processes mapping them (also with any other process on the machine running the same binary), so PSS per stream is the memory another stream adds. CPU % is of one core; per stream = (load − idle) / streams. Video delivered = videoFramesSent of the transponders (÷ destinations) over frames the publishers' receivers completed (GET /debug/streams), each as a rate over the time between its own two readings; dropped by the pushes = frames the transponders' pushes dropped (destination or event loop behind); packets lost = RTP sequence numbers the receivers never got (after NACK), per stream per second. Where the publishers can tell (Chromium's getStats: framesSent, nackCount), delivered is also given over the frames they sent, and the NACKs they received. Event-loop lag p99 from nodejs_eventloop_lag_p99_seconds (10 ms resolution), scraped at the start and end of the window.`,
     `machine: ${cpu[0]?.model ?? '?'} × ${cpu.length}, Node ${process.version}; ${networkIsolated() ? 'private network namespace (lo only)' : 'NOT isolated: host loopback'}.`,
   );
   return { title: 'Streams: cost per relayed stream at 1, 4, 8 streams, 1 vs 3 destinations, and overload by Chromium publishers', rows, notes };
