@@ -37,8 +37,11 @@ assertWeriftMember(RtpPacket, 'RtpPacket', 'deSerialize', 'method');
 /** werift's own, kept for the tests that compare the two. */
 export const weriftRtpPacketDeSerialize: DeSerialize = packetClass.deSerialize.bind(RtpPacket);
 
-packetClass.deSerialize = function deSerialize(buf: Buffer): RtpPacket {
+/** `RtpPacket.deSerialize` as werift 0.25.2 has it, the packet built with plain stores. */
+export function fastRtpPacketDeSerialize(buf: Buffer): RtpPacket {
   // RtpHeader.deSerialize is the header fast path when that module is loaded (publisher.ts loads both)
   const header = RtpHeader.deSerialize(buf);
   return new FastPacket(header, buf.subarray(header.payloadOffset, buf.length - header.paddingSize));
-};
+}
+
+packetClass.deSerialize = fastRtpPacketDeSerialize;

@@ -1,5 +1,5 @@
 import { RtpHeader, RtpPacket } from 'werift';
-import { newRtpPacket, weriftRtpPacketDeSerialize } from '../../src/webrtc/rtp-packet-fast-path';
+import { fastRtpPacketDeSerialize, newRtpPacket, weriftRtpPacketDeSerialize } from '../../src/webrtc/rtp-packet-fast-path';
 import { weriftRtpHeaderDeSerialize } from '../../src/webrtc/rtp-header-fast-path';
 import { seededBytes, seededRandom } from '../helpers/seeded-random';
 
@@ -33,9 +33,9 @@ function randomPacket(rnd: () => number): Buffer {
 describe('RtpPacket fast path', () => {
   const seed = 0x5eed0108;
 
-  it('parses 2000 seeded packets into packets equal to werift\'s own: fields, order, prototype, payload bytes', () => {
+  it('parses 500 seeded packets into packets equal to werift\'s own: fields, order, prototype, payload bytes', () => {
     const rnd = seededRandom(seed);
-    for (let i = 0; i < 2000; i++) {
+    for (let i = 0; i < 500; i++) {
       const raw = randomPacket(rnd);
       const ours = RtpPacket.deSerialize(raw);
       const theirs = weriftRtpPacketDeSerialize(raw);
@@ -81,6 +81,7 @@ describe('werift\'s SRTP receive path with the RtpPacket fast path', () => {
     transport.onRtp.subscribe((p: RtpPacket) => received.push(p));
     const plain = weriftRtpPacketDeSerialize(randomPacket(seededRandom(0x5eed010a)));
     plain.header.padding = false; // werift's encrypt would not add the padding bytes
+    expect(RtpPacket.deSerialize).toBe(fastRtpPacketDeSerialize);
     const spy = jest.spyOn(RtpPacket, 'deSerialize');
     try {
       onData.execute(browser.encrypt(plain.payload, plain.header));
@@ -89,7 +90,6 @@ describe('werift\'s SRTP receive path with the RtpPacket fast path', () => {
     } finally {
       spy.mockRestore();
     }
-    expect(RtpPacket.deSerialize).not.toBe(weriftRtpPacketDeSerialize);
     expect(received).toHaveLength(1);
     expect(received[0]!.header).toBeInstanceOf(RtpHeader);
     expect(received[0]!.header).toMatchObject({ ssrc: plain.header.ssrc, sequenceNumber: plain.header.sequenceNumber, timestamp: plain.header.timestamp, marker: plain.header.marker });
