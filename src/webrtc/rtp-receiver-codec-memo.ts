@@ -12,8 +12,9 @@ import { assertWeriftMember } from './werift-patch';
  *
  * This keeps, per receiver, the codec `codecArray[0]` would give, forgotten whenever werift
  * changes the receiver's codecs (its only writers are `prepareReceive` and `resyncCodecs`;
- * a receiver whose `codecs` object was replaced is recomputed too). The feedback lists are
- * still searched on every call, so a change to a codec's `rtcpFeedback` is seen as before.
+ * a receiver whose `codecs` object was replaced is recomputed too; werift does not renumber a
+ * codec object in place). The feedback lists are still searched on every call, so a change
+ * to a codec's `rtcpFeedback` is seen as before.
  * `name` keeps the last MIME types it split (they are few: one per codec).
  */
 
