@@ -20,6 +20,7 @@ import './rtp-header-fast-path';
 import './rtp-packet-fast-path';
 import './rtp-receiver-codec-memo';
 import './werift-int-fast-path';
+import './werift-event-fast-path';
 import { reportFirstReceiveBufferGrant } from './udp-receive-buffer';
 import { firPacket } from './fir-packet';
 import { KeyframeGate } from './keyframe-gate';
