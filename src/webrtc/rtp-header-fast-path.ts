@@ -1,4 +1,5 @@
 import { RtpHeader, RtpPacket } from 'werift';
+import { newRtpPacket } from './rtp-packet-fast-path';
 import { assertWeriftMember } from './werift-patch';
 
 /**
@@ -167,5 +168,5 @@ headerClass.deSerialize = function deSerialize(raw: Buffer): RtpHeader {
   return parseRtpHeader(raw) ?? weriftRtpHeaderDeSerialize(raw);
 };
 packetPrototype.clone = function clone(this: RtpPacket): RtpPacket {
-  return new RtpPacket(copyRtpHeader(this.header), this.payload);
+  return newRtpPacket(copyRtpHeader(this.header), this.payload);
 };

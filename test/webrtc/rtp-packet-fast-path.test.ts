@@ -1,0 +1,98 @@
+import { RtpHeader, RtpPacket } from 'werift';
+import { fastRtpPacketDeSerialize, newRtpPacket, weriftRtpPacketDeSerialize } from '../../src/webrtc/rtp-packet-fast-path';
+import { weriftRtpHeaderDeSerialize } from '../../src/webrtc/rtp-header-fast-path';
+import { seededBytes, seededRandom } from '../helpers/seeded-random';
+
+/** An RTP packet (RFC 3550 5.1): fixed header, maybe CSRCs, a one-byte extension block, payload, maybe padding. */
+function randomPacket(rnd: () => number): Buffer {
+  const int = (n: number): number => Math.floor(rnd() * n);
+  const cc = rnd() < 0.2 ? int(4) : 0;
+  const padding = rnd() < 0.3;
+  const ext = rnd() < 0.7;
+  const fixed = Buffer.alloc(12);
+  fixed[0] = 0x80 | (padding ? 0x20 : 0) | (ext ? 0x10 : 0) | cc;
+  fixed[1] = (rnd() < 0.5 ? 0x80 : 0) | int(128);
+  fixed.writeUInt16BE(int(65536), 2);
+  fixed.writeUInt32BE(int(2 ** 32), 4);
+  fixed.writeUInt32BE(int(2 ** 32), 8);
+  const parts = [fixed, seededBytes(rnd, 4 * cc)];
+  if (ext) {
+    // RFC 8285 4.2: id 3 len 2, id 5 len 1, padded to the word
+    parts.push(Buffer.from('bede0002', 'hex'), Buffer.from([0x31, int(256), int(256), 0x50, int(256), 0, 0, 0]));
+  }
+  parts.push(seededBytes(rnd, int(300)));
+  if (padding) {
+    const size = 1 + int(8);
+    const pad = Buffer.alloc(size);
+    pad[size - 1] = size;
+    parts.push(pad);
+  }
+  return Buffer.concat(parts);
+}
+
+describe('RtpPacket fast path', () => {
+  const seed = 0x5eed0108;
+
+  it('parses 500 seeded packets into packets equal to werift\'s own: fields, order, prototype, payload bytes', () => {
+    const rnd = seededRandom(seed);
+    for (let i = 0; i < 500; i++) {
+      const raw = randomPacket(rnd);
+      const ours = RtpPacket.deSerialize(raw);
+      const theirs = weriftRtpPacketDeSerialize(raw);
+      expect({ seed, i, keys: Object.keys(ours) }).toEqual({ seed, i, keys: Object.keys(theirs) });
+      expect(ours).toEqual(theirs);
+      expect(ours).toBeInstanceOf(RtpPacket);
+      // the payload is a view of the same bytes, as werift's
+      expect(ours.payload.buffer).toBe(raw.buffer);
+      expect(ours.payload.byteOffset).toBe(theirs.payload.byteOffset);
+      expect(ours.serializeSize).toBe(theirs.serializeSize);
+    }
+  });
+
+  it('newRtpPacket gives what the constructor gives, and werift\'s methods work on it', () => {
+    const raw = randomPacket(seededRandom(seed + 1));
+    const header = weriftRtpHeaderDeSerialize(raw);
+    const payload = Buffer.from('payload');
+    const ours = newRtpPacket(header, payload);
+    expect(ours).toEqual(new RtpPacket(header, payload));
+    expect(Object.getOwnPropertyDescriptors(ours)).toEqual(Object.getOwnPropertyDescriptors(new RtpPacket(header, payload)));
+    expect(ours.clone()).toEqual(ours);
+    expect(RtpPacket.deSerialize(ours.serialize())).toEqual(weriftRtpPacketDeSerialize(new RtpPacket(header, payload).serialize()));
+  });
+
+  it('malformed input throws as werift\'s does', () => {
+    const short = Buffer.from([0x83, ...Buffer.alloc(15)]);
+    expect(() => weriftRtpPacketDeSerialize(short)).toThrow();
+    expect(() => RtpPacket.deSerialize(short)).toThrow();
+  });
+});
+
+describe('werift\'s SRTP receive path with the RtpPacket fast path', () => {
+  it('RTCDtlsTransport builds the decrypted packet through our RtpPacket.deSerialize (fails if werift stops calling it)', async () => {
+    const { Event, RTCDtlsTransport, SrtpSession } = await import('werift');
+    const rnd = seededRandom(0x5eed0109);
+    const keys = { localMasterKey: seededBytes(rnd, 16), localMasterSalt: seededBytes(rnd, 14), remoteMasterKey: seededBytes(rnd, 16), remoteMasterSalt: seededBytes(rnd, 14) };
+    const browser = new SrtpSession({ profile: 1, keys: { localMasterKey: keys.remoteMasterKey, localMasterSalt: keys.remoteMasterSalt, remoteMasterKey: keys.localMasterKey, remoteMasterSalt: keys.localMasterSalt } });
+    const onData = new Event<[Buffer]>();
+    const transport = new RTCDtlsTransport({} as never, { connection: { onData } } as never, undefined as never, []);
+    Object.assign(transport, { dtls: { srtp: { srtpProfile: 1 }, extractSessionKeys: () => ({ localKey: keys.localMasterKey, localSalt: keys.localMasterSalt, remoteKey: keys.remoteMasterKey, remoteSalt: keys.remoteMasterSalt }) } });
+    transport.startSrtp();
+    const received: RtpPacket[] = [];
+    transport.onRtp.subscribe((p: RtpPacket) => received.push(p));
+    const plain = weriftRtpPacketDeSerialize(randomPacket(seededRandom(0x5eed010a)));
+    plain.header.padding = false; // werift's encrypt would not add the padding bytes
+    expect(RtpPacket.deSerialize).toBe(fastRtpPacketDeSerialize);
+    const spy = jest.spyOn(RtpPacket, 'deSerialize');
+    try {
+      onData.execute(browser.encrypt(plain.payload, plain.header));
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(spy.mock.results[0]!.value).toBe(received[0]);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(received).toHaveLength(1);
+    expect(received[0]!.header).toBeInstanceOf(RtpHeader);
+    expect(received[0]!.header).toMatchObject({ ssrc: plain.header.ssrc, sequenceNumber: plain.header.sequenceNumber, timestamp: plain.header.timestamp, marker: plain.header.marker });
+    expect(received[0]!.payload).toEqual(plain.payload);
+  });
+});
