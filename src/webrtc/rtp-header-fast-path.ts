@@ -164,9 +164,11 @@ assertWeriftMember(packetPrototype, 'RtpPacket.prototype', 'clone', 'method');
 /** werift's own parser, kept for malformed input and for the tests that compare the two. */
 export const weriftRtpHeaderDeSerialize: DeSerialize = headerClass.deSerialize.bind(RtpHeader);
 
-headerClass.deSerialize = function deSerialize(raw: Buffer): RtpHeader {
+/** What RtpHeader.deSerialize is from now on (exported so a test can tell it is installed). */
+export const fastRtpHeaderDeSerialize: DeSerialize = function deSerialize(raw: Buffer): RtpHeader {
   return parseRtpHeader(raw) ?? weriftRtpHeaderDeSerialize(raw);
 };
+headerClass.deSerialize = fastRtpHeaderDeSerialize;
 packetPrototype.clone = function clone(this: RtpPacket): RtpPacket {
   return newRtpPacket(copyRtpHeader(this.header), this.payload);
 };
