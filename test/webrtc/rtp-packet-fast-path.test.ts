@@ -1,34 +1,8 @@
 import { RtpHeader, RtpPacket } from 'werift';
 import { fastRtpPacketDeSerialize, newRtpPacket, weriftRtpPacketDeSerialize } from '../../src/webrtc/rtp-packet-fast-path';
 import { weriftRtpHeaderDeSerialize } from '../../src/webrtc/rtp-header-fast-path';
+import { randomRtpPacket as randomPacket } from '../helpers/random-rtp-packet';
 import { seededBytes, seededRandom } from '../helpers/seeded-random';
-
-/** An RTP packet (RFC 3550 5.1): fixed header, maybe CSRCs, a one-byte extension block, payload, maybe padding. */
-function randomPacket(rnd: () => number): Buffer {
-  const int = (n: number): number => Math.floor(rnd() * n);
-  const cc = rnd() < 0.2 ? int(4) : 0;
-  const padding = rnd() < 0.3;
-  const ext = rnd() < 0.7;
-  const fixed = Buffer.alloc(12);
-  fixed[0] = 0x80 | (padding ? 0x20 : 0) | (ext ? 0x10 : 0) | cc;
-  fixed[1] = (rnd() < 0.5 ? 0x80 : 0) | int(128);
-  fixed.writeUInt16BE(int(65536), 2);
-  fixed.writeUInt32BE(int(2 ** 32), 4);
-  fixed.writeUInt32BE(int(2 ** 32), 8);
-  const parts = [fixed, seededBytes(rnd, 4 * cc)];
-  if (ext) {
-    // RFC 8285 4.2: id 3 len 2, id 5 len 1, padded to the word
-    parts.push(Buffer.from('bede0002', 'hex'), Buffer.from([0x31, int(256), int(256), 0x50, int(256), 0, 0, 0]));
-  }
-  parts.push(seededBytes(rnd, int(300)));
-  if (padding) {
-    const size = 1 + int(8);
-    const pad = Buffer.alloc(size);
-    pad[size - 1] = size;
-    parts.push(pad);
-  }
-  return Buffer.concat(parts);
-}
 
 describe('RtpPacket fast path', () => {
   const seed = 0x5eed0108;
