@@ -18,13 +18,13 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './lib/child';
 import { reexecIsolatedOrContinue } from './lib/netns';
 import { rssKib } from './lib/proc-sampler';
 import { round, renderSection, type BenchSection } from './lib/report';
+import { freePort } from '../test/helpers/nginx-rtmp';
 
 const MAIN = join(ROOT, 'dist', 'src', 'main.js');
 
@@ -38,14 +38,6 @@ interface IdleFigures {
   heapTotalMiB: number;
   newSpaceMiB: number;
   externalMiB: number;
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
 }
 
 function newestMtime(dir: string): number {

@@ -14,10 +14,9 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NginxRtmp } from '../test/helpers/nginx-rtmp';
+import { freePort, NginxRtmp } from '../test/helpers/nginx-rtmp';
 import { LoadPublisher } from '../tools/load-publisher';
 import { ROOT } from './lib/child';
 import { networkIsolated, reexecIsolatedOrContinue } from './lib/netns';
@@ -51,14 +50,6 @@ function parseOptions(argv: string[]): Options {
     i++;
   }
   return opts;
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
 }
 
 function commandOf(mode: Mode, opts: Options, config: string): { file: string; args: string[] } {

@@ -3,18 +3,10 @@
  * child process on loopback ports, so its CPU and memory are apart from the load.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BenchChild } from './child';
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
+import { freePort } from '../../test/helpers/nginx-rtmp';
 
 /** One publisher's stats as GET /debug/streams gives them (the fields the bench reads). */
 export interface DebugStream {
