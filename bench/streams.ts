@@ -1,7 +1,7 @@
 /**
  * The per-stream cost benchmark (issue 8): what each relayed stream costs the service.
  *
- *   npx tsx bench/streams.ts [--quick] [--no-cost] [--no-chromium] [--counts 1,4,8] [--media-workers N]
+ *   npx tsx bench/streams.ts [--quick] [--rounds N] [--no-cost] [--no-chromium] [--counts 1,4,8] [--media-workers N]
  *
  * The service runs as a child process (`src/main.ts`, a fresh one per scenario) and is
  * sampled with all its children (the AAC encoder ffmpeg of each transponder). The cost
@@ -35,6 +35,8 @@ export interface StreamsBenchOptions {
   counts?: number[];
   /** media_workers of the service (default: the setting's default) */
   mediaWorkers?: number;
+  /** times every scenario runs, interleaved (default 1) */
+  rounds?: number;
   /** the cost rows with the load generator (default on) */
   cost?: boolean;
   /** the overload scenario with Chromium publishers (default: on when Chromium is installed) */
@@ -229,6 +231,18 @@ async function scenario(c: Scenario, t: Timing, nginx: NginxRtmp, log: (l: strin
   }
 }
 
+/** The scenarios of one round: the cost rows with the load generator, then the overload row. */
+function streamsCases(opts: StreamsBenchOptions): Scenario[] {
+  const light = new LoadPublishers(SOURCE);
+  const cases: Scenario[] = opts.cost === false ? [] : [...(opts.counts ?? [1, 4, 8]).map((n): Scenario => ({ streams: n, destinations: 1, publishers: light })), { streams: 1, destinations: 3, publishers: light }];
+  if (opts.chromium !== false && chromiumAvailable()) {
+    const overload = opts.chromiumStreams ?? 8;
+    // The issue's overload: real browsers encoding beside the service on the same cores.
+    cases.push({ streams: overload, destinations: 1, publishers: new ChromiumPublishers(SOURCE), properties: CHROMIUM_PROPERTIES, label: `${overload} Chromium publishers × 1 destination (overload)` });
+  }
+  return cases;
+}
+
 /** Runs every scenario; the caller should be in a private network namespace (see netns.ts). */
 export async function runStreamsBench(opts: StreamsBenchOptions = {}): Promise<BenchSection> {
   const quick = opts.quick ?? false;
@@ -238,26 +252,27 @@ export async function runStreamsBench(opts: StreamsBenchOptions = {}): Promise<B
   const notes: string[] = [];
   const nginx = await NginxRtmp.start();
   try {
-    const light = new LoadPublishers(SOURCE);
-    const cases: Scenario[] = opts.cost === false ? [] : [...(opts.counts ?? [1, 4, 8]).map((n): Scenario => ({ streams: n, destinations: 1, publishers: light })), { streams: 1, destinations: 3, publishers: light }];
-    if (opts.chromium !== false && chromiumAvailable()) {
-      const overload = opts.chromiumStreams ?? 8;
-      // The issue's overload: real browsers encoding beside the service on the same cores.
-      cases.push({ streams: overload, destinations: 1, publishers: new ChromiumPublishers(SOURCE), properties: CHROMIUM_PROPERTIES, label: `${overload} Chromium publishers × 1 destination (overload)` });
-    }
-    const costs = new Map<string, number>();
-    for (const c of cases) {
-      try {
-        const r = await scenario(c, t, nginx, log, opts.mediaWorkers);
-        rows.push(r.row);
-        if (c.label === undefined) costs.set(`${c.streams}x${c.destinations}`, r.load.cpuMean - r.idle.cpuMean);
-      } catch (error) {
-        notes.push(`${c.label ?? `${c.streams} × ${c.destinations}`} failed: ${(error as Error).message.split('\n').slice(0, 6).join(' | ')}`);
+    const rounds = Math.max(1, opts.rounds ?? 1);
+    const ratios: number[] = [];
+    // Rounds interleave the scenarios (1, 4, 8, 1×3, overload, then again), so a slow
+    // patch of the machine does not land on one scenario only.
+    for (let roundNo = 1; roundNo <= rounds; roundNo++) {
+      const suffix = rounds > 1 ? ` (round ${roundNo})` : '';
+      const costs = new Map<string, number>();
+      for (const c of streamsCases(opts)) {
+        try {
+          const r = await scenario(c, t, nginx, log, opts.mediaWorkers);
+          rows.push({ ...r.row, scenario: `${r.row.scenario}${suffix}` });
+          if (c.label === undefined) costs.set(`${c.streams}x${c.destinations}`, r.load.cpuMean - r.idle.cpuMean);
+        } catch (error) {
+          notes.push(`${c.label ?? `${c.streams} × ${c.destinations}`}${suffix} failed: ${(error as Error).message.split('\n').slice(0, 6).join(' | ')}`);
+        }
       }
+      const one = costs.get('1x1');
+      const three = costs.get('1x3');
+      if (one !== undefined && three !== undefined && one > 0) ratios.push(three / one);
     }
-    const one = costs.get('1x1');
-    const three = costs.get('1x3');
-    if (one !== undefined && three !== undefined && one > 0) notes.push(`one stream to 3 destinations costs ${round(three / one, 2)} × one destination (CPU above idle, service + children).`);
+    if (ratios.length > 0) notes.push(`one stream to 3 destinations costs ${ratios.map((x) => round(x, 2)).join(', ')} × one destination${ratios.length > 1 ? ' (per round)' : ''} (CPU above idle, service + children).`);
   } finally {
     await nginx.stop();
   }
@@ -279,12 +294,14 @@ if (require.main === module) {
   };
   const workers = argValue('--media-workers');
   const counts = argValue('--counts');
+  const rounds = argValue('--rounds');
   runStreamsBench({
     quick,
     cost: !process.argv.includes('--no-cost'),
     chromium: !process.argv.includes('--no-chromium'),
     mediaWorkers: workers === undefined ? undefined : Number(workers),
     counts: counts?.split(',').map(Number),
+    rounds: rounds === undefined ? undefined : Number(rounds),
   }).then(
     (section) => {
       console.log(renderSection(section));
