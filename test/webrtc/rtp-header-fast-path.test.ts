@@ -1,7 +1,8 @@
 import { RtpHeader, RtpPacket } from 'werift';
 import { copyRtpHeader, fastRtpHeaderDeSerialize, parseRtpHeader, weriftRtpHeaderDeSerialize } from '../../src/webrtc/rtp-header-fast-path';
 import { randomRtpPacket as randomPacket } from '../helpers/random-rtp-packet';
-import { seededBytes, seededRandom } from '../helpers/seeded-random';
+import { seededRandom } from '../helpers/seeded-random';
+import { weriftSrtpReceiver } from '../helpers/werift-srtp-receiver';
 
 describe('RTP header fast path', () => {
   const seed = 0x5eed0008;
@@ -60,25 +61,15 @@ describe('RTP header fast path', () => {
 });
 
 describe('werift\'s SRTP receive path with the RTP header fast path', () => {
-  it('an SRTP packet given to RTCDtlsTransport arrives as the RtpPacket it was, its header parsed by our parser', async () => {
-    const { Event, RTCDtlsTransport, SrtpSession } = await import('werift');
-    const rnd = seededRandom(0x5eed0009);
-    const keys = { localMasterKey: seededBytes(rnd, 16), localMasterSalt: seededBytes(rnd, 14), remoteMasterKey: seededBytes(rnd, 16), remoteMasterSalt: seededBytes(rnd, 14) };
-    // The browser's side: its local keys are the transport's remote ones.
-    const browser = new SrtpSession({ profile: 1, keys: { localMasterKey: keys.remoteMasterKey, localMasterSalt: keys.remoteMasterSalt, remoteMasterKey: keys.localMasterKey, remoteMasterSalt: keys.localMasterSalt } });
-    const onData = new Event<[Buffer]>();
-    const transport = new RTCDtlsTransport({} as never, { connection: { onData } } as never, undefined as never, []);
-    Object.assign(transport, { dtls: { srtp: { srtpProfile: 1 }, extractSessionKeys: () => ({ localKey: keys.localMasterKey, localSalt: keys.localMasterSalt, remoteKey: keys.remoteMasterKey, remoteSalt: keys.remoteMasterSalt }) } });
-    transport.startSrtp();
-    const received: RtpPacket[] = [];
-    transport.onRtp.subscribe((p: RtpPacket) => received.push(p));
+  it('an SRTP packet given to RTCDtlsTransport arrives as the RtpPacket it was, its header parsed by our parser', () => {
+    const { received, send } = weriftSrtpReceiver(0x5eed0009);
     const raw = randomPacket(seededRandom(0x5eed000a));
     const plain = RtpPacket.deSerialize(raw);
     plain.header.padding = false; // werift's encrypt would not add the padding bytes
     const sent = plain.header;
     const spy = jest.spyOn(RtpHeader, 'deSerialize');
     try {
-      onData.execute(browser.encrypt(plain.payload, plain.header));
+      send(plain.payload, plain.header);
       // once to authenticate the SRTP packet, once for the decrypted one
       expect(spy).toHaveBeenCalledTimes(2);
     } finally {

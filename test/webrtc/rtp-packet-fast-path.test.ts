@@ -2,7 +2,8 @@ import { RtpHeader, RtpPacket } from 'werift';
 import { fastRtpPacketDeSerialize, newRtpPacket, weriftRtpPacketDeSerialize } from '../../src/webrtc/rtp-packet-fast-path';
 import { weriftRtpHeaderDeSerialize } from '../../src/webrtc/rtp-header-fast-path';
 import { randomRtpPacket as randomPacket } from '../helpers/random-rtp-packet';
-import { seededBytes, seededRandom } from '../helpers/seeded-random';
+import { seededRandom } from '../helpers/seeded-random';
+import { weriftSrtpReceiver } from '../helpers/werift-srtp-receiver';
 
 describe('RtpPacket fast path', () => {
   const seed = 0x5eed0108;
@@ -42,23 +43,14 @@ describe('RtpPacket fast path', () => {
 });
 
 describe('werift\'s SRTP receive path with the RtpPacket fast path', () => {
-  it('RTCDtlsTransport builds the decrypted packet through our RtpPacket.deSerialize (fails if werift stops calling it)', async () => {
-    const { Event, RTCDtlsTransport, SrtpSession } = await import('werift');
-    const rnd = seededRandom(0x5eed0109);
-    const keys = { localMasterKey: seededBytes(rnd, 16), localMasterSalt: seededBytes(rnd, 14), remoteMasterKey: seededBytes(rnd, 16), remoteMasterSalt: seededBytes(rnd, 14) };
-    const browser = new SrtpSession({ profile: 1, keys: { localMasterKey: keys.remoteMasterKey, localMasterSalt: keys.remoteMasterSalt, remoteMasterKey: keys.localMasterKey, remoteMasterSalt: keys.localMasterSalt } });
-    const onData = new Event<[Buffer]>();
-    const transport = new RTCDtlsTransport({} as never, { connection: { onData } } as never, undefined as never, []);
-    Object.assign(transport, { dtls: { srtp: { srtpProfile: 1 }, extractSessionKeys: () => ({ localKey: keys.localMasterKey, localSalt: keys.localMasterSalt, remoteKey: keys.remoteMasterKey, remoteSalt: keys.remoteMasterSalt }) } });
-    transport.startSrtp();
-    const received: RtpPacket[] = [];
-    transport.onRtp.subscribe((p: RtpPacket) => received.push(p));
+  it('RTCDtlsTransport builds the decrypted packet through our RtpPacket.deSerialize (fails if werift stops calling it)', () => {
+    const { received, send } = weriftSrtpReceiver(0x5eed0109);
     const plain = weriftRtpPacketDeSerialize(randomPacket(seededRandom(0x5eed010a)));
     plain.header.padding = false; // werift's encrypt would not add the padding bytes
     expect(RtpPacket.deSerialize).toBe(fastRtpPacketDeSerialize);
     const spy = jest.spyOn(RtpPacket, 'deSerialize');
     try {
-      onData.execute(browser.encrypt(plain.payload, plain.header));
+      send(plain.payload, plain.header);
       expect(spy).toHaveBeenCalledTimes(1);
       expect(spy.mock.results[0]!.value).toBe(received[0]);
     } finally {
