@@ -22,6 +22,7 @@ import { networkIsolated, reexecIsolatedOrContinue } from './lib/netns';
 import { ProcessSampler } from './lib/proc-sampler';
 import { renderSection, round, type BenchSection } from './lib/report';
 import { ServiceProcess, type DebugStream } from './lib/service-process';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface ClusterBenchOptions {
   quick?: boolean;
@@ -38,7 +39,6 @@ interface PushInfo {
 }
 
 const SOURCE = { width: 640, height: 480, videoKbps: 2000 };
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const sum = (xs: number[]): number => xs.reduce((n, x) => n + x, 0);
 
 async function push(node: ServiceProcess, method: string, body: unknown): Promise<{ status: number; body: unknown }> {

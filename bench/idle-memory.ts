@@ -25,6 +25,7 @@ import { reexecIsolatedOrContinue } from './lib/netns';
 import { rssKib } from './lib/proc-sampler';
 import { round, renderSection, type BenchSection } from './lib/report';
 import { freePort } from '../test/helpers/nginx-rtmp';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const MAIN = join(ROOT, 'dist', 'src', 'main.js');
 
@@ -83,7 +84,6 @@ function shippedPropertiesOnPorts(ports: Record<string, number>): string {
   return out.join('\n');
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const mib = (kib: number): number => round(kib / 1024, 1);
 
 /** A prom-client sample's value: `name{labels} value` or `name value`. */

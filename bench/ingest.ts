@@ -19,6 +19,8 @@ import { ProcessSampler, type ProcSummary } from './lib/proc-sampler';
 import { renderSection, round, type BenchSection } from './lib/report';
 import { ServiceProcess, type DebugStream } from './lib/service-process';
 import { ensureY4m } from './lib/y4m';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { WindowTiming } from './lib/window-timing';
 
 export type { BenchSection } from './lib/report';
 
@@ -39,15 +41,7 @@ const SERVICE_PROPERTIES = {
   max_streams_total: 100,
 };
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-interface Timing {
-  idleMs: number;
-  warmupMs: number;
-  measureMs: number;
-}
-
-function timing(quick: boolean): Timing {
+function timing(quick: boolean): WindowTiming {
   return quick ? { idleMs: 2000, warmupMs: 2000, measureMs: 10_000 } : { idleMs: 3000, warmupMs: 3000, measureMs: 30_000 };
 }
 
@@ -97,7 +91,7 @@ function row(scenario: string, streams: number, idle: ProcSummary, load: ProcSum
 }
 
 /** One Chromium publishing 720p30 from a y4m file: server cost and Chromium's getStats ramp. */
-async function chromiumScenario(t: Timing, log: (l: string) => void): Promise<{ row: Record<string, string | number>; notes: string[] }> {
+async function chromiumScenario(t: WindowTiming, log: (l: string) => void): Promise<{ row: Record<string, string | number>; notes: string[] }> {
   const y4m = ensureY4m(1280, 720, 30, 10);
   const service = await ServiceProcess.start(SERVICE_PROPERTIES);
   const sampler = new ProcessSampler(service.pid);
@@ -148,7 +142,7 @@ async function chromiumScenario(t: Timing, log: (l: string) => void): Promise<{ 
 }
 
 /** N light publishers (the load generator in its own process). */
-async function lightScenario(n: number, t: Timing, log: (l: string) => void): Promise<{ row: Record<string, string | number>; notes: string[] }> {
+async function lightScenario(n: number, t: WindowTiming, log: (l: string) => void): Promise<{ row: Record<string, string | number>; notes: string[] }> {
   const service = await ServiceProcess.start(SERVICE_PROPERTIES);
   const sampler = new ProcessSampler(service.pid);
   let generator: BenchChild | undefined;

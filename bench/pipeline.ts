@@ -19,6 +19,7 @@ import { AudioTrack } from '../src/transponder/audio-track';
 import { OutputBuffer } from '../src/transponder/output-buffer';
 import { percentile } from './lib/latency-recorder';
 import { renderSection, round, type BenchSection } from './lib/report';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export type { BenchSection } from './lib/report';
 
@@ -30,8 +31,6 @@ type Row = Record<string, string | number>;
 
 const WRITE_SAMPLES = 960; // 20 ms at 48 kHz, as Opus packets arrive
 const WRITE_MS = 20;
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function summary(values: number[]): string {
   return `${round(percentile(values, 50))} / ${round(percentile(values, 99))} / ${round(Math.max(...values))}`;

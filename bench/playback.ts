@@ -27,8 +27,7 @@ import { ensureY4m } from './lib/y4m';
 import { measureGlassToGlass } from './lib/glass-to-glass';
 import { networkIsolated, reexecIsolatedOrContinue } from './lib/netns';
 import { renderSection, round, type BenchSection } from './lib/report';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** % of one core this process used over `ms`. */
 async function cpuPercent(ms: number): Promise<number> {

@@ -21,6 +21,7 @@ import { NginxRtmp } from '../test/helpers/nginx-rtmp';
 import { reexecIsolatedOrContinue } from './lib/netns';
 import { LoadPublishers } from './lib/publisher-set';
 import { ServiceProcess } from './lib/service-process';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 interface ProfileNode {
   id: number;
@@ -53,8 +54,6 @@ function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
   return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Samples between `fromUs` and `toUs` after the profile's start, summed per node (µs). */
 function windowTimes(p: CpuProfile, fromUs: number, toUs: number): Map<number, number> {

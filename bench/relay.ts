@@ -39,6 +39,7 @@ import { renderSection, round, type BenchSection } from './lib/report';
 import { RtmpPlayer } from './lib/rtmp-player';
 import { ServiceProcess } from './lib/service-process';
 import { loopbackSettings } from '../test/helpers/loopback-settings';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export type { BenchSection } from './lib/report';
 
@@ -67,8 +68,6 @@ function timing(quick: boolean): Timing {
     ? { startups: 3, latencyMs: 8000, cpuBaselineMs: 4000, cpuWarmupMs: 2000, cpuMeasureMs: 5000 }
     : { startups: 5, latencyMs: 20_000, cpuBaselineMs: 6000, cpuWarmupMs: 3000, cpuMeasureMs: 12_000 };
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

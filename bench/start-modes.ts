@@ -21,6 +21,7 @@ import { LoadPublisher } from '../tools/load-publisher';
 import { ROOT } from './lib/child';
 import { networkIsolated, reexecIsolatedOrContinue } from './lib/netns';
 import { processTree, rssKib } from './lib/proc-sampler';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 type Mode = 'npm-start' | 'start-prod' | 'node';
 
@@ -99,8 +100,6 @@ async function waitForOutput(out: () => string, proc: ChildProcess, pattern: Reg
     await new Promise((r) => setTimeout(r, 50));
   }
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function measure(mode: Mode, opts: Options, nginx: NginxRtmp): Promise<{ idle: Footprint; relay: Footprint }> {
   const dir = mkdtempSync(join(tmpdir(), 'start-modes-'));

@@ -26,6 +26,8 @@ import { ProcessSampler, type ProcSummary } from './lib/proc-sampler';
 import { ChromiumPublishers, LoadPublishers, type PublisherSet } from './lib/publisher-set';
 import { renderSection, round, type BenchSection } from './lib/report';
 import { ServiceProcess, type DebugStream } from './lib/service-process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { WindowTiming } from './lib/window-timing';
 
 export type { BenchSection } from './lib/report';
 
@@ -54,15 +56,7 @@ const SERVICE_PROPERTIES = { max_streams_total: 100 };
 /** The browser's video capped at the source's rate, as the issue measured it. */
 const CHROMIUM_PROPERTIES = { webrtc_cc_max_bitrate: SOURCE.videoKbps * 1000 };
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-interface Timing {
-  idleMs: number;
-  warmupMs: number;
-  measureMs: number;
-}
-
-function timing(quick: boolean): Timing {
+function timing(quick: boolean): WindowTiming {
   return quick ? { idleMs: 2000, warmupMs: 3000, measureMs: 10_000 } : { idleMs: 3000, warmupMs: 5000, measureMs: 30_000 };
 }
 
@@ -165,7 +159,7 @@ async function snapshot(service: ServiceProcess, publishers: PublisherSet): Prom
 }
 
 /** `streams` publishers, each relayed to `destinations` RTMP URLs at nginx. */
-async function scenario(c: Scenario, t: Timing, nginx: NginxRtmp, log: (l: string) => void, mediaWorkers?: number): Promise<{ row: Row; idle: ProcSummary; load: ProcSummary }> {
+async function scenario(c: Scenario, t: WindowTiming, nginx: NginxRtmp, log: (l: string) => void, mediaWorkers?: number): Promise<{ row: Row; idle: ProcSummary; load: ProcSummary }> {
   const { streams, destinations } = c;
   const label = c.label ?? `${streams} stream${streams > 1 ? 's' : ''} × ${destinations} destination${destinations > 1 ? 's' : ''}`;
   const service = await ServiceProcess.start({ ...SERVICE_PROPERTIES, ...(mediaWorkers === undefined ? {} : { media_workers: mediaWorkers }), ...c.properties });

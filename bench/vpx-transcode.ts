@@ -27,6 +27,7 @@ import { oggOpusPackets } from '../test/media/audio-analysis';
 import { reexecIsolatedOrContinue } from './lib/netns';
 import { ProcessSampler } from './lib/proc-sampler';
 import { renderSection, round, type BenchSection } from './lib/report';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 type SourceEvents = { video: [VideoFrame]; vpxVideo: [VpxFrame]; audio: [AudioFrame]; close: [string] };
 
@@ -69,8 +70,6 @@ function ffmpegChildren(): Array<{ pid: number; args: string }> {
     return { pid: Number(l.slice(0, space)), args: l.slice(space + 1) };
   });
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function measure(dir: string, nginx: NginxRtmp, opus: Buffer[], width: number, height: number, sourceKbps: number, seconds: number): Promise<Record<string, string | number>> {
   const ivf = join(dir, `${width}x${height}.ivf`);
