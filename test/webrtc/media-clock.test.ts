@@ -22,10 +22,41 @@ describe('MediaClock', () => {
     // video sender report: rtp 90000 was captured at NTP_MS
     c.senderReport('video', NTP_MS, 90000);
     expect(c.pts('video', 90000)).toBe(1000);
-    // audio report says audio rtp 1000+48000 was captured 20 ms after that video frame
+    // audio report says audio rtp 1000+48000 was captured 20 ms after that video frame;
+    // the audio packet after it comes 1 s of media after the last one, at 5 % room for 50 ms
     c.senderReport('audio', NTP_MS + 20, 49000);
     expect(c.pts('audio', 49000)).toBe(1020);
     expect(c.pts('audio', 49960)).toBe(1040);
+  });
+
+  /** 30 fps video and 20 ms audio from `fromMs` for `ms`, each packet arriving on time: each track's pts minus its media time */
+  function both(c: MediaClock, fromMs: number, ms: number): Record<'audio' | 'video', number[]> {
+    const packets: { t: number; kind: 'audio' | 'video'; rtp: number }[] = [];
+    for (let t = fromMs; t < fromMs + ms; t += 20) packets.push({ t, kind: 'audio', rtp: t * 48 });
+    for (let frame = Math.ceil((fromMs * 30) / 1000); (frame * 1000) / 30 < fromMs + ms; frame++) packets.push({ t: (frame * 1000) / 30, kind: 'video', rtp: frame * 3000 });
+    packets.sort((x, y) => x.t - y.t);
+    const lead = { audio: [] as number[], video: [] as number[] };
+    for (const p of packets) {
+      now = 1000 + p.t;
+      lead[p.kind].push(c.pts(p.kind, p.rtp) - p.t);
+    }
+    return lead;
+  }
+
+  it.each([300, -300])('moves the second track onto the first one\'s timeline in small steps, not a jump of %i ms', (disagreement) => {
+    // A sender whose pump ran late at the start: by their arrival the tracks are
+    // `disagreement` ms apart from what its reports say.
+    const c = clock();
+    both(c, 0, 1000);
+    c.senderReport('video', NTP_MS + 1000, 1000 * 90);
+    c.senderReport('audio', NTP_MS + 1000 + disagreement, 1000 * 48);
+    const lead = both(c, 1000, 10_000);
+    // pts minus media time moves by at most 5 % of a packet's duration (and rounding) per packet
+    for (const step of steps(lead.video)) expect(Math.abs(step)).toBeLessThanOrEqual((1000 / 30) * 0.05 + 1);
+    for (const step of steps(lead.audio)) expect(Math.abs(step)).toBeLessThanOrEqual(20 * 0.05 + 1);
+    expect(Math.abs(lead.audio[0]! - lead.video[0]!)).toBeLessThanOrEqual(2);
+    // 300 ms at 5 % take 6 s of media: by the end audio is where its reports put it
+    expect(Math.abs(lead.audio.at(-1)! - lead.video.at(-1)! - disagreement)).toBeLessThanOrEqual(2);
   });
 
   it('unwraps 32-bit RTP timestamps', () => {
