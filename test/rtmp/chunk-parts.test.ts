@@ -6,6 +6,7 @@
  * basic-header form and interleaved chunk streams; then on the wire, through
  * RtmpConnection (corked writes) to a server on loopback.
  */
+import net from 'node:net';
 import { ChunkEncoder } from '../../src/rtmp/chunk-encoder';
 import { ChunkDecoder } from '../../src/rtmp/chunk-decoder';
 import { RtmpConnection } from '../../src/rtmp/rtmp-connection';
@@ -146,5 +147,37 @@ describe('RtmpConnection on the wire', () => {
     const ref = new ReferenceChunker();
     const expected = Buffer.concat(messages.map((m) => ref.encode(m)));
     expect(difference(raw, expected)).toBeUndefined();
+  });
+
+  test('the messages of one tick leave in one write to the socket, at the end of the tick', async () => {
+    server = new AckingRtmpServer(Infinity);
+    await server.listen();
+    conn = await RtmpConnection.open({ host: '127.0.0.1', port: server.port, tls: false, timeoutMs: 5000, chunkSize: 4096 });
+    const c = conn;
+    const port = server.port;
+    await waitFor(() => server!.bytesReceived === c.bytesSent, { what: 'the connection set-up written' });
+    // Every hand-over of the client's socket to its handle (net.Socket's _write and _writev).
+    const handOvers: number[] = [];
+    const proto = net.Socket.prototype as unknown as Record<'_write' | '_writev', (this: net.Socket, ...args: unknown[]) => void>;
+    for (const name of ['_write', '_writev'] as const) {
+      const original = proto[name];
+      jest.spyOn(proto, name).mockImplementation(function (this: net.Socket, ...args: unknown[]) {
+        if (this.remotePort === port) handOvers.push(name === '_write' ? 1 : (args[0] as unknown[]).length);
+        original.apply(this, args);
+      });
+    }
+    try {
+      // An AAC frame and the video tags released with it, as the interleaver writes them in one tick.
+      c.writeMessage(msg(4, 1000, MessageType.Audio, fill(371, 1)));
+      c.writeMessage(msg(6, 990, MessageType.Video, fill(9000, 2)));
+      c.writeMessage(msg(6, 1000, MessageType.Video, fill(300, 3)));
+      expect(handOvers).toEqual([]);
+      await new Promise<void>((resolve) => process.nextTick(resolve));
+      expect(handOvers).toHaveLength(1);
+      await waitFor(() => server!.bytesReceived === c.bytesSent, { what: 'the three messages received' });
+      expect(handOvers).toHaveLength(1);
+    } finally {
+      jest.restoreAllMocks();
+    }
   });
 });
