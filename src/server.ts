@@ -180,6 +180,7 @@ export class TransponderService {
           authFailures: () => ({ ...this.authFailures.stats, trackedAddresses: this.authFailures.trackedAddresses }),
           hooks: () => this.access.hookStats,
         },
+        mediaWorkers: this.mediaWorkers === undefined ? undefined : () => this.mediaWorkers?.figures() ?? [],
       },
       { build: currentBuild() },
     );

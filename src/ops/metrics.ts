@@ -15,6 +15,8 @@ import { registerPlayerSeries, type PlayerFigures } from './metrics-player-serie
 import { registerPublisherSeries } from './metrics-publisher-series';
 import { registerPushSeries } from './metrics-push-series';
 import { registerServiceSeries, type BuildInfo, type ServiceCounters } from './metrics-service-series';
+import { registerWorkerSeries } from './metrics-worker-series';
+import type { MediaWorkerFigures } from '../webrtc/worker';
 
 export const METRIC_PREFIX = 'rtmp_transponder_';
 
@@ -46,6 +48,8 @@ export interface MetricsSources {
   serviceState: () => ServiceState;
   /** The WebSocket limits' refusals, the REST auth failure limiter, the REST hooks. */
   access: AccessFigures;
+  /** The media workers' figures; absent when media_workers is 0. */
+  mediaWorkers?: () => MediaWorkerFigures[];
 }
 
 export interface ServiceMetricsOptions {
@@ -79,6 +83,7 @@ export class ServiceMetrics {
     );
     registerPlayerSeries(this.registry, METRIC_PREFIX, sources.players);
     this.destinationRefused = registerAccessSeries(this.registry, METRIC_PREFIX, sources.access);
+    if (sources.mediaWorkers) registerWorkerSeries(this.registry, METRIC_PREFIX, sources.mediaWorkers);
     // Unprefixed, as every Node.js dashboard expects them: event-loop lag, heap, RSS, fds, GC.
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
     this.listen();

@@ -18,6 +18,7 @@ import { registerMetricsRoute } from '../../src/ops/metrics-route';
 import type { TransponderManagerEvents } from '../../src/transponder/transponder-manager';
 import type { TransponderInfo, TransponderState, TransponderStats } from '../../src/transponder/transponder-api';
 import type { PublisherStats } from '../../src/webrtc/publisher';
+import type { MediaWorkerFigures } from '../../src/webrtc/worker';
 import { TypedEmitter } from '../../src/util/typed-emitter';
 import { FakeTransponderApi, RecordingLogger, inject } from '../rest/fake-transponder-api';
 import { parsePromText, samplesOf, type PromFamily, type PromSample } from '../helpers/prom-text';
@@ -56,6 +57,11 @@ class FakeParts {
   refusals: RefusalCounts = { sessionsPerAddress: 0, messageRate: 0, streamsPerSession: 0, streamsTotal: 0 };
   auth: AuthFailureFigures = { failures: 0, refused: 0, evictions: 0, trackedAddresses: 0 };
   hooks: HookFigures = { queued: 0, delivered: 0, retried: 0, dropped: 0, inFlight: 0, waiting: 0 };
+  /** media_workers=2: worker 1 has not reported its event loop yet */
+  workers: MediaWorkerFigures[] = [
+    { worker: 0, publishers: 3, loop: { utilization: 0.25, lagP99Seconds: 0.012, lagMaxSeconds: 0.04 } },
+    { worker: 1, publishers: 0 },
+  ];
 }
 
 /** Idle sources (nothing running), with the given transponders, publishers, players and parts. */
@@ -68,6 +74,7 @@ function sourcesOf(t = new FakeTransponders(), p = new FakePublishers(), pl = ne
     ffmpegProcesses: () => 7,
     serviceState: () => parts.state,
     access: { signalingRefusals: () => parts.refusals, authFailures: () => parts.auth, hooks: () => parts.hooks },
+    mediaWorkers: () => parts.workers,
   };
 }
 
@@ -326,6 +333,30 @@ describe('series', () => {
       expect(one(await scrape(), 'rtmp_transponder_transponders_started_total')?.value).toBe(1);
     } finally {
       other.close();
+    }
+  });
+
+  test('media workers: publishers and event-loop figures per worker place, read at scrape time; none without workers', async () => {
+    let f = await scrape();
+    expect(samplesOf(f, 'rtmp_transponder_media_worker_publishers')).toEqual([
+      { name: 'rtmp_transponder_media_worker_publishers', labels: { worker: '0' }, value: 3 },
+      { name: 'rtmp_transponder_media_worker_publishers', labels: { worker: '1' }, value: 0 },
+    ]);
+    // Worker 1 has not reported: no loop series for it rather than a made-up 0.
+    for (const [name, value] of [['utilization', 0.25], ['lag_p99_seconds', 0.012], ['lag_max_seconds', 0.04]] as const) {
+      expect(samplesOf(f, `rtmp_transponder_media_worker_event_loop_${name}`)).toEqual([{ name: `rtmp_transponder_media_worker_event_loop_${name}`, labels: { worker: '0' }, value }]);
+    }
+    parts.workers = [{ worker: 0, publishers: 1, loop: { utilization: 0.9, lagP99Seconds: 0.05, lagMaxSeconds: 0.2 } }];
+    f = await scrape();
+    expect(samplesOf(f, 'rtmp_transponder_media_worker_publishers').map((s) => [s.labels.worker, s.value])).toEqual([['0', 1]]);
+    expect(one(f, 'rtmp_transponder_media_worker_event_loop_utilization', { worker: '0' })?.value).toBe(0.9);
+
+    const { mediaWorkers: _none, ...withoutWorkers } = sourcesOf();
+    const noWorkers = new ServiceMetrics(withoutWorkers, { build: { version: 'x', nodeVersion: 'y' }, processMetrics: false });
+    try {
+      expect([...parsePromText(await noWorkers.scrape()).keys()].filter((n) => n.includes('media_worker'))).toEqual([]);
+    } finally {
+      noWorkers.close();
     }
   });
 

@@ -128,6 +128,39 @@ describe('publishers received in worker threads (media_workers=1)', () => {
     expect(pool.workers[0]?.load).toBe(1);
   });
 
+  it('each worker reports its publishers and its event loop to /metrics, labelled by its place, which a replacement keeps', async () => {
+    const { ws, service } = await start(2);
+    const pool = service.mediaWorkers!;
+    await publish(ws, 'loop-', 2);
+    expect(pool.workers.map((w) => w.load)).toEqual([1, 1]);
+    const value = (text: string, name: string, worker: number): number | undefined => {
+      const line = text.split('\n').find((l) => l.startsWith(`rtmp_transponder_${name}{worker="${worker}"} `));
+      return line === undefined ? undefined : Number(line.split(' ')[1]);
+    };
+    const places = (text: string): string[] => [...new Set([...text.matchAll(/^rtmp_transponder_media_worker_\w+\{worker="(\d+)"\}/gm)].map((m) => m[1]!))].sort();
+    let text = '';
+    // A worker receiving a stream is busy some of the time: its first report after the publish says so.
+    await waitFor(async () => {
+      text = await service.metrics.scrape();
+      return [0, 1].every((w) => (value(text, 'media_worker_event_loop_utilization', w) ?? 0) > 0);
+    }, { what: 'both workers to report a busy event loop', seen: () => text.split('\n').filter((l) => l.includes('media_worker')).join('; ') });
+    for (const w of [0, 1]) {
+      expect(value(text, 'media_worker_publishers', w)).toBe(1);
+      expect(value(text, 'media_worker_event_loop_utilization', w)).toBeLessThanOrEqual(1);
+      expect(value(text, 'media_worker_event_loop_lag_p99_seconds', w)).toBeGreaterThanOrEqual(0);
+      expect(value(text, 'media_worker_event_loop_lag_max_seconds', w)).toBeGreaterThanOrEqual(value(text, 'media_worker_event_loop_lag_p99_seconds', w)!);
+    }
+    expect(places(text)).toEqual(['0', '1']);
+    // Worker 0 dies: its successor reports as worker 0, holding nothing; no third place appears.
+    const [first, second] = pool.workers;
+    await first!.terminate();
+    await waitFor(() => pool.workers.length === 2 && !pool.workers.includes(first!) && pool.workers.every((w) => w.loop !== undefined), { what: 'a replacement that has reported' });
+    text = await service.metrics.scrape();
+    expect(places(text)).toEqual(['0', '1']);
+    expect(value(text, 'media_worker_publishers', 0)).toBe(0);
+    expect(value(text, 'media_worker_publishers', 1)).toBe(second!.load);
+  });
+
   it('publishes go to the least loaded worker, and the service stop ends every thread', async () => {
     const { ws, service } = await start(2);
     const pool = service.mediaWorkers!;

@@ -1,6 +1,15 @@
 import type { Logger } from '../../log';
 import type { PublisherHandle, PublisherHost, PublisherHostCreateArgs } from '../publisher-host';
+import type { EventLoopFigures } from './loop-figures';
 import { MediaWorker } from './media-worker';
+
+/** One worker's figures for the metrics, by its place in the pool (a replacement takes the place of the worker it replaces). */
+export interface MediaWorkerFigures {
+  worker: number;
+  publishers: number;
+  /** undefined until the thread's first report */
+  loop?: EventLoopFigures;
+}
 
 /**
  * A fixed number of media worker threads receiving publishers' media (`media_workers`),
@@ -11,12 +20,14 @@ import { MediaWorker } from './media-worker';
  */
 export class MediaWorkerPool implements PublisherHost {
   private readonly live = new Set<MediaWorker>();
+  /** each running worker's place in the pool: what the metrics label it with */
+  private readonly places = new Map<MediaWorker, number>();
   private closing: Promise<void> | undefined;
   private readonly startup: Promise<void>;
 
   constructor(readonly size: number, private readonly log: Logger) {
     if (!Number.isInteger(size) || size < 1) throw new Error(`a media worker pool needs at least one worker, not ${size}`);
-    for (let i = 0; i < size; i++) this.spawn();
+    for (let i = 0; i < size; i++) this.spawn(i);
     this.startup = Promise.all([...this.live].map((w) => w.ready)).then(
       () => undefined,
       (error: Error) => {
@@ -44,6 +55,11 @@ export class MediaWorkerPool implements PublisherHost {
     return [...this.live];
   }
 
+  /** Each running worker's publishers and event-loop figures, by place. */
+  figures(): MediaWorkerFigures[] {
+    return [...this.places].map(([worker, place]) => ({ worker: place, publishers: worker.load, loop: worker.loop })).sort((a, b) => a.worker - b.worker);
+  }
+
   /**
    * The least loaded worker (by publishers held and being set up) takes the new
    * publisher; a ready one before one still starting (a replacement), which would make it wait.
@@ -62,18 +78,20 @@ export class MediaWorkerPool implements PublisherHost {
     return this.closing;
   }
 
-  private spawn(): void {
+  private spawn(place: number): void {
     const worker = new MediaWorker(this.log);
     this.live.add(worker);
+    this.places.set(worker, place);
     worker.once('exit', (reason) => {
       this.live.delete(worker);
+      this.places.delete(worker);
       if (this.closing) return;
       if (!worker.isReady) {
         this.log.error('media worker exited before it was ready; not replaced', { thread: worker.threadId, reason, running: this.live.size });
         return;
       }
       this.log.warn('media worker replaced', { thread: worker.threadId, reason });
-      this.spawn();
+      this.spawn(place);
     });
   }
 }

@@ -3,6 +3,7 @@ import type { Logger } from '../../log';
 import { TypedEmitter } from '../../util/typed-emitter';
 import type { PublisherHostCreateArgs } from '../publisher-host';
 import { SdpError } from '../sdp-offer';
+import type { EventLoopFigures } from './loop-figures';
 import type { FromWorker, ToWorker } from './messages';
 import { RemotePublisher } from './remote-publisher';
 import { startWorkerThread } from './worker-script';
@@ -38,6 +39,7 @@ export class MediaWorker extends TypedEmitter<MediaWorkerEvents> {
   private closing: Promise<void> | undefined;
   private readonly exitedPromise: Promise<void>;
   private readyValue = false;
+  private loopFigures: EventLoopFigures | undefined;
   /** the last flush taken, acknowledged once this turn ends (see `acknowledge`) */
   private takenSeq = 0;
   private ackTimer: NodeJS.Immediate | undefined;
@@ -78,6 +80,11 @@ export class MediaWorker extends TypedEmitter<MediaWorkerEvents> {
 
   get exited(): boolean {
     return this.exitedValue;
+  }
+
+  /** The thread's last report of its event loop (undefined before the first, a second after start). */
+  get loop(): EventLoopFigures | undefined {
+    return this.loopFigures;
   }
 
   /** Publishers held and being set up: the pool gives a new one to the least loaded worker. */
@@ -156,6 +163,9 @@ export class MediaWorker extends TypedEmitter<MediaWorkerEvents> {
       }
       case 'stats':
         for (const [id, stats] of message.list) this.publishers.get(id)?.updateStats(stats);
+        return;
+      case 'loop':
+        this.loopFigures = message.figures;
         return;
       case 'log': {
         const target = message.id === undefined ? this.log : (this.publishers.get(message.id)?.log ?? this.pending.get(message.id)?.log ?? this.log);

@@ -9,6 +9,7 @@ import type { PublisherStats } from '../publisher';
 import type { BitrateWish, PublisherOptions } from '../publisher-options';
 import type { OfferChoice } from '../sdp-offer';
 import type { TrackKind } from '../media-clock';
+import type { EventLoopFigures } from './loop-figures';
 
 export type ToWorker =
   | { type: 'create'; id: number; streamName: string; offerSdp: string; options: PublisherOptions; bitrate?: BitrateWish }
@@ -54,6 +55,8 @@ export type FromWorker =
   | { type: 'senderReport'; id: number; kind: TrackKind; ntpMs: number; rtpTimestamp: number }
   /** every live publisher's figures, pushed periodically so toJSON() stays synchronous */
   | { type: 'stats'; list: Array<[number, PublisherStats]> }
+  /** how busy the worker's event loop was over the last report interval (loop-figures.ts) */
+  | { type: 'loop'; figures: EventLoopFigures }
   /** the publisher ended (its own reason, or the close the main thread asked for) */
   | { type: 'closed'; id: number; reason: string; stats: PublisherStats }
   /** its peer connection is released: the drain */

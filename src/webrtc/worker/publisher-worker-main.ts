@@ -11,6 +11,7 @@ import { SdpError } from '../sdp-offer';
 import { packOne, packParts } from './frame-transfer';
 import type { FromWorker, ToWorker } from './messages';
 import { PostingLogger } from './posting-logger';
+import { EventLoopMeter, LOOP_REPORT_INTERVAL_MS } from './loop-figures';
 import { PublisherBacklog, withBacklog } from './publisher-backlog';
 import { warmUp } from './warm-up';
 
@@ -96,6 +97,11 @@ const statsTimer = setInterval(() => {
 }, STATS_PUSH_INTERVAL_MS);
 // The thread ends when terminated; this timer must not be what keeps it alive otherwise.
 statsTimer.unref();
+
+// Whether this thread keeps up, for the metrics: also while it holds no publisher.
+const loopMeter = new EventLoopMeter();
+const loopTimer = setInterval(() => post({ type: 'loop', figures: loopMeter.take() }), LOOP_REPORT_INTERVAL_MS);
+loopTimer.unref();
 
 // Loaded (the modules above); warmed, it tells the pool it takes publishers. A create
 // that comes earlier is served all the same, in order.
