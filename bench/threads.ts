@@ -1,7 +1,9 @@
 /**
- * Where the CPU of a relaying service goes, by process and by thread: the service's
- * threads (main JS thread, libuv pool, V8 workers, media workers) and each child (ffmpeg)
- * with user and system time apart, read from /proc over a window.
+ * Where the CPU of a relaying service goes, by process and by thread: each process's main
+ * thread apart, its other threads by name (libuv pool, V8 helpers, media workers: Node
+ * names worker threads as the process), every child (ffmpeg) summed by name, with user
+ * and system time apart, read from /proc over a window. With media workers, their own
+ * /metrics figures follow the table.
  *
  *   npx tsx bench/threads.ts [--streams 4] [--seconds 20] [--media-workers N] [--node-args '--flag …']
  *
@@ -55,7 +57,8 @@ function threadTimes(pid: number): ThreadTimes[] {
     if (tid === String(pid)) processName = comm;
     // fields after the comm: state is field 3; utime 14 and stime 15 (1-based)
     const fields = text.slice(close + 2).split(' ');
-    out.push({ key: comm, utime: Number(fields[11]), stime: Number(fields[12]) });
+    // The main thread apart: worker threads and V8's helpers may carry the process's name too.
+    out.push({ key: tid === String(pid) ? 'main' : comm, utime: Number(fields[11]), stime: Number(fields[12]) });
   }
   return out.map((t) => ({ ...t, key: `${processName}/${t.key}` }));
 }
@@ -112,6 +115,13 @@ async function main(): Promise<void> {
     console.log('| --- | ---: | ---: | ---: | ---: |');
     for (const [key, user, sys] of rows) console.log(`| ${key} | ${user.toFixed(2)} | ${sys.toFixed(2)} | ${(user + sys).toFixed(2)} | ${((user + sys) / streams).toFixed(2)} |`);
     console.log(`| all | | | ${total.toFixed(2)} | ${(total / streams).toFixed(2)} |`);
+    if (mediaWorkers > 0) {
+      // What the workers say of themselves (their last second), beside what /proc says of their threads.
+      const text = await (await fetch(`http://127.0.0.1:${service.httpPort}/metrics`)).text();
+      for (const m of text.matchAll(/^rtmp_transponder_media_worker_(event_loop_utilization|event_loop_lag_p99_seconds|publishers)\{worker="(\d+)"\} (\S+)$/gm)) {
+        console.log(`- /metrics: worker ${m[2]} ${m[1]} ${Number(m[3]).toFixed(3)}`);
+      }
+    }
   } finally {
     await publishers.stop();
     await service.stop();
