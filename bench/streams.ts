@@ -24,6 +24,7 @@ import { NginxRtmp } from '../test/helpers/nginx-rtmp';
 import { networkIsolated, reexecIsolatedOrContinue } from './lib/netns';
 import { ProcessSampler, type ProcSummary } from './lib/proc-sampler';
 import { ChromiumPublishers, LoadPublishers, type PublisherSet } from './lib/publisher-set';
+import { medianOf } from './lib/latency-recorder';
 import { renderSection, round, type BenchSection } from './lib/report';
 import { ServiceProcess, type DebugStream } from './lib/service-process';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -248,6 +249,8 @@ export async function runStreamsBench(opts: StreamsBenchOptions = {}): Promise<B
   try {
     const rounds = Math.max(1, opts.rounds ?? 1);
     const ratios: number[] = [];
+    /** CPU %/stream of each scenario, one value per round that ran it */
+    const perStream = new Map<string, number[]>();
     // Rounds interleave the scenarios (1, 4, 8, 1×3, overload, then again), so a slow
     // patch of the machine does not land on one scenario only.
     for (let roundNo = 1; roundNo <= rounds; roundNo++) {
@@ -257,6 +260,8 @@ export async function runStreamsBench(opts: StreamsBenchOptions = {}): Promise<B
         try {
           const r = await scenario(c, t, nginx, log, opts.mediaWorkers);
           rows.push({ ...r.row, scenario: `${r.row.scenario}${suffix}` });
+          const cpu = r.row['CPU %/stream'];
+          if (typeof cpu === 'number') perStream.set(String(r.row.scenario), [...(perStream.get(String(r.row.scenario)) ?? []), cpu]);
           if (c.label === undefined) costs.set(`${c.streams}x${c.destinations}`, r.load.cpuMean - r.idle.cpuMean);
         } catch (error) {
           notes.push(`${c.label ?? `${c.streams} × ${c.destinations}`}${suffix} failed: ${(error as Error).message.split('\n').slice(0, 6).join(' | ')}`);
@@ -265,6 +270,11 @@ export async function runStreamsBench(opts: StreamsBenchOptions = {}): Promise<B
       const one = costs.get('1x1');
       const three = costs.get('1x3');
       if (one !== undefined && three !== undefined && one > 0) ratios.push(three / one);
+    }
+    if (rounds > 1 && perStream.size > 0) {
+      // The figure to compare across changes: one round moves by more than a small change does.
+      const spread = [...perStream].map(([scenario, v]) => `${scenario} ${round(medianOf(v), 2)} (${round(Math.min(...v), 2)}–${round(Math.max(...v), 2)})`);
+      notes.push(`CPU %/stream, median (min–max) over ${rounds} rounds: ${spread.join('; ')}.`);
     }
     if (ratios.length > 0) notes.push(`one stream to 3 destinations costs ${ratios.map((x) => round(x, 2)).join(', ')} × one destination${ratios.length > 1 ? ' (per round)' : ''} (CPU above idle, service + children).`);
   } finally {

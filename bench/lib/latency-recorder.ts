@@ -149,6 +149,14 @@ function prune(map: Map<number, number>, below: number): void {
   for (const k of map.keys()) if (k < below) map.delete(k);
 }
 
+/** The middle value of unsorted values (the mean of the two middle ones for an even count); NaN for none. */
+export function medianOf(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 /** Nearest-rank percentile of unsorted values. */
 export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return NaN;

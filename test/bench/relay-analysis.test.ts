@@ -3,7 +3,7 @@
  * arrival to the socket, and how flashes and beeps become onsets and offsets.
  */
 import { avOffsets, beepOnsets, flashOnsets, pairEvents, type LumaFrame } from '../../bench/lib/av-sync';
-import { LatencyRecorder, percentile } from '../../bench/lib/latency-recorder';
+import { LatencyRecorder, medianOf, percentile } from '../../bench/lib/latency-recorder';
 
 describe('LatencyRecorder', () => {
   it('matches a video frame by pts and splits the Interleaver wait from the rest', () => {
@@ -53,6 +53,17 @@ describe('percentile', () => {
     expect(percentile(v, 99)).toBe(99);
     expect(percentile([7], 99)).toBe(7);
     expect(percentile([], 50)).toBeNaN();
+  });
+});
+
+describe('medianOf', () => {
+  it('is the middle value, or the mean of the two middle ones, of values in any order, which it leaves as they are', () => {
+    const rounds = [6.1, 5.34, 4.9];
+    expect(medianOf(rounds)).toBe(5.34);
+    expect(rounds).toEqual([6.1, 5.34, 4.9]);
+    expect(medianOf([6.1, 5.34])).toBeCloseTo(5.72, 10);
+    expect(medianOf([3])).toBe(3);
+    expect(medianOf([])).toBeNaN();
   });
 });
 
