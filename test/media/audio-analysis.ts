@@ -3,6 +3,8 @@
  * Opus packets (RFC 3533 pages, RFC 7845 mapping), and run the real ffmpeg.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 export const runFile = promisify(execFile);
@@ -94,6 +96,15 @@ export function oggOpusPackets(file: Buffer): { preSkip: number; channels: numbe
   if (head.toString('latin1', 0, 8) !== 'OpusHead') throw new Error('not Ogg Opus');
   return { channels: head[9], preSkip: head.readUInt16LE(10), packets: all.slice(2) };
 }
+
+/** 20 ms Opus packets of an lavfi `aevalsrc` expression ('|' between channels), encoded into `dir` by the real ffmpeg with libopus. */
+export async function opusPacketsOf(dir: string, expr: string, seconds: number, kbps = 96): Promise<Buffer[]> {
+  const file = join(dir, `aevalsrc-${opusFiles++}.opus`);
+  await runFile('ffmpeg', ['-v', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', `aevalsrc='${expr}':s=48000:d=${seconds}`,
+    '-c:a', 'libopus', '-b:a', `${kbps}k`, '-frame_duration', '20', '-f', 'ogg', file]);
+  return oggOpusPackets(readFileSync(file)).packets;
+}
+let opusFiles = 0;
 
 /** Decodes any audio file with the real ffmpeg to interleaved s16le at its own rate. */
 export async function decodeToPcm(file: string, channels = 2, rate = 48000): Promise<Int16Array> {

@@ -125,20 +125,26 @@ describe('RtmpConnection on the wire', () => {
     server = undefined;
   });
 
+  /** A connection (chunk size 4096) to a server on loopback that acknowledges everything. */
+  async function open(): Promise<{ c: RtmpConnection; srv: AckingRtmpServer }> {
+    const srv = new AckingRtmpServer(Infinity);
+    server = srv;
+    await srv.listen();
+    conn = await RtmpConnection.open({ host: '127.0.0.1', port: srv.port, tls: false, timeoutMs: 5000, chunkSize: 4096 });
+    return { c: conn, srv };
+  }
+
   test('writes exactly what the reference writer makes of the same messages', async () => {
-    server = new AckingRtmpServer(Infinity);
-    await server.listen();
-    conn = await RtmpConnection.open({ host: '127.0.0.1', port: server.port, tls: false, timeoutMs: 5000, chunkSize: 4096 });
-    const c = conn;
+    const { c, srv } = await open();
     for (const m of scenario(4096)) c.writeMessage(m);
     // Small and large messages in one turn, as a relay writes audio and video.
     for (let i = 0; i < 30; i++) {
       c.writeMessage(msg(4, 1000 + i * 21, MessageType.Audio, fill(371, i)));
       if (i % 3 === 0) c.writeMessage(msg(6, 1000 + i * 11, MessageType.Video, fill(i === 0 ? 60000 : 9000 + i, i)));
     }
-    await waitFor(() => server!.bytesReceived === c.bytesSent, { what: 'every byte written' });
+    await waitFor(() => srv.bytesReceived === c.bytesSent, { what: 'every byte written' });
 
-    const raw = Buffer.concat(server.raw);
+    const raw = Buffer.concat(srv.raw);
     expect(raw.length).toBe(c.bytesSent);
     // What the connection sent, as messages (its own control messages included) …
     const messages = new ChunkDecoder().push(raw);
@@ -150,12 +156,9 @@ describe('RtmpConnection on the wire', () => {
   });
 
   test('the messages of one tick leave in one write to the socket, at the end of the tick', async () => {
-    server = new AckingRtmpServer(Infinity);
-    await server.listen();
-    conn = await RtmpConnection.open({ host: '127.0.0.1', port: server.port, tls: false, timeoutMs: 5000, chunkSize: 4096 });
-    const c = conn;
-    const port = server.port;
-    await waitFor(() => server!.bytesReceived === c.bytesSent, { what: 'the connection set-up written' });
+    const { c, srv } = await open();
+    const port = srv.port;
+    await waitFor(() => srv.bytesReceived === c.bytesSent, { what: 'the connection set-up written' });
     // Every hand-over of the client's socket to its handle (net.Socket's _write and _writev).
     const handOvers: number[] = [];
     const proto = net.Socket.prototype as unknown as Record<'_write' | '_writev', (this: net.Socket, ...args: unknown[]) => void>;
@@ -174,7 +177,7 @@ describe('RtmpConnection on the wire', () => {
       expect(handOvers).toEqual([]);
       await new Promise<void>((resolve) => process.nextTick(resolve));
       expect(handOvers).toHaveLength(1);
-      await waitFor(() => server!.bytesReceived === c.bytesSent, { what: 'the three messages received' });
+      await waitFor(() => srv.bytesReceived === c.bytesSent, { what: 'the three messages received' });
       expect(handOvers).toHaveLength(1);
     } finally {
       jest.restoreAllMocks();

@@ -1,13 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AudioTrack, type AacOut } from '../../src/transponder/audio-track';
 import { waitFor } from '../helpers/wait-for';
-import { adtsFrame, channel, decodeToPcm, isAlive, oggOpusPackets, runFile, toneAmplitude } from '../media/audio-analysis';
+import { adtsFrame, channel, decodeToPcm, isAlive, opusPacketsOf, toneAmplitude } from '../media/audio-analysis';
 
 const FRAME_MS = 1024 / 48;
 let dir: string;
-let sourceFiles = 0;
 const tracks: AudioTrack[] = [];
 
 function track(silentIfNoAudio = false): { t: AudioTrack; out: AacOut[] } {
@@ -19,11 +18,8 @@ function track(silentIfNoAudio = false): { t: AudioTrack; out: AacOut[] } {
 }
 
 /** 20 ms Opus packets of an lavfi audio expression, made by the real ffmpeg with libopus. */
-async function opusPackets(expr: string, seconds: number): Promise<Buffer[]> {
-  const file = join(dir, `src-${sourceFiles++}.opus`);
-  await runFile('ffmpeg', ['-v', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', `aevalsrc='${expr}':s=48000:d=${seconds}`,
-    '-c:a', 'libopus', '-b:a', '96k', '-frame_duration', '20', '-f', 'ogg', file]);
-  return oggOpusPackets(readFileSync(file)).packets;
+function opusPackets(expr: string, seconds: number): Promise<Buffer[]> {
+  return opusPacketsOf(dir, expr, seconds);
 }
 
 /** Waits until the track has emitted at least `n` AAC frames. */

@@ -3,7 +3,7 @@
  * TransponderAudio), with real Opus packets paced in real time and the real ffmpeg
  * encoder: who shares which encoder, the seams of each switch, and who closes what.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AacOut } from '../../src/transponder/audio-track';
@@ -12,7 +12,7 @@ import { TransponderAudio } from '../../src/transponder/transponder-audio';
 import { TypedEmitter } from '../../src/util/typed-emitter';
 import type { AudioFrame } from '../../src/media/frames';
 import { waitFor } from '../helpers/wait-for';
-import { adtsFrame, channel, decodeToPcm, isAlive, oggOpusPackets, runFile, toneAmplitude } from '../media/audio-analysis';
+import { adtsFrame, channel, decodeToPcm, isAlive, opusPacketsOf, toneAmplitude } from '../media/audio-analysis';
 
 jest.setTimeout(30_000);
 
@@ -101,10 +101,7 @@ function amplitude440(frames: AacOut[], name: string): Promise<number> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'shared-audio-test-'));
-  const file = join(dir, 'tone.opus');
-  await runFile('ffmpeg', ['-v', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', "aevalsrc='0.4*sin(2*PI*440*t)|0.4*sin(2*PI*440*t)':s=48000:d=2",
-    '-c:a', 'libopus', '-b:a', '96k', '-frame_duration', '20', '-f', 'ogg', file]);
-  tone = oggOpusPackets(readFileSync(file)).packets;
+  tone = await opusPacketsOf(dir, '0.4*sin(2*PI*440*t)|0.4*sin(2*PI*440*t)', 2);
 });
 
 beforeEach(() => {

@@ -2,7 +2,7 @@
  * Transponders of one stream on the wire, sharing the stream's AAC encoder: an
  * audio-only source paced in real time (real Opus, real ffmpeg), a scripted RTMP server.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScriptedRtmpServer, type ReceivedMessage } from '../helpers/scripted-rtmp-server';
@@ -13,7 +13,7 @@ import { SharedAudioRegistry } from '../../src/transponder/shared-audio';
 import { TypedEmitter } from '../../src/util/typed-emitter';
 import type { AudioFrame, VideoFrame } from '../../src/media/frames';
 import { silentLogger } from '../../src/log';
-import { isAlive, oggOpusPackets, runFile } from '../media/audio-analysis';
+import { isAlive, opusPacketsOf } from '../media/audio-analysis';
 
 jest.setTimeout(30_000);
 
@@ -91,10 +91,7 @@ function expectWellFormed(tags: ReceivedMessage[]): void {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'transponder-shared-audio-'));
-  const file = join(dir, 'tone.opus');
-  await runFile('ffmpeg', ['-v', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', "aevalsrc='0.4*sin(2*PI*440*t)':s=48000:d=1",
-    '-c:a', 'libopus', '-b:a', '64k', '-frame_duration', '20', '-f', 'ogg', file]);
-  packets = oggOpusPackets(readFileSync(file)).packets;
+  packets = await opusPacketsOf(dir, '0.4*sin(2*PI*440*t)', 1, 64);
 });
 
 beforeEach(async () => {

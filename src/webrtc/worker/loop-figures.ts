@@ -43,6 +43,11 @@ export class EventLoopMeter {
     this.sampler.unref();
   }
 
+  /** Delay samples taken since the last take() (one per 10 ms the loop was free to run the sampler). */
+  get samples(): number {
+    return this.delays.count;
+  }
+
   take(): EventLoopFigures {
     const now = performance.eventLoopUtilization();
     const { utilization } = performance.eventLoopUtilization(now, this.last);
