@@ -13,7 +13,7 @@
  *     [(i − 1)·1024, i·1024)), the time from the write that completed its input to the
  *     frame coming out of ffmpeg.
  */
-import { AacEncoder, AAC_FRAME_SAMPLES } from '../src/ffmpeg/aac-encoder';
+import { FfmpegAacEncoder as AacEncoder, AAC_FRAME_SAMPLES } from '../src/ffmpeg/aac-encoder';
 import type { FlvTag } from '../src/flv/flv-tag';
 import { AudioTrack } from '../src/transponder/audio-track';
 import { OutputBuffer } from '../src/transponder/output-buffer';

@@ -17,6 +17,11 @@ command -v redis-server >/dev/null || need+=(redis-server)
 command -v unshare >/dev/null || need+=(util-linux)
 command -v ip >/dev/null || need+=(iproute2)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# The AAC encoder host (scripts/build-aac-host.sh, built by npm ci below) is C on Debian's libavcodec.
+command -v cc >/dev/null || need+=(gcc)
+[ -e /usr/include/stdio.h ] || need+=(libc6-dev)
+command -v pkg-config >/dev/null || need+=(pkg-config)
+[ -e /usr/include/x86_64-linux-gnu/libavcodec/avcodec.h ] || need+=(libavcodec-dev)
 # GStreamer's webrtcbin and a Python GObject client (test/whip/gst-whip-client.py) publish over WHIP.
 /usr/bin/python3 -c 'import gi' 2>/dev/null || need+=(python3-gi)
 [ -e /usr/lib/python3/dist-packages/gi/overrides/Gst.py ] || need+=(python3-gst-1.0)
@@ -37,6 +42,8 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 npm ci --no-audit --no-fund
+# npm ci built it already when it could; the tests need it, so here a missing piece is an error.
+bash scripts/build-aac-host.sh --required
 npx tsc --noEmit -p .
 
 results=.test-results.json

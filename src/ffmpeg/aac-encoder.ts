@@ -28,6 +28,7 @@ import { AacObjectType, AdtsParser, buildAudioSpecificConfig } from '../media/aa
 import { TypedEmitter } from '../util/typed-emitter';
 import { SupervisedProcess } from './child-process';
 import { resolveFfmpegPath } from './ffmpeg-path';
+import { PcmFrameBatcher } from './pcm-frames';
 
 export const AAC_SAMPLE_RATE = 48000;
 export const AAC_CHANNELS = 2;
@@ -35,7 +36,9 @@ export const AAC_FRAME_SAMPLES = 1024;
 /** Samples of encoder delay before the first input sample appears in the output. */
 export const AACENCODER_PRIMING = 1024;
 /** Bytes of one encoder frame of input (1024 stereo s16 samples): ffmpeg's raw PCM packet too. */
-const FRAME_BYTES = AAC_FRAME_SAMPLES * AAC_CHANNELS * 2;
+export const AAC_FRAME_BYTES = AAC_FRAME_SAMPLES * AAC_CHANNELS * 2;
+/** AAC-LC, 48 kHz, stereo: the FLV/RTMP AAC sequence header payload of every encoder here. */
+export const AAC_AUDIO_SPECIFIC_CONFIG: Buffer = buildAudioSpecificConfig({ objectType: AacObjectType.Lc, sampleRate: AAC_SAMPLE_RATE, channels: AAC_CHANNELS });
 
 export interface AacEncoderOptions {
   ffmpegPath?: string;
@@ -49,6 +52,51 @@ export type AacEncoderEvents = {
   /** Once: the encoder ended, on close() or because ffmpeg died or misbehaved. */
   close: [reason: string];
 };
+
+export interface AacEncoderStats {
+  samplesIn: number;
+  /** Written but not yet handed to the encoder process (this turn's, and less than a frame). */
+  samplesHeld: number;
+  /** Hand-overs to the encoder process (write/writev calls, or messages to the host). */
+  pipeWrites: number;
+  framesOut: number;
+  droppedBytes: number;
+}
+
+/**
+ * An AAC-LC 48 kHz stereo encoder, whichever process runs it: one ffmpeg child of its own
+ * (FfmpegAacEncoder, below) or a channel of the shared host (HostedAacEncoder).
+ */
+export interface AacEncoder {
+  readonly audioSpecificConfig: Buffer;
+  readonly bitrateKbps: number;
+  readonly closed: boolean;
+  /** The pid of the process encoding (shared by every channel of a host). */
+  readonly pid: number | undefined;
+  readonly stats: AacEncoderStats;
+  /**
+   * Interleaved stereo s16 at 48 kHz. Ignored once closed. The samples are not copied:
+   * `pcm` must not be changed after the call.
+   */
+  write(pcm: Int16Array): void;
+  /** Ends the input; the frames still inside come out, then 'close'. Idempotent. */
+  close(reason: string): Promise<void>;
+  on<K extends keyof AacEncoderEvents>(event: K, listener: (...args: AacEncoderEvents[K]) => void): this;
+  once<K extends keyof AacEncoderEvents>(event: K, listener: (...args: AacEncoderEvents[K]) => void): this;
+}
+
+/** Checks a bit rate in kbit/s (8..512) and rounds it. */
+export function aacBitrateKbps(requested: number | undefined): number {
+  const bitrate = requested ?? 128;
+  if (!Number.isFinite(bitrate) || bitrate < 8 || bitrate > 512) throw new RangeError(`AAC bitrate ${bitrate} kbps is out of 8..512`);
+  return Math.round(bitrate);
+}
+
+/** Int16Array samples as bytes, without a copy (host-endian: little-endian everywhere Node runs here). */
+export function pcmBytes(pcm: Int16Array): Buffer {
+  if (pcm.length % AAC_CHANNELS !== 0) throw new RangeError('PCM must hold whole stereo frames');
+  return Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength);
+}
 
 /** The ffmpeg command line: raw PCM in, ADTS out, nothing buffered that need not be. */
 export function aacEncoderArgs(bitrateKbps: number): string[] {
@@ -73,17 +121,16 @@ export function aacEncoderArgs(bitrateKbps: number): string[] {
   ];
 }
 
-export class AacEncoder extends TypedEmitter<AacEncoderEvents> {
-  /** AAC-LC, 48 kHz, stereo: the FLV/RTMP AAC sequence header payload. */
-  readonly audioSpecificConfig: Buffer = buildAudioSpecificConfig({ objectType: AacObjectType.Lc, sampleRate: AAC_SAMPLE_RATE, channels: AAC_CHANNELS });
+/** One ffmpeg child of its own: what every stream had before the shared host, and its fallback. */
+export class FfmpegAacEncoder extends TypedEmitter<AacEncoderEvents> implements AacEncoder {
+  readonly audioSpecificConfig: Buffer = AAC_AUDIO_SPECIFIC_CONFIG;
   readonly bitrateKbps: number;
   private readonly proc: SupervisedProcess;
   private readonly parser = new AdtsParser();
   private frames = 0;
   private samplesIn = 0;
   /** PCM not yet handed to ffmpeg: this turn's writes, and less than a frame from before. */
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  private readonly batcher = new PcmFrameBatcher(AAC_FRAME_BYTES);
   /** The end-of-turn hand-over, while one is due. */
   private flushAtTurnEnd: NodeJS.Immediate | undefined;
   private closeReason: string | undefined;
@@ -91,9 +138,7 @@ export class AacEncoder extends TypedEmitter<AacEncoderEvents> {
 
   constructor(opts: AacEncoderOptions = {}) {
     super();
-    const bitrate = opts.bitrateKbps ?? 128;
-    if (!Number.isFinite(bitrate) || bitrate < 8 || bitrate > 512) throw new RangeError(`AAC bitrate ${bitrate} kbps is out of 8..512`);
-    this.bitrateKbps = Math.round(bitrate);
+    this.bitrateKbps = aacBitrateKbps(opts.bitrateKbps);
     this.proc = new SupervisedProcess({
       name: 'ffmpeg aac encoder',
       command: resolveFfmpegPath(opts.ffmpegPath),
@@ -114,13 +159,9 @@ export class AacEncoder extends TypedEmitter<AacEncoderEvents> {
     return this.closeReason !== undefined;
   }
 
-  /**
-   * Counters for stats. `samplesHeld`: written but not yet handed to ffmpeg (this turn's,
-   * and less than a frame); `pipeWrites`: hand-overs to ffmpeg (write/writev calls).
-   */
-  get stats(): { samplesIn: number; samplesHeld: number; pipeWrites: number; framesOut: number; droppedBytes: number } {
+  get stats(): AacEncoderStats {
     const pipe = this.proc.stats;
-    return { samplesIn: this.samplesIn, samplesHeld: this.pendingBytes / (AAC_CHANNELS * 2), pipeWrites: pipe.writes, framesOut: this.frames, droppedBytes: pipe.droppedBytes };
+    return { samplesIn: this.samplesIn, samplesHeld: this.batcher.heldBytes / (AAC_CHANNELS * 2), pipeWrites: pipe.writes, framesOut: this.frames, droppedBytes: pipe.droppedBytes };
   }
 
   /**
@@ -130,36 +171,17 @@ export class AacEncoder extends TypedEmitter<AacEncoderEvents> {
    */
   write(pcm: Int16Array): void {
     if (this.closeReason !== undefined || this.closing || pcm.length === 0) return;
-    if (pcm.length % AAC_CHANNELS !== 0) throw new RangeError('PCM must hold whole stereo frames');
+    const bytes = pcmBytes(pcm);
     this.samplesIn += pcm.length / AAC_CHANNELS;
-    // Int16Array is host-endian; every platform Node runs on here is little-endian.
-    const bytes = Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength);
-    this.pending.push(bytes);
-    this.pendingBytes += bytes.length;
-    if (this.flushAtTurnEnd === undefined && this.pendingBytes >= FRAME_BYTES) this.flushAtTurnEnd = setImmediate(() => this.flush());
+    this.batcher.add(bytes);
+    if (this.flushAtTurnEnd === undefined && this.batcher.hasWholeFrame) this.flushAtTurnEnd = setImmediate(() => this.flush());
   }
 
   /** Hands ffmpeg every whole frame held, in one writev; keeps the part of a frame after them. */
   private flush(): void {
     this.flushAtTurnEnd = undefined;
-    const complete = this.pendingBytes - (this.pendingBytes % FRAME_BYTES);
-    if (complete === 0) return;
-    const out: Buffer[] = [];
-    for (let left = complete; left > 0; ) {
-      const b = this.pending[0];
-      if (b.length <= left) {
-        out.push(b);
-        this.pending.shift();
-        left -= b.length;
-      } else {
-        // the frame ends inside this write: its head goes now, its tail waits
-        out.push(b.subarray(0, left));
-        this.pending[0] = b.subarray(left);
-        left = 0;
-      }
-    }
-    this.pendingBytes -= complete;
-    this.proc.writev(out);
+    const { chunks } = this.batcher.takeWholeFrames();
+    if (chunks.length > 0) this.proc.writev(chunks);
   }
 
   /**
@@ -172,9 +194,7 @@ export class AacEncoder extends TypedEmitter<AacEncoderEvents> {
     // All that is held, the last partial frame too: ffmpeg pads it at the end of input.
     if (this.flushAtTurnEnd !== undefined) clearImmediate(this.flushAtTurnEnd);
     this.flushAtTurnEnd = undefined;
-    if (this.pendingBytes > 0) this.proc.writev(this.pending);
-    this.pending = [];
-    this.pendingBytes = 0;
+    this.proc.writev(this.batcher.takeAll().chunks);
     this.closing = this.proc.close(reason).then(() => undefined);
     return this.closing;
   }
@@ -192,8 +212,7 @@ export class AacEncoder extends TypedEmitter<AacEncoderEvents> {
   private onExit(reason: string): void {
     if (this.flushAtTurnEnd !== undefined) clearImmediate(this.flushAtTurnEnd);
     this.flushAtTurnEnd = undefined;
-    this.pending = [];
-    this.pendingBytes = 0;
+    this.batcher.takeAll();
     // `reason` names our own reason when the stop was ours, and always how ffmpeg ended.
     if (this.closeReason === undefined) this.closeReason = reason;
     if (!this.closing) this.closing = Promise.resolve();

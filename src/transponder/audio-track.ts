@@ -4,7 +4,7 @@
  * (see shared-audio.ts and transponder-audio.ts).
  *
  *   AudioFrame ─▶ sample clock (conceal gaps, drop late, resync jumps) ─▶ OpusPcmDecoder
- *              ─▶ AudioMixer (mute, sound_on) ─▶ AacEncoder (ffmpeg) ─▶ 'aac' {pts, raw}
+ *              ─▶ AudioMixer (mute, sound_on) ─▶ AacEncoder (host or ffmpeg) ─▶ 'aac' {pts, raw}
  *
  * The audio clock is the count of PCM samples handed to the encoder; timestamps are
  * derived from it, never from arrival. A lost packet becomes concealment (libopus PLC,
@@ -29,7 +29,8 @@
  * frames fall on the same timestamps and one can be spliced after the other with no hole
  * and no overlap.
  */
-import { AACENCODER_PRIMING, AAC_FRAME_SAMPLES, AacEncoder } from '../ffmpeg/aac-encoder';
+import { AACENCODER_PRIMING, AAC_FRAME_SAMPLES, type AacEncoder } from '../ffmpeg/aac-encoder';
+import { createAacEncoder, type AacEncoderHost } from '../ffmpeg/aac-encoder-host';
 import { AudioMixer } from '../media/audio-mixer';
 import { OpusPcmDecoder } from '../media/opus-decoder';
 import { TypedEmitter } from '../util/typed-emitter';
@@ -68,6 +69,8 @@ const FILL_BEHIND_MS = 60;
 
 export interface AudioTrackOptions {
   ffmpegPath?: string;
+  /** The shared AAC encoder process; absent (or given up): an ffmpeg child for this track. */
+  aacHost?: AacEncoderHost;
   bitrateKbps?: number;
   /** start(pts) makes a silent track in real time for a stream without audio. */
   silentIfNoAudio: boolean;
@@ -166,7 +169,7 @@ export class AudioTrack extends TypedEmitter<AudioTrackEvents> implements TrackL
     super();
     this.opts = opts;
     this.clock = opts.clock ?? realClock;
-    this.encoder = new AacEncoder({ ffmpegPath: opts.ffmpegPath, bitrateKbps: opts.bitrateKbps });
+    this.encoder = createAacEncoder({ host: opts.aacHost, ffmpegPath: opts.ffmpegPath, bitrateKbps: opts.bitrateKbps });
     this.audioSpecificConfig = this.encoder.audioSpecificConfig;
     this.encoder.on('frame', (raw, index) => this.onAacFrame(raw, index));
     this.encoder.on('close', (reason) => void this.close(`AAC encoder ended: ${reason}`));

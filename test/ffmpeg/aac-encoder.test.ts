@@ -2,22 +2,35 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AacEncoder, aacEncoderArgs, AACENCODER_PRIMING, AAC_FRAME_SAMPLES } from '../../src/ffmpeg/aac-encoder';
+import { FfmpegAacEncoder, aacEncoderArgs, AACENCODER_PRIMING, AAC_FRAME_SAMPLES, type AacEncoder } from '../../src/ffmpeg/aac-encoder';
+import { AacEncoderHost } from '../../src/ffmpeg/aac-encoder-host';
+import { AAC_HOST_BUILD_PATH } from '../../src/ffmpeg/aac-host-path';
 import { AdtsParser, buildAudioSpecificConfig, parseAudioSpecificConfig } from '../../src/media/aac';
 import { seededRandom } from '../helpers/seeded-random';
 import { adtsFrame, channel, decodeToPcm, isAlive, runFile, sineStereo, toneAmplitude, zeroCrossingFrequency } from '../media/audio-analysis';
 
 let dir: string;
 const encoders: AacEncoder[] = [];
+let host: AacEncoderHost | undefined;
 
-function encoder(opts: ConstructorParameters<typeof AacEncoder>[0] = {}): AacEncoder {
-  const e = new AacEncoder(opts);
+type EncoderOptions = ConstructorParameters<typeof FfmpegAacEncoder>[0];
+type EncoderKind = 'an ffmpeg child' | 'a channel of the shared host';
+let kind: EncoderKind = 'an ffmpeg child';
+
+/** An encoder of the kind under test (`ffmpegPath` only applies to ffmpeg children). */
+function encoder(opts: EncoderOptions = {}): AacEncoder {
+  let e: AacEncoder;
+  if (kind === 'an ffmpeg child') e = new FfmpegAacEncoder(opts);
+  else {
+    host ??= new AacEncoderHost({ executable: AAC_HOST_BUILD_PATH });
+    e = host.encoder(opts.bitrateKbps);
+  }
   encoders.push(e);
   return e;
 }
 
-/** Encodes all of `pcm` in 20 ms writes; resolves with the frames once ffmpeg is done. */
-async function encodeAll(pcm: Int16Array, opts: ConstructorParameters<typeof AacEncoder>[0] = {}): Promise<Buffer[]> {
+/** Encodes all of `pcm` in 20 ms writes; resolves with the frames once the encoder is done. */
+async function encodeAll(pcm: Int16Array, opts: EncoderOptions = {}): Promise<Buffer[]> {
   const e = encoder(opts);
   const frames: Buffer[] = [];
   e.on('frame', (raw, index) => {
@@ -52,25 +65,22 @@ beforeAll(() => {
 });
 afterEach(async () => {
   await Promise.all(encoders.splice(0).map((e) => e.close('test over')));
+  await host?.close('test over');
+  host = undefined;
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('AacEncoder (real ffmpeg)', () => {
+describe.each<EncoderKind>(['an ffmpeg child', 'a channel of the shared host'])('AAC encoder: %s (the same properties)', (under) => {
+  beforeEach(() => {
+    kind = under;
+  });
+
   test('the AudioSpecificConfig is AAC-LC 48 kHz stereo (0x11 0x90, ISO/IEC 14496-3 1.6.2.1)', () => {
     const e = encoder();
     expect(e.audioSpecificConfig).toEqual(Buffer.from([0x11, 0x90]));
     expect(parseAudioSpecificConfig(e.audioSpecificConfig)).toEqual({ objectType: 2, sampleRate: 48000, channels: 2 });
   });
 
-  test('the AudioSpecificConfig it announces is the one in the ADTS headers ffmpeg writes with its arguments', () => {
-    const pcm = sineStereo(1000, 0.5);
-    const run = spawnSync('ffmpeg', aacEncoderArgs(128), { input: Buffer.from(pcm.buffer), timeout: 20_000 });
-    expect(run.status).toBe(0);
-    const written = new AdtsParser().push(run.stdout);
-    expect(written.length).toBeGreaterThan(0);
-    const configs = new Set(written.map((f) => buildAudioSpecificConfig(f).toString('hex')));
-    expect([...configs]).toEqual([encoder().audioSpecificConfig.toString('hex')]);
-  });
 
   test('2 s of a 1 kHz tone become ~2 s of AAC-LC 48 kHz stereo that decodes to 1 kHz', async () => {
     const frames = await encodeAll(sineStereo(1000, 2, 0.5));
@@ -118,6 +128,28 @@ describe('AacEncoder (real ffmpeg)', () => {
     const high = size(await encodeAll(pcm, { bitrateKbps: 192 }));
     expect(low).toBeLessThan(high * 0.6);
     expect(low / 1.02).toBeLessThan((64000 / 8) * 1.3);
+  });
+
+  test('a nonsense bitrate is refused before anything starts', () => {
+    expect(() => encoder({ bitrateKbps: 0 })).toThrow(RangeError);
+    expect(() => encoder({ bitrateKbps: Number.NaN })).toThrow(RangeError);
+    expect(host?.pid).toBeUndefined();
+  });
+});
+
+describe('AacEncoder: an ffmpeg child (real ffmpeg)', () => {
+  beforeEach(() => {
+    kind = 'an ffmpeg child';
+  });
+
+  test('the AudioSpecificConfig it announces is the one in the ADTS headers ffmpeg writes with its arguments', () => {
+    const pcm = sineStereo(1000, 0.5);
+    const run = spawnSync('ffmpeg', aacEncoderArgs(128), { input: Buffer.from(pcm.buffer), timeout: 20_000 });
+    expect(run.status).toBe(0);
+    const written = new AdtsParser().push(run.stdout);
+    expect(written.length).toBeGreaterThan(0);
+    const configs = new Set(written.map((f) => buildAudioSpecificConfig(f).toString('hex')));
+    expect([...configs]).toEqual([encoder().audioSpecificConfig.toString('hex')]);
   });
 
   test('the child is told the coder and one thread, and runs as one thread', async () => {
@@ -201,10 +233,5 @@ describe('AacEncoder (real ffmpeg)', () => {
     const reason = await new Promise<string>((resolve) => e.on('close', resolve));
     expect(reason).toMatch(/could not start.*ENOENT/);
     expect(e.pid).toBeUndefined();
-  });
-
-  test('a nonsense bitrate is refused before anything starts', () => {
-    expect(() => new AacEncoder({ bitrateKbps: 0 })).toThrow(RangeError);
-    expect(() => new AacEncoder({ bitrateKbps: Number.NaN })).toThrow(RangeError);
   });
 });

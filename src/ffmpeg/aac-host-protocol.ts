@@ -1,0 +1,92 @@
+/**
+ * The wire between the service and build/aac-host (src/ffmpeg/aac-host.c, whose header
+ * comment is the specification). Every message is a 9-byte header and a payload:
+ *
+ *   u8 type | u32 channel (little-endian) | u32 payload length (little-endian) | payload
+ *
+ * Pure byte code: no processes here (aac-encoder-host.ts runs the host).
+ */
+
+export const HOST_HEADER_BYTES = 9;
+/** Largest payload the host accepts; a longer message ends it (exit 2). */
+export const HOST_MAX_PAYLOAD = 16 * 1024 * 1024;
+
+/** To the host. */
+export const ToHost = { Open: 0x4f /* 'O' */, Pcm: 0x50 /* 'P' */, Close: 0x43 /* 'C' */ } as const;
+/** From the host. */
+export const FromHost = { Frame: 0x46 /* 'F' */, Closed: 0x43 /* 'C' */, Error: 0x45 /* 'E' */ } as const;
+
+export interface HostMessage {
+  type: number;
+  channel: number;
+  payload: Buffer;
+}
+
+/** Thrown for bytes that cannot come from a working host: the host is then restarted. */
+export class HostProtocolError extends Error {
+  override readonly name = 'HostProtocolError';
+}
+
+export function hostHeader(type: number, channel: number, payloadBytes: number): Buffer {
+  const h = Buffer.allocUnsafe(HOST_HEADER_BYTES);
+  h[0] = type;
+  h.writeUInt32LE(channel, 1);
+  h.writeUInt32LE(payloadBytes, 5);
+  return h;
+}
+
+/** 'O': open `channel` with an AAC-LC encoder at `bitrateBps`. */
+export function openMessage(channel: number, bitrateBps: number): Buffer {
+  const m = hostHeader(ToHost.Open, channel, 4);
+  return Buffer.concat([m, u32(bitrateBps)]);
+}
+
+/** 'C': drain and close `channel`. */
+export function closeMessage(channel: number): Buffer {
+  return hostHeader(ToHost.Close, channel, 0);
+}
+
+/** 'P': the header of `pcmBytes` of PCM for `channel`; the PCM buffers follow it on the wire as they are. */
+export function pcmHeader(channel: number, pcmBytes: number): Buffer {
+  return hostHeader(ToHost.Pcm, channel, pcmBytes);
+}
+
+function u32(v: number): Buffer {
+  const b = Buffer.allocUnsafe(4);
+  b.writeUInt32LE(v, 0);
+  return b;
+}
+
+/**
+ * Splits the host's stdout into messages. A payload inside one chunk is a view of it (no
+ * copy: chunks from a pipe are never reused); one that spans chunks is joined.
+ */
+export class HostMessageReader {
+  private rest: Buffer | undefined;
+
+  push(chunk: Buffer): HostMessage[] {
+    const data = this.rest === undefined ? chunk : Buffer.concat([this.rest, chunk]);
+    this.rest = undefined;
+    const out: HostMessage[] = [];
+    let at = 0;
+    while (data.length - at >= HOST_HEADER_BYTES) {
+      const type = data[at];
+      if (type !== FromHost.Frame && type !== FromHost.Closed && type !== FromHost.Error) {
+        throw new HostProtocolError(`the AAC host wrote an unknown message type 0x${type.toString(16).padStart(2, '0')}`);
+      }
+      const length = data.readUInt32LE(at + 5);
+      if (length > HOST_MAX_PAYLOAD) throw new HostProtocolError(`the AAC host wrote a message of ${length} bytes`);
+      const end = at + HOST_HEADER_BYTES + length;
+      if (end > data.length) break;
+      out.push({ type, channel: data.readUInt32LE(at + 1), payload: data.subarray(at + HOST_HEADER_BYTES, end) });
+      at = end;
+    }
+    if (at < data.length) this.rest = Buffer.from(data.subarray(at));
+    return out;
+  }
+
+  /** Bytes of an unfinished message held for the next chunk. */
+  get heldBytes(): number {
+    return this.rest?.length ?? 0;
+  }
+}
