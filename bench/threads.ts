@@ -5,13 +5,14 @@
  * and system time apart, read from /proc over a window. With media workers, their own
  * /metrics figures follow the table.
  *
- *   npx tsx bench/threads.ts [--streams 4] [--seconds 20] [--media-workers N] [--node-args '--flag …']
+ *   npx tsx bench/threads.ts [--streams 4] [--seconds 20] [--media-workers N] [--node-args '--flag …'] [--set key=value]…
  *
  * Starts nginx-rtmp and the service, has tools/load-publisher.ts publish `streams`
  * 640x480 H.264 + Opus streams, relays each to nginx-rtmp, and prints % of one core per
  * thread name summed over the service's process tree. System time on the sending side
  * includes the loopback receive path of nginx (on loopback the kernel delivers inline).
  */
+import { describeProperties, propertyArgs } from './lib/property-args';
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NginxRtmp } from '../test/helpers/nginx-rtmp';
@@ -83,7 +84,8 @@ async function main(): Promise<void> {
   const mediaWorkers = Number(arg('--media-workers', '0'));
   const nginx = await NginxRtmp.start();
   const nodeArgs = arg('--node-args', '').split(' ').filter((a) => a !== '');
-  const service = await ServiceProcess.start({ max_streams_total: 100, media_workers: mediaWorkers }, nodeArgs);
+  const props = propertyArgs();
+  const service = await ServiceProcess.start({ max_streams_total: 100, media_workers: mediaWorkers, ...props }, nodeArgs);
   const publishers = new LoadPublishers({ width: 640, height: 480, videoKbps: 2000 });
   try {
     await publishers.start(service.wsUrl, 'threads-', streams);
@@ -110,7 +112,7 @@ async function main(): Promise<void> {
     }
     rows.sort((x, y) => y[1] + y[2] - (x[1] + x[2]));
     const total = rows.reduce((n, r) => n + r[1] + r[2], 0);
-    console.log(`# CPU by thread: ${streams} stream(s), ${seconds} s window after 5 s warm-up, media_workers=${mediaWorkers}${nodeArgs.length > 0 ? `, node ${nodeArgs.join(' ')}` : ''}`);
+    console.log(`# CPU by thread: ${streams} stream(s), ${seconds} s window after 5 s warm-up, media_workers=${mediaWorkers}${Object.keys(props).length > 0 ? `, ${describeProperties(props)}` : ''}${nodeArgs.length > 0 ? `, node ${nodeArgs.join(' ')}` : ''}`);
     console.log('| process/thread | user % | sys % | total % | per stream % |');
     console.log('| --- | ---: | ---: | ---: | ---: |');
     for (const [key, user, sys] of rows) console.log(`| ${key} | ${user.toFixed(2)} | ${sys.toFixed(2)} | ${(user + sys).toFixed(2)} | ${((user + sys) / streams).toFixed(2)} |`);

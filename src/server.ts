@@ -23,6 +23,8 @@ import { exposureWarning, isLoopbackBindAddress } from './access/exposure-warnin
 import { httpLoggerOf, unsaidListeningText } from './ops/log';
 import { createRestServer, RestAuthenticator } from './rest';
 import { liveChildProcessCount } from './ffmpeg/child-process';
+import { AacEncoderHost } from './ffmpeg/aac-encoder-host';
+import { AAC_HOST_BUILD_PATH, builtAacHost } from './aac-host-path';
 import { ServiceMetrics } from './ops/metrics';
 import { MetricsAuthenticator } from './ops/metrics-auth';
 import { currentBuild } from './ops/metrics-build';
@@ -75,6 +77,8 @@ interface Release {
 
 export class TransponderService {
   readonly registry: StreamRegistry;
+  /** The process encoding every stream's AAC (aac_encoder_host, when built); absent: an ffmpeg child per stream. */
+  readonly aacHost: AacEncoderHost | undefined;
   /** The worker threads receiving publishers' media (media_workers > 0); absent: on the main thread. */
   readonly mediaWorkers: MediaWorkerPool | undefined;
   readonly transponders: TransponderManager;
@@ -152,10 +156,12 @@ export class TransponderService {
       ownPorts: () => this.ownPorts(),
     });
     this.mediaDir = transponderManagerOptionsFrom(settings).mediaDir;
+    this.aacHost = this.startAacHost(settings, log.child({ part: 'aac-host' }));
     this.transponders = new TransponderManager(
       this.registry,
       {
         ...transponderManagerOptionsFrom(settings),
+        aacHost: this.aacHost,
         resolve: this.destinations.resolver,
         latencyProbe: seams.latencyProbe,
         onTransponder: (transponder, relay) => {
@@ -321,6 +327,20 @@ export class TransponderService {
   }
 
   /** The ports of the settings and, once listening, the ports actually bound (port 0 picks one). */
+  /** The shared AAC encoder process when aac_encoder_host is on and it was built; says why not otherwise. */
+  private startAacHost(settings: Settings, log: Logger): AacEncoderHost | undefined {
+    if (!settings.aacEncoderHost) return undefined;
+    const executable = builtAacHost();
+    if (executable === undefined) {
+      log.warn('aac_encoder_host is on but the host is not built: each stream gets an ffmpeg child for its AAC (install gcc, pkg-config and libavcodec-dev, then npm run build:aac-host)', { expected: AAC_HOST_BUILD_PATH });
+      return undefined;
+    }
+    const host = new AacEncoderHost({ executable });
+    host.on('restarted', (reason, channels) => log.warn('the AAC encoder host died; a new one took over its streams', { reason, streams: channels }));
+    host.on('failed', (reason) => log.error('the AAC encoder host keeps dying: given up, new streams get an ffmpeg child each', { reason }));
+    return host;
+  }
+
   private ownPorts(): number[] {
     const bound: number[] = [];
     const http = this.http.server.address();
@@ -358,6 +378,8 @@ export class TransponderService {
     if (remaining.length > 0) this.log.warn('shutdown_timeout passed: tearing down what remains', { deadlineMs, remaining });
     // After the sessions ended their publishes: what remains is closed, then every thread ends.
     await this.mediaWorkers?.close('the server is stopping');
+    // After the transponders, whose encoders were its channels.
+    await this.aacHost?.close('the server is stopping');
     // After the transponders, so their last states are queued; then every hook request ends.
     this.access.close();
     await this.httpListening?.catch(() => undefined);

@@ -789,6 +789,16 @@ export const SETTINGS = [
     reload: 'live',
   }),
   setting({
+    key: 'aac_encoder_host',
+    field: 'aacEncoderHost',
+    kind: booleanKind(),
+    default: true,
+    comment: 'true: one process encodes the AAC of every stream (build/aac-host, built by npm install from Debian\'s libavcodec when gcc, pkg-config and libavcodec-dev are there), about 1 MiB and one wake-up per turn for all streams, where an ffmpeg child per stream takes 13 MiB and a wake-up per stream and frame; a crashed host is replaced without ending the streams. Not built: the start log says so, and each stream gets its own ffmpeg child (ffmpeg_path) as with false.',
+    origin: 'extension',
+    group: 'media',
+    reload: 'restart',
+  }),
+  setting({
     key: 'ffmpeg_path',
     field: 'ffmpegPath',
     kind: optionalKind(executableKind()),

@@ -10,7 +10,8 @@
  *   u8 type | u32 channel (little-endian) | u32 length (little-endian) | payload
  *
  * To the host:
- *   'O' open channel:  payload u32 bit rate (bit/s). The channel must not be open.
+ *   'O' open channel:  payload u32 bit rate (bit/s). The channel must not be open (if it
+ *                      is, 'E' answers and the open one is gone too).
  *   'P' PCM:           payload interleaved s16le stereo at 48 kHz, whole 1024-sample
  *                      frames (a multiple of 4096 bytes).
  *   'C' close channel: the encoder is drained; its last frames, then 'C', come back.
@@ -34,6 +35,7 @@
 
 #include <libavcodec/avcodec.h>
 #include <libavutil/channel_layout.h>
+#include <libavutil/log.h>
 #include <libavutil/opt.h>
 
 #define HEADER_BYTES 9
@@ -141,7 +143,12 @@ static int drain_packets(uint32_t id, Channel *ch) {
 static void open_channel(uint32_t id, const uint8_t *payload, uint32_t length) {
   if (length != 4) return emit_error(id, "open takes a 4-byte bit rate", 0);
   if (id >= MAX_CHANNELS) return emit_error(id, "channel number too large", 0);
-  if (find(id)) return emit_error(id, "channel already open", 0);
+  /* 'E' says the channel is gone: the open one goes too, so both ends agree on its number. */
+  Channel *open = find(id);
+  if (open) {
+    release(open);
+    return emit_error(id, "channel already open (both closed)", 0);
+  }
   if (id >= channel_slots) {
     uint32_t slots = channel_slots ? channel_slots : 64;
     while (slots <= id) slots *= 2;
@@ -226,6 +233,9 @@ static void handle(uint8_t type, uint32_t id, const uint8_t *payload, uint32_t l
 }
 
 int main(void) {
+  /* As the service's ffmpeg (-loglevel error): the encoder's info lines ("Qavg: …" at every
+   * close) would otherwise fill stderr, whose tail is the reason given when the host dies. */
+  av_log_set_level(AV_LOG_ERROR);
   codec = avcodec_find_encoder_by_name("aac");
   if (!codec) die(1, "this libavcodec has no aac encoder");
   packet = av_packet_alloc();

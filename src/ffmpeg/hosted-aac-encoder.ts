@@ -3,13 +3,12 @@
  * surface as an ffmpeg child of its own (AacEncoder), at a fraction of the cost.
  *
  * Surviving the host: the host serves every stream, so its death must not end them. The
- * channel keeps the PCM it sent from the input frame before its next output frame on
- * (normally 2 or 3 frames, 8–12 KiB). When the host process dies and is started again,
- * the channel opens anew and replays that PCM; the new encoder's frames that cover time
- * already emitted are dropped, so frame indices (the caller's clock) go on with no gap and
- * no repeat. The one frame replayed before the next output gives the new encoder the
- * MDCT overlap it needs, so the splice is not a click. Frames in flight at the crash come
- * late, not never.
+ * channel keeps the PCM it sent from REPLAY_LEAD_FRAMES input frames before its next
+ * output frame's own on (normally 4 or 5 frames, 16–20 KiB). When the host process dies
+ * and is started again, the channel opens anew and replays that PCM; the new encoder's
+ * frames that cover time already emitted are dropped, so frame indices (the caller's
+ * clock) go on with no gap and no repeat. Frames in flight at the crash come late, not
+ * never.
  */
 import { TypedEmitter } from '../util/typed-emitter';
 import {
@@ -27,6 +26,17 @@ import { PcmFrameBatcher } from './pcm-frames';
 
 /** Frames a channel may be owed while its encoder simply works (priming, look-ahead, this turn's). */
 const FRAMES_IN_FLIGHT = 3;
+/**
+ * Input frames replayed into a new encoder ahead of the first frame it must give, so the
+ * splice is not a click. A new encoder sees silence, then the replayed PCM: an attack, on
+ * which it switches to short windows for its first frames (then a LONG_STOP). Its first
+ * frame given must be a plain long one that overlaps the old encoder's last frame as that
+ * one's own successor would. Measured with a tone and a chirp whose host was killed
+ * mid-stream (the SIGKILL test in test/ffmpeg/aac-encoder-host.test.ts checks the tone):
+ * with 0 or 1 frame ahead, the window at the splice is off the input by 18–27 % RMS; with
+ * 2, the decoded audio is that of an unkilled run.
+ */
+const REPLAY_LEAD_FRAMES = 2;
 
 /** What a channel needs of its host. */
 export interface ChannelHost {
@@ -65,6 +75,8 @@ export class HostedAacEncoder extends TypedEmitter<AacEncoderEvents> implements 
   private closeReason: string | undefined;
   private closing: Promise<void> | undefined;
   private resolveClosing: (() => void) | undefined;
+  /** While draining: checks that the host still answers (no write comes to notice a stall). */
+  private drainWatch: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly host: ChannelHost,
@@ -132,6 +144,8 @@ export class HostedAacEncoder extends TypedEmitter<AacEncoderEvents> implements 
       const messages = bytes > 0 ? [pcmHeader(this.channel, bytes + padding), ...chunks] : [];
       this.messages += messages.length > 0 ? 1 : 0;
       this.host.send([...messages, closeMessage(this.channel)]);
+      this.progressAt = performance.now();
+      this.watchDrain();
     } else {
       this.end(reason);
     }
@@ -147,7 +161,8 @@ export class HostedAacEncoder extends TypedEmitter<AacEncoderEvents> implements 
     }
     this.progressAt = performance.now();
     this.emit('frame', raw, this.frames++);
-    this.forgetBefore((this.frames - 1) * AAC_FRAME_BYTES);
+    // The next frame holds input frame `this.frames - 1`; keep the lead before it too.
+    this.forgetBefore((this.frames - 1 - REPLAY_LEAD_FRAMES) * AAC_FRAME_BYTES);
   }
 
   /** A 'C' from the host: drained. */
@@ -170,7 +185,7 @@ export class HostedAacEncoder extends TypedEmitter<AacEncoderEvents> implements 
       this.end(this.closeReason ?? `AAC encoder host ended: ${reason}`);
       return undefined;
     }
-    // Replay from the first whole frame retained (at most the frame before the next output).
+    // Replay from the first whole frame retained (REPLAY_LEAD_FRAMES before the next output's, or earlier).
     const replay = Buffer.concat(this.retained);
     const firstFrame = Math.ceil(this.retainedFrom / AAC_FRAME_BYTES);
     const pcm = replay.subarray(firstFrame * AAC_FRAME_BYTES - this.retainedFrom);
@@ -181,6 +196,25 @@ export class HostedAacEncoder extends TypedEmitter<AacEncoderEvents> implements 
     const messages = [openMessage(this.channel, this.bitrateKbps * 1000)];
     if (pcm.length > 0) messages.push(pcmHeader(this.channel, pcm.length), pcm);
     return messages;
+  }
+
+  /**
+   * A draining channel writes no more, so takeMessage cannot see a stuck host: a host that
+   * sends nothing on it for stallMs is restarted (which ends the channel; the others
+   * replay), or its close() would wait forever.
+   */
+  private watchDrain(): void {
+    const left = this.progressAt + this.host.stallMs - performance.now();
+    this.drainWatch = setTimeout(() => {
+      this.drainWatch = undefined;
+      if (this.state !== 'draining') return;
+      const silentMs = performance.now() - this.progressAt;
+      if (silentMs >= this.host.stallMs) {
+        this.progressAt = performance.now();
+        this.host.restart(`the AAC host sent nothing on channel ${this.channel} for ${Math.round(silentMs)} ms while draining it`);
+      }
+      if (this.state === 'draining') this.watchDrain();
+    }, Math.max(1, left));
   }
 
   private sent(chunks: Buffer[], bytes: number): void {
@@ -200,6 +234,8 @@ export class HostedAacEncoder extends TypedEmitter<AacEncoderEvents> implements 
   private end(reason: string): void {
     if (this.state === 'ended') return;
     this.state = 'ended';
+    if (this.drainWatch !== undefined) clearTimeout(this.drainWatch);
+    this.drainWatch = undefined;
     if (this.closeReason === undefined) this.closeReason = reason;
     this.retained = [];
     this.batcher.takeAll();

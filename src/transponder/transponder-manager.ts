@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import dns from 'node:dns/promises';
+import type { AacEncoderHost } from '../ffmpeg/aac-encoder-host';
 import type { Logger } from '../log';
 import { parseRtmpUrl, redactRtmpUrl, RtmpUrlError, type RtmpNaming, type RtmpTarget } from '../rtmp/rtmp-url';
 import { DestinationRefusedError, type DestinationResolver } from '../rtmp/destination';
@@ -34,6 +35,8 @@ export interface TransponderManagerOptions {
   restore: RestoreRule;
   outputBuffer: OutputBufferOptions;
   ffmpegPath?: string;
+  /** The AAC encoder process every stream's audio shares (aac_encoder_host); absent: an ffmpeg child per stream. */
+  aacHost?: AacEncoderHost;
   mediaDir: string;
   /** rtmp_push_auto_start / rtmp_push_auto_start_url: every new stream is relayed to each. */
   autoStartUrls?: readonly string[];
@@ -85,7 +88,7 @@ function reservationKey(streamName: string, rtmpUrl: string): string {
 }
 
 /** What a settings reload may change: everything but the measuring seams. */
-export type TransponderManagerLiveOptions = Omit<TransponderManagerOptions, 'resolve' | 'latencyProbe' | 'onTransponder'>;
+export type TransponderManagerLiveOptions = Omit<TransponderManagerOptions, 'resolve' | 'latencyProbe' | 'onTransponder' | 'aacHost'>;
 
 export class TransponderManager extends TypedEmitter<TransponderManagerEvents> implements TransponderApi {
   private readonly entries = new Map<string, Entry>();
@@ -95,7 +98,7 @@ export class TransponderManager extends TypedEmitter<TransponderManagerEvents> i
   private opts: TransponderManagerOptions;
   private closed = false;
   /** One AAC encoder per stream for the transponders whose audio is untouched. */
-  private readonly sharedAudio = new SharedAudioRegistry(() => ({ ffmpegPath: this.opts.ffmpegPath, silentIfNoAudio: true, fillWhenSourceStops: true }));
+  private readonly sharedAudio = new SharedAudioRegistry(() => ({ ffmpegPath: this.opts.ffmpegPath, aacHost: this.opts.aacHost, silentIfNoAudio: true, fillWhenSourceStops: true }));
 
   constructor(
     private readonly registry: StreamDirectory,
@@ -123,7 +126,7 @@ export class TransponderManager extends TypedEmitter<TransponderManagerEvents> i
    */
   update(next: TransponderManagerLiveOptions): void {
     if (next.mediaDir !== this.opts.mediaDir) this.sounds = new SoundLibrary(next.mediaDir);
-    this.opts = { ...next, resolve: this.opts.resolve, latencyProbe: this.opts.latencyProbe, onTransponder: this.opts.onTransponder };
+    this.opts = { ...next, resolve: this.opts.resolve, latencyProbe: this.opts.latencyProbe, onTransponder: this.opts.onTransponder, aacHost: this.opts.aacHost };
   }
 
   async startup(req: StartupRequest): Promise<TransponderInfo> {

@@ -118,6 +118,9 @@ describeWithChromium('push faults: a relay through destination, network, browser
       rtmpPushRestore: true,
       rtmpPushRestoreAttempts: -1,
       rtmpPushRestoreIntervalMs: 500,
+      // Each push's AAC in an ffmpeg child of its own, so a kill hits one push (the AAC
+      // encoder host is tested below, on a service of its own).
+      aacEncoderHost: false,
     });
     service = new TransponderService(settings, silentLogger);
     await service.start();
@@ -453,6 +456,31 @@ describeWithChromium('push faults: a relay through destination, network, browser
       expect(failed.reason).toMatch(/AAC encoder/);
       await waitFor(() => ourFfmpegs().length === 0, { what: 'no ffmpeg child left', timeoutMs: 10_000, intervalMs: 50 });
       await waitFor(() => scripted.open === 0, { what: 'the restore attempt closed', timeoutMs: 5000 });
+    });
+
+    it('the AAC encoder host (every stream\'s encoder): a new one takes over, the push stays PUBLISHING, nginx gets audio with no gap', async () => {
+      const other = await extraService({ aacEncoderHost: true });
+      await publish('hostkill', { settings: other.settings });
+      const id = (await other.api.startup({ streamName: 'hostkill', rtmpUrl: healthy.url() })).mediaSessionId;
+      await other.api.waitForStatus(id, 'PUBLISHING');
+      const statuses = watch(id, other.service);
+      await moreFrames(other.api, id, 100);
+      expect(ourFfmpegs()).toEqual([]); // its AAC is the host's, not a child of its own
+      const host = other.service.aacHost!;
+      const firstPid = host.pid!;
+      process.kill(firstPid, 'SIGKILL');
+      await waitFor(() => host.stats.restarts === 1 && host.pid !== undefined && host.pid !== firstPid, { what: 'a new host process' });
+      await moreFrames(other.api, id, 150);
+      expect(statuses.statuses).toEqual(['PUBLISHING']);
+      expect((await other.api.call('terminate', { mediaSessionId: id })).status).toBe(200);
+      // What nginx got: one publish, its audio one AAC frame apart throughout, and up to the end of the video.
+      const tags = recordedTags(await completeRecording(healthy, 'rtmp_hostkill', 0));
+      expect(healthy.recordings('rtmp_hostkill')).toHaveLength(1);
+      const audio = mediaTags(tags, FlvTagType.Audio).filter((t) => t.data[1] === 1).map((t) => t.timestamp);
+      const steps = audio.slice(1).map((ts, i) => ts - audio[i]);
+      expect(steps.filter((d) => d !== 21 && d !== 22)).toEqual([]);
+      const lastVideo = Math.max(...mediaTags(tags, FlvTagType.Video).map((t) => t.timestamp));
+      expect(lastVideo - audio[audio.length - 1]).toBeLessThan(1000);
     });
 
     it('the video transcoder: the push ends FAILED naming it, and its AAC encoder goes too', async () => {

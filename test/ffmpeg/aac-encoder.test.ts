@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FfmpegAacEncoder, aacEncoderArgs, AACENCODER_PRIMING, AAC_FRAME_SAMPLES, type AacEncoder } from '../../src/ffmpeg/aac-encoder';
 import { AacEncoderHost } from '../../src/ffmpeg/aac-encoder-host';
-import { AAC_HOST_BUILD_PATH } from '../../src/ffmpeg/aac-host-path';
+import { AAC_HOST_BUILD_PATH } from '../../src/aac-host-path';
 import { AdtsParser, buildAudioSpecificConfig, parseAudioSpecificConfig } from '../../src/media/aac';
 import { seededRandom } from '../helpers/seeded-random';
 import { adtsFrame, channel, decodeToPcm, isAlive, runFile, sineStereo, toneAmplitude, zeroCrossingFrequency } from '../media/audio-analysis';

@@ -14,6 +14,9 @@ import { TypedEmitter } from '../../src/util/typed-emitter';
 import type { AudioFrame, VideoFrame } from '../../src/media/frames';
 import { silentLogger } from '../../src/log';
 import { isAlive, opusPacketsOf } from '../media/audio-analysis';
+import { AacEncoderHost } from '../../src/ffmpeg/aac-encoder-host';
+import { ourFfmpegs } from '../helpers/push-api';
+import { AAC_HOST_BUILD_PATH } from '../../src/aac-host-path';
 
 jest.setTimeout(30_000);
 
@@ -158,5 +161,44 @@ describe('Transponders sharing the stream audio', () => {
     await Promise.all([a.drained, b.drained]);
     expect([...pids].filter(isAlive)).toEqual([]);
     expect(registry.size).toBe(0);
+  });
+});
+
+describe('Transponders sharing the stream audio, encoded by the AAC encoder host', () => {
+  let host: AacEncoderHost;
+
+  beforeEach(() => {
+    host = new AacEncoderHost({ executable: AAC_HOST_BUILD_PATH });
+    registry = new SharedAudioRegistry(() => ({ aacHost: host, silentIfNoAudio: true, fillWhenSourceStops: true }));
+  });
+
+  afterEach(async () => {
+    source.end('test over');
+    await Promise.allSettled(transponders.splice(0).map((t) => t.close('test over')));
+    await host.close('test over');
+  });
+
+  test('one process encodes them all; killed mid-push, a new one takes over: every push stays PUBLISHING on its connection, its AAC one frame apart with no gap', async () => {
+    const a = transponder('a');
+    const b = transponder('b');
+    const c = transponder('c');
+    for (const t of [a, b, c]) t.start();
+    c.mute(); // a private track of its own: a second channel of the same process
+    source.play();
+    await waitFor(() => audioByConnection().size === 3 && [...audioByConnection().values()].every((tags) => tags.length > 20), { what: 'AAC at all three' });
+    expect(host.stats.channels).toBe(2);
+    expect(ourFfmpegs()).toEqual([]); // no ffmpeg child: every track is a channel of the host
+    expect([a, b, c].map((t) => t.audio.encoderPid)).toEqual([host.pid, host.pid, host.pid]);
+    const firstPid = host.pid!;
+
+    process.kill(firstPid, 'SIGKILL');
+    await waitFor(() => host.stats.restarts === 1 && host.pid !== undefined && host.pid !== firstPid, { what: 'a new host process' });
+    const counts = [...audioByConnection().values()].map((tags) => tags.length);
+    await waitFor(() => [...audioByConnection().values()].every((tags, i) => tags.length > counts[i] + 30), { what: '30 more frames everywhere' });
+
+    expect([a.state, b.state, c.state]).toEqual(['PUBLISHING', 'PUBLISHING', 'PUBLISHING']);
+    expect([...audioByConnection().keys()].sort()).toEqual([1, 2, 3]); // no push reconnected
+    for (const tags of audioByConnection().values()) expectWellFormed(tags);
+    expect(host.stats.channels).toBe(2);
   });
 });

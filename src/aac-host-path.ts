@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { APP_ROOT } from '../app-root';
+import { APP_ROOT } from './app-root';
 
 export const AAC_HOST_BUILD_PATH = path.join(APP_ROOT, 'build', 'aac-host');
 
