@@ -1,7 +1,7 @@
 /**
  * The relay benchmark: what a transponder adds between the browser and the RTMP server.
  *
- *   npx tsx bench/relay.ts [--quick]      prints a markdown section
+ *   npx tsx bench/relay.ts [--quick] [--ffmpeg-aac]   prints a markdown section (--ffmpeg-aac: aac_encoder_host=false)
  *
  * Chromium publishes 720p30 (y4m over its fake camera, WAV over its fake microphone)
  * with the official WebSDK; transponders relay to a real nginx-rtmp on loopback.
@@ -45,6 +45,8 @@ export type { BenchSection } from './lib/report';
 
 export interface RelayBenchOptions {
   quick?: boolean;
+  /** aac_encoder_host of the service (default: the setting's default). */
+  aacEncoderHost?: boolean;
   /** progress lines (default: stderr) */
   log?: (line: string) => void;
 }
@@ -124,12 +126,13 @@ interface InProcessResult {
   notes: string[];
 }
 
-async function inProcess(t: Timing, source: FlashBeepSource, browser: ChromiumBrowser, log: (l: string) => void): Promise<InProcessResult> {
+async function inProcess(t: Timing, source: FlashBeepSource, browser: ChromiumBrowser, log: (l: string) => void, aacEncoderHost?: boolean): Promise<InProcessResult> {
   const nginx = await NginxRtmp.start({ hooks: false });
   const recorders = new Map<string, LatencyRecorder>();
   const settings: Settings = await loopbackSettings({
     webrtcCcMinBitrate: BROWSER_BITRATE.min,
     webrtcCcMaxBitrate: BROWSER_BITRATE.max,
+    ...(aacEncoderHost === undefined ? {} : { aacEncoderHost }),
   });
   const service = new TransponderService(settings, silentLogger, {
     latencyProbe: (id) => {
@@ -360,9 +363,13 @@ async function offsetsAtPublisher(video: VideoFrame[], audio: AudioFrame[], dir:
 
 // ---- 4: CPU and RSS per transponder (service as a child process) ----------------
 
-async function cpuPerTransponder(t: Timing, browser: ChromiumBrowser, log: (l: string) => void): Promise<{ rows: Row[]; notes: string[] }> {
+async function cpuPerTransponder(t: Timing, browser: ChromiumBrowser, log: (l: string) => void, aacEncoderHost?: boolean): Promise<{ rows: Row[]; notes: string[] }> {
   const nginx = await NginxRtmp.start({ hooks: false });
-  const service = await ServiceProcess.start({ webrtc_cc_min_bitrate: BROWSER_BITRATE.min, webrtc_cc_max_bitrate: BROWSER_BITRATE.max });
+  const service = await ServiceProcess.start({
+    webrtc_cc_min_bitrate: BROWSER_BITRATE.min,
+    webrtc_cc_max_bitrate: BROWSER_BITRATE.max,
+    ...(aacEncoderHost === undefined ? {} : { aac_encoder_host: String(aacEncoderHost) }),
+  });
   const sampler = new ProcessSampler(service.pid, { withChildren: true });
   let page: Page | undefined;
   const rows: Row[] = [];
@@ -447,8 +454,8 @@ export async function runRelayBench(opts: RelayBenchOptions = {}): Promise<Bench
   try {
     await browser.launch({ videoFile: source.y4m, audioFile: source.wav });
     for (const [name, part] of [
-      ['startup, latency and A/V', () => inProcess(t, source, browser, log)],
-      ['CPU per transponder', () => cpuPerTransponder(t, browser, log)],
+      ['startup, latency and A/V', () => inProcess(t, source, browser, log, opts.aacEncoderHost)],
+      ['CPU per transponder', () => cpuPerTransponder(t, browser, log, opts.aacEncoderHost)],
     ] as const) {
       try {
         const r = await part();
@@ -463,7 +470,7 @@ export async function runRelayBench(opts: RelayBenchOptions = {}): Promise<Bench
   }
   const cpu = cpus();
   notes.push(
-    `${quick ? 'quick run: ' : ''}${t.startups} startups, ${t.latencyMs / 1000} s latency window. Source: Chromium (WebSDK page) with a 1280x720 30 fps y4m (testsrc2, the whole picture white for 100 ms each second) and a 48 kHz WAV (1 kHz beep for the same 100 ms), both 10 s loops; browser bitrate held to ${BROWSER_BITRATE.min / 1e6}–${BROWSER_BITRATE.max / 1e6} Mbit/s (webrtc_cc_min/max_bitrate). nginx-rtmp 1 worker with record on.`,
+    `${quick ? 'quick run: ' : ''}${opts.aacEncoderHost === undefined ? '' : `aac_encoder_host=${opts.aacEncoderHost}; `}${t.startups} startups, ${t.latencyMs / 1000} s latency window. Source: Chromium (WebSDK page) with a 1280x720 30 fps y4m (testsrc2, the whole picture white for 100 ms each second) and a 48 kHz WAV (1 kHz beep for the same 100 ms), both 10 s loops; browser bitrate held to ${BROWSER_BITRATE.min / 1e6}–${BROWSER_BITRATE.max / 1e6} Mbit/s (webrtc_cc_min/max_bitrate). nginx-rtmp 1 worker with record on.`,
     `machine: ${cpu[0]?.model ?? '?'} × ${cpu.length}, Node ${process.version}; ${networkIsolated() ? 'private network namespace (lo only)' : 'NOT isolated: host loopback'}.`,
   );
   return { title: 'Relay: browser → transponder → nginx-rtmp', rows, notes };
@@ -472,7 +479,7 @@ export async function runRelayBench(opts: RelayBenchOptions = {}): Promise<Bench
 if (require.main === module) {
   reexecIsolatedOrContinue();
   const quick = process.argv.includes('--quick');
-  runRelayBench({ quick }).then(
+  runRelayBench({ quick, ...(process.argv.includes('--ffmpeg-aac') ? { aacEncoderHost: false } : {}) }).then(
     (section) => {
       console.log(renderSection(section));
       process.exit(0);

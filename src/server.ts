@@ -61,6 +61,8 @@ export interface ServiceSeams {
   settingsFile?: string;
   /** Called when a reload changes log_level (the logger belongs to the caller). */
   onLogLevel?: (level: LogLevelName) => void;
+  /** Where the AAC encoder host is looked for (tests); default build/aac-host in the package. */
+  aacHostExecutable?: string;
 }
 
 /** How a stop went: `remaining` names the parts still releasing when `shutdown_timeout` passed. */
@@ -156,7 +158,7 @@ export class TransponderService {
       ownPorts: () => this.ownPorts(),
     });
     this.mediaDir = transponderManagerOptionsFrom(settings).mediaDir;
-    this.aacHost = this.startAacHost(settings, log.child({ part: 'aac-host' }));
+    this.aacHost = this.startAacHost(settings, seams.aacHostExecutable ?? AAC_HOST_BUILD_PATH, log.child({ part: 'aac-host' }));
     this.transponders = new TransponderManager(
       this.registry,
       {
@@ -187,6 +189,7 @@ export class TransponderService {
           hooks: () => this.access.hookStats,
         },
         mediaWorkers: this.mediaWorkers === undefined ? undefined : () => this.mediaWorkers?.figures() ?? [],
+        aacHost: this.aacHost === undefined ? undefined : () => this.aacHost?.stats ?? { channels: 0, restarts: 0, failed: false },
       },
       { build: currentBuild() },
     );
@@ -328,11 +331,11 @@ export class TransponderService {
 
   /** The ports of the settings and, once listening, the ports actually bound (port 0 picks one). */
   /** The shared AAC encoder process when aac_encoder_host is on and it was built; says why not otherwise. */
-  private startAacHost(settings: Settings, log: Logger): AacEncoderHost | undefined {
+  private startAacHost(settings: Settings, file: string, log: Logger): AacEncoderHost | undefined {
     if (!settings.aacEncoderHost) return undefined;
-    const executable = builtAacHost();
+    const executable = builtAacHost(file);
     if (executable === undefined) {
-      log.warn('aac_encoder_host is on but the host is not built: each stream gets an ffmpeg child for its AAC (install gcc, pkg-config and libavcodec-dev, then npm run build:aac-host)', { expected: AAC_HOST_BUILD_PATH });
+      log.warn('aac_encoder_host is on but the host is not built: each stream gets an ffmpeg child for its AAC (install gcc, pkg-config and libavcodec-dev, then npm run build:aac-host)', { expected: file });
       return undefined;
     }
     const host = new AacEncoderHost({ executable });

@@ -104,6 +104,7 @@ export class AacEncoderHost extends TypedEmitter<AacEncoderHostEvents> implement
   }
 
   wantsFlush(channel: HostedAacEncoder): void {
+    if (this.closeReason !== undefined) return;
     this.dirty.add(channel);
     this.scheduleFlush();
   }
@@ -133,7 +134,11 @@ export class AacEncoderHost extends TypedEmitter<AacEncoderHostEvents> implement
       this.idleTimer = undefined;
       // What the turn queued (close messages of channels) still goes to a running process.
       if (this.proc !== undefined) this.flush();
-      else this.outgoing = [];
+      else {
+        if (this.flushAtTurnEnd !== undefined) clearImmediate(this.flushAtTurnEnd);
+        this.flushAtTurnEnd = undefined;
+        this.outgoing = [];
+      }
       for (const channel of [...this.channels.values()]) channel.onHostLost(reason, false);
       if (this.proc !== undefined) this.endProcess(this.proc, reason);
     }

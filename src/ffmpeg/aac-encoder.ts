@@ -1,7 +1,9 @@
 /**
- * AAC-LC encoder: interleaved s16le 48 kHz stereo PCM into an ffmpeg child's stdin,
- * ADTS frames out of its stdout, split with AdtsParser and handed on raw (header
- * stripped) as FLV wants them.
+ * AAC-LC encoders: the AacEncoder surface every stream's audio uses, and the ffmpeg child
+ * behind it when there is no shared host (FfmpegAacEncoder; the host's channel is
+ * HostedAacEncoder, with the same timing). Interleaved s16le 48 kHz stereo PCM goes into
+ * the child's stdin, ADTS frames come out of its stdout, split with AdtsParser and handed
+ * on raw (header stripped) as FLV wants them.
  *
  * Timing: ffmpeg's native AAC encoder primes with 1024 samples, so output frame i holds
  * input samples [(i − 1)·1024, i·1024): frame 0 is the priming frame. `AACENCODER_PRIMING`

@@ -16,6 +16,7 @@ import { registerPublisherSeries } from './metrics-publisher-series';
 import { registerPushSeries } from './metrics-push-series';
 import { registerServiceSeries, type BuildInfo, type ServiceCounters } from './metrics-service-series';
 import { registerWorkerSeries } from './metrics-worker-series';
+import { registerAacHostSeries, type AacHostFigures } from './metrics-aac-host';
 import type { MediaWorkerFigures } from '../webrtc/worker';
 
 export const METRIC_PREFIX = 'rtmp_transponder_';
@@ -50,6 +51,8 @@ export interface MetricsSources {
   access: AccessFigures;
   /** The media workers' figures; absent when media_workers is 0. */
   mediaWorkers?: () => MediaWorkerFigures[];
+  /** The AAC encoder host; absent when it is off or not built. */
+  aacHost?: () => AacHostFigures;
 }
 
 export interface ServiceMetricsOptions {
@@ -84,6 +87,7 @@ export class ServiceMetrics {
     registerPlayerSeries(this.registry, METRIC_PREFIX, sources.players);
     this.destinationRefused = registerAccessSeries(this.registry, METRIC_PREFIX, sources.access);
     if (sources.mediaWorkers) registerWorkerSeries(this.registry, METRIC_PREFIX, sources.mediaWorkers);
+    if (sources.aacHost) registerAacHostSeries(this.registry, METRIC_PREFIX, sources.aacHost);
     // Unprefixed, as every Node.js dashboard expects them: event-loop lag, heap, RSS, fds, GC.
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
     this.listen();

@@ -62,6 +62,7 @@ class FakeParts {
     { worker: 0, publishers: 3, loop: { utilization: 0.25, lagP99Seconds: 0.012, lagMaxSeconds: 0.04 } },
     { worker: 1, publishers: 0 },
   ];
+  aacHost = { channels: 4, restarts: 0, failed: false };
 }
 
 /** Idle sources (nothing running), with the given transponders, publishers, players and parts. */
@@ -75,6 +76,7 @@ function sourcesOf(t = new FakeTransponders(), p = new FakePublishers(), pl = ne
     serviceState: () => parts.state,
     access: { signalingRefusals: () => parts.refusals, authFailures: () => parts.auth, hooks: () => parts.hooks },
     mediaWorkers: () => parts.workers,
+    aacHost: () => parts.aacHost,
   };
 }
 
@@ -357,6 +359,22 @@ describe('series', () => {
       expect([...parsePromText(await noWorkers.scrape()).keys()].filter((n) => n.includes('media_worker'))).toEqual([]);
     } finally {
       noWorkers.close();
+    }
+  });
+
+  test('the AAC encoder host: channels, restarts and given-up read at scrape time; none without a host', async () => {
+    let f = await scrape();
+    expect([one(f, 'rtmp_transponder_aac_host_channels')?.value, one(f, 'rtmp_transponder_aac_host_restarts_total')?.value, one(f, 'rtmp_transponder_aac_host_failed')?.value]).toEqual([4, 0, 0]);
+    parts.aacHost = { channels: 0, restarts: 2, failed: true };
+    f = await scrape();
+    expect([one(f, 'rtmp_transponder_aac_host_channels')?.value, one(f, 'rtmp_transponder_aac_host_restarts_total')?.value, one(f, 'rtmp_transponder_aac_host_failed')?.value]).toEqual([0, 2, 1]);
+
+    const { aacHost: _none, ...withoutHost } = sourcesOf();
+    const noHost = new ServiceMetrics(withoutHost, { build: { version: 'x', nodeVersion: 'y' }, processMetrics: false });
+    try {
+      expect([...parsePromText(await noHost.scrape()).keys()].filter((n) => n.includes('aac_host'))).toEqual([]);
+    } finally {
+      noHost.close();
     }
   });
 
