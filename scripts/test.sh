@@ -22,6 +22,7 @@ command -v cc >/dev/null || need+=(gcc)
 [ -e /usr/include/stdio.h ] || need+=(libc6-dev)
 command -v pkg-config >/dev/null || need+=(pkg-config)
 [ -e /usr/include/x86_64-linux-gnu/libavcodec/avcodec.h ] || need+=(libavcodec-dev)
+[ -e /usr/include/opus/opus.h ] || need+=(libopus-dev)
 # GStreamer's webrtcbin and a Python GObject client (test/whip/gst-whip-client.py) publish over WHIP.
 /usr/bin/python3 -c 'import gi' 2>/dev/null || need+=(python3-gi)
 [ -e /usr/lib/python3/dist-packages/gi/overrides/Gst.py ] || need+=(python3-gst-1.0)

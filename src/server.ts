@@ -335,7 +335,7 @@ export class TransponderService {
     if (!settings.aacEncoderHost) return undefined;
     const executable = builtAacHost(file);
     if (executable === undefined) {
-      log.warn('aac_encoder_host is on but the host is not built: each stream gets an ffmpeg child for its AAC (install gcc, pkg-config and libavcodec-dev, then npm run build:aac-host)', { expected: file });
+      log.warn('aac_encoder_host is on but the host is not built: each stream gets an ffmpeg child for its AAC (install gcc, pkg-config, libavcodec-dev and libopus-dev, then npm run build:aac-host)', { expected: file });
       return undefined;
     }
     const host = new AacEncoderHost({ executable });

@@ -793,7 +793,7 @@ export const SETTINGS = [
     field: 'aacEncoderHost',
     kind: booleanKind(),
     default: true,
-    comment: 'true: one process encodes the AAC of every stream (build/aac-host, built by npm install from Debian\'s libavcodec when gcc, pkg-config and libavcodec-dev are there), about 1 MiB and one wake-up per turn for all streams, where an ffmpeg child per stream takes 13 MiB and a wake-up per stream and frame; a crashed host is replaced without ending the streams. Not built: the start log says so, and each stream gets its own ffmpeg child (ffmpeg_path) as with false.',
+    comment: 'true: one process decodes the Opus and encodes the AAC of every stream (build/aac-host, built by npm install from Debian\'s libavcodec and libopus when gcc, pkg-config, libavcodec-dev and libopus-dev are there), about 1 MiB per stream, where an ffmpeg child per stream takes 13 MiB and the Opus is decoded in the service\'s JavaScript thread; a crashed host is replaced without ending the streams. Not built: the start log says so, and each stream gets its own ffmpeg child (ffmpeg_path) as with false.',
     origin: 'extension',
     group: 'media',
     reload: 'restart',

@@ -87,6 +87,19 @@ export interface AacEncoder {
   once<K extends keyof AacEncoderEvents>(event: K, listener: (...args: AacEncoderEvents[K]) => void): this;
 }
 
+/** An encoder that decodes Opus itself (a channel of the host): a track hands it packets, not PCM. */
+export interface OpusDecodingAacEncoder extends AacEncoder {
+  readonly decodesOpus: true;
+  /** One Opus packet that decodes to `samples` per channel (counted by the caller from its TOC). */
+  writeOpus(packet: Buffer, samples: number): void;
+  /** `samples` of packet-loss concealment. */
+  conceal(samples: number): void;
+}
+
+export function decodesOpus(encoder: AacEncoder): encoder is OpusDecodingAacEncoder {
+  return (encoder as Partial<OpusDecodingAacEncoder>).decodesOpus === true;
+}
+
 /** Checks a bit rate in kbit/s (8..512) and rounds it. */
 export function aacBitrateKbps(requested: number | undefined): number {
   const bitrate = requested ?? 128;

@@ -12,7 +12,7 @@ export const HOST_HEADER_BYTES = 9;
 export const HOST_MAX_PAYLOAD = 16 * 1024 * 1024;
 
 /** To the host. */
-export const ToHost = { Open: 0x4f /* 'O' */, Pcm: 0x50 /* 'P' */, Close: 0x43 /* 'C' */ } as const;
+export const ToHost = { Open: 0x4f /* 'O' */, Pcm: 0x50 /* 'P' */, Opus: 0x51 /* 'Q' */, Conceal: 0x4c /* 'L' */, Close: 0x43 /* 'C' */ } as const;
 /** From the host. */
 export const FromHost = { Frame: 0x46 /* 'F' */, Closed: 0x43 /* 'C' */, Error: 0x45 /* 'E' */ } as const;
 
@@ -35,10 +35,20 @@ export function hostHeader(type: number, channel: number, payloadBytes: number):
   return h;
 }
 
-/** 'O': open `channel` with an AAC-LC encoder at `bitrateBps`. */
-export function openMessage(channel: number, bitrateBps: number): Buffer {
-  const m = hostHeader(ToHost.Open, channel, 4);
-  return Buffer.concat([m, u32(bitrateBps)]);
+/** 'O': open `channel` with an AAC-LC encoder at `bitrateBps`; the first `skip` samples of its input are dropped. */
+export function openMessage(channel: number, bitrateBps: number, skip = 0): Buffer {
+  if (skip === 0) return Buffer.concat([hostHeader(ToHost.Open, channel, 4), u32(bitrateBps)]);
+  return Buffer.concat([hostHeader(ToHost.Open, channel, 8), u32(bitrateBps), u32(skip)]);
+}
+
+/** 'Q': the head of one Opus packet that decodes to `samples` per channel; the packet follows it on the wire. */
+export function opusHeader(channel: number, samples: number, packetBytes: number): Buffer {
+  return Buffer.concat([hostHeader(ToHost.Opus, channel, 4 + packetBytes), u32(samples)]);
+}
+
+/** 'L': `samples` of packet-loss concealment. */
+export function concealMessage(channel: number, samples: number): Buffer {
+  return Buffer.concat([hostHeader(ToHost.Conceal, channel, 4), u32(samples)]);
 }
 
 /** 'C': drain and close `channel`. */

@@ -10,11 +10,21 @@
  *   u8 type | u32 channel (little-endian) | u32 length (little-endian) | payload
  *
  * To the host:
- *   'O' open channel:  payload u32 bit rate (bit/s). The channel must not be open (if it
- *                      is, 'E' answers and the open one is gone too).
- *   'P' PCM:           payload interleaved s16le stereo at 48 kHz, whole 1024-sample
- *                      frames (a multiple of 4096 bytes).
- *   'C' close channel: the encoder is drained; its last frames, then 'C', come back.
+ *   'O' open channel:  payload u32 bit rate (bit/s), then optionally u32 `skip`: samples
+ *                      of input to drop before the first one encoded. The channel must
+ *                      not be open (if it is, 'E' answers and the open one is gone too).
+ *   'P' PCM:           payload interleaved s16le stereo at 48 kHz, whole samples (a
+ *                      multiple of 4 bytes).
+ *   'Q' Opus:          payload u32 `samples`, then one Opus packet (RFC 6716). Decoded
+ *                      (libopus, stereo, 48 kHz) to exactly `samples` per channel: a
+ *                      packet libopus refuses is concealed instead, a shorter or longer
+ *                      result is filled with silence or cut. At most 5760 (120 ms).
+ *   'L' conceal:       payload u32 `samples`: libopus packet-loss concealment of that
+ *                      length (the last sound extrapolated and faded, then silence).
+ *   'C' close channel: the last part of a frame is padded with silence, the encoder is
+ *                      drained; its last frames, then 'C', come back.
+ * Input of every kind joins one sample stream per channel, encoded 1024 samples at a
+ * time as soon as they are there.
  * From the host:
  *   'F' frame:  one raw AAC-LC frame (no ADTS header); per channel, in order, the first
  *               being the encoder's priming frame.
@@ -37,10 +47,16 @@
 #include <libavutil/channel_layout.h>
 #include <libavutil/log.h>
 #include <libavutil/opt.h>
+#include <opus/opus.h>
 
 #define HEADER_BYTES 9
 #define FRAME_SAMPLES 1024
-#define FRAME_BYTES (FRAME_SAMPLES * 2 * 2)
+/* The longest Opus packet (RFC 6716 3.2.5), and libopus's concealment step (2.5 ms). */
+#define MAX_OPUS_SAMPLES 5760
+#define PLC_STEP 120
+#define PLC_MAX_CALL 2880
+/* A conceal message longer than this (10 s) is a caller's bug. */
+#define MAX_CONCEAL_SAMPLES 480000
 /* Far above any message the service sends (it sends at most a few seconds of PCM at once). */
 #define MAX_PAYLOAD (16u << 20)
 /* Channel numbers are small: the service reuses the lowest free one. */
@@ -49,6 +65,12 @@
 typedef struct {
   AVCodecContext *ctx;
   AVFrame *frame;
+  /* Created with the channel's first Opus or conceal message. */
+  OpusDecoder *opus;
+  /* Samples still to drop (the 'O' skip), and the part of a frame held. */
+  uint32_t skip;
+  int16_t held[FRAME_SAMPLES * 2];
+  uint32_t held_samples;
 } Channel;
 
 static const AVCodec *codec;
@@ -123,6 +145,8 @@ static Channel *find(uint32_t id) {
 static void release(Channel *ch) {
   avcodec_free_context(&ch->ctx);
   av_frame_free(&ch->frame);
+  if (ch->opus) opus_decoder_destroy(ch->opus);
+  ch->opus = NULL;
 }
 
 /* Moves every packet the encoder has ready to the output; false (channel released) on error. */
@@ -141,7 +165,7 @@ static int drain_packets(uint32_t id, Channel *ch) {
 }
 
 static void open_channel(uint32_t id, const uint8_t *payload, uint32_t length) {
-  if (length != 4) return emit_error(id, "open takes a 4-byte bit rate", 0);
+  if (length != 4 && length != 8) return emit_error(id, "open takes a 4-byte bit rate and an optional 4-byte skip", 0);
   if (id >= MAX_CHANNELS) return emit_error(id, "channel number too large", 0);
   /* 'E' says the channel is gone: the open one goes too, so both ends agree on its number. */
   Channel *open = find(id);
@@ -182,37 +206,135 @@ static void open_channel(uint32_t id, const uint8_t *payload, uint32_t length) {
   f->pts = 0;
   ch->ctx = c;
   ch->frame = f;
+  ch->opus = NULL;
+  ch->skip = length == 8 ? get_u32(payload + 4) : 0;
+  ch->held_samples = 0;
 }
 
-static void encode_pcm(uint32_t id, const uint8_t *payload, uint32_t length) {
+/* Encodes the held frame; false (channel released, 'E' sent) on error. */
+static int encode_held(uint32_t id, Channel *ch) {
+  int r = av_frame_make_writable(ch->frame);
+  if (r < 0) die(1, "cannot write a frame");
+  float *left = (float *)ch->frame->data[0];
+  float *right = (float *)ch->frame->data[1];
+  for (int i = 0; i < FRAME_SAMPLES; i++) {
+    left[i] = ch->held[2 * i] / 32768.0f;
+    right[i] = ch->held[2 * i + 1] / 32768.0f;
+  }
+  ch->held_samples = 0;
+  if ((r = avcodec_send_frame(ch->ctx, ch->frame)) < 0) {
+    emit_error(id, "encoding failed", r);
+    release(ch);
+    return 0;
+  }
+  ch->frame->pts += FRAME_SAMPLES;
+  return drain_packets(id, ch);
+}
+
+/* Appends `n` stereo samples (NULL: silence) to the channel's stream; false if it was released. */
+static int append(uint32_t id, Channel *ch, const int16_t *pcm, uint32_t n) {
+  if (ch->skip > 0) {
+    uint32_t dropped = n < ch->skip ? n : ch->skip;
+    ch->skip -= dropped;
+    n -= dropped;
+    if (pcm) pcm += 2 * dropped;
+  }
+  while (n > 0) {
+    uint32_t take = FRAME_SAMPLES - ch->held_samples;
+    if (take > n) take = n;
+    int16_t *to = ch->held + 2 * ch->held_samples;
+    if (pcm) {
+      memcpy(to, pcm, take * 4);
+      pcm += 2 * take;
+    } else {
+      memset(to, 0, take * 4);
+    }
+    ch->held_samples += take;
+    n -= take;
+    if (ch->held_samples == FRAME_SAMPLES && !encode_held(id, ch)) return 0;
+  }
+  return 1;
+}
+
+static int opus_ready(uint32_t id, Channel *ch) {
+  if (ch->opus) return 1;
+  int err = 0;
+  ch->opus = opus_decoder_create(48000, 2, &err);
+  if (err != OPUS_OK || !ch->opus) {
+    ch->opus = NULL;
+    emit_error(id, "cannot create an Opus decoder", 0);
+    release(ch);
+    return 0;
+  }
+  return 1;
+}
+
+/* libopus concealment for `n` samples, in its own steps; silence where it gives none. */
+static int conceal(uint32_t id, Channel *ch, uint32_t n) {
+  static int16_t pcm[PLC_MAX_CALL * 2];
+  while (n > 0) {
+    uint32_t step = (n + PLC_STEP - 1) / PLC_STEP * PLC_STEP;
+    if (step > PLC_MAX_CALL) step = PLC_MAX_CALL;
+    int got = opus_decode(ch->opus, NULL, 0, pcm, (int)step, 0);
+    if (got <= 0) return append(id, ch, NULL, n);
+    uint32_t use = (uint32_t)got < n ? (uint32_t)got : n;
+    if (!append(id, ch, pcm, use)) return 0;
+    n -= use;
+  }
+  return 1;
+}
+
+static void on_pcm(uint32_t id, const uint8_t *payload, uint32_t length) {
   Channel *ch = find(id);
   if (!ch) return emit_error(id, "PCM for a channel that is not open", 0);
-  if (length % FRAME_BYTES != 0) {
+  if (length % 4 != 0) {
     release(ch);
-    return emit_error(id, "PCM must be whole 1024-sample stereo frames", 0);
+    return emit_error(id, "PCM must be whole stereo samples (4 bytes each)", 0);
   }
-  for (uint32_t at = 0; at < length; at += FRAME_BYTES) {
-    int r = av_frame_make_writable(ch->frame);
-    if (r < 0) die(1, "cannot write a frame");
-    float *left = (float *)ch->frame->data[0];
-    float *right = (float *)ch->frame->data[1];
-    const uint8_t *s = payload + at;
-    for (int i = 0; i < FRAME_SAMPLES; i++, s += 4) {
-      left[i] = (int16_t)(s[0] | s[1] << 8) / 32768.0f;
-      right[i] = (int16_t)(s[2] | s[3] << 8) / 32768.0f;
-    }
-    if ((r = avcodec_send_frame(ch->ctx, ch->frame)) < 0) {
-      emit_error(id, "encoding failed", r);
-      return release(ch);
-    }
-    ch->frame->pts += FRAME_SAMPLES;
-    if (!drain_packets(id, ch)) return;
+  /* Read as little-endian bytes: the payload need not be aligned for int16_t. */
+  int16_t pcm[FRAME_SAMPLES * 2];
+  for (uint32_t at = 0; at < length;) {
+    uint32_t n = (length - at) / 4;
+    if (n > FRAME_SAMPLES) n = FRAME_SAMPLES;
+    for (uint32_t i = 0; i < 2 * n; i++, at += 2) pcm[i] = (int16_t)(payload[at] | payload[at + 1] << 8);
+    if (!append(id, ch, pcm, n)) return;
   }
+}
+
+static void on_opus(uint32_t id, const uint8_t *payload, uint32_t length) {
+  Channel *ch = find(id);
+  if (!ch) return emit_error(id, "Opus for a channel that is not open", 0);
+  uint32_t samples = length >= 4 ? get_u32(payload) : 0;
+  if (length < 5 || samples == 0 || samples > MAX_OPUS_SAMPLES) {
+    release(ch);
+    return emit_error(id, "Opus takes a sample count of 1..5760 and a packet", 0);
+  }
+  if (!opus_ready(id, ch)) return;
+  static int16_t pcm[MAX_OPUS_SAMPLES * 2];
+  int got = opus_decode(ch->opus, payload + 4, (opus_int32)(length - 4), pcm, MAX_OPUS_SAMPLES, 0);
+  /* Refused: conceal its time, as the service would with its own decoder. */
+  if (got < 0) return (void)conceal(id, ch, samples);
+  uint32_t use = (uint32_t)got < samples ? (uint32_t)got : samples;
+  if (!append(id, ch, pcm, use)) return;
+  if (use < samples) append(id, ch, NULL, samples - use);
+}
+
+static void on_conceal(uint32_t id, const uint8_t *payload, uint32_t length) {
+  Channel *ch = find(id);
+  if (!ch) return emit_error(id, "conceal for a channel that is not open", 0);
+  uint32_t samples = length == 4 ? get_u32(payload) : 0;
+  if (length != 4 || samples > MAX_CONCEAL_SAMPLES) {
+    release(ch);
+    return emit_error(id, "conceal takes a sample count of 0..480000", 0);
+  }
+  if (!opus_ready(id, ch)) return;
+  conceal(id, ch, samples);
 }
 
 static void close_channel(uint32_t id) {
   Channel *ch = find(id);
   if (!ch) return emit_error(id, "close of a channel that is not open", 0);
+  if (ch->held_samples > 0 && !append(id, ch, NULL, FRAME_SAMPLES - ch->held_samples)) return;
   int r = avcodec_send_frame(ch->ctx, NULL);
   if (r < 0) {
     emit_error(id, "draining failed", r);
@@ -226,7 +348,9 @@ static void close_channel(uint32_t id) {
 static void handle(uint8_t type, uint32_t id, const uint8_t *payload, uint32_t length) {
   switch (type) {
     case 'O': return open_channel(id, payload, length);
-    case 'P': return encode_pcm(id, payload, length);
+    case 'P': return on_pcm(id, payload, length);
+    case 'Q': return on_opus(id, payload, length);
+    case 'L': return on_conceal(id, payload, length);
     case 'C': return close_channel(id);
     default: die(2, "unknown message type 0x%02x", type);
   }

@@ -2,10 +2,16 @@
  * One stream's AAC encoder as a channel of the shared host (aac-encoder-host.ts): the same
  * surface as an ffmpeg child of its own (AacEncoder), at a fraction of the cost.
  *
+ * Input: PCM (write), or Opus packets that the host decodes (writeOpus, with the number
+ * of samples the caller counted for them; conceal for a lost one), all in one sample
+ * stream. Held here until it completes a frame (the host can do nothing with less), then
+ * sent at the end of the turn with every other channel's.
+ *
  * Surviving the host: the host serves every stream, so its death must not end them. The
- * channel keeps the PCM it sent from REPLAY_LEAD_FRAMES input frames before its next
- * output frame's own on (normally 4 or 5 frames, 16–20 KiB). When the host process dies
- * and is started again, the channel opens anew and replays that PCM; the new encoder's
+ * channel keeps the messages it sent from REPLAY_LEAD_FRAMES input frames before its next
+ * output frame's own on (normally 4 or 5 frames, 16–20 KiB of PCM, or a few Opus
+ * packets). When the host process dies and is started again, the channel opens anew with
+ * a skip up to the first frame boundary in them, and replays them; the new encoder's
  * frames that cover time already emitted are dropped, so frame indices (the caller's
  * clock) go on with no gap and no repeat. Frames in flight at the crash come late, not
  * never.
@@ -14,15 +20,15 @@ import { TypedEmitter } from '../util/typed-emitter';
 import {
   AAC_AUDIO_SPECIFIC_CONFIG,
   AAC_CHANNELS,
-  AAC_FRAME_BYTES,
+  AAC_FRAME_SAMPLES,
   aacBitrateKbps,
   pcmBytes,
   type AacEncoder,
   type AacEncoderEvents,
   type AacEncoderStats,
+  type OpusDecodingAacEncoder,
 } from './aac-encoder';
-import { closeMessage, openMessage, pcmHeader } from './aac-host-protocol';
-import { PcmFrameBatcher } from './pcm-frames';
+import { closeMessage, concealMessage, openMessage, opusHeader, pcmHeader } from './aac-host-protocol';
 
 /** Frames a channel may be owed while its encoder simply works (priming, look-ahead, this turn's). */
 const FRAMES_IN_FLIGHT = 3;
@@ -45,7 +51,7 @@ export interface ChannelHost {
   readonly stallMs: number;
   /** Queues messages for the host; they leave at the end of this event-loop turn with the rest. */
   send(messages: Buffer[]): void;
-  /** The channel holds whole frames: the host collects them (takeMessage) at the end of the turn. */
+  /** The channel holds input that completes a frame: the host collects it (takeMessage) at the end of the turn. */
   wantsFlush(channel: HostedAacEncoder): void;
   /** The channel has ended: its number may be given to another. */
   release(channel: HostedAacEncoder): void;
@@ -55,20 +61,29 @@ export interface ChannelHost {
 
 type ChannelState = 'open' | 'draining' | 'ended';
 
-export class HostedAacEncoder extends TypedEmitter<AacEncoderEvents> implements AacEncoder {
+/** Messages sent (or to send) for the input samples from `start` on. */
+interface Sent {
+  start: number;
+  samples: number;
+  message: Buffer[];
+}
+
+export class HostedAacEncoder extends TypedEmitter<AacEncoderEvents> implements OpusDecodingAacEncoder {
   readonly audioSpecificConfig: Buffer = AAC_AUDIO_SPECIFIC_CONFIG;
   readonly bitrateKbps: number;
+  /** This encoder decodes Opus itself (writeOpus, conceal). */
+  readonly decodesOpus = true as const;
   private state: ChannelState = 'open';
-  private readonly batcher = new PcmFrameBatcher(AAC_FRAME_BYTES);
-  /** PCM sent to the host and not yet behind the output, from byte `retainedFrom` of the input on. */
-  private retained: Buffer[] = [];
-  private retainedFrom = 0;
-  private bytesSent = 0;
+  /** Input not yet sent: it does not complete a frame yet. */
+  private held: Sent[] = [];
+  private heldSamples = 0;
+  /** Input sent and not yet behind the output, for a replay. */
+  private retained: Sent[] = [];
+  private samplesSent = 0;
   /** Frames emitted: the index of the next. */
   private frames = 0;
   /** Frames still to drop from a restarted host: they cover time already emitted. */
   private skip = 0;
-  private samplesIn = 0;
   private messages = 0;
   /** When the host last showed progress on this channel (a frame, or nothing owed). */
   private progressAt = performance.now();
@@ -98,24 +113,35 @@ export class HostedAacEncoder extends TypedEmitter<AacEncoderEvents> implements 
   }
 
   get stats(): AacEncoderStats {
-    return { samplesIn: this.samplesIn, samplesHeld: this.batcher.heldBytes / (AAC_CHANNELS * 2), pipeWrites: this.messages, framesOut: this.frames, droppedBytes: 0 };
+    return { samplesIn: this.samplesSent + this.heldSamples, samplesHeld: this.heldSamples, pipeWrites: this.messages, framesOut: this.frames, droppedBytes: 0 };
   }
 
   write(pcm: Int16Array): void {
     if (this.state !== 'open' || pcm.length === 0) return;
     const bytes = pcmBytes(pcm);
-    this.samplesIn += pcm.length / AAC_CHANNELS;
-    this.batcher.add(bytes);
-    if (this.batcher.hasWholeFrame) this.host.wantsFlush(this);
+    this.hold(bytes.length / (AAC_CHANNELS * 2), [pcmHeader(this.channel, bytes.length), bytes]);
   }
 
-  /** For the host's end-of-turn write: a PCM message with every whole frame held, or none. */
+  /**
+   * One Opus packet, decoded by the host to exactly `samples` per channel (what the caller
+   * counted from its TOC; a packet libopus refuses is concealed for that long).
+   */
+  writeOpus(packet: Buffer, samples: number): void {
+    if (this.state !== 'open' || samples <= 0) return;
+    this.hold(samples, [opusHeader(this.channel, samples, packet.length), packet]);
+  }
+
+  /** `samples` of libopus packet-loss concealment (the last sound faded out), for a gap. */
+  conceal(samples: number): void {
+    if (this.state !== 'open' || samples <= 0) return;
+    this.hold(samples, [concealMessage(this.channel, samples)]);
+  }
+
+  /** For the host's end-of-turn write: everything held, once it completes a frame. */
   takeMessage(): Buffer[] | undefined {
-    if (this.state !== 'open') return undefined;
-    const { chunks, bytes } = this.batcher.takeWholeFrames();
-    if (bytes === 0) return undefined;
-    // Checked before this message: a burst the host has not yet had a turn to encode is no stall.
-    const owed = this.bytesSent / AAC_FRAME_BYTES + 1 - this.frames;
+    if (this.state !== 'open' || !this.completesFrame()) return undefined;
+    // Checked before these messages: a burst the host has not yet had a turn to encode is no stall.
+    const owed = Math.floor(this.samplesSent / AAC_FRAME_SAMPLES) + 1 - this.frames;
     const now = performance.now();
     if (owed <= FRAMES_IN_FLIGHT) this.progressAt = now;
     else if (now - this.progressAt > this.host.stallMs) {
@@ -123,12 +149,11 @@ export class HostedAacEncoder extends TypedEmitter<AacEncoderEvents> implements 
       this.progressAt = now;
       this.host.restart(`the AAC host sent nothing on channel ${this.channel} for ${silentMs} ms, owing ${owed} frames`);
     }
-    this.sent(chunks, bytes);
-    return [pcmHeader(this.channel, bytes), ...chunks];
+    return this.sendHeld();
   }
 
   /**
-   * Ends the input: the last part of a frame is padded with silence, the host drains the
+   * Ends the input: the host pads the last part of a frame with silence and drains the
    * encoder (its frames are emitted), then 'close'. Resolves when the host confirmed, or
    * is gone. Idempotent; the first reason is the one reported.
    */
@@ -137,13 +162,9 @@ export class HostedAacEncoder extends TypedEmitter<AacEncoderEvents> implements 
     if (this.closeReason === undefined) this.closeReason = reason;
     this.closing = new Promise((resolve) => (this.resolveClosing = resolve));
     if (this.state === 'open') {
+      const last = this.sendHeld();
       this.state = 'draining';
-      const { chunks, bytes } = this.batcher.takeAll();
-      const padding = (AAC_FRAME_BYTES - (bytes % AAC_FRAME_BYTES)) % AAC_FRAME_BYTES;
-      if (padding > 0) chunks.push(Buffer.alloc(padding));
-      const messages = bytes > 0 ? [pcmHeader(this.channel, bytes + padding), ...chunks] : [];
-      this.messages += messages.length > 0 ? 1 : 0;
-      this.host.send([...messages, closeMessage(this.channel)]);
+      this.host.send([...last, closeMessage(this.channel)]);
       this.progressAt = performance.now();
       this.watchDrain();
     } else {
@@ -162,7 +183,7 @@ export class HostedAacEncoder extends TypedEmitter<AacEncoderEvents> implements 
     this.progressAt = performance.now();
     this.emit('frame', raw, this.frames++);
     // The next frame holds input frame `this.frames - 1`; keep the lead before it too.
-    this.forgetBefore((this.frames - 1 - REPLAY_LEAD_FRAMES) * AAC_FRAME_BYTES);
+    this.forgetBefore((this.frames - 1 - REPLAY_LEAD_FRAMES) * AAC_FRAME_SAMPLES);
   }
 
   /** A 'C' from the host: drained. */
@@ -185,17 +206,39 @@ export class HostedAacEncoder extends TypedEmitter<AacEncoderEvents> implements 
       this.end(this.closeReason ?? `AAC encoder host ended: ${reason}`);
       return undefined;
     }
-    // Replay from the first whole frame retained (REPLAY_LEAD_FRAMES before the next output's, or earlier).
-    const replay = Buffer.concat(this.retained);
-    const firstFrame = Math.ceil(this.retainedFrom / AAC_FRAME_BYTES);
-    const pcm = replay.subarray(firstFrame * AAC_FRAME_BYTES - this.retainedFrom);
+    // Replay from the first message retained (REPLAY_LEAD_FRAMES before the next output's,
+    // or a little earlier), its samples before the first frame boundary skipped.
+    const from = this.retained.length > 0 ? this.retained[0].start : this.samplesSent;
+    const firstFrame = Math.ceil(from / AAC_FRAME_SAMPLES);
     // The new encoder's frame j covers what frame firstFrame + j did.
     this.skip = this.frames - firstFrame;
-    this.retained = pcm.length > 0 ? [pcm] : [];
-    this.retainedFrom = firstFrame * AAC_FRAME_BYTES;
-    const messages = [openMessage(this.channel, this.bitrateKbps * 1000)];
-    if (pcm.length > 0) messages.push(pcmHeader(this.channel, pcm.length), pcm);
+    const messages = [openMessage(this.channel, this.bitrateKbps * 1000, firstFrame * AAC_FRAME_SAMPLES - from)];
+    for (const sent of this.retained) for (const b of sent.message) messages.push(b);
     return messages;
+  }
+
+  private hold(samples: number, message: Buffer[]): void {
+    this.held.push({ start: this.samplesSent + this.heldSamples, samples, message });
+    this.heldSamples += samples;
+    if (this.completesFrame()) this.host.wantsFlush(this);
+  }
+
+  /** True when what is held takes the input past a frame boundary. */
+  private completesFrame(): boolean {
+    return this.heldSamples > 0 && Math.floor((this.samplesSent + this.heldSamples) / AAC_FRAME_SAMPLES) > Math.floor(this.samplesSent / AAC_FRAME_SAMPLES);
+  }
+
+  private sendHeld(): Buffer[] {
+    const out: Buffer[] = [];
+    for (const sent of this.held) {
+      for (const b of sent.message) out.push(b);
+      this.retained.push(sent);
+    }
+    if (this.held.length > 0) this.messages++;
+    this.samplesSent += this.heldSamples;
+    this.held = [];
+    this.heldSamples = 0;
+    return out;
   }
 
   /**
@@ -217,18 +260,9 @@ export class HostedAacEncoder extends TypedEmitter<AacEncoderEvents> implements 
     }, Math.max(1, left));
   }
 
-  private sent(chunks: Buffer[], bytes: number): void {
-    for (const c of chunks) this.retained.push(c);
-    this.bytesSent += bytes;
-    this.messages++;
-  }
-
-  /** Drops retained PCM that lies wholly before input byte `offset`. */
-  private forgetBefore(offset: number): void {
-    while (this.retained.length > 0 && this.retainedFrom + this.retained[0].length <= offset) {
-      this.retainedFrom += this.retained[0].length;
-      this.retained.shift();
-    }
+  /** Drops retained messages that lie wholly before input sample `sample`. */
+  private forgetBefore(sample: number): void {
+    while (this.retained.length > 0 && this.retained[0].start + this.retained[0].samples <= sample) this.retained.shift();
   }
 
   private end(reason: string): void {
@@ -238,7 +272,8 @@ export class HostedAacEncoder extends TypedEmitter<AacEncoderEvents> implements 
     this.drainWatch = undefined;
     if (this.closeReason === undefined) this.closeReason = reason;
     this.retained = [];
-    this.batcher.takeAll();
+    this.held = [];
+    this.heldSamples = 0;
     this.host.release(this);
     if (!this.closing) this.closing = Promise.resolve();
     this.emit('close', reason);

@@ -92,6 +92,15 @@ function frameLength(packet: Buffer, at: number): { length: number; size: number
   return { length: packet[at + 1] * 4 + b0, size: 2 };
 }
 
+/**
+ * Samples per channel at 48 kHz that a packet decodes to: its frame count (RFC 6716 3.2)
+ * times its frames' duration (3.1). Throws OpusDecodeError on a malformed packet, as a
+ * decoder would refuse it.
+ */
+export function opusPacketSamples(packet: Buffer): number {
+  return splitOpusPacket(packet).length * opusFrameSamples(packet[0]);
+}
+
 const MAX_FRAME_BYTES = 1275;
 
 /**

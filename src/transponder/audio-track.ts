@@ -6,6 +6,13 @@
  *   AudioFrame ─▶ sample clock (conceal gaps, drop late, resync jumps) ─▶ OpusPcmDecoder
  *              ─▶ AudioMixer (mute, sound_on) ─▶ AacEncoder (host or ffmpeg) ─▶ 'aac' {pts, raw}
  *
+ * With `opusToEncoder` and the AAC host, the packets skip the decoder and the mixer: the
+ * host decodes them (libopus) to the sample counts their TOC gives, conceals gaps and
+ * packets that do not parse, and encodes, all in one sample stream, so the clock and the
+ * timing below are the same. Such a track is not `mixable`: a push that mutes or plays a
+ * sound gets a track of its own (TransponderAudio). Should its mixer be changed anyway,
+ * it decodes here from then on.
+ *
  * The audio clock is the count of PCM samples handed to the encoder; timestamps are
  * derived from it, never from arrival. A lost packet becomes concealment (libopus PLC,
  * then silence), so the AAC track has no holes and no drift: output frame i always
@@ -29,10 +36,10 @@
  * frames fall on the same timestamps and one can be spliced after the other with no hole
  * and no overlap.
  */
-import { AACENCODER_PRIMING, AAC_FRAME_SAMPLES, type AacEncoder } from '../ffmpeg/aac-encoder';
+import { AACENCODER_PRIMING, AAC_FRAME_SAMPLES, decodesOpus, type AacEncoder, type OpusDecodingAacEncoder } from '../ffmpeg/aac-encoder';
 import { createAacEncoder, type AacEncoderHost } from '../ffmpeg/aac-encoder-host';
 import { AudioMixer } from '../media/audio-mixer';
-import { OpusPcmDecoder } from '../media/opus-decoder';
+import { OpusPcmDecoder, opusPacketSamples } from '../media/opus-decoder';
 import { TypedEmitter } from '../util/typed-emitter';
 import type { AudioFrame } from '../media';
 import { realClock, type LivenessClock, type TrackLiveness } from './track-liveness';
@@ -71,6 +78,12 @@ export interface AudioTrackOptions {
   ffmpegPath?: string;
   /** The shared AAC encoder process; absent (or given up): an ffmpeg child for this track. */
   aacHost?: AacEncoderHost;
+  /**
+   * When the encoder is the host's, hand it the Opus packets to decode (libopus there)
+   * instead of decoding here: for a track whose audio stays untouched (a shared track;
+   * the mixer is bypassed, so one to be muted must be a track of its own).
+   */
+  opusToEncoder?: boolean;
   bitrateKbps?: number;
   /** start(pts) makes a silent track in real time for a stream without audio. */
   silentIfNoAudio: boolean;
@@ -130,8 +143,13 @@ export class AudioTrack extends TypedEmitter<AudioTrackEvents> implements TrackL
   readonly mixer = new AudioMixer();
   readonly audioSpecificConfig: Buffer;
   private readonly opts: AudioTrackOptions;
-  private readonly decoder = new OpusPcmDecoder();
+  /** Decodes here (created on first use): absent while the encoder decodes. */
+  private jsDecoder: OpusPcmDecoder | undefined;
   private readonly encoder: AacEncoder;
+  /** The encoder itself, when it takes the Opus packets (opusToEncoder with the host). */
+  private readonly opusSink: OpusDecodingAacEncoder | undefined;
+  /** Samples per channel of the last packet: the step the clock's tolerance is measured in. */
+  private packetSamples = 960;
   /** Increasing by sample; the first anchors the clock, later ones are resyncs. */
   private anchors: Anchor[] = [];
   /** PCM samples (per channel) written to the encoder: the audio clock. */
@@ -171,6 +189,7 @@ export class AudioTrack extends TypedEmitter<AudioTrackEvents> implements TrackL
     this.clock = opts.clock ?? realClock;
     this.encoder = createAacEncoder({ host: opts.aacHost, ffmpegPath: opts.ffmpegPath, bitrateKbps: opts.bitrateKbps });
     this.audioSpecificConfig = this.encoder.audioSpecificConfig;
+    this.opusSink = opts.opusToEncoder === true && decodesOpus(this.encoder) ? this.encoder : undefined;
     this.encoder.on('frame', (raw, index) => this.onAacFrame(raw, index));
     this.encoder.on('close', (reason) => void this.close(`AAC encoder ended: ${reason}`));
   }
@@ -182,6 +201,11 @@ export class AudioTrack extends TypedEmitter<AudioTrackEvents> implements TrackL
   /** The AAC encoder's bitrate (kbit/s): onMetaData's audiodatarate. */
   get bitrateKbps(): number {
     return this.encoder.bitrateKbps;
+  }
+
+  /** False when the encoder decodes the Opus (the mixer is bypassed): mute or sound need another track. */
+  get mixable(): boolean {
+    return this.opusSink === undefined;
   }
 
   /** True when the mixer changes nothing (not muted, no sound): the track may be shared. */
@@ -263,7 +287,7 @@ export class AudioTrack extends TypedEmitter<AudioTrackEvents> implements TrackL
       this.anchors.push({ sample: this.samples, pts });
     } else {
       const delta = pts - this.expectedPts();
-      const frameMs = this.decoder.frameSamples / SAMPLES_PER_MS;
+      const frameMs = this.packetSamples / SAMPLES_PER_MS;
       if (Math.abs(delta) > RESYNC_MS) {
         this.stats.resyncs++;
         this.anchors.push({ sample: this.samples, pts });
@@ -274,15 +298,43 @@ export class AudioTrack extends TypedEmitter<AudioTrackEvents> implements TrackL
         this.fillGap(Math.round(delta * SAMPLES_PER_MS));
       }
     }
+    // A host that decodes takes the packet as it is, while nothing changes the audio
+    // (a track whose mixer was changed anyway decodes here from then on: the mixer applies).
+    if (this.opusSink !== undefined && this.untouched) {
+      this.pushToEncoder(this.opusSink, frame.opus);
+      return;
+    }
+    const decoder = this.decoder();
     let pcm: Int16Array;
     try {
-      pcm = this.decoder.decode(frame.opus);
+      pcm = decoder.decode(frame.opus);
       this.stats.framesDecoded++;
     } catch {
       this.stats.decodeErrors++;
-      pcm = this.decoder.conceal(this.decoder.frameSamples);
+      pcm = decoder.conceal(decoder.frameSamples);
     }
+    this.packetSamples = decoder.frameSamples;
     this.write(pcm);
+  }
+
+  /** The packet to the encoder, with the samples its TOC says; a malformed one is concealed. */
+  private pushToEncoder(sink: OpusDecodingAacEncoder, packet: Buffer): void {
+    let samples: number;
+    try {
+      samples = opusPacketSamples(packet);
+      this.stats.framesDecoded++;
+    } catch {
+      this.stats.decodeErrors++;
+      this.advance(this.packetSamples, () => sink.conceal(this.packetSamples));
+      return;
+    }
+    this.packetSamples = samples;
+    this.advance(samples, () => sink.writeOpus(packet, samples));
+  }
+
+  private decoder(): OpusPcmDecoder {
+    this.jsDecoder ??= new OpusPcmDecoder();
+    return this.jsDecoder;
   }
 
   /**
@@ -303,7 +355,7 @@ export class AudioTrack extends TypedEmitter<AudioTrackEvents> implements TrackL
     this.stopSilence();
     if (this.watchTimer !== undefined) this.clock.clearTimeout(this.watchTimer);
     this.watchTimer = undefined;
-    this.decoder.close();
+    this.jsDecoder?.close();
     this.closing = this.encoder.close(reason).then(() => {
       this.emit('close', reason);
     });
@@ -348,7 +400,9 @@ export class AudioTrack extends TypedEmitter<AudioTrackEvents> implements TrackL
     this.stats.concealed++;
     this.stats.concealedSamples += samples;
     const plc = Math.min(samples, MAX_PLC_MS * SAMPLES_PER_MS);
-    this.write(this.decoder.conceal(plc));
+    const sink = this.opusSink;
+    if (sink !== undefined && this.untouched) this.advance(plc, () => sink.conceal(plc));
+    else this.write(this.decoder().conceal(plc));
     if (samples > plc) this.write(new Int16Array((samples - plc) * 2));
   }
 
@@ -399,10 +453,16 @@ export class AudioTrack extends TypedEmitter<AudioTrackEvents> implements TrackL
 
   private write(pcm: Int16Array): void {
     if (pcm.length === 0) return;
+    this.advance(pcm.length / 2, () => this.encoder.write(this.mixer.mix(pcm)));
+  }
+
+  /** Hands `samples` of audio to the encoder (`hand`), moving the sample clock. */
+  private advance(samples: number, hand: () => void): void {
+    if (samples <= 0) return;
     const cleanBefore = this.untouched;
     const from = this.samples;
-    this.encoder.write(this.mixer.mix(pcm));
-    this.samples += pcm.length / 2;
+    hand();
+    this.samples += samples;
     // A sound that ends inside this piece leaves the mixer clean from the next one on.
     if (cleanBefore) this.cleanFrom ??= this.ptsOfSample(from);
     else this.cleanFrom = this.untouched ? this.ptsOfSample(this.samples) : undefined;

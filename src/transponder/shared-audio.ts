@@ -2,9 +2,10 @@
  * The AAC tracks of one published stream, for all its transponders.
  *
  * Transponders whose audio is the source's as is (not muted, no sound playing) and
- * that want the same bitrate share one AudioTrack: one Opus decode, one ffmpeg AAC
- * encoder. A transponder that changes its audio gets a private track of its own (see
- * TransponderAudio, which switches between them). Every track of the stream, shared or
+ * that want the same bitrate share one AudioTrack: one Opus decode, one AAC encoder
+ * (with the AAC host, both in the host: the shared track hands it the Opus packets). A
+ * transponder that changes its audio gets a private track of its own, decoded here and
+ * mixed (see TransponderAudio, which switches between them). Every track of the stream, shared or
  * private, is fed from one subscription to the source here.
  *
  * Reference counts: a shared track is closed when its last user releases it, a private
@@ -55,7 +56,8 @@ export class StreamAudio {
   acquireShared(bitrateKbps?: number): AudioTrack {
     const existing = this.joinShared(bitrateKbps);
     if (existing) return existing;
-    const track = this.create(bitrateKbps, undefined);
+    // Shared tracks stay untouched (a change gets a track of its own): the host may decode their Opus.
+    const track = this.create(bitrateKbps, undefined, true);
     this.shared.set(keyOf(bitrateKbps), track);
     return track;
   }
@@ -70,7 +72,7 @@ export class StreamAudio {
 
   /** A track for one user alone, on `follow`'s frame grid (see AudioTrack.alignWith). */
   createPrivate(bitrateKbps: number | undefined, follow: AudioTrack): AudioTrack {
-    return this.create(bitrateKbps, follow);
+    return this.create(bitrateKbps, follow, false);
   }
 
   isShared(track: AudioTrack): boolean {
@@ -105,8 +107,8 @@ export class StreamAudio {
     return this.drop(track, reason);
   }
 
-  private create(bitrateKbps: number | undefined, follow: AudioTrack | undefined): AudioTrack {
-    const track = new AudioTrack({ ...this.opts, bitrateKbps });
+  private create(bitrateKbps: number | undefined, follow: AudioTrack | undefined, opusToEncoder: boolean): AudioTrack {
+    const track = new AudioTrack({ ...this.opts, bitrateKbps, opusToEncoder });
     // Every track of the stream on one frame grid, so a switch between two splices cleanly.
     const leader = follow ?? this.refs.keys().next().value;
     if (leader !== undefined) track.alignWith(leader);

@@ -182,7 +182,7 @@ describe('AacEncoderHost (real build/aac-host)', () => {
     }
   });
 
-  test("all channels' messages of one turn reach the process as one write: O messages, then P messages in the order of the calls, byte for byte", async () => {
+  test("all channels' messages of one turn reach the process as one write: O messages, then each channel's writes once they complete a frame, in order, byte for byte", async () => {
     // a stand-in for the host that keeps what it reads
     const fake = join(dir, 'fake-host');
     writeFileSync(fake, '#!/bin/sh\nexec cat > "$0.out"\n');
@@ -195,7 +195,7 @@ describe('AacEncoderHost (real build/aac-host)', () => {
     const noise = (samples: number): Int16Array => Int16Array.from({ length: samples * 2 }, () => Math.round((rnd() - 0.5) * 60000));
     const bytes = (pcm: Int16Array): Buffer => Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength);
 
-    // turn 1: channel 2, then 0 (two frames and 300 samples), then 1 (a frame from two writes)
+    // turn 1: channel 2 (a frame), then 0 (two frames and 300 samples), then 1 (a frame from two writes)
     const t1 = { c2: noise(1024), c0: noise(2348), c1a: noise(500), c1b: noise(600) };
     e2.write(t1.c2);
     e0.write(t1.c0);
@@ -204,28 +204,26 @@ describe('AacEncoderHost (real build/aac-host)', () => {
     expect(writev).not.toHaveBeenCalled(); // nothing leaves before the turn ends
     await turn();
     expect(writev).toHaveBeenCalledTimes(1);
-    // turn 2: channel 1 completes its next frame first, then channel 0
-    const t2 = { c1: noise(948), c0: noise(724) };
+    // turn 2: channel 1 completes its next frame first, then channel 0; channel 2 writes less than a frame: it waits
+    const t2 = { c1: noise(948), c0: noise(724), c2: noise(1000) };
     e1.write(t2.c1);
     e0.write(t2.c0);
+    e2.write(t2.c2);
     await turn();
     expect(writev).toHaveBeenCalledTimes(2);
+    expect(e2.stats.samplesHeld).toBe(1000);
     // writev hands a single buffer to write(); the host never calls write() itself
     expect(write).not.toHaveBeenCalled();
 
     // the header, from the specification: u8 type | u32 channel LE | u32 length LE
     const h = (type: string, ch: number, length: number): Buffer => Buffer.from([type.charCodeAt(0), ch, 0, 0, 0, length & 0xff, (length >> 8) & 0xff, (length >> 16) & 0xff, 0]);
     const rate = (kbps: number): Buffer => Buffer.from([(kbps * 1000) & 0xff, ((kbps * 1000) >> 8) & 0xff, ((kbps * 1000) >> 16) & 0xff, 0]);
+    const pcm = (ch: number, p: Int16Array): Buffer => Buffer.concat([h('P', ch, p.length * 2), bytes(p)]);
     const turn1 = Buffer.concat([
       h('O', 0, 4), rate(64), h('O', 1, 4), rate(128), h('O', 2, 4), rate(200),
-      h('P', 2, 4096), bytes(t1.c2),
-      h('P', 0, 8192), bytes(t1.c0).subarray(0, 8192),
-      h('P', 1, 4096), bytes(t1.c1a), bytes(t1.c1b).subarray(0, 4096 - 2000),
+      pcm(2, t1.c2), pcm(0, t1.c0), pcm(1, t1.c1a), pcm(1, t1.c1b),
     ]);
-    const turn2 = Buffer.concat([
-      h('P', 1, 4096), bytes(t1.c1b).subarray(4096 - 2000), bytes(t2.c1),
-      h('P', 0, 4096), bytes(t1.c0).subarray(8192), bytes(t2.c0),
-    ]);
+    const turn2 = Buffer.concat([pcm(1, t2.c1), pcm(0, t2.c0)]);
     // 'O' for 64 kbit/s: 64000 = 0xfa00, from the spec by hand
     expect(turn1.subarray(0, 13)).toEqual(Buffer.from('4f000000000400000000fa0000', 'hex'));
     const sent = writev.mock.calls.map(([chunks]) => Buffer.concat(chunks.map((c) => Buffer.from(c))));

@@ -15,13 +15,19 @@ import {
   HostProtocolError,
   ToHost,
   closeMessage,
+  concealMessage,
   openMessage,
+  opusHeader,
   pcmHeader,
   type HostMessage,
 } from '../../src/ffmpeg/aac-host-protocol';
 import { AAC_HOST_BUILD_PATH } from '../../src/aac-host-path';
 import { waitFor } from '../helpers/wait-for';
-import { sineStereo } from '../media/audio-analysis';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { opusPacketSamples } from '../../src/media/opus-decoder';
+import { adtsFrame, channel, decodeToPcm, opusPacketsOf, sineStereo, toneAmplitude } from '../media/audio-analysis';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
@@ -33,6 +39,25 @@ describe('aac-host protocol: messages to the host, byte for byte', () => {
     expect(openMessage(0x01020304, 64000)).toEqual(hex('4f 04030201 04000000 00fa0000'));
     // 512000 = 0x0007d000
     expect(openMessage(0, 512000)).toEqual(hex('4f 00000000 04000000 00d00700'));
+  });
+
+  test("'O' open with a skip: length 8, the bit rate then the samples to drop, both LE", () => {
+    // 1000 = 0x000003e8
+    expect(openMessage(3, 128000, 1000)).toEqual(hex('4f 03000000 08000000 00f40100 e8030000'));
+    // a skip of 0 is the plain 4-byte open
+    expect(openMessage(3, 128000, 0)).toEqual(hex('4f 03000000 04000000 00f40100'));
+  });
+
+  test("'Q' Opus header: type 0x51, channel LE, length 4 + the packet's, the sample count LE (the packet follows)", () => {
+    // 960 samples (20 ms) = 0x03c0; a 100-byte packet: length 104 = 0x68
+    expect(opusHeader(2, 960, 100)).toEqual(hex('51 02000000 68000000 c0030000'));
+    // 5760 (120 ms) = 0x1680; 1275 + 4 = 1279 = 0x04ff
+    expect(opusHeader(0, 5760, 1275)).toEqual(hex('51 00000000 ff040000 80160000'));
+  });
+
+  test("'L' conceal: type 0x4c, channel LE, length 4, the sample count LE", () => {
+    // 9600 (200 ms) = 0x2580
+    expect(concealMessage(1, 9600)).toEqual(hex('4c 01000000 04000000 80250000'));
   });
 
   test("'C' close: type 0x43, channel LE, length 0, no payload", () => {
@@ -52,7 +77,7 @@ describe('aac-host protocol: messages to the host, byte for byte', () => {
   test('the type codes and sizes are the ASCII letters and numbers of the specification', () => {
     expect(HOST_HEADER_BYTES).toBe(9);
     expect(HOST_MAX_PAYLOAD).toBe(16 * 1024 * 1024);
-    expect(ToHost).toEqual({ Open: 'O'.charCodeAt(0), Pcm: 'P'.charCodeAt(0), Close: 'C'.charCodeAt(0) });
+    expect(ToHost).toEqual({ Open: 'O'.charCodeAt(0), Pcm: 'P'.charCodeAt(0), Opus: 'Q'.charCodeAt(0), Conceal: 'L'.charCodeAt(0), Close: 'C'.charCodeAt(0) });
     expect(FromHost).toEqual({ Frame: 'F'.charCodeAt(0), Closed: 'C'.charCodeAt(0), Error: 'E'.charCodeAt(0) });
   });
 });
@@ -156,6 +181,14 @@ const pcm = (ch: number, samples: Int16Array): Buffer => {
   return Buffer.concat([header('P', ch, bytes.length), bytes]);
 };
 const close = (ch: number): Buffer => header('C', ch, 0);
+const u32 = (v: number): Buffer => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(v);
+  return b;
+};
+const openSkip = (ch: number, bps: number, skip: number): Buffer => Buffer.concat([header('O', ch, 8), u32(bps), u32(skip)]);
+const opus = (ch: number, samples: number, packet: Buffer): Buffer => Buffer.concat([header('Q', ch, 4 + packet.length), u32(samples), packet]);
+const conceal = (ch: number, samples: number): Buffer => Buffer.concat([header('L', ch, 4), u32(samples)]);
 
 interface Got {
   type: string;
@@ -259,15 +292,16 @@ describe('build/aac-host, raw bytes', () => {
     expect(h.stderr).toBe('');
   });
 
-  test("PCM that is not whole frames: 'E' for that channel, which is gone; another open channel keeps working", async () => {
+  test("PCM that is not whole stereo samples: 'E' for that channel, which is gone; another open channel keeps working", async () => {
     const h = rawHost();
     const a = sineStereo(500, (4 * 1024) / 48000);
     const b = sineStereo(1000, (4 * 1024) / 48000);
-    // channel 1 gets 2 frames and 100 samples; channel 2 gets 2 frames before it and 2 after it
-    h.send(open(1, 96000), open(2, 128000), pcm(2, b.subarray(0, 2048 * 2)), pcm(1, a.subarray(0, (2048 + 100) * 2)), pcm(2, b.subarray(2048 * 2)));
+    const bytesOf = (x: Int16Array): Buffer => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
+    // channel 1 gets 2 frames and half a sample (2 bytes); channel 2 gets 2 frames before it and 2 after it
+    h.send(open(1, 96000), open(2, 128000), pcm(2, b.subarray(0, 2048 * 2)), header('P', 1, 2048 * 4 + 2), bytesOf(a).subarray(0, 2048 * 4 + 2), pcm(2, b.subarray(2048 * 2)));
     await h.until("channel 1's 'E'", () => h.of(1).types.includes('E'));
     expect(h.of(1).types).toBe('E');
-    expect(h.of(1).messages[0].payload.toString()).toMatch(/whole 1024-sample/);
+    expect(h.of(1).messages[0].payload.toString()).toMatch(/whole stereo samples/);
     h.send(close(2));
     await h.until("channel 2's 'C'", () => h.of(2).types.endsWith('C'));
     expect(h.of(2).types).toBe('F'.repeat(framesFor(4096)) + 'C');
@@ -281,6 +315,68 @@ describe('build/aac-host, raw bytes', () => {
     h.send(open(1, 96000), pcm(1, a.subarray(0, 1024 * 2)), close(1));
     await h.until("the reopened channel 1's 'C'", () => h.of(1).types.endsWith('C'));
     expect(h.of(1).types).toBe('EEE' + 'F'.repeat(framesFor(1024)) + 'C');
+    h.end();
+    expect(await h.exited).toEqual({ code: 0, signal: null });
+  });
+
+  test('PCM in pieces of any length joins one stream: a frame is encoded once its 1024th sample is there; the close pads the last one', async () => {
+    const h = rawHost();
+    const tone = sineStereo(1000, 3000 / 48000);
+    h.send(open(0, 128000), pcm(0, tone.subarray(0, 300 * 2)), pcm(0, tone.subarray(300 * 2, 1000 * 2)));
+    // 1000 samples: not a frame yet, nothing comes
+    h.send(pcm(0, tone.subarray(1000 * 2, 2100 * 2)));
+    await h.until('the priming frame once 1024 samples are in', () => h.of(0).types.length >= 1);
+    h.send(pcm(0, tone.subarray(2100 * 2)), close(0));
+    await h.until("channel 0's 'C'", () => h.of(0).types.endsWith('C'));
+    expect(h.of(0).types).toBe('F'.repeat(framesFor(3000)) + 'C');
+    h.end();
+    expect(await h.exited).toEqual({ code: 0, signal: null });
+  });
+
+  test("'O' with a skip drops that many samples of input first", async () => {
+    const h = rawHost();
+    // 2048 samples, 1000 of them skipped: the frames of 1048
+    h.send(openSkip(0, 128000, 1000), pcm(0, sineStereo(1000, 2048 / 48000)), close(0));
+    await h.until("channel 0's 'C'", () => h.of(0).types.endsWith('C'));
+    expect(h.of(0).types).toBe('F'.repeat(framesFor(1048)) + 'C');
+    h.end();
+    expect(await h.exited).toEqual({ code: 0, signal: null });
+  });
+
+  test("'Q' Opus packets are decoded (libopus) to exactly their sample counts and encoded: the tone comes back; 'L' conceals, a refused packet too", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aac-host-opus-'));
+    try {
+      const packets = await opusPacketsOf(dir, '0.4*sin(2*PI*1000*t)|0.4*sin(2*PI*1000*t)', 1, 96);
+      const counts = packets.map((p) => opusPacketSamples(p));
+      expect(new Set(counts)).toEqual(new Set([960]));
+      const h = rawHost();
+      h.send(open(0, 128000), ...packets.map((p, i) => opus(0, counts[i], p)), close(0));
+      await h.until("channel 0's 'C'", () => h.of(0).types.endsWith('C'));
+      const total = counts.reduce((n, c) => n + c, 0);
+      expect(h.of(0).types).toBe('F'.repeat(framesFor(total)) + 'C');
+      const file = join(dir, 'tone.aac');
+      writeFileSync(file, Buffer.concat(h.of(0).messages.slice(0, -1).map((m) => adtsFrame(m.payload))));
+      const decoded = channel(await decodeToPcm(file), 0).subarray(4800, 40000);
+      expect(toneAmplitude(decoded, 1000, 48000)).toBeGreaterThan(0.3);
+
+      // concealment, a packet libopus refuses (code 3 with no frames), and Opus after PCM: all one stream
+      h.send(open(1, 128000), pcm(1, sineStereo(1000, 500 / 48000)), opus(1, 960, packets[0]), conceal(1, 2000), opus(1, 960, Buffer.from([0xff, 0x00])), close(1));
+      await h.until("channel 1's 'C'", () => h.of(1).types.endsWith('C'));
+      expect(h.of(1).types).toBe('F'.repeat(framesFor(500 + 960 + 2000 + 960)) + 'C');
+      h.end();
+      expect(await h.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("'Q' without a packet or with a sample count of 0 or over 5760, and 'L' over 10 s: 'E', the channel gone", async () => {
+    const h = rawHost();
+    const packet = Buffer.from([0xfc, 0x00]);
+    h.send(open(0, 128000), opus(0, 0, packet), open(1, 128000), opus(1, 5761, packet), open(2, 128000), header('Q', 2, 4), u32(960), open(3, 128000), conceal(3, 480001));
+    await h.until("four 'E'", () => [0, 1, 2, 3].every((c) => h.of(c).types === 'E'));
+    for (const c of [0, 1, 2]) expect(h.of(c).messages[0].payload.toString()).toMatch(/sample count of 1\.\.5760 and a packet/);
+    expect(h.of(3).messages[0].payload.toString()).toMatch(/conceal takes a sample count/);
     h.end();
     expect(await h.exited).toEqual({ code: 0, signal: null });
   });

@@ -11,7 +11,7 @@ import { AAC_HOST_BUILD_PATH, builtAacHost } from '../../src/aac-host-path';
 import { LogCapture } from '../helpers/log-capture';
 import { loopbackSettings } from '../helpers/loopback-settings';
 
-const NOT_BUILT = 'aac_encoder_host is on but the host is not built: each stream gets an ffmpeg child for its AAC (install gcc, pkg-config and libavcodec-dev, then npm run build:aac-host)';
+const NOT_BUILT = 'aac_encoder_host is on but the host is not built: each stream gets an ffmpeg child for its AAC (install gcc, pkg-config, libavcodec-dev and libopus-dev, then npm run build:aac-host)';
 
 let dir: string;
 let service: TransponderService | undefined;

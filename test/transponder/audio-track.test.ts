@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AudioTrack, type AacOut } from '../../src/transponder/audio-track';
+import { AacEncoderHost } from '../../src/ffmpeg/aac-encoder-host';
+import { AAC_HOST_BUILD_PATH } from '../../src/aac-host-path';
 import { waitFor } from '../helpers/wait-for';
 import { adtsFrame, channel, decodeToPcm, isAlive, opusPacketsOf, toneAmplitude } from '../media/audio-analysis';
 
@@ -9,8 +11,15 @@ const FRAME_MS = 1024 / 48;
 let dir: string;
 const tracks: AudioTrack[] = [];
 
+/** Where the AAC is encoded, and where the Opus is decoded. */
+type Mode = 'an ffmpeg child, Opus decoded here' | 'the AAC host, Opus decoded here' | 'the AAC host, Opus decoded there';
+const MODES: Mode[] = ['an ffmpeg child, Opus decoded here', 'the AAC host, Opus decoded here', 'the AAC host, Opus decoded there'];
+let mode: Mode = MODES[0];
+let host: AacEncoderHost | undefined;
+
 function track(silentIfNoAudio = false): { t: AudioTrack; out: AacOut[] } {
-  const t = new AudioTrack({ silentIfNoAudio });
+  if (mode !== MODES[0]) host ??= new AacEncoderHost({ executable: AAC_HOST_BUILD_PATH });
+  const t = new AudioTrack({ silentIfNoAudio, aacHost: mode === MODES[0] ? undefined : host, opusToEncoder: mode === MODES[2] });
   tracks.push(t);
   const out: AacOut[] = [];
   t.on('aac', (f) => out.push(f));
@@ -32,10 +41,22 @@ beforeAll(() => {
 });
 afterEach(async () => {
   await Promise.all(tracks.splice(0).map((t) => t.close('test over')));
+  await host?.close('test over');
+  host = undefined;
+  mode = MODES[0];
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('AudioTrack (real Opus, real ffmpeg)', () => {
+describe.each(MODES)('AudioTrack (real Opus, real AAC encoder): %s', (under) => {
+  beforeEach(() => {
+    mode = under;
+  });
+
+  test('the track hands the encoder Opus only where the encoder decodes it (then it has no mixer of its own)', () => {
+    const { t } = track();
+    expect(t.mixable).toBe(under !== 'the AAC host, Opus decoded there');
+  });
+
   test('3 s of Opus with 10% of the packets lost: no holes, one AAC frame per 1024 samples, pts 21.333 ms apart', async () => {
     const packets = (await opusPackets('0.4*sin(2*PI*440*t)|0.4*sin(2*PI*440*t)', 3)).slice(0, 150);
     const { t, out } = track();
@@ -141,7 +162,9 @@ describe('AudioTrack (real Opus, real ffmpeg)', () => {
     t.push({ pts: 40, opus: packets[2] });
     expect(t.toJSON()).toMatchObject({ framesIn: 3, framesDecoded: 2, decodeErrors: 1, samplesEncoded: 3 * 960 });
   });
+});
 
+describe('AudioTrack with an ffmpeg child of its own', () => {
   test('close() ends ffmpeg, emits close once, and ignores later input', async () => {
     const { t, out } = track(true);
     t.start(0);

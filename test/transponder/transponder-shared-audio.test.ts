@@ -2,7 +2,7 @@
  * Transponders of one stream on the wire, sharing the stream's AAC encoder: an
  * audio-only source paced in real time (real Opus, real ffmpeg), a scripted RTMP server.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScriptedRtmpServer, type ReceivedMessage } from '../helpers/scripted-rtmp-server';
@@ -13,7 +13,7 @@ import { SharedAudioRegistry } from '../../src/transponder/shared-audio';
 import { TypedEmitter } from '../../src/util/typed-emitter';
 import type { AudioFrame, VideoFrame } from '../../src/media/frames';
 import { silentLogger } from '../../src/log';
-import { isAlive, opusPacketsOf } from '../media/audio-analysis';
+import { adtsFrame, channel, decodeToPcm, isAlive, opusPacketsOf, toneAmplitude } from '../media/audio-analysis';
 import { AacEncoderHost } from '../../src/ffmpeg/aac-encoder-host';
 import { ourFfmpegs } from '../helpers/push-api';
 import { AAC_HOST_BUILD_PATH } from '../../src/aac-host-path';
@@ -200,5 +200,35 @@ describe('Transponders sharing the stream audio, encoded by the AAC encoder host
     expect([...audioByConnection().keys()].sort()).toEqual([1, 2, 3]); // no push reconnected
     for (const tags of audioByConnection().values()) expectWellFormed(tags);
     expect(host.stats.channels).toBe(2);
+  });
+
+  test('a lone push on the host-decoded shared track: mute moves it to a track of its own that mixes (the host does not), the tone is gone; unmute brings it back', async () => {
+    const a = transponder('a');
+    a.start();
+    source.play();
+    await waitFor(() => (audioByConnection().get(1)?.length ?? 0) > 40, { what: 'AAC at the push' });
+    expect(host.stats.channels).toBe(1);
+    /** The 440 Hz tone's amplitude in the raw AAC of tags [from, to). */
+    const toneIn = async (from: number, to: number, name: string): Promise<number> => {
+      const tags = audioByConnection().get(1)!.slice(from, to);
+      const file = join(dir, `${name}.aac`);
+      writeFileSync(file, Buffer.concat(tags.map((m) => adtsFrame(m.payload.subarray(2)))));
+      return toneAmplitude(channel(await decodeToPcm(file), 0).subarray(2048), 440, 48000);
+    };
+    expect(await toneIn(10, 40, 'before')).toBeGreaterThan(0.2);
+
+    a.mute();
+    const at = audioByConnection().get(1)!.length;
+    await waitFor(() => audioByConnection().get(1)!.length > at + 60, { what: '60 more frames' });
+    // the switch takes a few frames; after it, silence
+    expect(await toneIn(at + 20, at + 60, 'muted')).toBeLessThan(0.01);
+    expect(a.snapshot().muted).toBe(true);
+
+    a.unmute();
+    const back = audioByConnection().get(1)!.length;
+    await waitFor(() => audioByConnection().get(1)!.length > back + 60, { what: '60 more frames after unmute' });
+    expect(await toneIn(back + 20, back + 60, 'unmuted')).toBeGreaterThan(0.2);
+    expectWellFormed(audioByConnection().get(1)!);
+    expect([...audioByConnection().keys()]).toEqual([1]);
   });
 });
