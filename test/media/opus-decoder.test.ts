@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OpusDecodeError, OpusPcmDecoder, splitOpusPacket } from '../../src/media/opus-decoder';
+import { OpusDecodeError, OpusPcmDecoder, opusPacketSamples, splitOpusPacket } from '../../src/media/opus-decoder';
 import { channel, oggOpusPackets, rms, runFile, toneAmplitude, zeroCrossingFrequency } from './audio-analysis';
 
 let dir: string;
@@ -176,5 +176,31 @@ describe('splitOpusPacket (RFC 6716 3.2)', () => {
     ['code 3 longer than 120 ms (3 × 60 ms)', [0x1b, 0x03, 1, 2, 3]],
   ])('%s is an OpusDecodeError', (_name, bytes) => {
     expect(() => splitOpusPacket(Buffer.from(bytes))).toThrow(OpusDecodeError);
+  });
+});
+
+describe('opusPacketSamples (RFC 6716 3.1 and 3.2): what a packet decodes to, from its TOC alone', () => {
+  test.each([
+    // TOC = config << 3 | s << 2 | c
+    ['SILK NB 10 ms, one frame (config 0, code 0)', [0x00, 0xaa], 480],
+    ['SILK WB 20 ms, one frame (config 9, code 0)', [(9 << 3) | 0, 0xaa], 960],
+    ['SILK WB 60 ms, one frame (config 11, code 0)', [(11 << 3) | 0, 0xaa], 2880],
+    ['Hybrid FB 20 ms, two equal frames (config 15, code 1)', [(15 << 3) | 1, 0xaa, 0xbb], 1920],
+    ['CELT FB 2.5 ms, one frame (config 28, code 0)', [(28 << 3) | 0, 0xaa], 120],
+    ['CELT FB 20 ms, stereo flag, two frames of lengths 1 and 2 (config 31, s 1, code 2)', [(31 << 3) | 4 | 2, 0x01, 0xaa, 0xbb, 0xcc], 1920],
+    ['CELT FB 10 ms, three CBR frames (config 30, code 3, count 3)', [(30 << 3) | 3, 0x03, 0xaa, 0xbb, 0xcc], 1440],
+    ['CELT FB 20 ms, six frames = 120 ms, the most a packet may hold (code 3, count 6)', [(31 << 3) | 3, 0x06, 1, 2, 3, 4, 5, 6], 5760],
+  ])('%s: %d samples', (_name, bytes, samples) => {
+    expect(opusPacketSamples(Buffer.from(bytes))).toBe(samples);
+  });
+
+  test.each([
+    ['empty', []],
+    ['code 3 without a frame count', [(31 << 3) | 3]],
+    ['code 3 with 0 frames', [(31 << 3) | 3, 0x00]],
+    ['code 3 over 120 ms (seven 20 ms frames)', [(31 << 3) | 3, 0x07, 1, 2, 3, 4, 5, 6, 7]],
+    ['code 1 with an odd payload', [(31 << 3) | 1, 0xaa]],
+  ])('a malformed packet (%s) is refused with OpusDecodeError, as a decoder would refuse it', (_name, bytes) => {
+    expect(() => opusPacketSamples(Buffer.from(bytes))).toThrow(OpusDecodeError);
   });
 });
