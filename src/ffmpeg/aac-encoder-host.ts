@@ -1,12 +1,13 @@
 /**
- * The AAC encoders of every stream in one process (build/aac-host, src/ffmpeg/aac-host.c):
- * a stream's encoder is a channel there (HostedAacEncoder) instead of an ffmpeg child of
- * its own. Measured on 2 cores (see the README): ~1 MiB per stream instead of 13, and one
- * wake-up of one process per event-loop turn for all streams instead of one per stream
- * and frame.
+ * The AAC encoders (and, for shared tracks, the Opus decoders) of every stream in one
+ * process (build/aac-host, src/ffmpeg/aac-host.c): a stream's encoder is a channel there
+ * (HostedAacEncoder) instead of an ffmpeg child of its own. Measured on 2 cores (see the
+ * README): RSS ~1 MiB per stream instead of 13, and the Opus decode off the JavaScript
+ * thread.
  *
- * - Writes: the channels' whole frames of one turn, and their open/close messages, leave
- *   as one writev at the end of the turn (setImmediate), in the order they were made.
+ * - Writes: what the channels hold once it completes a frame (PCM, Opus packets,
+ *   concealment), and their open/close messages, leave as one writev at the end of the
+ *   turn (setImmediate), in the order they were made.
  * - The process starts with the first channel and ends `idleMs` after the last one closed.
  * - Death: an unexpected exit (crash, kill, a stall the channels noticed, bytes that make
  *   no sense) starts a new process at once and every open channel replays into it (see
