@@ -38,7 +38,7 @@ export const AAC_FRAME_SAMPLES = 1024;
 /** Samples of encoder delay before the first input sample appears in the output. */
 export const AACENCODER_PRIMING = 1024;
 /** Bytes of one encoder frame of input (1024 stereo s16 samples): ffmpeg's raw PCM packet too. */
-export const AAC_FRAME_BYTES = AAC_FRAME_SAMPLES * AAC_CHANNELS * 2;
+const AAC_FRAME_BYTES = AAC_FRAME_SAMPLES * AAC_CHANNELS * 2;
 /** AAC-LC, 48 kHz, stereo: the FLV/RTMP AAC sequence header payload of every encoder here. */
 export const AAC_AUDIO_SPECIFIC_CONFIG: Buffer = buildAudioSpecificConfig({ objectType: AacObjectType.Lc, sampleRate: AAC_SAMPLE_RATE, channels: AAC_CHANNELS });
 

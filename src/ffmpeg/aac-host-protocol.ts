@@ -27,44 +27,42 @@ export class HostProtocolError extends Error {
   override readonly name = 'HostProtocolError';
 }
 
-export function hostHeader(type: number, channel: number, payloadBytes: number): Buffer {
-  const h = Buffer.allocUnsafe(HOST_HEADER_BYTES);
-  h[0] = type;
-  h.writeUInt32LE(channel, 1);
-  h.writeUInt32LE(payloadBytes, 5);
-  return h;
+/**
+ * A header and the u32 fields that open the payload, in one buffer (one allocation: the
+ * 'Q' header is made for every Opus packet). `payloadBytes` counts the fields too.
+ */
+function message(type: number, channel: number, payloadBytes: number, ...fields: number[]): Buffer {
+  const m = Buffer.allocUnsafe(HOST_HEADER_BYTES + 4 * fields.length);
+  m[0] = type;
+  m.writeUInt32LE(channel, 1);
+  m.writeUInt32LE(payloadBytes, 5);
+  fields.forEach((v, i) => m.writeUInt32LE(v, HOST_HEADER_BYTES + 4 * i));
+  return m;
 }
 
 /** 'O': open `channel` with an AAC-LC encoder at `bitrateBps`; the first `skip` samples of its input are dropped. */
 export function openMessage(channel: number, bitrateBps: number, skip = 0): Buffer {
-  if (skip === 0) return Buffer.concat([hostHeader(ToHost.Open, channel, 4), u32(bitrateBps)]);
-  return Buffer.concat([hostHeader(ToHost.Open, channel, 8), u32(bitrateBps), u32(skip)]);
+  return skip === 0 ? message(ToHost.Open, channel, 4, bitrateBps) : message(ToHost.Open, channel, 8, bitrateBps, skip);
 }
 
 /** 'Q': the head of one Opus packet that decodes to `samples` per channel; the packet follows it on the wire. */
 export function opusHeader(channel: number, samples: number, packetBytes: number): Buffer {
-  return Buffer.concat([hostHeader(ToHost.Opus, channel, 4 + packetBytes), u32(samples)]);
+  return message(ToHost.Opus, channel, 4 + packetBytes, samples);
 }
 
 /** 'L': `samples` of packet-loss concealment. */
 export function concealMessage(channel: number, samples: number): Buffer {
-  return Buffer.concat([hostHeader(ToHost.Conceal, channel, 4), u32(samples)]);
+  return message(ToHost.Conceal, channel, 4, samples);
 }
 
 /** 'C': drain and close `channel`. */
 export function closeMessage(channel: number): Buffer {
-  return hostHeader(ToHost.Close, channel, 0);
+  return message(ToHost.Close, channel, 0);
 }
 
 /** 'P': the header of `pcmBytes` of PCM for `channel`; the PCM buffers follow it on the wire as they are. */
 export function pcmHeader(channel: number, pcmBytes: number): Buffer {
-  return hostHeader(ToHost.Pcm, channel, pcmBytes);
-}
-
-function u32(v: number): Buffer {
-  const b = Buffer.allocUnsafe(4);
-  b.writeUInt32LE(v, 0);
-  return b;
+  return message(ToHost.Pcm, channel, pcmBytes);
 }
 
 /**

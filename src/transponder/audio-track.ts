@@ -300,8 +300,9 @@ export class AudioTrack extends TypedEmitter<AudioTrackEvents> implements TrackL
     }
     // A host that decodes takes the packet as it is, while nothing changes the audio
     // (a track whose mixer was changed anyway decodes here from then on: the mixer applies).
-    if (this.opusSink !== undefined && this.untouched) {
-      this.pushToEncoder(this.opusSink, frame.opus);
+    const sink = this.decodingEncoder();
+    if (sink !== undefined) {
+      this.pushToEncoder(sink, frame.opus);
       return;
     }
     const decoder = this.decoder();
@@ -330,6 +331,11 @@ export class AudioTrack extends TypedEmitter<AudioTrackEvents> implements TrackL
     }
     this.packetSamples = samples;
     this.advance(samples, () => sink.writeOpus(packet, samples));
+  }
+
+  /** The encoder, while it takes the Opus itself: it decodes, and nothing changes the audio. */
+  private decodingEncoder(): OpusDecodingAacEncoder | undefined {
+    return this.untouched ? this.opusSink : undefined;
   }
 
   private decoder(): OpusPcmDecoder {
@@ -400,8 +406,8 @@ export class AudioTrack extends TypedEmitter<AudioTrackEvents> implements TrackL
     this.stats.concealed++;
     this.stats.concealedSamples += samples;
     const plc = Math.min(samples, MAX_PLC_MS * SAMPLES_PER_MS);
-    const sink = this.opusSink;
-    if (sink !== undefined && this.untouched) this.advance(plc, () => sink.conceal(plc));
+    const sink = this.decodingEncoder();
+    if (sink !== undefined) this.advance(plc, () => sink.conceal(plc));
     else this.write(this.decoder().conceal(plc));
     if (samples > plc) this.write(new Int16Array((samples - plc) * 2));
   }

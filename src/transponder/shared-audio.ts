@@ -80,9 +80,12 @@ export class StreamAudio {
     return key !== undefined && this.shared.get(key) === track;
   }
 
-  /** A shared track whose only user is the caller becomes the caller's private track. */
+  /**
+   * A shared track whose only user is the caller becomes the caller's private track, to
+   * be mixed: never one whose encoder decodes its Opus (it has no mixer in the way).
+   */
   detach(track: AudioTrack): boolean {
-    if (!this.isShared(track) || this.refs.get(track) !== 1) return false;
+    if (!track.mixable || !this.isShared(track) || this.refs.get(track) !== 1) return false;
     this.shared.delete(this.keys.get(track)!);
     return true;
   }

@@ -162,7 +162,7 @@ export class TransponderAudio extends TypedEmitter<AudioTrackEvents> implements 
       return;
     }
     const current = this.current;
-    if (!this.stream.isShared(current) && current.mixable) {
+    if (!this.stream.isShared(current)) {
       change(current.mixer);
       this.returnIfUntouched();
       return;
@@ -171,9 +171,8 @@ export class TransponderAudio extends TypedEmitter<AudioTrackEvents> implements 
     const trial = new AudioMixer();
     change(trial);
     if (!trial.muted && !trial.soundEnabled) return;
-    // Its only user: the shared track becomes ours, unless its encoder decodes (no mixer there).
-    if (current.mixable && this.stream.detach(current)) {
-      change(current.mixer);
+    if (this.stream.detach(current)) {
+      change(current.mixer); // its only user: the shared track becomes ours
       return;
     }
     const own = this.stream.createPrivate(this.bitrate, current);
