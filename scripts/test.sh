@@ -17,12 +17,14 @@ command -v redis-server >/dev/null || need+=(redis-server)
 command -v unshare >/dev/null || need+=(util-linux)
 command -v ip >/dev/null || need+=(iproute2)
 [ -x /usr/bin/chromium ] || need+=(chromium)
-# The AAC encoder host (scripts/build-aac-host.sh, built by npm ci below) is C on Debian's libavcodec.
+# The AAC encoder host (scripts/build-aac-host.sh, built by npm ci below) is C on Debian's
+# libavcodec, libopus and libvo-aacenc.
 command -v cc >/dev/null || need+=(gcc)
 [ -e /usr/include/stdio.h ] || need+=(libc6-dev)
 command -v pkg-config >/dev/null || need+=(pkg-config)
 [ -e /usr/include/x86_64-linux-gnu/libavcodec/avcodec.h ] || need+=(libavcodec-dev)
 [ -e /usr/include/opus/opus.h ] || need+=(libopus-dev)
+[ -e /usr/include/vo-aacenc/voAAC.h ] || need+=(libvo-aacenc-dev)
 # GStreamer's webrtcbin and a Python GObject client (test/whip/gst-whip-client.py) publish over WHIP.
 /usr/bin/python3 -c 'import gi' 2>/dev/null || need+=(python3-gi)
 [ -e /usr/lib/python3/dist-packages/gi/overrides/Gst.py ] || need+=(python3-gst-1.0)

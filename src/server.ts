@@ -335,10 +335,10 @@ export class TransponderService {
     if (!settings.aacEncoderHost) return undefined;
     const executable = builtAacHost(file);
     if (executable === undefined) {
-      log.warn('aac_encoder_host is on but the host is not built: each stream gets an ffmpeg child for its AAC (install gcc, pkg-config, libavcodec-dev and libopus-dev, then npm run build:aac-host)', { expected: file });
+      log.warn('aac_encoder_host is on but the host is not built: each stream gets an ffmpeg child for its AAC (install gcc, pkg-config, libavcodec-dev, libopus-dev and libvo-aacenc-dev, then npm run build:aac-host)', { expected: file });
       return undefined;
     }
-    const host = new AacEncoderHost({ executable });
+    const host = new AacEncoderHost({ executable, library: settings.aacEncoder });
     host.on('restarted', (reason, channels) => log.warn('the AAC encoder host died; a new one took over its streams', { reason, streams: channels }));
     host.on('failed', (reason) => log.error('the AAC encoder host keeps dying: given up, new streams get an ffmpeg child each', { reason }));
     return host;

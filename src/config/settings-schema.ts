@@ -103,6 +103,9 @@ function setting<const F extends string, T>(
 export const DEFAULT_RTMP_FLASH_VER = 'FMLE/3.0 (compatible; FMSc/1.0)';
 
 export const KEEP_ALIVE_ALGORITHMS = ['HIGH_LEVEL', 'INTERNAL', 'NONE'] as const;
+/** The AAC-LC encoders the AAC host runs (the media side's AacEncoderLibrary). */
+export const AAC_ENCODER_NAMES = ['vo-aacenc', 'ffmpeg'] as const;
+export type AacEncoderName = (typeof AAC_ENCODER_NAMES)[number];
 export type KeepAliveAlgorithm = (typeof KEEP_ALIVE_ALGORITHMS)[number];
 
 /** rest_hook_hash_algorithm: md5 is WCS's signature, sha256 ours. */
@@ -793,7 +796,17 @@ export const SETTINGS = [
     field: 'aacEncoderHost',
     kind: booleanKind(),
     default: true,
-    comment: 'true: one process decodes the Opus and encodes the AAC of every stream (build/aac-host, built by npm install from Debian\'s libavcodec and libopus when gcc, pkg-config, libavcodec-dev and libopus-dev are there), about 1 MiB per stream, where an ffmpeg child per stream takes 13 MiB and the Opus is decoded in the service\'s JavaScript thread; a crashed host is replaced without ending the streams. Not built: the start log says so, and each stream gets its own ffmpeg child (ffmpeg_path) as with false.',
+    comment: 'true: one process decodes the Opus and encodes the AAC of every stream (build/aac-host, built by npm install from Debian\'s libavcodec, libopus and libvo-aacenc when gcc, pkg-config, libavcodec-dev, libopus-dev and libvo-aacenc-dev are there), about 1 MiB per stream, where an ffmpeg child per stream takes 13 MiB and the Opus is decoded in the service\'s JavaScript thread; a crashed host is replaced without ending the streams. Not built: the start log says so, and each stream gets its own ffmpeg child (ffmpeg_path) as with false.',
+    origin: 'extension',
+    group: 'media',
+    reload: 'restart',
+  }),
+  setting<'aacEncoder', AacEncoderName>({
+    key: 'aac_encoder',
+    field: 'aacEncoder',
+    kind: enumKind(AAC_ENCODER_NAMES),
+    default: 'vo-aacenc',
+    comment: "The AAC-LC encoder the AAC host runs. vo-aacenc (VisualOn's, Debian's libvo-aacenc) sends a frame as soon as its last sample is in, 33 ms of encoder delay; ffmpeg (libavcodec's aac, as the ffmpeg command line runs it) holds one frame more for its look-ahead, 43 ms. Video waits for audio, so both tracks leave sooner with vo-aacenc. It drops more of the quiet treble than ffmpeg's. Above 320 kbit/s a stream gets ffmpeg's. Without the host (aac_encoder_host=false, or not built) every stream uses ffmpeg's.",
     origin: 'extension',
     group: 'media',
     reload: 'restart',

@@ -1,13 +1,14 @@
 /**
  * AAC-LC encoders: the AacEncoder surface every stream's audio uses, and the ffmpeg child
  * behind it when there is no shared host (FfmpegAacEncoder; the host's channel is
- * HostedAacEncoder, with the same timing). Interleaved s16le 48 kHz stereo PCM goes into
+ * HostedAacEncoder, which runs ffmpeg's encoder or VisualOn's). Interleaved s16le 48 kHz stereo PCM goes into
  * the child's stdin, ADTS frames come out of its stdout, split with AdtsParser and handed
  * on raw (header stripped) as FLV wants them.
  *
  * Timing: ffmpeg's native AAC encoder primes with 1024 samples, so output frame i holds
- * input samples [(i − 1)·1024, i·1024): frame 0 is the priming frame. `AACENCODER_PRIMING`
- * says so for whoever turns frame indices into timestamps (AudioTrack does).
+ * input samples [(i − 1)·1024, i·1024): frame 0 is the priming frame. Each encoder's
+ * `primingSamples` says so for whoever turns frame indices into timestamps (AudioTrack
+ * does); VisualOn's primes with 1600.
  *
  * Latency: frame i comes out once input reaches (i + 2)·1024 samples: its MDCT block
  * spans [(i − 1)·1024, (i + 1)·1024), and ffmpeg's encoder returns nothing for its first
@@ -35,8 +36,17 @@ import { PcmFrameBatcher } from './pcm-frames';
 export const AAC_SAMPLE_RATE = 48000;
 export const AAC_CHANNELS = 2;
 export const AAC_FRAME_SAMPLES = 1024;
-/** Samples of encoder delay before the first input sample appears in the output. */
-export const AACENCODER_PRIMING = 1024;
+/**
+ * The AAC-LC encoders a host channel can run (setting aac_encoder): VisualOn's
+ * (libvo-aacenc) sends each frame as soon as its audio is in; ffmpeg's (libavcodec `aac`)
+ * holds one frame more for its window-switching look-ahead (see aac-host.c).
+ */
+export const AAC_ENCODER_LIBRARIES = ['vo-aacenc', 'ffmpeg'] as const;
+export type AacEncoderLibrary = (typeof AAC_ENCODER_LIBRARIES)[number];
+/** Samples of encoder delay before the first input sample appears in the output: frame i holds input from i·1024 − this on. */
+export const AAC_PRIMING_SAMPLES: Readonly<Record<AacEncoderLibrary, number>> = { ffmpeg: 1024, 'vo-aacenc': 1600 };
+/** VisualOn's encoder takes at most 160 kbit/s per channel; above, a channel runs ffmpeg's. */
+export const VO_AACENC_MAX_KBPS = 320;
 /** Bytes of one encoder frame of input (1024 stereo s16 samples): ffmpeg's raw PCM packet too. */
 const AAC_FRAME_BYTES = AAC_FRAME_SAMPLES * AAC_CHANNELS * 2;
 /** AAC-LC, 48 kHz, stereo: the FLV/RTMP AAC sequence header payload of every encoder here. */
@@ -72,6 +82,10 @@ export interface AacEncoderStats {
 export interface AacEncoder {
   readonly audioSpecificConfig: Buffer;
   readonly bitrateKbps: number;
+  /** Whose AAC-LC encoder this is. */
+  readonly library: AacEncoderLibrary;
+  /** Output frame i holds input samples from i·1024 − primingSamples on. */
+  readonly primingSamples: number;
   readonly closed: boolean;
   /** The pid of the process encoding (shared by every channel of a host). */
   readonly pid: number | undefined;
@@ -140,6 +154,8 @@ export function aacEncoderArgs(bitrateKbps: number): string[] {
 export class FfmpegAacEncoder extends TypedEmitter<AacEncoderEvents> implements AacEncoder {
   readonly audioSpecificConfig: Buffer = AAC_AUDIO_SPECIFIC_CONFIG;
   readonly bitrateKbps: number;
+  readonly library = 'ffmpeg';
+  readonly primingSamples = AAC_PRIMING_SAMPLES.ffmpeg;
   private readonly proc: SupervisedProcess;
   private readonly parser = new AdtsParser();
   private frames = 0;

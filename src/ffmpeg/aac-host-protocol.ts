@@ -16,6 +16,10 @@ export const ToHost = { Open: 0x4f /* 'O' */, Pcm: 0x50 /* 'P' */, Opus: 0x51 /*
 /** From the host. */
 export const FromHost = { Frame: 0x46 /* 'F' */, Closed: 0x43 /* 'C' */, Error: 0x45 /* 'E' */ } as const;
 
+/** The 'O' message's encoder field. */
+export const HostEncoder = { Libavcodec: 0, VisualOn: 1 } as const;
+export type HostEncoderCode = (typeof HostEncoder)[keyof typeof HostEncoder];
+
 export interface HostMessage {
   type: number;
   channel: number;
@@ -40,8 +44,13 @@ function message(type: number, channel: number, payloadBytes: number, ...fields:
   return m;
 }
 
-/** 'O': open `channel` with an AAC-LC encoder at `bitrateBps`; the first `skip` samples of its input are dropped. */
-export function openMessage(channel: number, bitrateBps: number, skip = 0): Buffer {
+/**
+ * 'O': open `channel` with an AAC-LC encoder (libavcodec's unless told) at `bitrateBps`;
+ * the first `skip` samples of its input are dropped. Fields left at their defaults are
+ * left out.
+ */
+export function openMessage(channel: number, bitrateBps: number, skip = 0, encoder: HostEncoderCode = HostEncoder.Libavcodec): Buffer {
+  if (encoder !== HostEncoder.Libavcodec) return message(ToHost.Open, channel, 12, bitrateBps, skip, encoder);
   return skip === 0 ? message(ToHost.Open, channel, 4, bitrateBps) : message(ToHost.Open, channel, 8, bitrateBps, skip);
 }
 

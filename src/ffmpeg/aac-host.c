@@ -1,8 +1,15 @@
 /*
- * aac-host: the AAC-LC encoders of every stream in one process, on Debian's libavcodec
- * (the same `aac` encoder the ffmpeg command line runs). One ffmpeg child per stream
- * costs 13 MiB and a wake-up per frame each; here a stream costs one encoder context
- * (about 1 MiB), and one read serves every stream whose PCM arrived in the same turn.
+ * aac-host: the AAC-LC encoders of every stream in one process. One ffmpeg child per
+ * stream costs 13 MiB and a wake-up per frame each; here a stream costs one encoder
+ * context (about 1 MiB), and one read serves every stream whose PCM arrived in the same
+ * turn. Two encoders, chosen per channel:
+ *   - libavcodec's `aac` (Debian's libavcodec, as the ffmpeg command line runs it): frame
+ *     i holds input from (i - 1)*1024 on (1024 samples of priming), and comes out once the
+ *     input reaches (i + 2)*1024, since its window-switching look-ahead reads into the
+ *     frame after the one it needs: 2048 samples (42.7 ms) after the frame's last sample.
+ *   - VisualOn's (Debian's libvo-aacenc): frame i holds input from i*1024 - 1600 on
+ *     (1600 samples of priming), and comes out as soon as the input reaches (i + 1)*1024:
+ *     1600 samples (33.3 ms) after the frame's last sample. Bit rates 8..320 kbit/s.
  *
  * Protocol on stdin/stdout (src/ffmpeg/aac-host-protocol.ts is the other end). Every
  * message is a 9-byte header, then `length` bytes of payload:
@@ -11,8 +18,10 @@
  *
  * To the host:
  *   'O' open channel:  payload u32 bit rate (bit/s), then optionally u32 `skip`: samples
- *                      of input to drop before the first one encoded. The channel must
- *                      not be open (if it is, 'E' answers and the open one is gone too).
+ *                      of input to drop before the first one encoded, then optionally u32
+ *                      `encoder`: 0 libavcodec (the default), 1 VisualOn. The channel
+ *                      must not be open (if it is, 'E' answers and the open one is gone
+ *                      too).
  *   'P' PCM:           payload interleaved s16le stereo at 48 kHz, whole samples (a
  *                      multiple of 4 bytes).
  *   'Q' Opus:          payload u32 `samples`, then one Opus packet (RFC 6716). Decoded
@@ -22,7 +31,8 @@
  *   'L' conceal:       payload u32 `samples`: libopus packet-loss concealment of that
  *                      length (the last sound extrapolated and faded, then silence).
  *   'C' close channel: the last part of a frame is padded with silence, the encoder is
- *                      drained; its last frames, then 'C', come back.
+ *                      drained (VisualOn's with silence, up to the frame that holds the last
+ *                      sample sent); its last frames, then 'C', come back.
  * Input of every kind joins one sample stream per channel, encoded 1024 samples at a
  * time as soon as they are there.
  * From the host:
@@ -48,6 +58,8 @@
 #include <libavutil/log.h>
 #include <libavutil/opt.h>
 #include <opus/opus.h>
+#include <vo-aacenc/cmnMemory.h>
+#include <vo-aacenc/voAAC.h>
 
 #define HEADER_BYTES 9
 #define FRAME_SAMPLES 1024
@@ -61,20 +73,40 @@
 #define MAX_PAYLOAD (16u << 20)
 /* Channel numbers are small: the service reuses the lowest free one. */
 #define MAX_CHANNELS 65536u
+/* VisualOn's limits for stereo (its SetParam silently falls back to 128 kbit/s outside). */
+#define VO_MIN_BITRATE 8000u
+#define VO_MAX_BITRATE 320000u
+/* VisualOn's encoder delay: frame i holds input from i*1024 - VO_PRIMING on. */
+#define VO_PRIMING 1600
+/* The largest AAC-LC frame of two channels is 2 x 6144 bits (ISO/IEC 14496-3, 4.5.3.2). */
+#define MAX_AAC_FRAME_BYTES 1536
+
+enum { ENCODER_LIBAVCODEC = 0, ENCODER_VISUALON = 1 };
 
 typedef struct {
+  int open;
+  int encoder;
+  /* libavcodec's */
   AVCodecContext *ctx;
   AVFrame *frame;
+  /* VisualOn's */
+  VO_HANDLE vo;
   /* Created with the channel's first Opus or conceal message. */
   OpusDecoder *opus;
   /* Samples still to drop (the 'O' skip), and the part of a frame held. */
   uint32_t skip;
   int16_t held[FRAME_SAMPLES * 2];
   uint32_t held_samples;
+  /* Frames handed to the encoder. */
+  uint64_t frames_in;
 } Channel;
 
 static const AVCodec *codec;
 static AVPacket *packet;
+static VO_AUDIO_CODECAPI vo_api;
+/* The library's own allocator (plain malloc), handed back to it: Init requires one. */
+static VO_MEM_OPERATOR vo_memory = {cmnMemAlloc, cmnMemFree, cmnMemSet, cmnMemCopy, cmnMemCheck, cmnMemCompare, cmnMemMove};
+static VO_CODEC_INIT_USERDATA vo_init = {.memflag = VO_IMF_USERMEMOPERATOR, .memData = &vo_memory};
 static Channel *channels;
 static uint32_t channel_slots;
 
@@ -139,14 +171,17 @@ static void emit_error(uint32_t channel, const char *what, int err) {
 }
 
 static Channel *find(uint32_t id) {
-  return id < channel_slots && channels[id].ctx ? &channels[id] : NULL;
+  return id < channel_slots && channels[id].open ? &channels[id] : NULL;
 }
 
 static void release(Channel *ch) {
   avcodec_free_context(&ch->ctx);
   av_frame_free(&ch->frame);
+  if (ch->vo) vo_api.Uninit(ch->vo);
+  ch->vo = NULL;
   if (ch->opus) opus_decoder_destroy(ch->opus);
   ch->opus = NULL;
+  ch->open = 0;
 }
 
 /* Moves every packet the encoder has ready to the output; false (channel released) on error. */
@@ -164,30 +199,12 @@ static int drain_packets(uint32_t id, Channel *ch) {
   }
 }
 
-static void open_channel(uint32_t id, const uint8_t *payload, uint32_t length) {
-  if (length != 4 && length != 8) return emit_error(id, "open takes a 4-byte bit rate and an optional 4-byte skip", 0);
-  if (id >= MAX_CHANNELS) return emit_error(id, "channel number too large", 0);
-  /* 'E' says the channel is gone: the open one goes too, so both ends agree on its number. */
-  Channel *open = find(id);
-  if (open) {
-    release(open);
-    return emit_error(id, "channel already open (both closed)", 0);
-  }
-  if (id >= channel_slots) {
-    uint32_t slots = channel_slots ? channel_slots : 64;
-    while (slots <= id) slots *= 2;
-    Channel *grown = realloc(channels, slots * sizeof *channels);
-    if (!grown) die(1, "out of memory");
-    memset(grown + channel_slots, 0, (slots - channel_slots) * sizeof *channels);
-    channels = grown;
-    channel_slots = slots;
-  }
-  Channel *ch = &channels[id];
+static int open_libavcodec(uint32_t id, Channel *ch, uint32_t bitrate) {
   AVCodecContext *c = avcodec_alloc_context3(codec);
   if (!c) die(1, "out of memory");
   c->sample_fmt = AV_SAMPLE_FMT_FLTP;
   c->sample_rate = 48000;
-  c->bit_rate = get_u32(payload);
+  c->bit_rate = bitrate;
   c->thread_count = 1;
   av_channel_layout_default(&c->ch_layout, 2);
   /* As the service's ffmpeg command line: newer encoders default to twoloop, 2.4 times the work. */
@@ -195,7 +212,8 @@ static void open_channel(uint32_t id, const uint8_t *payload, uint32_t length) {
   int r = avcodec_open2(c, codec, NULL);
   if (r < 0) {
     avcodec_free_context(&c);
-    return emit_error(id, "cannot open the AAC encoder", r);
+    emit_error(id, "cannot open the AAC encoder", r);
+    return 0;
   }
   AVFrame *f = av_frame_alloc();
   if (!f) die(1, "out of memory");
@@ -206,13 +224,89 @@ static void open_channel(uint32_t id, const uint8_t *payload, uint32_t length) {
   f->pts = 0;
   ch->ctx = c;
   ch->frame = f;
+  return 1;
+}
+
+static int open_visualon(uint32_t id, Channel *ch, uint32_t bitrate) {
+  if (bitrate < VO_MIN_BITRATE || bitrate > VO_MAX_BITRATE) {
+    emit_error(id, "VisualOn's encoder takes 8000..320000 bit/s", 0);
+    return 0;
+  }
+  VO_HANDLE vo = NULL;
+  if (vo_api.Init(&vo, VO_AUDIO_CodingAAC, &vo_init) != VO_ERR_NONE || !vo) {
+    emit_error(id, "cannot open VisualOn's AAC encoder", 0);
+    return 0;
+  }
+  AACENC_PARAM param = {.sampleRate = 48000, .bitRate = (int)bitrate, .nChannels = 2, .adtsUsed = 0};
+  if (vo_api.SetParam(vo, VO_PID_AAC_ENCPARAM, &param) != VO_ERR_NONE) {
+    vo_api.Uninit(vo);
+    emit_error(id, "VisualOn's encoder refused 48 kHz stereo at this bit rate", 0);
+    return 0;
+  }
+  ch->vo = vo;
+  return 1;
+}
+
+static void open_channel(uint32_t id, const uint8_t *payload, uint32_t length) {
+  if (length != 4 && length != 8 && length != 12) return emit_error(id, "open takes a 4-byte bit rate, an optional 4-byte skip and an optional 4-byte encoder", 0);
+  if (id >= MAX_CHANNELS) return emit_error(id, "channel number too large", 0);
+  /* 'E' says the channel is gone: the open one goes too, so both ends agree on its number. */
+  Channel *open = find(id);
+  if (open) {
+    release(open);
+    return emit_error(id, "channel already open (both closed)", 0);
+  }
+  uint32_t encoder = length == 12 ? get_u32(payload + 8) : ENCODER_LIBAVCODEC;
+  if (encoder != ENCODER_LIBAVCODEC && encoder != ENCODER_VISUALON) return emit_error(id, "unknown encoder (0 libavcodec, 1 VisualOn)", 0);
+  if (id >= channel_slots) {
+    uint32_t slots = channel_slots ? channel_slots : 64;
+    while (slots <= id) slots *= 2;
+    Channel *grown = realloc(channels, slots * sizeof *channels);
+    if (!grown) die(1, "out of memory");
+    memset(grown + channel_slots, 0, (slots - channel_slots) * sizeof *channels);
+    channels = grown;
+    channel_slots = slots;
+  }
+  Channel *ch = &channels[id];
+  uint32_t bitrate = get_u32(payload);
+  if (!(encoder == ENCODER_VISUALON ? open_visualon(id, ch, bitrate) : open_libavcodec(id, ch, bitrate))) return;
+  ch->open = 1;
+  ch->encoder = (int)encoder;
   ch->opus = NULL;
-  ch->skip = length == 8 ? get_u32(payload + 4) : 0;
+  ch->skip = length >= 8 ? get_u32(payload + 4) : 0;
   ch->held_samples = 0;
+  ch->frames_in = 0;
+}
+
+/* VisualOn's encoder: the held frame in, its frame out at once; false (channel released) on error. */
+static int encode_held_visualon(uint32_t id, Channel *ch) {
+  VO_CODECBUFFER input = {.Buffer = (VO_PBYTE)ch->held, .Length = sizeof ch->held};
+  ch->held_samples = 0;
+  ch->frames_in++;
+  if (vo_api.SetInputData(ch->vo, &input) != VO_ERR_NONE) {
+    emit_error(id, "encoding failed (VisualOn refused the input)", 0);
+    release(ch);
+    return 0;
+  }
+  for (;;) {
+    uint8_t frame[MAX_AAC_FRAME_BYTES];
+    VO_CODECBUFFER output = {.Buffer = frame, .Length = sizeof frame};
+    VO_AUDIO_OUTPUTINFO info;
+    VO_U32 r = vo_api.GetOutputData(ch->vo, &output, &info);
+    /* All of the input is consumed: the next frame needs more. */
+    if (r == VO_ERR_INPUT_BUFFER_SMALL) return 1;
+    if (r != VO_ERR_NONE) {
+      emit_error(id, "encoding failed (VisualOn)", 0);
+      release(ch);
+      return 0;
+    }
+    if (output.Length > 0) emit('F', id, frame, output.Length);
+  }
 }
 
 /* Encodes the held frame; false (channel released, 'E' sent) on error. */
 static int encode_held(uint32_t id, Channel *ch) {
+  if (ch->encoder == ENCODER_VISUALON) return encode_held_visualon(id, ch);
   int r = av_frame_make_writable(ch->frame);
   if (r < 0) die(1, "cannot write a frame");
   float *left = (float *)ch->frame->data[0];
@@ -222,6 +316,7 @@ static int encode_held(uint32_t id, Channel *ch) {
     right[i] = ch->held[2 * i + 1] / 32768.0f;
   }
   ch->held_samples = 0;
+  ch->frames_in++;
   if ((r = avcodec_send_frame(ch->ctx, ch->frame)) < 0) {
     emit_error(id, "encoding failed", r);
     release(ch);
@@ -334,6 +429,18 @@ static void on_conceal(uint32_t id, const uint8_t *payload, uint32_t length) {
 static void close_channel(uint32_t id) {
   Channel *ch = find(id);
   if (!ch) return emit_error(id, "close of a channel that is not open", 0);
+  if (ch->encoder == ENCODER_VISUALON) {
+    /* No drain call: its delay is pushed out with silence, to the frame holding the last sample. */
+    uint64_t samples = ch->frames_in * FRAME_SAMPLES + ch->held_samples;
+    uint64_t needed = samples == 0 ? 0 : (samples + VO_PRIMING + FRAME_SAMPLES - 1) / FRAME_SAMPLES;
+    /* A skip still dropping input must not eat the padding. */
+    ch->skip = 0;
+    while (ch->frames_in < needed) {
+      if (!append(id, ch, NULL, FRAME_SAMPLES - ch->held_samples)) return;
+    }
+    release(ch);
+    return emit('C', id, NULL, 0);
+  }
   if (ch->held_samples > 0 && !append(id, ch, NULL, FRAME_SAMPLES - ch->held_samples)) return;
   int r = avcodec_send_frame(ch->ctx, NULL);
   if (r < 0) {
@@ -364,6 +471,7 @@ int main(void) {
   if (!codec) die(1, "this libavcodec has no aac encoder");
   packet = av_packet_alloc();
   if (!packet) die(1, "out of memory");
+  if (voGetAACEncAPI(&vo_api) != VO_ERR_NONE) die(1, "cannot load VisualOn's AAC encoder");
 
   size_t cap = 1 << 18, len = 0;
   uint8_t *in = malloc(cap);
@@ -394,7 +502,7 @@ int main(void) {
   }
   if (len != 0) die(2, "input ended inside a message");
   for (uint32_t id = 0; id < channel_slots; id++) {
-    if (channels[id].ctx) close_channel(id);
+    if (channels[id].open) close_channel(id);
   }
   flush_out();
   return 0;

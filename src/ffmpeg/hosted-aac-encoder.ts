@@ -21,14 +21,16 @@ import {
   AAC_AUDIO_SPECIFIC_CONFIG,
   AAC_CHANNELS,
   AAC_FRAME_SAMPLES,
+  AAC_PRIMING_SAMPLES,
   aacBitrateKbps,
+  type AacEncoderLibrary,
   pcmBytes,
   type AacEncoder,
   type AacEncoderEvents,
   type AacEncoderStats,
   type OpusDecodingAacEncoder,
 } from './aac-encoder';
-import { closeMessage, concealMessage, openMessage, opusHeader, pcmHeader } from './aac-host-protocol';
+import { HostEncoder, closeMessage, concealMessage, openMessage, opusHeader, pcmHeader, type HostEncoderCode } from './aac-host-protocol';
 
 /** Frames a channel may be owed while its encoder simply works (priming, look-ahead, this turn's). */
 const FRAMES_IN_FLIGHT = 3;
@@ -71,6 +73,7 @@ interface Sent {
 export class HostedAacEncoder extends TypedEmitter<AacEncoderEvents> implements OpusDecodingAacEncoder {
   readonly audioSpecificConfig: Buffer = AAC_AUDIO_SPECIFIC_CONFIG;
   readonly bitrateKbps: number;
+  readonly primingSamples: number;
   /** This encoder decodes Opus itself (writeOpus, conceal). */
   readonly decodesOpus = true as const;
   private state: ChannelState = 'open';
@@ -97,11 +100,13 @@ export class HostedAacEncoder extends TypedEmitter<AacEncoderEvents> implements 
     private readonly host: ChannelHost,
     /** The channel number on the wire; the host's to give. */
     readonly channel: number,
-    bitrateKbps?: number,
+    bitrateKbps: number | undefined,
+    readonly library: AacEncoderLibrary,
   ) {
     super();
     this.bitrateKbps = aacBitrateKbps(bitrateKbps);
-    host.send([openMessage(channel, this.bitrateKbps * 1000)]);
+    this.primingSamples = AAC_PRIMING_SAMPLES[library];
+    host.send([this.openMessage(0)]);
   }
 
   get pid(): number | undefined {
@@ -182,8 +187,9 @@ export class HostedAacEncoder extends TypedEmitter<AacEncoderEvents> implements 
     }
     this.progressAt = performance.now();
     this.emit('frame', raw, this.frames++);
-    // The next frame holds input frame `this.frames - 1`; keep the lead before it too.
-    this.forgetBefore((this.frames - 1 - REPLAY_LEAD_FRAMES) * AAC_FRAME_SAMPLES);
+    // The next frame starts inside this input frame; keep the lead before it too.
+    const nextStarts = Math.floor((this.frames * AAC_FRAME_SAMPLES - this.primingSamples) / AAC_FRAME_SAMPLES);
+    this.forgetBefore((nextStarts - REPLAY_LEAD_FRAMES) * AAC_FRAME_SAMPLES);
   }
 
   /** A 'C' from the host: drained. */
@@ -212,9 +218,14 @@ export class HostedAacEncoder extends TypedEmitter<AacEncoderEvents> implements 
     const firstFrame = Math.ceil(from / AAC_FRAME_SAMPLES);
     // The new encoder's frame j covers what frame firstFrame + j did.
     this.skip = this.frames - firstFrame;
-    const messages = [openMessage(this.channel, this.bitrateKbps * 1000, firstFrame * AAC_FRAME_SAMPLES - from)];
+    const messages = [this.openMessage(firstFrame * AAC_FRAME_SAMPLES - from)];
     for (const sent of this.retained) for (const b of sent.message) messages.push(b);
     return messages;
+  }
+
+  private openMessage(skip: number): Buffer {
+    const encoder: HostEncoderCode = this.library === 'vo-aacenc' ? HostEncoder.VisualOn : HostEncoder.Libavcodec;
+    return openMessage(this.channel, this.bitrateKbps * 1000, skip, encoder);
   }
 
   private hold(samples: number, message: Buffer[]): void {

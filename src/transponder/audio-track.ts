@@ -21,9 +21,9 @@
  * seconds of filler.
  *
  * Timing of output frame i (see the priming test): the encoder's frame i holds input
- * samples from (i − 1)·1024 on, and decoded Opus lags what was captured by the
- * encoder's 312-sample look-ahead; both are taken out so a sound keeps the pts it had
- * at capture, and stays in sync with video.
+ * samples from i·1024 − primingSamples on (ffmpeg's encoder 1024, VisualOn's 1600), and
+ * decoded Opus lags what was captured by the Opus encoder's 312-sample look-ahead; both
+ * are taken out so a sound keeps the pts it had at capture, and stays in sync with video.
  *
  * Liveness (TrackLiveness, for the Interleaver): the track will reach a time when the
  * PCM for it is already in the encoder, or when it keeps its own timeline going. With
@@ -36,7 +36,7 @@
  * frames fall on the same timestamps and one can be spliced after the other with no hole
  * and no overlap.
  */
-import { AACENCODER_PRIMING, AAC_FRAME_SAMPLES, decodesOpus, type AacEncoder, type OpusDecodingAacEncoder } from '../ffmpeg/aac-encoder';
+import { AAC_FRAME_SAMPLES, decodesOpus, type AacEncoder, type OpusDecodingAacEncoder } from '../ffmpeg/aac-encoder';
 import { createAacEncoder, type AacEncoderHost } from '../ffmpeg/aac-encoder-host';
 import { AudioMixer } from '../media/audio-mixer';
 import { OpusPcmDecoder, opusPacketSamples } from '../media/opus-decoder';
@@ -236,14 +236,20 @@ export class AudioTrack extends TypedEmitter<AudioTrackEvents> implements TrackL
    */
   alignWith(leader: AudioTrack): void {
     if (this.closeReason !== undefined || this.anchors.length > 0 || this.samples > 0 || leader.anchors.length === 0) return;
-    const frameStart = Math.floor(leader.samples / AAC_FRAME_SAMPLES) * AAC_FRAME_SAMPLES;
-    const lead = leader.samples - frameStart;
-    const pts = leader.ptsOfSample(frameStart);
+    // Our sample 0 sits where our output frames fall on the leader's: at a frame boundary
+    // of its input, moved by the difference of the two encoders' priming (ffmpeg's 1024,
+    // VisualOn's 1600: a leader of one kind followed by the other if the host gave up).
+    const shift = modulo(this.encoder.primingSamples - leader.encoder.primingSamples, AAC_FRAME_SAMPLES);
+    const origin = leader.samples - modulo(leader.samples - shift, AAC_FRAME_SAMPLES);
+    const lead = leader.samples - origin;
+    const pts = leader.ptsOfSample(origin);
     // A resync inside that frame breaks the straight line between the two: start fresh at the leader's position.
     const straight = Math.abs(leader.expectedPts() - (pts + lead / SAMPLES_PER_MS)) < 1;
     this.anchors.push(straight ? { sample: 0, pts } : { sample: 0, pts: leader.expectedPts() });
     if (straight && lead > 0) this.write(new Int16Array(lead * 2));
-    this.usableFrom = this.ptsOfSample(Math.ceil(this.samples / AAC_FRAME_SAMPLES) * AAC_FRAME_SAMPLES);
+    // The first of our output frames that starts after that silence.
+    const priming = this.encoder.primingSamples;
+    this.usableFrom = this.ptsOfSample(Math.ceil((this.samples + priming) / AAC_FRAME_SAMPLES) * AAC_FRAME_SAMPLES - priming);
     this.lastInputAt = leader.lastInputAt;
     if (leader.filler !== undefined) {
       // Sample `leader.samples` is due when the leader's filler says; ours is the same sample.
@@ -476,7 +482,7 @@ export class AudioTrack extends TypedEmitter<AudioTrackEvents> implements TrackL
 
   private onAacFrame(raw: Buffer, index: number): void {
     if (this.closeReason !== undefined || this.anchors.length === 0) return;
-    const first = index * AAC_FRAME_SAMPLES - AACENCODER_PRIMING;
+    const first = index * AAC_FRAME_SAMPLES - this.encoder.primingSamples;
     let pts = this.ptsOfSample(first);
     // A backward resync must not make time run backwards on the wire.
     if (pts <= this.lastPts) pts = this.lastPts + AAC_FRAME_SAMPLES / SAMPLES_PER_MS;
@@ -486,4 +492,9 @@ export class AudioTrack extends TypedEmitter<AudioTrackEvents> implements TrackL
     this.stats.encoded++;
     this.emit('aac', { pts, raw });
   }
+}
+
+/** `a` mod `m` in 0..m−1, also for negative `a`. */
+function modulo(a: number, m: number): number {
+  return ((a % m) + m) % m;
 }

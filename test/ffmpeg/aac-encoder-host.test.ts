@@ -7,7 +7,7 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FfmpegAacEncoder, type AacEncoder } from '../../src/ffmpeg/aac-encoder';
+import { AAC_PRIMING_SAMPLES, FfmpegAacEncoder, type AacEncoder, type AacEncoderLibrary } from '../../src/ffmpeg/aac-encoder';
 import { AacEncoderHost, createAacEncoder, type AacEncoderHostOptions } from '../../src/ffmpeg/aac-encoder-host';
 import { AAC_HOST_BUILD_PATH } from '../../src/aac-host-path';
 import { SupervisedProcess } from '../../src/ffmpeg/child-process';
@@ -16,8 +16,13 @@ import { holdsFor, waitFor } from '../helpers/wait-for';
 import { adtsFrame, channel, decodeToPcm, isAlive, rms, sineStereo, toneAmplitude, zeroCrossingFrequency } from '../media/audio-analysis';
 
 const FRAME = 1024;
-/** Frames an encoder gives for `samples` input samples: the priming frame, then one per started 1024. */
-const framesFor = (samples: number): number => Math.ceil((samples + FRAME) / FRAME);
+/** The encoder the hosts of the running suite give their channels. */
+let library: AacEncoderLibrary = 'vo-aacenc';
+const priming = (): number => AAC_PRIMING_SAMPLES[library];
+/** Frames an encoder gives for `samples` input samples, drained: the priming, then one per started 1024. */
+const framesFor = (samples: number): number => Math.ceil((samples + priming()) / FRAME);
+/** Frames out once `frames` whole input frames are in: ffmpeg's encoder holds one back (its look-ahead). */
+const framesOutAfter = (frames: number): number => (library === 'ffmpeg' ? frames - 1 : frames);
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 let dir: string;
@@ -27,7 +32,7 @@ const stopped: number[] = [];
 const timers: NodeJS.Timeout[] = [];
 
 function newHost(opts: Partial<AacEncoderHostOptions> = {}): AacEncoderHost {
-  const host = new AacEncoderHost({ executable: AAC_HOST_BUILD_PATH, ...opts });
+  const host = new AacEncoderHost({ executable: AAC_HOST_BUILD_PATH, library, ...opts });
   hosts.push(host);
   return host;
 }
@@ -100,9 +105,9 @@ async function decoded(frames: Buffer[]): Promise<Float64Array> {
 }
 
 /**
- * Per 1024-sample window of the decoded audio (decoded sample k + 1024 is input sample k,
- * the priming), leaving out the priming frame and the last, padded one: the tone's
- * amplitude, the level, and how far the waveform is from the input's.
+ * Per 1024-sample window of the decoded audio (decoded sample k + priming is input sample
+ * k), leaving out the windows that start in the priming and the last, padded one: the
+ * tone's amplitude, the level, and how far the waveform is from the input's.
  */
 function windows(out: Float64Array, input: Float64Array, freq: number): { minTone: number; minRms: number; maxError: number; worst: number } {
   let minTone = Infinity;
@@ -110,9 +115,9 @@ function windows(out: Float64Array, input: Float64Array, freq: number): { minTon
   let maxError = 0;
   let worst = -1;
   const n = Math.floor(out.length / FRAME);
-  for (let w = 1; w < n - 1; w++) {
+  for (let w = Math.ceil(priming() / FRAME); w < n - 1; w++) {
     const x = out.subarray(w * FRAME, (w + 1) * FRAME);
-    const ref = input.subarray((w - 1) * FRAME, w * FRAME);
+    const ref = input.subarray(w * FRAME - priming(), (w + 1) * FRAME - priming());
     if (ref.length < FRAME) break;
     minTone = Math.min(minTone, toneAmplitude(x, freq, 48000));
     minRms = Math.min(minRms, rms(x));
@@ -149,7 +154,11 @@ afterEach(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('AacEncoderHost (real build/aac-host)', () => {
+describe.each<AacEncoderLibrary>(['vo-aacenc', 'ffmpeg'])("AacEncoderHost (real build/aac-host), channels running %s's encoder", (suiteLibrary) => {
+  beforeEach(() => {
+    library = suiteLibrary;
+  });
+
   test('three channels written in the same turns share one process; each decodes to its own tone, indices 0, 1, 2…', async () => {
     const host = newHost();
     const specs = [
@@ -219,13 +228,14 @@ describe('AacEncoderHost (real build/aac-host)', () => {
     const h = (type: string, ch: number, length: number): Buffer => Buffer.from([type.charCodeAt(0), ch, 0, 0, 0, length & 0xff, (length >> 8) & 0xff, (length >> 16) & 0xff, 0]);
     const rate = (kbps: number): Buffer => Buffer.from([(kbps * 1000) & 0xff, ((kbps * 1000) >> 8) & 0xff, ((kbps * 1000) >> 16) & 0xff, 0]);
     const pcm = (ch: number, p: Int16Array): Buffer => Buffer.concat([h('P', ch, p.length * 2), bytes(p)]);
-    const turn1 = Buffer.concat([
-      h('O', 0, 4), rate(64), h('O', 1, 4), rate(128), h('O', 2, 4), rate(200),
-      pcm(2, t1.c2), pcm(0, t1.c0), pcm(1, t1.c1a), pcm(1, t1.c1b),
-    ]);
+    // ffmpeg's encoder is the default: its 'O' is the bit rate alone; VisualOn's adds skip 0 and encoder 1
+    const open = (ch: number, kbps: number): Buffer =>
+      library === 'ffmpeg' ? Buffer.concat([h('O', ch, 4), rate(kbps)]) : Buffer.concat([h('O', ch, 12), rate(kbps), Buffer.from([0, 0, 0, 0, 1, 0, 0, 0])]);
+    const turn1 = Buffer.concat([open(0, 64), open(1, 128), open(2, 200), pcm(2, t1.c2), pcm(0, t1.c0), pcm(1, t1.c1a), pcm(1, t1.c1b)]);
     const turn2 = Buffer.concat([pcm(1, t2.c1), pcm(0, t2.c0)]);
     // 'O' for 64 kbit/s: 64000 = 0xfa00, from the spec by hand
-    expect(turn1.subarray(0, 13)).toEqual(Buffer.from('4f000000000400000000fa0000', 'hex'));
+    const open64 = library === 'ffmpeg' ? '4f000000000400000000fa0000' : '4f000000000c00000000fa00000000000001000000';
+    expect(turn1.subarray(0, open64.length / 2)).toEqual(Buffer.from(open64, 'hex'));
     const sent = writev.mock.calls.map(([chunks]) => Buffer.concat(chunks.map((c) => Buffer.from(c))));
     expect(sent[0].equals(turn1)).toBe(true);
     expect(sent[1].equals(turn2)).toBe(true);
@@ -381,8 +391,9 @@ describe('AacEncoderHost (real build/aac-host)', () => {
     const [closingOut, otherOut] = [collect(closing), collect(other)];
     closing.write(sineStereo(1000, 0.5));
     other.write(sineStereo(500, 0.5));
-    // 0.5 s: 23 whole frames sent, so frames 0–21 come; then neither channel owes more than its look-ahead
-    await waitFor(() => closingOut.frames.length === 22 && otherOut.frames.length === 22, { what: 'the frames of the first 0.5 s' });
+    // 0.5 s: 23 whole frames sent, so frames 0–22 come (0–21 from ffmpeg's, which holds one back)
+    const firstFrames = framesOutAfter(23);
+    await waitFor(() => closingOut.frames.length === firstFrames && otherOut.frames.length === firstFrames, { what: 'the frames of the first 0.5 s' });
     const pid = host.pid!;
     process.kill(pid, 'SIGSTOP');
     stopped.push(pid);
@@ -403,6 +414,24 @@ describe('AacEncoderHost (real build/aac-host)', () => {
     expect(otherOut.frames.length).toBeGreaterThan(before);
     expect(otherOut.closes).toEqual(['end of input']);
     expect(host.stats).toMatchObject({ restarts: 1, spawns: 2 });
+  });
+
+  test("a channel runs the host's encoder up to VisualOn's 320 kbit/s, ffmpeg's above; the bit rate is kept", async () => {
+    const host = newHost();
+    const [at320, at384] = [track(host.encoder(320)), track(host.encoder(384))];
+    expect([at320.library, at320.bitrateKbps]).toEqual([library, 320]);
+    expect([at384.library, at384.bitrateKbps]).toEqual(['ffmpeg', 384]);
+    expect(at384.primingSamples).toBe(AAC_PRIMING_SAMPLES.ffmpeg);
+    // both encode: 384 kbit/s is about 1024 bytes a frame
+    const outs = [collect(at320), collect(at384)];
+    const rnd = seededRandom(0x384);
+    const noise = Int16Array.from({ length: 48000 }, () => Math.round((rnd() - 0.5) * 30000));
+    for (const e of [at320, at384]) e.write(noise);
+    await Promise.all([at320.close('end of input'), at384.close('end of input')]);
+    expect(outs[0].indices).toEqual(range(framesFor(24000)));
+    expect(outs[1].indices).toEqual(range(Math.ceil((24000 + AAC_PRIMING_SAMPLES.ffmpeg) / FRAME)));
+    const meanBytes = (o: Output): number => o.frames.reduce((n, f) => n + f.length, 0) / o.frames.length;
+    expect(meanBytes(outs[1])).toBeGreaterThan(meanBytes(outs[0]));
   });
 
   test('idle: the process stays while a channel is open, exits idleMs after the last one closed; a new encoder starts a new process that works', async () => {

@@ -2,11 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FfmpegAacEncoder, aacEncoderArgs, AACENCODER_PRIMING, AAC_FRAME_SAMPLES, type AacEncoder } from '../../src/ffmpeg/aac-encoder';
+import { FfmpegAacEncoder, aacEncoderArgs, AAC_FRAME_SAMPLES, type AacEncoder, type AacEncoderLibrary } from '../../src/ffmpeg/aac-encoder';
 import { AacEncoderHost } from '../../src/ffmpeg/aac-encoder-host';
 import { AAC_HOST_BUILD_PATH } from '../../src/aac-host-path';
 import { AdtsParser, buildAudioSpecificConfig, parseAudioSpecificConfig } from '../../src/media/aac';
 import { seededRandom } from '../helpers/seeded-random';
+import { holdsFor, waitFor } from '../helpers/wait-for';
 import { adtsFrame, channel, decodeToPcm, isAlive, runFile, sineStereo, toneAmplitude, zeroCrossingFrequency } from '../media/audio-analysis';
 
 let dir: string;
@@ -14,15 +15,20 @@ const encoders: AacEncoder[] = [];
 let host: AacEncoderHost | undefined;
 
 type EncoderOptions = ConstructorParameters<typeof FfmpegAacEncoder>[0];
-type EncoderKind = 'an ffmpeg child' | 'a channel of the shared host';
+const KINDS = ['an ffmpeg child', "a host channel running ffmpeg's encoder", "a host channel running VisualOn's encoder"] as const;
+type EncoderKind = (typeof KINDS)[number];
 let kind: EncoderKind = 'an ffmpeg child';
+const hostLibrary: Record<Exclude<EncoderKind, 'an ffmpeg child'>, AacEncoderLibrary> = {
+  "a host channel running ffmpeg's encoder": 'ffmpeg',
+  "a host channel running VisualOn's encoder": 'vo-aacenc',
+};
 
 /** An encoder of the kind under test (`ffmpegPath` only applies to ffmpeg children). */
 function encoder(opts: EncoderOptions = {}): AacEncoder {
   let e: AacEncoder;
   if (kind === 'an ffmpeg child') e = new FfmpegAacEncoder(opts);
   else {
-    host ??= new AacEncoderHost({ executable: AAC_HOST_BUILD_PATH });
+    host ??= new AacEncoderHost({ executable: AAC_HOST_BUILD_PATH, library: hostLibrary[kind] });
     e = host.encoder(opts.bitrateKbps);
   }
   encoders.push(e);
@@ -70,7 +76,7 @@ afterEach(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe.each<EncoderKind>(['an ffmpeg child', 'a channel of the shared host'])('AAC encoder: %s (the same properties)', (under) => {
+describe.each<EncoderKind>([...KINDS])('AAC encoder: %s (the same properties)', (under) => {
   beforeEach(() => {
     kind = under;
   });
@@ -83,9 +89,10 @@ describe.each<EncoderKind>(['an ffmpeg child', 'a channel of the shared host'])(
 
 
   test('2 s of a 1 kHz tone become ~2 s of AAC-LC 48 kHz stereo that decodes to 1 kHz', async () => {
+    const priming = encoder().primingSamples;
     const frames = await encodeAll(sineStereo(1000, 2, 0.5));
     // 96000 samples plus the priming, in frames of 1024, the last one padded
-    expect(frames.length).toBe(Math.ceil((96000 + AACENCODER_PRIMING) / AAC_FRAME_SAMPLES));
+    expect(frames.length).toBe(Math.ceil((96000 + priming) / AAC_FRAME_SAMPLES));
     const file = writeAdts('tone.aac', frames);
     const { stdout } = await runFile('ffprobe', ['-v', 'error', '-show_streams', '-count_frames', '-of', 'json', file]);
     const stream = (JSON.parse(stdout) as { streams: Record<string, string | number>[] }).streams[0];
@@ -100,7 +107,9 @@ describe.each<EncoderKind>(['an ffmpeg child', 'a channel of the shared host'])(
     }
   });
 
-  test('priming: a click written at sample S decodes at sample S + AACENCODER_PRIMING, so frame i starts at sample (i − 1)·1024', async () => {
+  test('priming: a click written at sample S decodes at sample S + primingSamples (1024 for ffmpeg, 1600 for VisualOn), so frame i starts at sample i·1024 − primingSamples', async () => {
+    const priming = encoder().primingSamples;
+    expect(priming).toBe(kind === "a host channel running VisualOn's encoder" ? 1600 : 1024);
     for (const S of [24000 + 300, 30001]) {
       const pcm = new Int16Array(48000 * 2);
       // a 1 ms burst of 4 kHz under a Hann window: easy to find, well inside the AAC band
@@ -115,8 +124,24 @@ describe.each<EncoderKind>(['an ffmpeg child', 'a channel of the shared host'])(
       expect(decoded.length / 2).toBe(frames.length * AAC_FRAME_SAMPLES);
       // where the burst lines up best with the decoded audio, to the sample
       const shift = bestLag(channel(pcm, 0), channel(decoded, 0), S, 48, 4 * AAC_FRAME_SAMPLES);
-      expect(shift).toBe(AACENCODER_PRIMING);
+      expect(shift).toBe(priming);
     }
+  });
+
+  test('frame i comes out once the input reaches (i + 1)·1024 samples with VisualOn, (i + 2)·1024 with ffmpeg (its look-ahead frame), and not before', async () => {
+    const e = encoder();
+    // Frames the encoder holds back beyond the one it is given.
+    const held = kind === "a host channel running VisualOn's encoder" ? 0 : 1;
+    let out = 0;
+    e.on('frame', () => out++);
+    const tone = sineStereo(440, 1, 0.4);
+    for (let n = 1; n <= 8; n++) {
+      e.write(tone.subarray((n - 1) * 2048, n * 2048));
+      await waitFor(() => out >= n - held, { what: `${n - held} frames after ${n} input frames`, seen: () => `${out}` });
+      expect(out).toBe(n - held);
+    }
+    // ffmpeg's 8th frame waits for a 9th input frame that never comes.
+    await holdsFor(() => out === 8 - held, { durationMs: 150, what: `${8 - held} frames, no more`, seen: () => `${out}` });
   });
 
   test('bitrate is applied: 64k makes smaller frames than 192k', async () => {

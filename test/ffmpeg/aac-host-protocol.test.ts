@@ -11,6 +11,7 @@ import {
   FromHost,
   HOST_HEADER_BYTES,
   HOST_MAX_PAYLOAD,
+  HostEncoder,
   HostMessageReader,
   HostProtocolError,
   ToHost,
@@ -46,6 +47,14 @@ describe('aac-host protocol: messages to the host, byte for byte', () => {
     expect(openMessage(3, 128000, 1000)).toEqual(hex('4f 03000000 08000000 00f40100 e8030000'));
     // a skip of 0 is the plain 4-byte open
     expect(openMessage(3, 128000, 0)).toEqual(hex('4f 03000000 04000000 00f40100'));
+  });
+
+  test("'O' open with an encoder: length 12, the bit rate, the skip (0 too), then the encoder (1 = VisualOn), all LE", () => {
+    expect(openMessage(3, 128000, 0, HostEncoder.VisualOn)).toEqual(hex('4f 03000000 0c000000 00f40100 00000000 01000000'));
+    expect(openMessage(3, 128000, 1000, HostEncoder.VisualOn)).toEqual(hex('4f 03000000 0c000000 00f40100 e8030000 01000000'));
+    // libavcodec is the host's default: the field is left out
+    expect(openMessage(3, 128000, 1000, HostEncoder.Libavcodec)).toEqual(hex('4f 03000000 08000000 00f40100 e8030000'));
+    expect(HostEncoder).toEqual({ Libavcodec: 0, VisualOn: 1 });
   });
 
   test("'Q' Opus header: type 0x51, channel LE, length 4 + the packet's, the sample count LE (the packet follows)", () => {
@@ -187,6 +196,7 @@ const u32 = (v: number): Buffer => {
   return b;
 };
 const openSkip = (ch: number, bps: number, skip: number): Buffer => Buffer.concat([header('O', ch, 8), u32(bps), u32(skip)]);
+const openEncoder = (ch: number, bps: number, skip: number, encoder: number): Buffer => Buffer.concat([header('O', ch, 12), u32(bps), u32(skip), u32(encoder)]);
 const opus = (ch: number, samples: number, packet: Buffer): Buffer => Buffer.concat([header('Q', ch, 4 + packet.length), u32(samples), packet]);
 const conceal = (ch: number, samples: number): Buffer => Buffer.concat([header('L', ch, 4), u32(samples)]);
 
@@ -339,6 +349,62 @@ describe('build/aac-host, raw bytes', () => {
     h.send(openSkip(0, 128000, 1000), pcm(0, sineStereo(1000, 2048 / 48000)), close(0));
     await h.until("channel 0's 'C'", () => h.of(0).types.endsWith('C'));
     expect(h.of(0).types).toBe('F'.repeat(framesFor(1048)) + 'C');
+    h.end();
+    expect(await h.exited).toEqual({ code: 0, signal: null });
+  });
+
+  test("'O' with encoder 1 (VisualOn): a frame for every 1024 samples as they come, no look-ahead; the close pads to the frame holding the last sample (1600 samples of priming), and the tone decodes", async () => {
+    const h = rawHost();
+    const tone = sineStereo(1000, (10 * 1024) / 48000);
+    h.send(openEncoder(5, 128000, 0, 1));
+    for (let n = 1; n <= 10; n++) {
+      h.send(pcm(5, tone.subarray((n - 1) * 2048, n * 2048)));
+      // frame n − 1 needs no input beyond its own 1024 samples
+      await h.until(`${n} frames after ${n} input frames`, () => h.of(5).types.length >= n);
+      expect(h.of(5).types).toBe('F'.repeat(n));
+    }
+    h.send(close(5));
+    await h.until("channel 5's 'C'", () => h.of(5).types.endsWith('C'));
+    // ceil((10240 + 1600) / 1024) = 12: the close added 2 frames of silence
+    expect(h.of(5).types).toBe('F'.repeat(12) + 'C');
+    const dir = mkdtempSync(join(tmpdir(), 'aac-host-vo-'));
+    try {
+      const file = join(dir, 'vo.aac');
+      writeFileSync(file, Buffer.concat(h.of(5).messages.filter((m) => m.type === 'F').map((m) => adtsFrame(m.payload))));
+      const decoded = channel(await decodeToPcm(file), 0);
+      // input sample k is decoded sample k + 1600; the tone's amplitude is 0.25
+      const amplitude = toneAmplitude(decoded.subarray(1600 + 1024, 1600 + 9 * 1024), 1000, 48000);
+      expect(amplitude).toBeGreaterThan(0.22);
+      expect(amplitude).toBeLessThan(0.28);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // an 8-byte open on the same number is libavcodec's again: its look-ahead holds a frame back
+    h.send(openSkip(5, 128000, 0), pcm(5, tone.subarray(0, 4 * 2048)));
+    await h.until('3 frames of the reopened channel', () => h.of(5).types.length === 13 + 3);
+    h.end();
+    expect(await h.exited).toEqual({ code: 0, signal: null });
+    expect(h.of(5).types).toBe('F'.repeat(12) + 'C' + 'F'.repeat(framesFor(4 * 1024)) + 'C');
+  });
+
+  test("'O' with VisualOn out of its 8000..320000 bit/s, or an unknown encoder: 'E' naming why, nothing opened; other channels work", async () => {
+    const h = rawHost();
+    h.send(openEncoder(1, 320001 + 1000, 0, 1), openEncoder(2, 7999, 0, 1), openEncoder(3, 128000, 0, 2), openEncoder(4, 320000, 0, 1));
+    await h.until("three 'E'", () => h.got.filter((m) => m.type === 'E').length === 3);
+    expect(h.of(1).messages.map((m) => m.payload.toString())).toEqual(["VisualOn's encoder takes 8000..320000 bit/s"]);
+    expect(h.of(2).messages.map((m) => m.payload.toString())).toEqual(["VisualOn's encoder takes 8000..320000 bit/s"]);
+    expect(h.of(3).messages.map((m) => m.payload.toString())).toEqual(['unknown encoder (0 libavcodec, 1 VisualOn)']);
+    // not opened: PCM for them is refused as for a channel never opened
+    h.send(pcm(1, sineStereo(1000, 1024 / 48000)));
+    await h.until("channel 1's second 'E'", () => h.of(1).types === 'EE');
+    expect(h.of(1).messages[1].payload.toString()).toBe('PCM for a channel that is not open');
+    // 320 kbit/s is VisualOn's limit, and works
+    h.send(pcm(4, sineStereo(1000, 2048 / 48000)), close(4));
+    await h.until("channel 4's 'C'", () => h.of(4).types.endsWith('C'));
+    expect(h.of(4).types).toBe('F'.repeat(Math.ceil((2048 + 1600) / 1024)) + 'C');
+    // 320 kbit/s for 21.3 ms is about 853 bytes a frame; 128 kbit/s (VisualOn's own fallback) would be about 341
+    const sizes = h.of(4).messages.filter((m) => m.type === 'F').map((m) => m.payload.length);
+    expect(Math.max(...sizes)).toBeGreaterThan(600);
     h.end();
     expect(await h.exited).toEqual({ code: 0, signal: null });
   });

@@ -11,7 +11,7 @@ import { AAC_HOST_BUILD_PATH, builtAacHost } from '../../src/aac-host-path';
 import { LogCapture } from '../helpers/log-capture';
 import { loopbackSettings } from '../helpers/loopback-settings';
 
-const NOT_BUILT = 'aac_encoder_host is on but the host is not built: each stream gets an ffmpeg child for its AAC (install gcc, pkg-config, libavcodec-dev and libopus-dev, then npm run build:aac-host)';
+const NOT_BUILT = 'aac_encoder_host is on but the host is not built: each stream gets an ffmpeg child for its AAC (install gcc, pkg-config, libavcodec-dev, libopus-dev and libvo-aacenc-dev, then npm run build:aac-host)';
 
 let dir: string;
 let service: TransponderService | undefined;
@@ -47,8 +47,19 @@ describe('the AAC encoder a service uses', () => {
     httpPort = (await service.start()).http;
     expect(service.aacHost).toBeDefined();
     expect(service.aacHost!.pid).toBeUndefined();
+    // aac_encoder's default
+    expect(service.aacHost!.library).toBe('vo-aacenc');
     expect(capture.withMsg(NOT_BUILT)).toEqual([]);
     expect(await metricNames()).toEqual(['rtmp_transponder_aac_host_channels', 'rtmp_transponder_aac_host_failed', 'rtmp_transponder_aac_host_restarts_total']);
+  });
+
+  test("aac_encoder=ffmpeg: the host's channels run ffmpeg's encoder", async () => {
+    service = new TransponderService(await loopbackSettings({ aacEncoderHost: true, aacEncoder: 'ffmpeg' }), new LogCapture().logger());
+    httpPort = (await service.start()).http;
+    expect(service.aacHost!.library).toBe('ffmpeg');
+    const e = service.aacHost!.encoder(128);
+    expect(e.library).toBe('ffmpeg');
+    await e.close('test over');
   });
 
   test('on but not built: a warn line naming where it was looked for, no host, no series', async () => {

@@ -11,15 +11,25 @@ const FRAME_MS = 1024 / 48;
 let dir: string;
 const tracks: AudioTrack[] = [];
 
-/** Where the AAC is encoded, and where the Opus is decoded. */
-type Mode = 'an ffmpeg child, Opus decoded here' | 'the AAC host, Opus decoded here' | 'the AAC host, Opus decoded there';
-const MODES: Mode[] = ['an ffmpeg child, Opus decoded here', 'the AAC host, Opus decoded here', 'the AAC host, Opus decoded there'];
+/** Where the AAC is encoded (by which encoder), and where the Opus is decoded. */
+const MODES = [
+  'an ffmpeg child, Opus decoded here',
+  "the AAC host (VisualOn's encoder), Opus decoded here",
+  "the AAC host (VisualOn's encoder), Opus decoded there",
+  "the AAC host (ffmpeg's encoder), Opus decoded there",
+] as const;
+type Mode = (typeof MODES)[number];
 let mode: Mode = MODES[0];
 let host: AacEncoderHost | undefined;
+/** Hosts made by single tests, closed after each. */
+const hosts: AacEncoderHost[] = [];
+const decodedThere = (): boolean => mode.endsWith('decoded there');
+/** The first AAC frame starts this long before the first sample: the encoder's priming (1024 or 1600 samples). */
+const primingMs = (): number => (mode.includes('VisualOn') ? 1600 : 1024) / 48;
 
 function track(silentIfNoAudio = false): { t: AudioTrack; out: AacOut[] } {
-  if (mode !== MODES[0]) host ??= new AacEncoderHost({ executable: AAC_HOST_BUILD_PATH });
-  const t = new AudioTrack({ silentIfNoAudio, aacHost: mode === MODES[0] ? undefined : host, opusToEncoder: mode === MODES[2] });
+  if (mode !== MODES[0]) host ??= new AacEncoderHost({ executable: AAC_HOST_BUILD_PATH, library: mode.includes('VisualOn') ? 'vo-aacenc' : 'ffmpeg' });
+  const t = new AudioTrack({ silentIfNoAudio, aacHost: mode === MODES[0] ? undefined : host, opusToEncoder: decodedThere() });
   tracks.push(t);
   const out: AacOut[] = [];
   t.on('aac', (f) => out.push(f));
@@ -43,6 +53,7 @@ afterEach(async () => {
   await Promise.all(tracks.splice(0).map((t) => t.close('test over')));
   await host?.close('test over');
   host = undefined;
+  await Promise.all(hosts.splice(0).map((h) => h.close('test over')));
   mode = MODES[0];
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -54,7 +65,7 @@ describe.each(MODES)('AudioTrack (real Opus, real AAC encoder): %s', (under) => 
 
   test('the track hands the encoder Opus only where the encoder decodes it (then it has no mixer of its own)', () => {
     const { t } = track();
-    expect(t.mixable).toBe(under !== 'the AAC host, Opus decoded there');
+    expect(t.mixable).toBe(!decodedThere());
   });
 
   test('3 s of Opus with 10% of the packets lost: no holes, one AAC frame per 1024 samples, pts 21.333 ms apart', async () => {
@@ -72,7 +83,7 @@ describe.each(MODES)('AudioTrack (real Opus, real AAC encoder): %s', (under) => 
     expect(out.length).toBeLessThanOrEqual(142);
     for (let i = 1; i < out.length; i++) expect(out[i].pts - out[i - 1].pts).toBeCloseTo(FRAME_MS, 6);
     // the first frame is the encoder's priming frame, one frame before the first sample
-    expect(out[0].pts).toBeCloseTo(5000 - 312 / 48 - FRAME_MS, 6);
+    expect(out[0].pts).toBeCloseTo(5000 - 312 / 48 - primingMs(), 6);
     expect(t.toJSON().encoded).toBe(out.length);
   });
 
@@ -119,7 +130,7 @@ describe.each(MODES)('AudioTrack (real Opus, real AAC encoder): %s', (under) => 
     // 40 frames: ~0.85 s of silence made by the track's own timer
     await aacFrames(out, 40);
     const elapsedMs = performance.now() - before;
-    expect(out[0].pts).toBeCloseTo(2000 - FRAME_MS, 6);
+    expect(out[0].pts).toBeCloseTo(2000 - primingMs(), 6);
     for (let i = 1; i < out.length; i++) expect(out[i].pts - out[i - 1].pts).toBeCloseTo(FRAME_MS, 6);
     // Silence follows the wall clock: never more of it than time has passed (one 20 ms tick of slack).
     const { silenceMs, samplesEncoded } = t.toJSON();
@@ -136,7 +147,7 @@ describe.each(MODES)('AudioTrack (real Opus, real AAC encoder): %s', (under) => 
     packets.slice(0, 20).forEach((opus, k) => t.push({ pts: 5000 + k * 20, opus }));
     await aacFrames(out, 15);
     // Had start(0) anchored the clock, audio 5 s later would be a resync and frame 0 would sit at ~0 ms.
-    expect(out[0].pts).toBeCloseTo(5000 - 312 / 48 - FRAME_MS, 6);
+    expect(out[0].pts).toBeCloseTo(5000 - 312 / 48 - primingMs(), 6);
     expect(t.toJSON()).toMatchObject({ silenceMs: 0, resyncs: 0, concealed: 0, samplesEncoded: 20 * 960 });
   });
 
@@ -187,6 +198,43 @@ describe('AudioTrack with an ffmpeg child of its own', () => {
     const closed = new Promise<string>((r) => t.on('close', r));
     process.kill(t.encoderPid!, 'SIGKILL');
     expect(await closed).toMatch(/^AAC encoder ended: ffmpeg aac encoder killed by SIGKILL/);
+  });
+});
+
+describe('AudioTrack.alignWith across encoders of different priming (1024 and 1600 samples)', () => {
+  test.each([
+    ["VisualOn's", "ffmpeg's"],
+    ["ffmpeg's", "VisualOn's"],
+  ])("a leader on %s encoder, a follower on %s: the follower's frames fall on the leader's pts, from usableFromPts on", async (leaderKind, followerKind) => {
+    const packets = await opusPackets('0.4*sin(2*PI*440*t)|0.4*sin(2*PI*440*t)', 2);
+    const hostOf = (kind: string): AacEncoderHost => {
+      const h = new AacEncoderHost({ executable: AAC_HOST_BUILD_PATH, library: kind === "VisualOn's" ? 'vo-aacenc' : 'ffmpeg' });
+      hosts.push(h);
+      return h;
+    };
+    const leader = new AudioTrack({ silentIfNoAudio: false, aacHost: hostOf(leaderKind) });
+    tracks.push(leader);
+    const leaderOut: AacOut[] = [];
+    leader.on('aac', (f) => leaderOut.push(f));
+    // 17 packets (16320 samples): the follower joins inside a frame of the leader's
+    for (let k = 0; k < 17; k++) leader.push({ pts: 1000 + k * 20, opus: packets[k] });
+    const follower = new AudioTrack({ silentIfNoAudio: false, aacHost: hostOf(followerKind) });
+    tracks.push(follower);
+    const followerOut: AacOut[] = [];
+    follower.on('aac', (f) => followerOut.push(f));
+    follower.alignWith(leader);
+    for (let k = 17; k < 80; k++) for (const t of [leader, follower]) t.push({ pts: 1000 + k * 20, opus: packets[k] });
+    await waitFor(() => leaderOut.length >= 60 && followerOut.length >= 40, { what: 'frames of both', seen: () => `${leaderOut.length}, ${followerOut.length}` });
+
+    const usable = followerOut.filter((f) => f.pts >= follower.usableFromPts - 1e-6);
+    expect(usable.length).toBeGreaterThan(35);
+    // on the grid: each usable frame of the follower has the pts of one of the leader's
+    const leaderPts = leaderOut.map((f) => f.pts);
+    const offGrid = usable.filter((f) => !leaderPts.some((p) => Math.abs(p - f.pts) < 1e-6)).map((f) => f.pts);
+    expect(offGrid).toEqual([]);
+    // and the first usable one holds no part of the silence the follower started with: it is
+    // the follower's first frame whose samples all come after its lead
+    expect(usable[0].pts - followerOut[0].pts).toBeLessThan(3 * FRAME_MS);
   });
 });
 
