@@ -1,7 +1,8 @@
 /**
  * The relay benchmark: what a transponder adds between the browser and the RTMP server.
  *
- *   npx tsx bench/relay.ts [--quick] [--ffmpeg-aac]   prints a markdown section (--ffmpeg-aac: aac_encoder_host=false)
+ *   npx tsx bench/relay.ts [--quick] [--ffmpeg-aac | --aac-encoder ffmpeg|vo-aacenc]   prints a markdown section
+ *   (--ffmpeg-aac: aac_encoder_host=false, an ffmpeg child per stream; --aac-encoder: the host's encoder)
  *
  * Chromium publishes 720p30 (y4m over its fake camera, WAV over its fake microphone)
  * with the official WebSDK; transponders relay to a real nginx-rtmp on loopback.
@@ -25,6 +26,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Settings } from '../src/config';
+import { AAC_ENCODER_NAMES, type AacEncoderName } from '../src/config/settings-schema';
 import { silentLogger } from '../src/log';
 import { OpusPcmDecoder } from '../src/media/opus-decoder';
 import { TransponderService } from '../src/server';
@@ -43,10 +45,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 export type { BenchSection } from './lib/report';
 
-export interface RelayBenchOptions {
-  quick?: boolean;
-  /** aac_encoder_host of the service (default: the setting's default). */
+/** The service's AAC settings under measurement (each absent: the setting's default). */
+interface AacChoice {
   aacEncoderHost?: boolean;
+  aacEncoder?: AacEncoderName;
+}
+
+export interface RelayBenchOptions extends AacChoice {
+  quick?: boolean;
   /** progress lines (default: stderr) */
   log?: (line: string) => void;
 }
@@ -126,13 +132,14 @@ interface InProcessResult {
   notes: string[];
 }
 
-async function inProcess(t: Timing, source: FlashBeepSource, browser: ChromiumBrowser, log: (l: string) => void, aacEncoderHost?: boolean): Promise<InProcessResult> {
+async function inProcess(t: Timing, source: FlashBeepSource, browser: ChromiumBrowser, log: (l: string) => void, aac: AacChoice): Promise<InProcessResult> {
   const nginx = await NginxRtmp.start({ hooks: false });
   const recorders = new Map<string, LatencyRecorder>();
   const settings: Settings = await loopbackSettings({
     webrtcCcMinBitrate: BROWSER_BITRATE.min,
     webrtcCcMaxBitrate: BROWSER_BITRATE.max,
-    ...(aacEncoderHost === undefined ? {} : { aacEncoderHost }),
+    ...(aac.aacEncoderHost === undefined ? {} : { aacEncoderHost: aac.aacEncoderHost }),
+    ...(aac.aacEncoder === undefined ? {} : { aacEncoder: aac.aacEncoder }),
   });
   const service = new TransponderService(settings, silentLogger, {
     latencyProbe: (id) => {
@@ -239,7 +246,7 @@ async function inProcess(t: Timing, source: FlashBeepSource, browser: ChromiumBr
       value: stats(a.total),
       goal: 'p99 ≤ 60 ms',
       met: percentile(a.total, 99) <= 60 ? 'yes' : 'no',
-      detail: `${a.total.length} AAC frames; of which Opus decode + ffmpeg AAC encoder (until the frame reaches the Interleaver): ${stats(a.interleaver)}; Interleaver → socket: ${stats(a.afterInterleaver)}; unmatched ${rec.unmatched.audio}`,
+      detail: `${a.total.length} AAC frames; of which Opus decode + AAC encoder (until the frame reaches the Interleaver): ${stats(a.interleaver)}; Interleaver → socket: ${stats(a.afterInterleaver)}; unmatched ${rec.unmatched.audio}`,
     });
     notes.push(...interleaverWhatIf(rec.videoTimeline, rec.audioTimeline));
 
@@ -306,7 +313,7 @@ function interleaverWhatIf(video: VideoTimeline[], audio: AudioTimeline[]): stri
     }
   }
   // ffmpeg's own delay: an AAC frame out of the encoder after the input its look-ahead needs arrived.
-  const ffmpegOwn = audio.filter((x) => x.lookaheadIn !== undefined).map((x) => x.interleaved - x.lookaheadIn!);
+  const encoderOwn = audio.filter((x) => x.lookaheadIn !== undefined).map((x) => x.interleaved - x.lookaheadIn!);
   const newestAacBehind: number[] = [];
   for (const f of video) {
     const before = audio.filter((x) => x.interleaved <= f.in);
@@ -315,7 +322,7 @@ function interleaverWhatIf(video: VideoTimeline[], audio: AudioTimeline[]): stri
   const caps = [30, 60, 100].map((cap) => `${cap} ms: ${round((100 * lagBehindVideo.filter((w) => w > cap).length) / lagBehindVideo.length)} %`);
   return [
     `Interleaver breakdown: when a video frame arrives, the newest AAC frame already out of the encoder is ${stats(newestAacBehind)} behind it in timestamp; the AAC frames earlier than the video frame leave the encoder ${stats(lagBehindVideo)} after the video frame arrived (what the video waits, capped by interleaveMaxWaitMs 150).`,
-    `AAC encoder delay beyond what AAC-LC itself needs (an AAC frame out of ffmpeg, minus the arrival of the Opus packet holding the end of its 1024-sample look-ahead, i.e. audio up to pts + 42.7 ms): ${stats(ffmpegOwn)} — Opus decode, the pipe to ffmpeg, ffmpeg's 1024-sample input packets and scheduling on a 2-core machine shared with Chromium.`,
+    `AAC encoder delay beyond what AAC-LC itself needs (an AAC frame out of the encoder, minus the arrival of the Opus packet holding the end of its MDCT window, i.e. audio up to pts + 42.7 ms): ${stats(encoderOwn)} — the encoder's own look-ahead (ffmpeg's: a whole frame, 21.3 ms; VisualOn's: 576 samples, 12 ms), Opus decode, the pipe, and scheduling on a 2-core machine shared with Chromium.`,
     `What-if (from the same timelines), keeping timestamp order: (a) an encoder that emits each AAC frame the moment its look-ahead input has arrived (the floor for AAC-LC) would make video wait ${stats(lookaheadWait)}; (a') one with no look-ahead at all (each AAC frame out as soon as its own last Opus packet arrived) ${stats(idealEncoderWait)}. Not keeping it: (b) video not waiting at all would put ${inversions} of ${video.length} video tags (${round((100 * inversions) / video.length)} %) before AAC tags with an earlier timestamp, by up to ${ms(worstInversion)} ms of timestamp; with a lower interleaveMaxWaitMs, the share of video tags that would go out before an earlier AAC tag is ${caps.join(', ')}. The "next AAC timestamp is already later" rule cannot release these frames: the AAC frames that precede them are still inside ffmpeg, so their timestamps are earlier, not later.`,
   ];
 }
@@ -363,12 +370,13 @@ async function offsetsAtPublisher(video: VideoFrame[], audio: AudioFrame[], dir:
 
 // ---- 4: CPU and RSS per transponder (service as a child process) ----------------
 
-async function cpuPerTransponder(t: Timing, browser: ChromiumBrowser, log: (l: string) => void, aacEncoderHost?: boolean): Promise<{ rows: Row[]; notes: string[] }> {
+async function cpuPerTransponder(t: Timing, browser: ChromiumBrowser, log: (l: string) => void, aac: AacChoice): Promise<{ rows: Row[]; notes: string[] }> {
   const nginx = await NginxRtmp.start({ hooks: false });
   const service = await ServiceProcess.start({
     webrtc_cc_min_bitrate: BROWSER_BITRATE.min,
     webrtc_cc_max_bitrate: BROWSER_BITRATE.max,
-    ...(aacEncoderHost === undefined ? {} : { aac_encoder_host: String(aacEncoderHost) }),
+    ...(aac.aacEncoderHost === undefined ? {} : { aac_encoder_host: String(aac.aacEncoderHost) }),
+    ...(aac.aacEncoder === undefined ? {} : { aac_encoder: aac.aacEncoder }),
   });
   const sampler = new ProcessSampler(service.pid, { withChildren: true });
   let page: Page | undefined;
@@ -454,8 +462,8 @@ export async function runRelayBench(opts: RelayBenchOptions = {}): Promise<Bench
   try {
     await browser.launch({ videoFile: source.y4m, audioFile: source.wav });
     for (const [name, part] of [
-      ['startup, latency and A/V', () => inProcess(t, source, browser, log, opts.aacEncoderHost)],
-      ['CPU per transponder', () => cpuPerTransponder(t, browser, log, opts.aacEncoderHost)],
+      ['startup, latency and A/V', () => inProcess(t, source, browser, log, opts)],
+      ['CPU per transponder', () => cpuPerTransponder(t, browser, log, opts)],
     ] as const) {
       try {
         const r = await part();
@@ -470,7 +478,7 @@ export async function runRelayBench(opts: RelayBenchOptions = {}): Promise<Bench
   }
   const cpu = cpus();
   notes.push(
-    `${quick ? 'quick run: ' : ''}${opts.aacEncoderHost === undefined ? '' : `aac_encoder_host=${opts.aacEncoderHost}; `}${t.startups} startups, ${t.latencyMs / 1000} s latency window. Source: Chromium (WebSDK page) with a 1280x720 30 fps y4m (testsrc2, the whole picture white for 100 ms each second) and a 48 kHz WAV (1 kHz beep for the same 100 ms), both 10 s loops; browser bitrate held to ${BROWSER_BITRATE.min / 1e6}–${BROWSER_BITRATE.max / 1e6} Mbit/s (webrtc_cc_min/max_bitrate). nginx-rtmp 1 worker with record on.`,
+    `${quick ? 'quick run: ' : ''}${opts.aacEncoderHost === undefined ? '' : `aac_encoder_host=${opts.aacEncoderHost}; `}${opts.aacEncoder === undefined ? '' : `aac_encoder=${opts.aacEncoder}; `}${t.startups} startups, ${t.latencyMs / 1000} s latency window. Source: Chromium (WebSDK page) with a 1280x720 30 fps y4m (testsrc2, the whole picture white for 100 ms each second) and a 48 kHz WAV (1 kHz beep for the same 100 ms), both 10 s loops; browser bitrate held to ${BROWSER_BITRATE.min / 1e6}–${BROWSER_BITRATE.max / 1e6} Mbit/s (webrtc_cc_min/max_bitrate). nginx-rtmp 1 worker with record on.`,
     `machine: ${cpu[0]?.model ?? '?'} × ${cpu.length}, Node ${process.version}; ${networkIsolated() ? 'private network namespace (lo only)' : 'NOT isolated: host loopback'}.`,
   );
   return { title: 'Relay: browser → transponder → nginx-rtmp', rows, notes };
@@ -479,7 +487,10 @@ export async function runRelayBench(opts: RelayBenchOptions = {}): Promise<Bench
 if (require.main === module) {
   reexecIsolatedOrContinue();
   const quick = process.argv.includes('--quick');
-  runRelayBench({ quick, ...(process.argv.includes('--ffmpeg-aac') ? { aacEncoderHost: false } : {}) }).then(
+  const encoderAt = process.argv.indexOf('--aac-encoder');
+  const aacEncoder = encoderAt < 0 ? undefined : AAC_ENCODER_NAMES.find((n) => n === process.argv[encoderAt + 1]);
+  if (encoderAt >= 0 && aacEncoder === undefined) throw new Error(`--aac-encoder wants one of ${AAC_ENCODER_NAMES.join(', ')}`);
+  runRelayBench({ quick, aacEncoder, ...(process.argv.includes('--ffmpeg-aac') ? { aacEncoderHost: false } : {}) }).then(
     (section) => {
       console.log(renderSection(section));
       process.exit(0);

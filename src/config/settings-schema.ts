@@ -806,7 +806,7 @@ export const SETTINGS = [
     field: 'aacEncoder',
     kind: enumKind(AAC_ENCODER_NAMES),
     default: 'vo-aacenc',
-    comment: "The AAC-LC encoder the AAC host runs. vo-aacenc (VisualOn's, Debian's libvo-aacenc) sends a frame as soon as its last sample is in, 33 ms of encoder delay; ffmpeg (libavcodec's aac, as the ffmpeg command line runs it) holds one frame more for its look-ahead, 43 ms. Video waits for audio, so both tracks leave sooner with vo-aacenc. It drops more of the quiet treble than ffmpeg's. Above 320 kbit/s a stream gets ffmpeg's. Without the host (aac_encoder_host=false, or not built) every stream uses ffmpeg's.",
+    comment: "The AAC-LC encoder the AAC host runs. vo-aacenc (VisualOn's, Debian's libvo-aacenc) sends a frame as soon as its last sample is in, 33 ms of encoder delay; ffmpeg (libavcodec's aac, as the ffmpeg command line runs it) holds one frame more for its look-ahead, 43 ms. Video waits for audio, so both tracks leave sooner with vo-aacenc, which also takes a third less CPU. Above 320 kbit/s a stream gets ffmpeg's. Without the host (aac_encoder_host=false, or not built) every stream uses ffmpeg's.",
     origin: 'extension',
     group: 'media',
     reload: 'restart',
