@@ -59,4 +59,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
 # SIGTERM ends every push cleanly within shutdown_timeout (10 s by default): give
 # `docker stop` more than that (-t 15; compose: stop_grace_period).
 STOPSIGNAL SIGTERM
-CMD ["node", "dist/src/main.js", "--config", "/etc/rtmp-transponder/flashphoner.properties"]
+CMD ["node", "--max-semi-space-size=32", "dist/src/main.js", "--config", "/etc/rtmp-transponder/flashphoner.properties"]

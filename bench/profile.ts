@@ -21,6 +21,7 @@ import { NginxRtmp } from '../test/helpers/nginx-rtmp';
 import { reexecIsolatedOrContinue } from './lib/netns';
 import { LoadPublishers } from './lib/publisher-set';
 import { ServiceProcess } from './lib/service-process';
+import { NODE_FLAGS } from '../src/node-flags';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 interface ProfileNode {
@@ -107,7 +108,7 @@ async function main(): Promise<void> {
   const out = arg('--out', mkdtempSync(join(tmpdir(), 'service-profile-')));
   const warmupMs = 5000;
   const nginx = await NginxRtmp.start();
-  const service = await ServiceProcess.start({ max_streams_total: 100 }, ['--cpu-prof', `--cpu-prof-dir=${out}`]);
+  const service = await ServiceProcess.start({ max_streams_total: 100 }, [...NODE_FLAGS, '--cpu-prof', `--cpu-prof-dir=${out}`]);
   const publishers = new LoadPublishers({ width: 640, height: 480, videoKbps: 2000 });
   const startedAt = Date.now();
   let fromMs = 0;

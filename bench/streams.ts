@@ -1,7 +1,10 @@
 /**
  * The per-stream cost benchmark (issue 8): what each relayed stream costs the service.
  *
- *   npx tsx bench/streams.ts [--quick] [--rounds N] [--no-cost] [--no-chromium] [--counts 1,4,8] [--media-workers N] [--set key=value]…
+ *   npx tsx bench/streams.ts [--quick] [--rounds N] [--no-cost] [--no-chromium] [--counts 1,4,8] [--media-workers N] [--set key=value]… [--node-args '--flag …']
+ *
+ * `--node-args` replaces the production node flags (src/node-flags.ts); `--node-args ''`
+ * runs without them.
  *
  * The service runs as a child process (`src/main.ts`, a fresh one per scenario) and is
  * sampled with all its children (the AAC encoder ffmpeg of each transponder). The cost
@@ -28,6 +31,7 @@ import { ChromiumPublishers, LoadPublishers, type PublisherSet } from './lib/pub
 import { medianOf } from './lib/latency-recorder';
 import { renderSection, round, type BenchSection } from './lib/report';
 import { ServiceProcess, type DebugStream } from './lib/service-process';
+import { NODE_FLAGS } from '../src/node-flags';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WindowTiming } from './lib/window-timing';
 
@@ -41,6 +45,8 @@ export interface StreamsBenchOptions {
   mediaWorkers?: number;
   /** Other settings of the service (--set key=value). */
   properties?: Record<string, string>;
+  /** Node flags of the service (default: the production ones, src/node-flags.ts). */
+  nodeArgs?: readonly string[];
   /** times every scenario runs, interleaved (default 1) */
   rounds?: number;
   /** the cost rows with the load generator (default on) */
@@ -163,10 +169,11 @@ async function snapshot(service: ServiceProcess, publishers: PublisherSet): Prom
 }
 
 /** `streams` publishers, each relayed to `destinations` RTMP URLs at nginx. */
-async function scenario(c: Scenario, t: WindowTiming, nginx: NginxRtmp, log: (l: string) => void, mediaWorkers?: number, properties: Record<string, string> = {}): Promise<{ row: Row; idle: ProcSummary; load: ProcSummary }> {
+async function scenario(c: Scenario, t: WindowTiming, nginx: NginxRtmp, log: (l: string) => void, opts: StreamsBenchOptions): Promise<{ row: Row; idle: ProcSummary; load: ProcSummary }> {
+  const { mediaWorkers, properties = {} } = opts;
   const { streams, destinations } = c;
   const label = c.label ?? `${streams} stream${streams > 1 ? 's' : ''} × ${destinations} destination${destinations > 1 ? 's' : ''}`;
-  const service = await ServiceProcess.start({ ...SERVICE_PROPERTIES, ...(mediaWorkers === undefined ? {} : { media_workers: mediaWorkers }), ...properties, ...c.properties });
+  const service = await ServiceProcess.start({ ...SERVICE_PROPERTIES, ...(mediaWorkers === undefined ? {} : { media_workers: mediaWorkers }), ...properties, ...c.properties }, opts.nodeArgs ?? NODE_FLAGS);
   const sampler = new ProcessSampler(service.pid);
   try {
     sampler.start();
@@ -261,7 +268,7 @@ export async function runStreamsBench(opts: StreamsBenchOptions = {}): Promise<B
       const costs = new Map<string, number>();
       for (const c of streamsCases(opts)) {
         try {
-          const r = await scenario(c, t, nginx, log, opts.mediaWorkers, opts.properties);
+          const r = await scenario(c, t, nginx, log, opts);
           rows.push({ ...r.row, scenario: `${r.row.scenario}${suffix}` });
           const cpu = r.row['CPU %/stream'];
           if (typeof cpu === 'number') perStream.set(String(r.row.scenario), [...(perStream.get(String(r.row.scenario)) ?? []), cpu]);
@@ -286,7 +293,7 @@ export async function runStreamsBench(opts: StreamsBenchOptions = {}): Promise<B
   const cpu = cpus();
   notes.push(
     `${quick ? 'quick run: ' : ''}publishers: tools/load-publisher.ts (werift, pre-encoded H.264 baseline ${SOURCE.width}x${SOURCE.height} 30 fps ${SOURCE.videoKbps} kbit/s + Opus, in its own process, not counted) for the cost rows: deterministic, and light enough that the service, not the publishers, is measured. The overload row uses real Chromium publishers (one browser, one go-live page each, the service's webrtc_cc_max_bitrate at ${SOURCE.videoKbps} kbit/s), whose encoders take the same ${cpu.length} cores: CPU there includes the starved service, not Chromium. Each stream relayed as passthrough + Opus→AAC to nginx-rtmp (1 worker, record on, not counted).`,
-    `each scenario on a fresh service process (node --import tsx src/main.ts${opts.mediaWorkers === undefined ? '' : `, media_workers=${opts.mediaWorkers}`}${Object.keys(opts.properties ?? {}).length > 0 ? `, ${describeProperties(opts.properties ?? {})}` : ''}); idle ${t.idleMs / 1000} s, warm-up ${t.warmupMs / 1000} s, ${t.measureMs / 1000} s measured, sampled every second from /proc with descendants. RSS counts pages shared between the processes (the ffmpeg binary, libraries) once per process; PSS divides them among the processes mapping them (also with any other process on the machine running the same binary), so PSS per stream is the memory another stream adds. CPU % is of one core; per stream = (load − idle) / streams. Video delivered = videoFramesSent of the transponders (÷ destinations) over frames the publishers' receivers completed (GET /debug/streams), each as a rate over the time between its own two readings; dropped by the pushes = frames the transponders' pushes dropped (destination or event loop behind); packets lost = RTP sequence numbers the receivers never got (after NACK), per stream per second. Where the publishers can tell (Chromium's getStats: framesSent, nackCount), delivered is also given over the frames they sent, and the NACKs they received. Event-loop lag p99 from nodejs_eventloop_lag_p99_seconds (10 ms resolution), scraped at the start and end of the window.`,
+    `each scenario on a fresh service process (node ${(opts.nodeArgs ?? NODE_FLAGS).map((a) => `${a} `).join('')}--import tsx src/main.ts${opts.mediaWorkers === undefined ? '' : `, media_workers=${opts.mediaWorkers}`}${Object.keys(opts.properties ?? {}).length > 0 ? `, ${describeProperties(opts.properties ?? {})}` : ''}); idle ${t.idleMs / 1000} s, warm-up ${t.warmupMs / 1000} s, ${t.measureMs / 1000} s measured, sampled every second from /proc with descendants. RSS counts pages shared between the processes (the ffmpeg binary, libraries) once per process; PSS divides them among the processes mapping them (also with any other process on the machine running the same binary), so PSS per stream is the memory another stream adds. CPU % is of one core; per stream = (load − idle) / streams. Video delivered = videoFramesSent of the transponders (÷ destinations) over frames the publishers' receivers completed (GET /debug/streams), each as a rate over the time between its own two readings; dropped by the pushes = frames the transponders' pushes dropped (destination or event loop behind); packets lost = RTP sequence numbers the receivers never got (after NACK), per stream per second. Where the publishers can tell (Chromium's getStats: framesSent, nackCount), delivered is also given over the frames they sent, and the NACKs they received. Event-loop lag p99 from nodejs_eventloop_lag_p99_seconds (10 ms resolution), scraped at the start and end of the window.`,
     `machine: ${cpu[0]?.model ?? '?'} × ${cpu.length}, Node ${process.version}; ${networkIsolated() ? 'private network namespace (lo only)' : 'NOT isolated: host loopback'}.`,
   );
   return { title: 'Streams: cost per relayed stream at 1, 4, 8 streams, 1 vs 3 destinations, and overload by Chromium publishers', rows, notes };
@@ -302,7 +309,9 @@ if (require.main === module) {
   const workers = argValue('--media-workers');
   const counts = argValue('--counts');
   const rounds = argValue('--rounds');
+  const nodeArgs = argValue('--node-args');
   runStreamsBench({
+    nodeArgs: nodeArgs?.split(' ').filter((a) => a !== ''),
     quick,
     cost: !process.argv.includes('--no-cost'),
     chromium: !process.argv.includes('--no-chromium'),

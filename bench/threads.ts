@@ -7,6 +7,9 @@
  *
  *   npx tsx bench/threads.ts [--streams 4] [--seconds 20] [--media-workers N] [--node-args '--flag …'] [--set key=value]…
  *
+ * `--node-args` replaces the production node flags (src/node-flags.ts); `--node-args ''`
+ * runs without them.
+ *
  * Starts nginx-rtmp and the service, has tools/load-publisher.ts publish `streams`
  * 640x480 H.264 + Opus streams, relays each to nginx-rtmp, and prints % of one core per
  * thread name summed over the service's process tree. System time on the sending side
@@ -20,6 +23,7 @@ import { reexecIsolatedOrContinue } from './lib/netns';
 import { processTree } from './lib/proc-sampler';
 import { LoadPublishers } from './lib/publisher-set';
 import { ServiceProcess } from './lib/service-process';
+import { NODE_FLAGS } from '../src/node-flags';
 
 const TICKS_PER_SECOND = 100;
 
@@ -83,7 +87,7 @@ async function main(): Promise<void> {
   const seconds = Number(arg('--seconds', '20'));
   const mediaWorkers = Number(arg('--media-workers', '0'));
   const nginx = await NginxRtmp.start();
-  const nodeArgs = arg('--node-args', '').split(' ').filter((a) => a !== '');
+  const nodeArgs = arg('--node-args', NODE_FLAGS.join(' ')).split(' ').filter((a) => a !== '');
   const props = propertyArgs();
   const service = await ServiceProcess.start({ max_streams_total: 100, media_workers: mediaWorkers, ...props }, nodeArgs);
   const publishers = new LoadPublishers({ width: 640, height: 480, videoKbps: 2000 });

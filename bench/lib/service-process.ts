@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BenchChild } from './child';
 import { freePort } from '../../test/helpers/nginx-rtmp';
+import { NODE_FLAGS } from '../../src/node-flags';
 
 /** One publisher's stats as GET /debug/streams gives them (the fields the bench reads). */
 export interface DebugStream {
@@ -32,8 +33,11 @@ export class ServiceProcess {
     return `ws://127.0.0.1:${this.wsPort}`;
   }
 
-  /** Starts the service with loopback settings plus `properties`; resolves once it listens. `nodeArgs` go to node (e.g. --cpu-prof). */
-  static async start(properties: Record<string, string | number> = {}, nodeArgs: string[] = []): Promise<ServiceProcess> {
+  /**
+   * Starts the service with loopback settings plus `properties`; resolves once it listens.
+   * `nodeArgs` go to node: by default the production ones (src/node-flags.ts).
+   */
+  static async start(properties: Record<string, string | number> = {}, nodeArgs: readonly string[] = NODE_FLAGS): Promise<ServiceProcess> {
     const dir = mkdtempSync(join(tmpdir(), 'bench-service-'));
     const httpPort = await freePort();
     const wsPort = await freePort();
@@ -47,7 +51,7 @@ export class ServiceProcess {
     };
     const file = join(dir, 'bench.properties');
     writeFileSync(file, `# written by the benchmark\n${Object.entries(all).map(([k, v]) => `${k}=${v}`).join('\n')}\n`);
-    const child = new BenchChild('service', 'src/main.ts', ['--config', file], nodeArgs);
+    const child = new BenchChild('service', 'src/main.ts', ['--config', file], [...nodeArgs]);
     const service = new ServiceProcess(child, httpPort, wsPort, dir);
     try {
       await child.waitFor(/rtmp-transponder started/, 30_000);
