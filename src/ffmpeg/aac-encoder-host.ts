@@ -27,7 +27,7 @@ export interface AacEncoderHostOptions {
   executable: string;
   /**
    * The encoder of its channels (aac_encoder). Default VisualOn's, which sends each frame
-   * a frame (21 ms) sooner; above its 320 kbit/s a channel runs ffmpeg's.
+   * 448 samples (9.3 ms) sooner than ffmpeg's; above its 320 kbit/s a channel runs ffmpeg's.
    */
   library?: AacEncoderLibrary;
   /** The process ends this long after its last channel closed. Default 30 s. */
