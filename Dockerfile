@@ -14,7 +14,7 @@
 #
 # AAC: this image encodes each stream's AAC in an ffmpeg child of its own (the start log
 # says the shared encoder host is not built). To build the host (about 12 MiB and ~1 %
-# of a core less per stream, and a frame less of audio latency with VisualOn's encoder,
+# of a core less per stream, and 9 ms less encoder delay with VisualOn's encoder,
 # see README "AAC encoding"): in the build stage install `gcc libc6-dev pkg-config
 # libavcodec-dev libopus-dev libvo-aacenc-dev`, copy `scripts/` and `src/` before `npm ci`;
 # in the runtime stage install `libavcodec59 libopus0 libvo-aacenc0` and
