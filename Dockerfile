@@ -13,7 +13,7 @@
 # set ffmpeg_path=/usr/bin/ffmpeg.
 #
 # AAC: this image encodes each stream's AAC in an ffmpeg child of its own (the start log
-# says the shared encoder host is not built). To build the host (about 12 MiB and ~1 %
+# says the shared encoder host is not built). To build the host (about 12 MiB and ~0.5 %
 # of a core less per stream, and 9 ms less encoder delay with VisualOn's encoder,
 # see README "AAC encoding"): in the build stage install `gcc libc6-dev pkg-config
 # libavcodec-dev libopus-dev libvo-aacenc-dev`, copy `scripts/` and `src/` before `npm ci`;
