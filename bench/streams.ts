@@ -173,7 +173,7 @@ async function scenario(c: Scenario, t: WindowTiming, nginx: NginxRtmp, log: (l:
   const { mediaWorkers, properties = {} } = opts;
   const { streams, destinations } = c;
   const label = c.label ?? `${streams} stream${streams > 1 ? 's' : ''} × ${destinations} destination${destinations > 1 ? 's' : ''}`;
-  const service = await ServiceProcess.start({ ...SERVICE_PROPERTIES, ...(mediaWorkers === undefined ? {} : { media_workers: mediaWorkers }), ...properties, ...c.properties }, opts.nodeArgs ?? NODE_FLAGS);
+  const service = await ServiceProcess.start({ ...SERVICE_PROPERTIES, ...(mediaWorkers === undefined ? {} : { media_workers: mediaWorkers }), ...properties, ...c.properties }, opts.nodeArgs);
   const sampler = new ProcessSampler(service.pid);
   try {
     sampler.start();

@@ -103,7 +103,11 @@ function setting<const F extends string, T>(
 export const DEFAULT_RTMP_FLASH_VER = 'FMLE/3.0 (compatible; FMSc/1.0)';
 
 export const KEEP_ALIVE_ALGORITHMS = ['HIGH_LEVEL', 'INTERNAL', 'NONE'] as const;
-/** The AAC-LC encoders the AAC host runs (the media side's AacEncoderLibrary). */
+/**
+ * The AAC-LC encoders the AAC host runs. The media side's own list is AAC_ENCODER_LIBRARIES
+ * (config does not import media code); server.ts hands one to the other, so the compiler
+ * refuses a name here that the media side does not know.
+ */
 export const AAC_ENCODER_NAMES = ['vo-aacenc', 'ffmpeg'] as const;
 export type AacEncoderName = (typeof AAC_ENCODER_NAMES)[number];
 export type KeepAliveAlgorithm = (typeof KEEP_ALIVE_ALGORITHMS)[number];
@@ -806,7 +810,7 @@ export const SETTINGS = [
     field: 'aacEncoder',
     kind: enumKind(AAC_ENCODER_NAMES),
     default: 'vo-aacenc',
-    comment: "The AAC-LC encoder the AAC host runs. vo-aacenc (VisualOn's, Debian's libvo-aacenc) sends a frame as soon as its last sample is in, 33 ms of encoder delay; ffmpeg (libavcodec's aac, as the ffmpeg command line runs it) holds one frame more for its look-ahead, 43 ms. Video waits for audio, so both tracks leave sooner with vo-aacenc, which also takes a third less CPU. Above 320 kbit/s a stream gets ffmpeg's. Without the host (aac_encoder_host=false, or not built) every stream uses ffmpeg's.",
+    comment: "The AAC-LC encoder the AAC host runs. vo-aacenc (VisualOn's, Debian's libvo-aacenc) gives a frame back for every 1024 samples it is handed, so a frame leaves 33 ms after its last sample; ffmpeg (libavcodec's aac, as the ffmpeg command line runs it) holds one frame more for its look-ahead, 43 ms. Video waits for audio, so both tracks leave sooner with vo-aacenc, which also takes a third less CPU. Above 320 kbit/s a stream gets ffmpeg's. Without the host (aac_encoder_host=false, or not built) every stream uses ffmpeg's.",
     origin: 'extension',
     group: 'media',
     reload: 'restart',

@@ -38,8 +38,9 @@ export const AAC_CHANNELS = 2;
 export const AAC_FRAME_SAMPLES = 1024;
 /**
  * The AAC-LC encoders a host channel can run (setting aac_encoder): VisualOn's
- * (libvo-aacenc) sends each frame as soon as its audio is in; ffmpeg's (libavcodec `aac`)
- * holds one frame more for its window-switching look-ahead (see aac-host.c).
+ * (libvo-aacenc) gives a frame back for every 1024 samples it is handed; ffmpeg's
+ * (libavcodec `aac`) holds one frame more for its window-switching look-ahead (see
+ * aac-host.c).
  */
 export const AAC_ENCODER_LIBRARIES = ['vo-aacenc', 'ffmpeg'] as const;
 export type AacEncoderLibrary = (typeof AAC_ENCODER_LIBRARIES)[number];
